@@ -1,0 +1,68 @@
+/** Reading customer facts for branches and waits, and applying `update` steps. */
+import { and, count, eq, gte, isNull, sql } from 'drizzle-orm';
+import { ApplicationFailure } from '@temporalio/activity';
+import { customers, events, ownedProducts } from '../drizzle/schema';
+import { eventCountKey, type CustomerFacts } from '../domain/journey/conditions';
+import type { ActivityDeps } from './index';
+
+export interface FactsRequest {
+  customerId: string;
+  eventCounts: { event: string; withinDays: number }[];
+}
+
+export interface ProfileUpdate {
+  customerId: string;
+  traits?: Record<string, unknown>;
+  addTags?: string[];
+  removeTags?: string[];
+  aiplStage?: string;
+  reason: string;
+}
+
+export function createProfileActivities({ db, clock }: Pick<ActivityDeps, 'db' | 'clock'>) {
+  return {
+    async loadCustomerFacts({ customerId, eventCounts }: FactsRequest): Promise<CustomerFacts> {
+      const [customer] = await db.select().from(customers).where(eq(customers.id, customerId));
+      if (!customer) throw ApplicationFailure.create({ type: 'CustomerNotFound', message: `customer ${customerId} not found`, nonRetryable: true });
+      const products = await db
+        .select({ sku: ownedProducts.sku, category: ownedProducts.category })
+        .from(ownedProducts)
+        .where(and(eq(ownedProducts.customerId, customerId), isNull(ownedProducts.disposedAt)));
+      const counts: Record<string, number> = {};
+      for (const { event, withinDays } of eventCounts) {
+        const since = new Date(clock().getTime() - withinDays * 86_400_000);
+        const [row] = await db
+          .select({ n: count() })
+          .from(events)
+          .where(and(eq(events.customerId, customerId), eq(events.name, event), gte(events.occurredAt, since)));
+        counts[eventCountKey(event, withinDays)] = row?.n ?? 0;
+      }
+      return {
+        traits: customer.traits,
+        tags: customer.tags,
+        aiplStage: customer.aiplStage,
+        timeZone: customer.timeZone,
+        ownedProducts: products,
+        eventCounts: counts,
+      };
+    },
+
+    async applyProfileUpdate(update: ProfileUpdate): Promise<void> {
+      await db.transaction(async (tx) => {
+        const [customer] = await tx.select().from(customers).where(eq(customers.id, update.customerId)).for('update');
+        if (!customer) return; // erased meanwhile: nothing to update
+        const remove = new Set(update.removeTags ?? []);
+        const tags = [...new Set([...customer.tags, ...(update.addTags ?? [])])].filter((t) => !remove.has(t)).sort();
+        await tx
+          .update(customers)
+          .set({
+            traits: { ...customer.traits, ...update.traits },
+            tags,
+            ...(update.aiplStage ? { aiplStage: update.aiplStage } : {}),
+            updatedAt: sql`now()`,
+          })
+          .where(eq(customers.id, update.customerId));
+      });
+    },
+  };
+}

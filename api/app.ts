@@ -1,0 +1,127 @@
+/** The HTTP edge: Fastify routes for journeys and enrollments. Validation errors are 400s with JSON paths. */
+import { timingSafeEqual, createHash } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Client } from '@temporalio/client';
+import type { Db } from '../drizzle/client';
+import { enrollments } from '../drizzle/schema';
+import { statusQuery } from '../workflows/enrollment';
+import { createEnroller } from './enroll';
+import { createJourneyService, JourneyError } from './journeys';
+
+export interface AppDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  adminApiKey: string;
+  clock?: () => Date;
+  logger?: boolean;
+}
+
+const journeyIdParam = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-"') });
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1024 * 1024 });
+  const journeys = createJourneyService({ db: deps.db, temporal: deps.temporal });
+  const enroller = createEnroller({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, clock: deps.clock ?? (() => new Date()) });
+  const adminKeyHash = sha256(deps.adminApiKey);
+
+  app.get('/health', async () => ({ ok: true }));
+
+  app.register(async (admin) => {
+    admin.addHook('onRequest', async (request, reply) => {
+      const header = request.headers.authorization ?? '';
+      const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+      // Compare digests, not strings: constant time whatever the length.
+      if (!timingSafeEqual(sha256(token), adminKeyHash)) return reply.code(401).send({ error: 'unauthorized', message: 'send an admin key as `Authorization: Bearer <key>`' });
+    });
+
+    admin.get('/v1/journeys', async () => ({ journeys: await journeys.list() }));
+    admin.get('/v1/journeys/:id', async (request, reply) => {
+      const { id } = parse(journeyIdParam, request.params, reply, 'params');
+      return { journey: await journeys.get(id), versions: await journeys.versions(id) };
+    });
+    admin.put('/v1/journeys/:id', async (request, reply) => {
+      const { id } = parse(journeyIdParam, request.params, reply, 'params');
+      const existing = await journeys.get(id).catch(() => undefined);
+      const journey = existing ? await journeys.updateDraft(id, request.body) : await journeys.createDraft(id, request.body);
+      return reply.code(existing ? 200 : 201).send({ journey });
+    });
+    admin.post('/v1/journeys/:id/publish', async (request, reply) => {
+      const { id } = parse(journeyIdParam, request.params, reply, 'params');
+      const { version } = await journeys.publish(id);
+      return { id, version };
+    });
+    for (const action of ['pause', 'resume', 'archive'] as const) {
+      admin.post(`/v1/journeys/:id/${action}`, async (request, reply) => {
+        const { id } = parse(journeyIdParam, request.params, reply, 'params');
+        return { id, ...(await journeys[action](id)), status: (await journeys.get(id)).status };
+      });
+    }
+    admin.post('/v1/journeys/:id/enrollments', async (request, reply) => {
+      const { id } = parse(journeyIdParam, request.params, reply, 'params');
+      const body = parse(z.object({ customerId: z.uuid(), properties: z.record(z.string(), z.unknown()).default({}) }), request.body, reply, 'body');
+      const { journey, version, definition } = await journeys.version(id);
+      const at = (deps.clock ?? (() => new Date()))().toISOString();
+      const outcome = await enroller.enter({
+        journey: { id, version, definition, status: journey.status },
+        customerId: body.customerId,
+        event: { id: `api:${id}:${body.customerId}:${at}`, name: 'api_entry', properties: body.properties, timestamp: at },
+      });
+      return reply.code(outcome.status === 'rejected' ? 409 : 202).send(outcome);
+    });
+    admin.get('/v1/enrollments', async (request, reply) => {
+      const query = parse(
+        z.object({ journeyId: z.string().optional(), customerId: z.uuid().optional(), status: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        request.query,
+        reply,
+        'query',
+      );
+      const where: SQL[] = [];
+      if (query.journeyId) where.push(eq(enrollments.journeyId, query.journeyId));
+      if (query.customerId) where.push(eq(enrollments.customerId, query.customerId));
+      if (query.status) where.push(eq(enrollments.status, query.status as 'active'));
+      const rows = await deps.db.select().from(enrollments).where(and(...where)).orderBy(desc(enrollments.enteredAt)).limit(query.limit);
+      return { enrollments: rows };
+    });
+    admin.get('/v1/enrollments/:id', async (request, reply) => {
+      const { id } = parse(z.object({ id: z.uuid() }), request.params, reply, 'params');
+      const [row] = await deps.db.select().from(enrollments).where(eq(enrollments.id, id));
+      if (!row) return reply.code(404).send({ error: 'not_found', message: `enrollment ${id} not found` });
+      const live = row.status === 'active' ? await deps.temporal.workflow.getHandle(row.workflowId).query(statusQuery).catch(() => null) : null;
+      return { enrollment: row, live };
+    });
+  });
+
+  app.setErrorHandler((error, _request, reply) => {
+    if (error instanceof RequestValidationError) return reply.code(400).send({ error: 'invalid_request', issues: error.issues });
+    if (error instanceof JourneyError) {
+      const status = { not_found: 404, invalid: 400, conflict: 409 }[error.code];
+      return reply.code(status).send({ error: error.code, message: error.message, issues: error.issues });
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) return reply.code(status).send({ error: 'bad_request', message: (error as Error).message });
+    reply.log.error(error);
+    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  });
+  return app;
+}
+
+class RequestValidationError extends Error {
+  constructor(readonly issues: { path: string; message: string }[]) {
+    super('invalid request');
+  }
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, _reply: FastifyReply, where: string): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new RequestValidationError(
+    result.error.issues.map((issue) => ({ path: ['$', where, ...issue.path].map((p, i) => (i === 0 ? p : typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join(''), message: issue.message })),
+  );
+}
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}

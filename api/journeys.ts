@@ -1,0 +1,110 @@
+/**
+ * Journey lifecycle: draft → published (immutable version N) → paused ⇄ published → archived.
+ * Running enrollments keep the version they entered with; pausing holds their sends and new entries.
+ */
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
+import type { Db } from '../drizzle/client';
+import { enrollments, journeys, journeyVersions } from '../drizzle/schema';
+import { validateJourney, type ValidationContext, type ValidationIssue } from '../domain/journey/validate';
+import type { JourneyDefinition } from '../domain/journey/definition';
+import { controlSignal } from '../workflows/enrollment';
+
+export class JourneyError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'invalid' | 'conflict',
+    message: string,
+    readonly issues: ValidationIssue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export function createJourneyService(deps: { db: Db; temporal: Client; validationContext?: () => Promise<ValidationContext> }) {
+  const { db } = deps;
+
+  async function get(id: string) {
+    const [journey] = await db.select().from(journeys).where(eq(journeys.id, id));
+    if (!journey) throw new JourneyError('not_found', `journey ${id} not found`);
+    return journey;
+  }
+
+  async function validate(definition: unknown) {
+    const result = validateJourney(definition, await deps.validationContext?.());
+    if (!result.ok) throw new JourneyError('invalid', 'the journey definition is invalid', result.issues);
+    return result.definition;
+  }
+
+  /** Signals every running enrollment of the journey (pause/resume), from the mirror table. */
+  async function broadcast(journeyId: string, action: 'pause' | 'resume') {
+    const running = await db
+      .select({ workflowId: enrollments.workflowId })
+      .from(enrollments)
+      .where(and(eq(enrollments.journeyId, journeyId), eq(enrollments.status, 'active')));
+    await Promise.all(
+      running.map(({ workflowId }) => deps.temporal.workflow.getHandle(workflowId).signal(controlSignal, { action }).catch(() => undefined)),
+    );
+    return running.length;
+  }
+
+  return {
+    get,
+    async list() {
+      return db.select().from(journeys).orderBy(journeys.id);
+    },
+    async createDraft(id: string, definition: unknown) {
+      const parsed = await validate(definition);
+      const inserted = await db.insert(journeys).values({ id, name: parsed.name, draft: definition }).onConflictDoNothing().returning();
+      if (inserted.length === 0) throw new JourneyError('conflict', `journey ${id} already exists`);
+      return inserted[0]!;
+    },
+    async updateDraft(id: string, definition: unknown) {
+      const journey = await get(id);
+      if (journey.status === 'archived') throw new JourneyError('conflict', `journey ${id} is archived`);
+      const parsed = await validate(definition);
+      const [row] = await db.update(journeys).set({ draft: definition, name: parsed.name, updatedAt: sql`now()` }).where(eq(journeys.id, id)).returning();
+      return row!;
+    },
+    /** Freezes the current draft as the next version and makes it the one new entries use. */
+    async publish(id: string): Promise<{ version: number; definition: JourneyDefinition }> {
+      const journey = await get(id);
+      if (journey.status === 'archived') throw new JourneyError('conflict', `journey ${id} is archived`);
+      const definition = await validate(journey.draft);
+      return db.transaction(async (tx) => {
+        const [locked] = await tx.select().from(journeys).where(eq(journeys.id, id)).for('update');
+        const version = (locked?.latestVersion ?? 0) + 1;
+        await tx.insert(journeyVersions).values({ journeyId: id, version, definition });
+        await tx.update(journeys).set({ latestVersion: version, status: 'published', updatedAt: sql`now()` }).where(eq(journeys.id, id));
+        return { version, definition };
+      });
+    },
+    async pause(id: string) {
+      const journey = await get(id);
+      if (journey.status !== 'published') throw new JourneyError('conflict', `only a published journey can be paused (it is ${journey.status})`);
+      await db.update(journeys).set({ status: 'paused', updatedAt: sql`now()` }).where(eq(journeys.id, id));
+      return { signalled: await broadcast(id, 'pause') };
+    },
+    async resume(id: string) {
+      const journey = await get(id);
+      if (journey.status !== 'paused') throw new JourneyError('conflict', `only a paused journey can be resumed (it is ${journey.status})`);
+      await db.update(journeys).set({ status: 'published', updatedAt: sql`now()` }).where(eq(journeys.id, id));
+      return { signalled: await broadcast(id, 'resume') };
+    },
+    async archive(id: string) {
+      await get(id);
+      await db.update(journeys).set({ status: 'archived', updatedAt: sql`now()` }).where(eq(journeys.id, id));
+    },
+    async versions(id: string) {
+      return db.select().from(journeyVersions).where(eq(journeyVersions.journeyId, id)).orderBy(desc(journeyVersions.version));
+    },
+    async version(id: string, version?: number) {
+      const journey = await get(id);
+      const wanted = version ?? journey.latestVersion;
+      if (!wanted) throw new JourneyError('conflict', `journey ${id} has no published version`);
+      const [row] = await db.select().from(journeyVersions).where(and(eq(journeyVersions.journeyId, id), eq(journeyVersions.version, wanted)));
+      if (!row) throw new JourneyError('not_found', `journey ${id} has no version ${wanted}`);
+      return { journey, version: row.version, definition: row.definition };
+    },
+  };
+}
+export type JourneyService = ReturnType<typeof createJourneyService>;

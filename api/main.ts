@@ -1,0 +1,38 @@
+/** `npm run api`: the production HTTP process. */
+import { Client } from '@temporalio/client';
+import { migrate } from '../drizzle/migrate';
+import { connectDatabase, connectTemporal, DependencyError } from '../worker/connect';
+import { databaseConfigFromEnv, EnvError, parseEnv } from '../worker/env';
+import { buildApp } from './app';
+import { apiEnv } from './env';
+
+async function main() {
+  const env = parseEnv(apiEnv, process.env);
+  const database = await connectDatabase(databaseConfigFromEnv(process.env));
+  await migrate(database);
+  const temporal = await connectTemporal(env);
+  const app = buildApp({
+    db: database.db,
+    temporal: new Client({ connection: temporal.client, namespace: env.TEMPORAL_NAMESPACE }),
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    adminApiKey: env.ADMIN_API_KEY,
+    logger: env.LOG_LEVEL !== 'silent',
+  });
+  await app.listen({ host: env.HOST, port: env.PORT });
+  const shutdown = async () => {
+    await app.close();
+    await Promise.all([temporal.native.close(), temporal.client.close(), database.close()]);
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof DependencyError || error instanceof EnvError) {
+    console.error(`perennial api: ${error.message}`);
+    process.exit(2);
+  }
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,4 @@
+export * from './definition';
+export * from './validate';
+export * from './conditions';
+export * from './split';

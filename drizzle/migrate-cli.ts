@@ -1,0 +1,12 @@
+/** `npm run db:migrate`: applies migrations to DATABASE_URL (or the embedded PGlite under .data/). */
+import { createDb } from './client';
+import { migrate } from './migrate';
+import { databaseConfigFromEnv } from '../worker/env';
+
+const handle = await createDb(databaseConfigFromEnv(process.env));
+try {
+  await migrate(handle);
+  console.log(`migrated ${handle.describe}`);
+} finally {
+  await handle.close();
+}

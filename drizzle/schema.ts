@@ -1,0 +1,176 @@
+/**
+ * Postgres schema. Names here live for years in databases: snake_case tables, named constraints,
+ * uuid keys, timestamps with time zone. Change by `npm run db:generate -- --name <what>`.
+ */
+import { sql } from 'drizzle-orm';
+import { check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { JourneyDefinition } from '../domain/journey/definition';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+export const customers = pgTable('customers', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  traits: jsonb('traits').$type<Record<string, unknown>>().notNull().default({}),
+  tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+  aiplStage: text('aipl_stage'),
+  timeZone: text('time_zone'),
+  locale: text('locale'),
+  /** Per channel and per topic: `{ channels: { email: true }, topics: { promotions: false } }`. */
+  consent: jsonb('consent').$type<Consent>().notNull().default({ channels: {}, topics: {} }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+export interface Consent {
+  channels: Partial<Record<'email' | 'sms' | 'push' | 'wechat', boolean>>;
+  topics: Record<string, boolean>;
+}
+
+export const identityKinds = ['email', 'phone', 'marketplace', 'wechat_openid', 'app_user', 'device_serial', 'anonymous'] as const;
+export type IdentityKind = (typeof identityKinds)[number];
+
+/** One ID: every identifier that resolves to a customer. */
+export const customerIdentities = pgTable(
+  'customer_identities',
+  {
+    kind: text('kind', { enum: identityKinds }).notNull(),
+    value: text('value').notNull(),
+    customerId: uuid('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ name: 'customer_identities_pkey', columns: [t.kind, t.value] }), index('customer_identities_customer_idx').on(t.customerId)],
+);
+
+export const ownedProducts = pgTable(
+  'owned_products',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    customerId: uuid('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    sku: text('sku').notNull(),
+    category: text('category').notNull(),
+    purchasedAt: timestamp('purchased_at', { withTimezone: true }),
+    installedAt: timestamp('installed_at', { withTimezone: true }),
+    warrantyEndsAt: timestamp('warranty_ends_at', { withTimezone: true }),
+    disposedAt: timestamp('disposed_at', { withTimezone: true }),
+  },
+  (t) => [index('owned_products_customer_idx').on(t.customerId)],
+);
+
+export const events = pgTable(
+  'events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** The sender's id (Segment `messageId`): a resend is a no-op. */
+    messageId: text('message_id').notNull(),
+    customerId: uuid('customer_id').references(() => customers.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    properties: jsonb('properties').$type<Record<string, unknown>>().notNull().default({}),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Set once the router delivered it (or found nothing listening): un-routed rows are re-driven. */
+    routedAt: timestamp('routed_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('events_message_id_key').on(t.messageId),
+    index('events_customer_name_time_idx').on(t.customerId, t.name, t.occurredAt),
+    index('events_unrouted_idx').on(t.receivedAt).where(sql`${t.routedAt} is null`),
+  ],
+);
+
+export const journeys = pgTable(
+  'journeys',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    status: text('status', { enum: ['draft', 'published', 'paused', 'archived'] }).notNull().default('draft'),
+    draft: jsonb('draft').$type<unknown>().notNull(),
+    latestVersion: integer('latest_version'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [check('journeys_status_check', sql`${t.status} in ('draft','published','paused','archived')`)],
+);
+
+export const journeyVersions = pgTable(
+  'journey_versions',
+  {
+    journeyId: text('journey_id').notNull().references(() => journeys.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    definition: jsonb('definition').$type<JourneyDefinition>().notNull(),
+    publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: 'journey_versions_pkey', columns: [t.journeyId, t.version] })],
+);
+
+export const enrollmentStatuses = ['active', 'completed', 'exited', 'converted', 'cancelled', 'failed'] as const;
+export type EnrollmentStatus = (typeof enrollmentStatuses)[number];
+
+/** Mirror of each enrollment workflow, so lists and counts never need Temporal visibility. */
+export const enrollments = pgTable(
+  'enrollments',
+  {
+    id: uuid('id').primaryKey(),
+    journeyId: text('journey_id').notNull(),
+    journeyVersion: integer('journey_version').notNull(),
+    customerId: uuid('customer_id').notNull(),
+    enrollmentKey: text('enrollment_key').notNull(),
+    workflowId: text('workflow_id').notNull(),
+    status: text('status', { enum: enrollmentStatuses }).notNull(),
+    currentStep: text('current_step'),
+    nextWakeAt: timestamp('next_wake_at', { withTimezone: true }),
+    path: jsonb('path').$type<{ step: string; at: string; outcome?: string }[]>().notNull().default([]),
+    enteredAt: timestamp('entered_at', { withTimezone: true }).notNull(),
+    exitedAt: timestamp('exited_at', { withTimezone: true }),
+    exitReason: text('exit_reason'),
+    convertedAt: timestamp('converted_at', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('enrollments_journey_customer_key_idx').on(t.journeyId, t.customerId, t.enrollmentKey, t.enteredAt),
+    index('enrollments_customer_idx').on(t.customerId),
+    index('enrollments_journey_status_idx').on(t.journeyId, t.journeyVersion, t.status),
+    check('enrollments_status_check', sql`${t.status} in ('active','completed','exited','converted','cancelled','failed')`),
+  ],
+);
+
+export const templates = pgTable('templates', {
+  id: text('id').primaryKey(),
+  channel: text('channel', { enum: ['email', 'sms', 'push', 'wechat'] }).notNull(),
+  /** Handlebars sources; `subject` only for email. */
+  subject: text('subject'),
+  text: text('text').notNull(),
+  html: text('html'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const messageStatuses = ['sending', 'sent', 'skipped', 'failed', 'uncertain'] as const;
+export type MessageStatus = (typeof messageStatuses)[number];
+
+/**
+ * The send ledger: one row per (enrollment, step, occurrence), written before the provider call.
+ * A retry that finds `sent` returns; one that finds `sending` knows an earlier attempt died mid-call.
+ */
+export const messages = pgTable(
+  'messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    enrollmentId: uuid('enrollment_id').notNull(),
+    stepId: text('step_id').notNull(),
+    occurrence: integer('occurrence').notNull(),
+    journeyId: text('journey_id').notNull(),
+    customerId: uuid('customer_id').notNull(),
+    channel: text('channel').notNull(),
+    templateId: text('template_id').notNull(),
+    status: text('status', { enum: messageStatuses }).notNull(),
+    reason: text('reason'),
+    providerMessageId: text('provider_message_id'),
+    createdAt: createdAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('messages_ledger_key').on(t.enrollmentId, t.stepId, t.occurrence),
+    index('messages_customer_idx').on(t.customerId, t.createdAt),
+    check('messages_status_check', sql`${t.status} in ('sending','sent','skipped','failed','uncertain')`),
+  ],
+);

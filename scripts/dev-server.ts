@@ -1,0 +1,80 @@
+/** Starts a Temporal dev server (the provisioned `temporal` CLI) with Perennial's search attributes. */
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { searchAttributes } from '../workflows/enrollment';
+import { waitForPort, type ServerExecutable } from './provision';
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | null;
+  stop(): Promise<void>;
+}
+
+export interface DevServerOptions {
+  executable: ServerExecutable;
+  port?: number;
+  /** Web UI port; omit for headless. */
+  uiPort?: number;
+  /** Persistent SQLite file; omit for in-memory. */
+  dbFile?: string;
+  namespace?: string;
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const port = options.port ?? (await freePort());
+  if (options.executable.type === 'cached-download') {
+    // No local binary: let the SDK download one (needs internet).
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        ip: '127.0.0.1',
+        port,
+        ui: options.uiPort !== undefined,
+        uiPort: options.uiPort,
+        dbFilename: options.dbFile,
+        namespace: options.namespace,
+        searchAttributes: Object.values(searchAttributes),
+      },
+    });
+    return { address: env.address, uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : null, stop: () => env.teardown() };
+  }
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];
+  args.push(...(options.uiPort !== undefined ? ['--ui-port', String(options.uiPort)] : ['--headless']));
+  args.push('--db-filename', options.dbFile ?? '');
+  if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
+  for (const key of Object.values(searchAttributes)) args.push('--search-attribute', `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`);
+
+  const child = spawn(options.executable.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const ready = await Promise.race([waitForPort('127.0.0.1', port, 60_000), exited.then(() => false)]);
+  if (!ready) {
+    child.kill('SIGKILL');
+    throw new Error(`the Temporal dev server did not start on port ${port}: ${stderr.trim() || 'no output'}`);
+  }
+  return {
+    address: `127.0.0.1:${port}`,
+    uiUrl: options.uiPort !== undefined ? `http://127.0.0.1:${options.uiPort}` : null,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * `npm start`: the whole system in one process on embedded defaults — Temporal dev server (Web UI,
+ * SQLite under .data/), Postgres (PGlite under .data/ unless DATABASE_URL), worker, API, demo data.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@temporalio/client';
+import { z } from 'zod';
+import { createActivities } from '../activities';
+import { createSmtpTransport } from '../activities/transports';
+import { buildApp } from '../api/app';
+import { migrate } from '../drizzle/migrate';
+import { connectDatabase, connectTemporal, DependencyError } from '../worker/connect';
+import { createJourneyWorker } from '../worker/create';
+import { databaseConfigFromEnv, databaseEnv, EnvError, logEnv, parseEnv } from '../worker/env';
+import { seedDemo } from './demo-data';
+import { startDevServer } from './dev-server';
+import { provisionDevServer } from './provision';
+
+const startEnv = databaseEnv.extend(logEnv.shape).extend({
+  DATA_DIR: z.string().default('.data'),
+  TEMPORAL_PORT: z.coerce.number().int().default(7233),
+  TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
+  PORT: z.coerce.number().int().default(3000),
+  TEMPORAL_TASK_QUEUE: z.string().default('perennial'),
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().default('Perennial <journeys@perennial.local>'),
+  /** Stable across restarts: generated once into .data/admin-key unless given. */
+  ADMIN_API_KEY: z.string().min(16).optional(),
+});
+
+async function main() {
+  const env = parseEnv(startEnv, process.env);
+  mkdirSync(env.DATA_DIR, { recursive: true });
+  const step = (line: string) => console.log(`▸ ${line}`);
+
+  step('provisioning the Temporal dev server');
+  const executable = await provisionDevServer((line) => console.log(`  ${line}`));
+  step('starting the Temporal dev server (history in .data/temporal.db)');
+  const devServer = await startDevServer({ executable, port: env.TEMPORAL_PORT, uiPort: env.TEMPORAL_UI_PORT, dbFile: join(env.DATA_DIR, 'temporal.db') });
+
+  step(env.DATABASE_URL ? 'connecting to Postgres' : `opening embedded Postgres (PGlite) in ${env.PGLITE_DIR}`);
+  const database = await connectDatabase(databaseConfigFromEnv(process.env));
+  await migrate(database);
+
+  const temporal = await connectTemporal({ TEMPORAL_ADDRESS: devServer.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE });
+  const client = new Client({ connection: temporal.client });
+  const publicUrl = `http://127.0.0.1:${env.PORT}`;
+  step('starting the worker');
+  const worker = await createJourneyWorker({
+    connection: temporal.native,
+    namespace: 'default',
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    activities: createActivities({
+      db: database.db,
+      transports: env.SMTP_URL ? { email: createSmtpTransport({ url: env.SMTP_URL, from: env.MAIL_FROM }) } : {},
+      clock: () => new Date(),
+      publicUrl,
+    }),
+  });
+  const workerRun = worker.run();
+
+  const adminApiKey = env.ADMIN_API_KEY ?? persistentKey(join(env.DATA_DIR, 'admin-key'));
+  const app = buildApp({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, adminApiKey });
+  await app.listen({ host: '127.0.0.1', port: env.PORT });
+
+  step('loading demo data');
+  const demo = await seedDemo({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE });
+
+  console.log(`
+Perennial is running.
+  API            ${publicUrl}   (admin key: ${adminApiKey})
+  Temporal UI    ${devServer.uiUrl}
+  Temporal gRPC  ${devServer.address}
+  Database       ${database.describe}
+  Demo           ${demo}
+Try:  curl -H "Authorization: Bearer ${adminApiKey}" ${publicUrl}/v1/enrollments
+Ctrl-C stops everything.`);
+
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    step('shutting down');
+    await app.close();
+    worker.shutdown();
+    await workerRun;
+    await Promise.all([temporal.native.close(), temporal.client.close()]);
+    await database.close();
+    await devServer.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+}
+
+function persistentKey(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = `pk_admin_${randomBytes(18).toString('base64url')}`;
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof DependencyError || error instanceof EnvError) {
+    console.error(`perennial: ${error.message}`);
+    process.exit(2);
+  }
+  console.error(error);
+  process.exit(1);
+});

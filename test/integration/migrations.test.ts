@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import postgres from 'postgres';
+import { afterAll, describe, expect, it, inject } from 'vitest';
+import { createDb } from '../../drizzle/client';
+import { migrate, migrationsFolder } from '../../drizzle/migrate';
+
+describe('migrations', () => {
+  const admin = postgres(inject('postgresUrl'), { max: 1, onnotice: () => {} });
+  const name = `perennial_empty_${randomUUID().slice(0, 8)}`;
+  afterAll(async () => {
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  });
+
+  it('applies every migration to an empty database, and again as a no-op', async () => {
+    await admin.unsafe(`create database ${name}`);
+    const url = new URL(inject('postgresUrl'));
+    url.pathname = `/${name}`;
+    const handle = await createDb({ url: url.toString(), max: 2 });
+    try {
+      await migrate(handle);
+      await migrate(handle); // idempotent
+      const sql = handle.driver.kind === 'postgres' ? handle.driver.sql : undefined;
+      const tables = await sql!`select table_name from information_schema.tables where table_schema = 'public' order by table_name`;
+      expect(tables.map((t) => t.table_name)).toEqual([
+        'customer_identities', 'customers', 'enrollments', 'events', 'journey_versions', 'journeys', 'messages', 'owned_products', 'templates',
+      ]);
+      const applied = await sql!`select count(*)::int as n from drizzle.__drizzle_migrations`;
+      const files = readdirSync(migrationsFolder).filter((f) => f.endsWith('.sql'));
+      expect(applied[0]!.n).toBe(files.length);
+    } finally {
+      await handle.close();
+    }
+  });
+});

@@ -1,0 +1,73 @@
+/** Per-test-file helpers: a private Postgres database, a time-skipping server, the dev server. */
+import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createDb, type DbHandle } from '../../drizzle/client';
+import type { Activities } from '../../activities';
+import { registerSearchAttributes } from '../../worker/search-attributes';
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** A fresh, migrated database cloned from the template (milliseconds), dropped by `close()`. */
+export async function createTestDatabase(): Promise<DbHandle & { url: string }> {
+  const base = inject('postgresUrl');
+  const name = `perennial_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const admin = postgres(base, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name} template ${inject('templateDatabase')}`);
+  const url = withDatabase(base, name);
+  const handle = await createDb({ url, max: 5 });
+  return {
+    ...handle,
+    url,
+    async close() {
+      await handle.close();
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: inject('testServerExecutable') } });
+  await registerSearchAttributes(env.connection);
+  return env;
+}
+
+export async function connectDevServer(): Promise<{ client: Client; native: NativeConnection; close(): Promise<void> }> {
+  const address = inject('devServerAddress');
+  const connection = await Connection.connect({ address });
+  const native = await NativeConnection.connect({ address });
+  return {
+    client: new Client({ connection }),
+    native,
+    async close() {
+      await connection.close();
+      await native.close();
+    },
+  };
+}
+
+export function workflowBundle() {
+  return { codePath: inject('workflowBundlePath') };
+}
+
+export function uniqueTaskQueue(prefix = 'test'): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+export function createTestWorker(options: { connection: NativeConnection; taskQueue: string; activities: Partial<Activities>; namespace?: string }) {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: options.taskQueue,
+    activities: options.activities,
+    workflowBundle: workflowBundle(),
+  });
+}

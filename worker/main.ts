@@ -1,0 +1,35 @@
+/** `npm run worker`: the production worker process. */
+import { pino } from 'pino';
+import { createActivities } from '../activities';
+import { createSmtpTransport, type Transports } from '../activities/transports';
+import { migrate } from '../drizzle/migrate';
+import { connectDatabase, connectTemporal, DependencyError } from './connect';
+import { createJourneyWorker } from './create';
+import { databaseConfigFromEnv, EnvError, parseEnv, workerEnv } from './env';
+
+async function main() {
+  const env = parseEnv(workerEnv, process.env);
+  const log = pino({ level: env.LOG_LEVEL });
+  const database = await connectDatabase(databaseConfigFromEnv(process.env));
+  await migrate(database);
+  const temporal = await connectTemporal(env);
+  const transports: Transports = env.SMTP_URL ? { email: createSmtpTransport({ url: env.SMTP_URL, from: env.MAIL_FROM }) } : {};
+  const worker = await createJourneyWorker({
+    connection: temporal.native,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    activities: createActivities({ db: database.db, transports, clock: () => new Date(), publicUrl: env.PUBLIC_URL }),
+  });
+  log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, db: database.describe }, 'worker running');
+  await worker.run(); // resolves after SIGINT/SIGTERM: the SDK drains in-flight tasks
+  await Promise.all([temporal.native.close(), temporal.client.close(), database.close()]);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof DependencyError || error instanceof EnvError) {
+    console.error(`perennial worker: ${error.message}`);
+    process.exit(2);
+  }
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,2 @@
+// The bundle the worker loads: every workflow type, nothing else.
+export { enrollmentWorkflow } from './enrollment';
