@@ -4,6 +4,7 @@ import type { Activities } from '../../activities';
 import type { JourneyDefinition, Step } from '../../domain/journey/definition';
 import type { JourneyEvent } from '../../domain/journey/conditions';
 import type { EnrollmentInput } from '../enrollment';
+import { resolveTimeZone } from '../../domain/time';
 
 export interface PathEntry {
   step: string;
@@ -58,11 +59,14 @@ export function createStepContext(input: EnrollmentInput, state: EnrollmentState
     now: () => new Date(),
     /** The customer's zone when known and valid, else the brand's (loaded once per run). */
     async timeZone(): Promise<string> {
-      if (state.customerTimeZone === undefined) {
-        const facts = await activities.loadCustomerFacts({ customerId: input.customerId, eventCounts: [] });
-        state.customerTimeZone = facts.timeZone;
-      }
-      return state.customerTimeZone ?? definition.settings.timeZone;
+      if (state.customerTimeZone === undefined) return this.refreshTimeZone();
+      return resolveTimeZone(state.customerTimeZone, definition.settings.timeZone);
+    },
+    /** Reads the customer's zone again (they may have moved since entry). */
+    async refreshTimeZone(): Promise<string> {
+      const facts = await activities.loadCustomerFacts({ customerId: input.customerId, eventCounts: [] });
+      state.customerTimeZone = facts.timeZone;
+      return resolveTimeZone(facts.timeZone, definition.settings.timeZone);
     },
     /**
      * Sleeps durably until `at` unless the enrollment must leave first (goal, exit, cancel) or

@@ -1,4 +1,5 @@
 /** `wait`: a duration, until a date attribute ± offset, or until the next allowed local window. */
+import { patched } from '@temporalio/workflow';
 import type { StepOf } from '../../domain/journey/definition';
 import { getPath } from '../../domain/journey/conditions';
 import { addDuration, dateFromAttribute, nextWindowStart } from '../../domain/time';
@@ -16,9 +17,14 @@ export async function waitStep(ctx: StepContext, stepId: string, step: StepOf<'w
 }
 
 async function wakeTime(ctx: StepContext, step: StepOf<'wait'>): Promise<Date | null> {
+  if (step.window) {
+    // A local-time window uses the customer's zone as it is now, not as it was at entry. Added
+    // after enrollments were running: their histories have no such read, hence the patch.
+    const timeZone = patched('window-wait-reads-current-time-zone') ? await ctx.refreshTimeZone() : await ctx.timeZone();
+    return nextWindowStart(ctx.now(), step.window, timeZone);
+  }
   const timeZone = await ctx.timeZone();
   if (step.duration) return addDuration(ctx.now(), step.duration, timeZone);
-  if (step.window) return nextWindowStart(ctx.now(), step.window, timeZone);
   if (step.until) {
     const facts = await ctx.activities.loadCustomerFacts({ customerId: ctx.input.customerId, eventCounts: [] });
     // `entry.properties.x` reads the entry event; anything else the profile (`traits.x`).
