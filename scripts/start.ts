@@ -12,9 +12,10 @@ import { createSmtpTransport } from '../activities/transports';
 import { buildApp } from '../api/app';
 import { migrate } from '../drizzle/migrate';
 import { connectDatabase, connectTemporal, DependencyError } from '../worker/connect';
-import { createJourneyWorker } from '../worker/create';
+import { bundleWorkflows, createJourneyWorker } from '../worker/create';
 import { databaseConfigFromEnv, databaseEnv, EnvError, logEnv, parseEnv } from '../worker/env';
 import { seedDemo } from './demo-data';
+import { startDevMailbox } from './dev-mailbox';
 import { startDevServer } from './dev-server';
 import { provisionDevServer } from './provision';
 
@@ -24,7 +25,9 @@ const startEnv = databaseEnv.extend(logEnv.shape).extend({
   TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
   PORT: z.coerce.number().int().default(3000),
   TEMPORAL_TASK_QUEUE: z.string().default('perennial'),
+  /** A real SMTP server; unset: the dev mailbox on SMTP_DEV_PORT writes .eml files under DATA_DIR/mailbox. */
   SMTP_URL: z.string().optional(),
+  SMTP_DEV_PORT: z.coerce.number().int().default(2525),
   MAIL_FROM: z.string().default('Perennial <journeys@perennial.local>'),
   /** Stable across restarts: generated once into .data/admin-key unless given. */
   ADMIN_API_KEY: z.string().min(16).optional(),
@@ -47,17 +50,17 @@ async function main() {
   const temporal = await connectTemporal({ TEMPORAL_ADDRESS: devServer.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE });
   const client = new Client({ connection: temporal.client });
   const publicUrl = `http://127.0.0.1:${env.PORT}`;
-  step('starting the worker');
+  const mailbox = env.SMTP_URL
+    ? undefined
+    : await startDevMailbox({ dir: join(env.DATA_DIR, 'mailbox'), port: env.SMTP_DEV_PORT, onMessage: (file, to) => console.log(`✉  ${to.join(', ')} → ${file}`) });
+  const email = createSmtpTransport({ url: env.SMTP_URL ?? mailbox!.url, from: env.MAIL_FROM });
+  step('bundling workflows and starting the worker');
   const worker = await createJourneyWorker({
     connection: temporal.native,
     namespace: 'default',
     taskQueue: env.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({
-      db: database.db,
-      transports: env.SMTP_URL ? { email: createSmtpTransport({ url: env.SMTP_URL, from: env.MAIL_FROM }) } : {},
-      clock: () => new Date(),
-      publicUrl,
-    }),
+    workflowBundle: await bundleWorkflows(),
+    activities: createActivities({ db: database.db, transports: { email }, clock: () => new Date(), publicUrl }),
   });
   const workerRun = worker.run();
 
@@ -74,6 +77,7 @@ Perennial is running.
   Temporal UI    ${devServer.uiUrl}
   Temporal gRPC  ${devServer.address}
   Database       ${database.describe}
+  Mail           ${mailbox ? `dev mailbox: ${mailbox.dir}/*.eml` : 'SMTP_URL'}
   Demo           ${demo}
 Try:  curl -H "Authorization: Bearer ${adminApiKey}" ${publicUrl}/v1/enrollments
 Ctrl-C stops everything.`);
@@ -84,8 +88,10 @@ Ctrl-C stops everything.`);
     stopping = true;
     step('shutting down');
     await app.close();
-    worker.shutdown();
+    if (worker.getState() === 'RUNNING') worker.shutdown(); // the SDK may already be draining on SIGINT
     await workerRun;
+    email.close?.();
+    await mailbox?.stop();
     await Promise.all([temporal.native.close(), temporal.client.close()]);
     await database.close();
     await devServer.stop();
