@@ -5,6 +5,6 @@ export const apiEnv = temporalEnv.extend(databaseEnv.shape).extend(logEnv.shape)
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Admin key for the HTTP API (issue: hashed multi-key store replaces this). */
-  ADMIN_API_KEY: z.string().min(16, 'use at least 16 characters'),
+  ADMIN_API_KEY: z.string({ error: 'required: the admin key clients send as `Authorization: Bearer <key>`' }).min(16, 'use at least 16 characters'),
 });
 export type ApiEnv = z.infer<typeof apiEnv>;

@@ -39,7 +39,12 @@ export async function connectDatabase(config: DbConfig): Promise<DbHandle> {
   }
 }
 
+/** A short reason: drivers wrap the cause (drizzle) or print a transport dump (tonic). */
 function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n')[0]?.slice(0, 200) ?? 'unknown error';
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const text = cause instanceof Error ? `${(cause as { code?: string }).code ?? ''} ${cause.message}` : String(cause);
+  if (/ECONNREFUSED|Connection refused/i.test(text)) return 'connection refused';
+  if (/ENOTFOUND|EAI_AGAIN|dns error|failed to lookup/i.test(text)) return 'host not found';
+  if (/timed? ?out|ETIMEDOUT/i.test(text)) return 'timed out';
+  return text.trim().split('\n')[0]?.slice(0, 200) ?? 'unknown error';
 }
