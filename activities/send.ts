@@ -8,11 +8,12 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { customerIdentities, customers, messages, templates } from '../drizzle/schema';
 import type { JourneyEvent } from '../domain/journey/conditions';
 import type { Condition } from '../domain/journey/definition';
-import { evaluateConditions } from '../domain/journey/conditions';
+import { conditionNeeds, evaluateConditions } from '../domain/journey/conditions';
 import { quietHoursEnd, resolveTimeZone } from '../domain/time';
 import type { ActivityDeps } from './index';
 import { createProfileActivities } from './profiles';
 import { createRenderer } from './render';
+import { MessageNotAcceptedError } from './transports';
 
 export interface SendRequest {
   enrollmentId: string;
@@ -83,7 +84,7 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
       if (!address) return recordSkip(r, 'no-address');
 
       if (r.onlyIf?.length) {
-        const facts = await profiles.loadCustomerFacts({ customerId: r.customerId, eventCounts: [] });
+        const facts = await profiles.loadCustomerFacts({ customerId: r.customerId, ...conditionNeeds(r.onlyIf) });
         if (!evaluateConditions(r.onlyIf, facts)) return recordSkip(r, 'condition-failed');
       }
 
@@ -101,24 +102,39 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
       let rendered: { subject?: string; text: string; html?: string };
       try {
         rendered = {
-          subject: template.subject ? renderer.render(template.subject, context) : undefined,
-          text: renderer.render(template.text, context),
+          // Only the HTML part is HTML-escaped: entities in a subject or text/plain part reach the reader literally.
+          subject: template.subject ? renderer.render(template.subject, context, { escapeHtml: false }) : undefined,
+          text: renderer.render(template.text, context, { escapeHtml: false }),
           html: template.html ? renderer.render(template.html, context) : undefined,
         };
       } catch (error) {
         return recordSkip(r, `render-failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
       }
 
-      // The ledger row goes in before the provider call; a concurrent attempt loses the insert.
-      const inserted = await db
-        .insert(messages)
-        .values({ ...ledgerColumns(r), status: 'sending' })
-        .onConflictDoNothing()
-        .returning({ id: messages.id });
-      if (inserted.length === 0) throw new Error('another attempt holds this ledger row; retrying to read its outcome');
+      // The ledger row goes in before the provider call; a concurrent attempt loses the insert. A
+      // `sending` row that is still here belongs to an idempotent transport (see above): resend
+      // under the same key and let the provider deduplicate.
+      if (previous?.status !== 'sending') {
+        const inserted = await db
+          .insert(messages)
+          .values({ ...ledgerColumns(r), status: 'sending' })
+          .onConflictDoNothing()
+          .returning({ id: messages.id });
+        if (inserted.length === 0) throw new Error('another attempt holds this ledger row; retrying to read its outcome');
+      }
 
       const idempotencyKey = `${r.enrollmentId}.${r.stepId}.${r.occurrence}`;
-      const { providerMessageId } = await transport.send({ idempotencyKey, to: address.value, ...rendered });
+      let providerMessageId: string;
+      try {
+        ({ providerMessageId } = await transport.send({ idempotencyKey, to: address.value, ...rendered }));
+      } catch (error) {
+        // Provably not accepted (connection refused, refused by a reply): free the ledger key so the
+        // retry sends, instead of finding `sending` and giving the message up as uncertain.
+        if (error instanceof MessageNotAcceptedError) {
+          await db.delete(messages).where(and(ledgerKey(r), eq(messages.status, 'sending')));
+        }
+        throw error;
+      }
       await db.update(messages).set({ status: 'sent', providerMessageId, sentAt: sql`now()` }).where(ledgerKey(r));
       return { status: 'sent', messageId: providerMessageId };
     },

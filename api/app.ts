@@ -5,7 +5,7 @@ import { and, desc, eq, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../drizzle/client';
-import { enrollments } from '../drizzle/schema';
+import { customers, enrollments, enrollmentStatuses } from '../drizzle/schema';
 import { statusQuery } from '../workflows/enrollment';
 import { createEnroller } from './enroll';
 import { createJourneyService, JourneyError } from './journeys';
@@ -33,8 +33,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     admin.addHook('onRequest', async (request, reply) => {
       const header = request.headers.authorization ?? '';
       const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-      // Compare digests, not strings: constant time whatever the length.
-      if (!timingSafeEqual(sha256(token), adminKeyHash)) return reply.code(401).send({ error: 'unauthorized', message: 'send an admin key as `Authorization: Bearer <key>`' });
+      // Compare digests, not strings: constant time whatever the length. An empty token never passes,
+      // even if the app was built with an empty key.
+      if (token === '' || !timingSafeEqual(sha256(token), adminKeyHash)) return reply.code(401).send({ error: 'unauthorized', message: 'send an admin key as `Authorization: Bearer <key>`' });
     });
 
     admin.get('/v1/journeys', async () => ({ journeys: await journeys.list() }));
@@ -63,6 +64,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const { id } = parse(journeyIdParam, request.params, reply, 'params');
       const body = parse(z.object({ customerId: z.uuid(), properties: z.record(z.string(), z.unknown()).default({}) }), request.body, reply, 'body');
       const { journey, version, definition } = await journeys.version(id);
+      // An enrollment for a customer with no row would fail at its first profile read and leave an
+      // "active" mirror row behind: refuse it here.
+      const [customer] = await deps.db.select({ id: customers.id }).from(customers).where(eq(customers.id, body.customerId));
+      if (!customer) return reply.code(404).send({ error: 'not_found', message: `customer ${body.customerId} not found` });
       const at = (deps.clock ?? (() => new Date()))().toISOString();
       const outcome = await enroller.enter({
         journey: { id, version, definition, status: journey.status },
@@ -73,7 +78,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     });
     admin.get('/v1/enrollments', async (request, reply) => {
       const query = parse(
-        z.object({ journeyId: z.string().optional(), customerId: z.uuid().optional(), status: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        z.object({ journeyId: z.string().optional(), customerId: z.uuid().optional(), status: z.enum(enrollmentStatuses).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
         request.query,
         reply,
         'query',
@@ -81,7 +86,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const where: SQL[] = [];
       if (query.journeyId) where.push(eq(enrollments.journeyId, query.journeyId));
       if (query.customerId) where.push(eq(enrollments.customerId, query.customerId));
-      if (query.status) where.push(eq(enrollments.status, query.status as 'active'));
+      if (query.status) where.push(eq(enrollments.status, query.status));
       const rows = await deps.db.select().from(enrollments).where(and(...where)).orderBy(desc(enrollments.enteredAt)).limit(query.limit);
       return { enrollments: rows };
     });
@@ -89,7 +94,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const { id } = parse(z.object({ id: z.uuid() }), request.params, reply, 'params');
       const [row] = await deps.db.select().from(enrollments).where(eq(enrollments.id, id));
       if (!row) return reply.code(404).send({ error: 'not_found', message: `enrollment ${id} not found` });
-      const live = row.status === 'active' ? await deps.temporal.workflow.getHandle(row.workflowId).query(statusQuery).catch(() => null) : null;
+      // Live state needs a worker; without one the query would hang, so it gets 3 s.
+      const live = row.status === 'active' ? await withTimeout(deps.temporal.workflow.getHandle(row.workflowId).query(statusQuery), 3_000).catch(() => null) : null;
       return { enrollment: row, live };
     });
   });
@@ -124,4 +130,12 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, _reply: FastifyRe
 
 function sha256(value: string): Buffer {
   return createHash('sha256').update(value).digest();
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -47,6 +47,19 @@ export function createJourneyService(deps: { db: Db; temporal: Client; validatio
     return running.length;
   }
 
+  /** Moves `from` → `to` in one conditional update, so two concurrent pauses (or a pause and a resume) cannot both win. */
+  async function transition(id: string, from: 'published' | 'paused', to: 'published' | 'paused') {
+    const [moved] = await db
+      .update(journeys)
+      .set({ status: to, updatedAt: sql`now()` })
+      .where(and(eq(journeys.id, id), eq(journeys.status, from)))
+      .returning({ id: journeys.id });
+    if (moved) return;
+    const journey = await get(id);
+    const verb = to === 'paused' ? 'paused' : 'resumed';
+    throw new JourneyError('conflict', `only a ${from} journey can be ${verb} (it is ${journey.status})`);
+  }
+
   return {
     get,
     async list() {
@@ -65,29 +78,31 @@ export function createJourneyService(deps: { db: Db; temporal: Client; validatio
       const [row] = await db.update(journeys).set({ draft: definition, name: parsed.name, updatedAt: sql`now()` }).where(eq(journeys.id, id)).returning();
       return row!;
     },
-    /** Freezes the current draft as the next version and makes it the one new entries use. */
+    /**
+     * Freezes the current draft as the next version and makes it the one new entries use. A paused
+     * journey stays paused (its running enrollments were told to hold: only resume releases them).
+     */
     async publish(id: string): Promise<{ version: number; definition: JourneyDefinition }> {
-      const journey = await get(id);
-      if (journey.status === 'archived') throw new JourneyError('conflict', `journey ${id} is archived`);
-      const definition = await validate(journey.draft);
       return db.transaction(async (tx) => {
+        // Lock first, then check and validate what is locked: a concurrent archive or draft edit
+        // cannot slip in between.
         const [locked] = await tx.select().from(journeys).where(eq(journeys.id, id)).for('update');
-        const version = (locked?.latestVersion ?? 0) + 1;
+        if (!locked) throw new JourneyError('not_found', `journey ${id} not found`);
+        if (locked.status === 'archived') throw new JourneyError('conflict', `journey ${id} is archived`);
+        const definition = await validate(locked.draft);
+        const version = (locked.latestVersion ?? 0) + 1;
         await tx.insert(journeyVersions).values({ journeyId: id, version, definition });
-        await tx.update(journeys).set({ latestVersion: version, status: 'published', updatedAt: sql`now()` }).where(eq(journeys.id, id));
+        const status = locked.status === 'paused' ? 'paused' : 'published';
+        await tx.update(journeys).set({ latestVersion: version, status, updatedAt: sql`now()` }).where(eq(journeys.id, id));
         return { version, definition };
       });
     },
     async pause(id: string) {
-      const journey = await get(id);
-      if (journey.status !== 'published') throw new JourneyError('conflict', `only a published journey can be paused (it is ${journey.status})`);
-      await db.update(journeys).set({ status: 'paused', updatedAt: sql`now()` }).where(eq(journeys.id, id));
+      await transition(id, 'published', 'paused');
       return { signalled: await broadcast(id, 'pause') };
     },
     async resume(id: string) {
-      const journey = await get(id);
-      if (journey.status !== 'paused') throw new JourneyError('conflict', `only a paused journey can be resumed (it is ${journey.status})`);
-      await db.update(journeys).set({ status: 'published', updatedAt: sql`now()` }).where(eq(journeys.id, id));
+      await transition(id, 'paused', 'published');
       return { signalled: await broadcast(id, 'resume') };
     },
     async archive(id: string) {
