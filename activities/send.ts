@@ -1,11 +1,13 @@
 /**
  * How a journey message leaves: ledger first, then the provider, exactly once per
  * (enrollment, step, occurrence). Business outcomes (no consent, quiet hours…) are typed results;
- * a missing template is a permanent failure; provider errors are transient and retried.
+ * a missing template is a permanent failure; provider errors are retried (a refusal that proves
+ * nothing left frees the ledger key first), except a permanent refusal (SMTP 5xx), which the ledger
+ * records as `failed` and the workflow sees as `skipped`.
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/activity';
-import { customerIdentities, customers, messages, templates } from '../drizzle/schema';
+import { customerIdentities, customers, messages, templates, journeys } from '../drizzle/schema';
 import type { JourneyEvent } from '../domain/journey/conditions';
 import type { Condition } from '../domain/journey/definition';
 import { conditionNeeds, evaluateConditions } from '../domain/journey/conditions';
@@ -63,11 +65,19 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
         if (previous.status === 'sent') return { status: 'sent', messageId: previous.providerMessageId ?? previous.id };
         if (previous.status === 'skipped') return { status: 'skipped', reason: previous.reason ?? 'skipped' };
         if (previous.status === 'uncertain') return { status: 'uncertain', reason: previous.reason ?? 'crashed mid-send' };
+        if (previous.status === 'failed') return { status: 'skipped', reason: previous.reason ?? 'provider-rejected' };
         if (previous.status === 'sending' && !transports[r.channel]?.idempotent) {
           // An earlier attempt died during the provider call: it may have gone out. Never resend.
           await db.update(messages).set({ status: 'uncertain', reason: 'attempt died during provider call' }).where(ledgerKey(r));
           return { status: 'uncertain', reason: 'attempt died during provider call' };
         }
+      }
+
+      // A paused journey holds its sends, also for enrollments that missed the pause broadcast
+      // (entered as it was paused): the activity retries, with backoff, until the journey resumes.
+      const [journey] = await db.select({ status: journeys.status }).from(journeys).where(eq(journeys.id, r.journeyId));
+      if (journey?.status === 'paused') {
+        throw ApplicationFailure.create({ type: 'JourneyPaused', message: `journey ${r.journeyId} is paused: holding this send until it resumes` });
       }
 
       const [customer] = await db.select().from(customers).where(eq(customers.id, r.customerId));
@@ -95,7 +105,8 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
       }
 
       const transport = transports[r.channel];
-      if (!transport) return recordSkip(r, 'channel-not-configured');
+      // A deployment problem, not the customer's: retry (with backoff) until the channel is configured.
+      if (!transport) throw new Error(`no ${r.channel} transport is configured on this worker`);
       const [template] = await db.select().from(templates).where(eq(templates.id, r.template));
       if (!template) throw ApplicationFailure.create({ type: 'TemplateNotFound', message: `template ${r.template} not found`, nonRetryable: true });
       const context = { customer: { ...customer.traits, tags: customer.tags, aiplStage: customer.aiplStage, locale: customer.locale }, event: r.entryEvent?.properties ?? {} };
@@ -128,8 +139,14 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
       try {
         ({ providerMessageId } = await transport.send({ idempotencyKey, to: address.value, ...rendered }));
       } catch (error) {
-        // Provably not accepted (connection refused, refused by a reply): free the ledger key so the
-        // retry sends, instead of finding `sending` and giving the message up as uncertain.
+        if (error instanceof MessageNotAcceptedError && error.permanent) {
+          // Refused for good (e.g. 550 no such user): retrying is pointless; the journey moves on.
+          const reason = `provider-rejected: ${error.message}`.slice(0, 300);
+          await db.update(messages).set({ status: 'failed', reason }).where(and(ledgerKey(r), eq(messages.status, 'sending')));
+          return { status: 'skipped', reason };
+        }
+        // Provably not accepted (connection refused, a 4xx reply): free the ledger key so the retry
+        // sends, instead of finding `sending` and giving the message up as uncertain.
         if (error instanceof MessageNotAcceptedError) {
           await db.delete(messages).where(and(ledgerKey(r), eq(messages.status, 'sending')));
         }

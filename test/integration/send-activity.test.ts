@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { createSendActivities, type SendOutcome, type SendRequest } from '../../activities/send';
 import { createSmtpTransport, MessageNotAcceptedError, type Transport } from '../../activities/transports';
-import { customerIdentities, customers, events, messages, ownedProducts, templates, type Consent } from '../../drizzle/schema';
+import { customerIdentities, customers, events, journeys, messages, ownedProducts, templates, type Consent } from '../../drizzle/schema';
 import { startSmtpSink, type SmtpSink } from '../fixtures/smtp-sink';
 import { createTestDatabase } from '../setup/harness';
 
@@ -286,6 +286,28 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
     });
   });
 
+  describe('a permanent refusal', () => {
+    it('records a recipient refused with 550 as failed and reports it skipped with the reply, without retrying or sending', async () => {
+      const customer = await createCustomer();
+      const r = request(customer.id);
+      flaky.mode = { kind: 'refuse-recipient', code: 550, message: 'No such user' };
+      let outcome: SendOutcome;
+      try {
+        outcome = await activities({ transport: flakyEmail }).sendMessage(r);
+      } finally {
+        flaky.mode = { kind: 'accept' };
+      }
+      const again = await activities({ transport: flakyEmail }).sendMessage(r);
+
+      expect(outcome).toEqual({ status: 'skipped', reason: expect.stringMatching(/^provider-rejected: .*550 No such user/) });
+      expect(again).toEqual(outcome);
+      const rows = await ledger(r);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ status: 'failed', reason: outcome.status === 'skipped' ? outcome.reason : null, providerMessageId: null, sentAt: null });
+      expect(deliveredTo(flaky, customer.address)).toHaveLength(0);
+    });
+  });
+
   describe('consent, suppression and conditions', () => {
     it('skips marketing without channel consent as no-consent and records the skip', async () => {
       const customer = await createCustomer({ consent: { channels: {}, topics: {} } });
@@ -424,6 +446,34 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
       expect(reason).toMatch(/^render-failed: "nickname" not defined/);
       await expectSkipRecorded(r, outcome, reason);
       expect(deliveredTo(sink, customer.address)).toHaveLength(0);
+    });
+  });
+
+  describe('holds and configuration', () => {
+    it('holds the send of a paused journey (a retryable JourneyPaused failure) and sends once it resumes', async () => {
+      const customer = await createCustomer();
+      const journeyId = `paused-${randomUUID().slice(0, 8)}`;
+      await db.db.insert(journeys).values({ id: journeyId, name: 'Paused', draft: {}, status: 'paused' });
+      const r = request(customer.id, { journeyId });
+      const held = await activities().sendMessage(r).catch((error: unknown) => error);
+      expect(held).toBeInstanceOf(ApplicationFailure);
+      expect(held).toMatchObject({ type: 'JourneyPaused', nonRetryable: false });
+      expect(await ledger(r)).toEqual([]);
+      expect(deliveredTo(sink, customer.address)).toEqual([]);
+      await db.db.update(journeys).set({ status: 'published' }).where(eq(journeys.id, journeyId));
+      expect(await activities().sendMessage(r)).toMatchObject({ status: 'sent' });
+      expect(deliveredTo(sink, customer.address)).toHaveLength(1);
+    });
+
+    it('a worker without a transport for the channel retries instead of skipping the customer for good', async () => {
+      const customer = await createCustomer();
+      const r = request(customer.id);
+      const noEmail = createSendActivities({ db: db.db, transports: {}, clock: () => NOON_SHANGHAI, publicUrl: 'http://127.0.0.1' });
+      const error = await noEmail.sendMessage(r).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(error).not.toBeInstanceOf(ApplicationFailure);
+      expect((error as Error).message).toBe('no email transport is configured on this worker');
+      expect(await ledger(r)).toEqual([]);
     });
   });
 });
