@@ -45,3 +45,10 @@ export function redact(url: string): string {
     return '<unparseable DATABASE_URL>';
   }
 }
+
+/** The same server URL pointing at another database. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it, inject } from 'vitest';
-import { createDb } from '../../drizzle/client';
+import { createDb, withDatabase } from '../../drizzle/client';
 import { migrate, migrationsFolder } from '../../drizzle/migrate';
 
 describe('migrations', () => {
@@ -15,9 +15,7 @@ describe('migrations', () => {
 
   it('applies every migration to an empty database, and again as a no-op', async () => {
     await admin.unsafe(`create database ${name}`);
-    const url = new URL(inject('postgresUrl'));
-    url.pathname = `/${name}`;
-    const handle = await createDb({ url: url.toString(), max: 2 });
+    const handle = await createDb({ url: withDatabase(inject('postgresUrl'), name), max: 2 });
     try {
       await migrate(handle);
       await migrate(handle); // idempotent

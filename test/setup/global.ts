@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { createDb } from '../../drizzle/client';
+import { createDb, withDatabase } from '../../drizzle/client';
 import { migrate } from '../../drizzle/migrate';
 import { startDevServer, freePort } from '../../scripts/dev-server';
 import { startPostgresCluster } from '../../scripts/postgres-cluster';
@@ -74,10 +74,4 @@ export default async function setup(project: TestProject) {
     cluster?.stop();
   };
   }
-}
-
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
 }

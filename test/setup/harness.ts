@@ -5,15 +5,9 @@ import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createDb, type DbHandle } from '../../drizzle/client';
+import { createDb, withDatabase, type DbHandle } from '../../drizzle/client';
 import type { Activities } from '../../activities';
 import { registerSearchAttributes } from '../../worker/search-attributes';
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
 
 /** A fresh, migrated database cloned from the template (milliseconds), dropped by `close()`. */
 export async function createTestDatabase(): Promise<DbHandle & { url: string }> {
