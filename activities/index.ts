@@ -3,6 +3,8 @@
  * root; tests pass their own deps (or fake this whole object, typed as `Activities`).
  */
 import type { Db } from '../drizzle/client';
+import type { Enroller } from '../api/enroll';
+import { createDateEntryActivities } from './date-entry';
 import { createEnrollmentActivities } from './enrollments';
 import { createProfileActivities } from './profiles';
 import { createSendActivities } from './send';
@@ -16,6 +18,8 @@ export interface ActivityDeps {
   clock: () => Date;
   /** Public base URL for links in messages (unsubscribe, tracking). */
   publicUrl: string;
+  /** Starts enrollments (date entries); the worker builds it over its Temporal client. */
+  enroller?: Enroller;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -24,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createProfileActivities(deps),
     ...createSendActivities(deps),
     ...createWebhookActivities(deps),
+    ...createDateEntryActivities(deps),
   };
 }
 

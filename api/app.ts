@@ -23,7 +23,7 @@ const journeyIdParam = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}
 
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1024 * 1024 });
-  const journeys = createJourneyService({ db: deps.db, temporal: deps.temporal });
+  const journeys = createJourneyService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
   const enroller = createEnroller({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, clock: deps.clock ?? (() => new Date()) });
   const adminKeyHash = sha256(deps.adminApiKey);
 

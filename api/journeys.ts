@@ -3,12 +3,13 @@
  * Running enrollments keep the version they entered with; pausing holds their sends and new entries.
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Db } from '../drizzle/client';
 import { enrollments, journeys, journeyVersions } from '../drizzle/schema';
 import { validateJourney, type ValidationContext, type ValidationIssue } from '../domain/journey/validate';
 import type { JourneyDefinition } from '../domain/journey/definition';
 import { controlSignal } from '../workflows/enrollment';
+import { dateEntryWorkflow, dateEntryWorkflowId } from '../workflows/date-entry';
 
 export class JourneyError extends Error {
   constructor(
@@ -20,7 +21,7 @@ export class JourneyError extends Error {
   }
 }
 
-export function createJourneyService(deps: { db: Db; temporal: Client; validationContext?: () => Promise<ValidationContext> }) {
+export function createJourneyService(deps: { db: Db; temporal: Client; taskQueue: string; validationContext?: () => Promise<ValidationContext> }) {
   const { db } = deps;
 
   async function get(id: string) {
@@ -60,6 +61,19 @@ export function createJourneyService(deps: { db: Db; temporal: Client; validatio
     throw new JourneyError('conflict', `only a ${from} journey can be ${verb} (it is ${journey.status})`);
   }
 
+  /** One date-entry workflow per journey; publishing again finds it running, which is fine. */
+  async function startDateEntries(journeyId: string) {
+    try {
+      await deps.temporal.workflow.start(dateEntryWorkflow, {
+        workflowId: dateEntryWorkflowId(journeyId),
+        taskQueue: deps.taskQueue,
+        args: [{ v: 1, journeyId }],
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+
   return {
     get,
     async list() {
@@ -83,7 +97,7 @@ export function createJourneyService(deps: { db: Db; temporal: Client; validatio
      * journey stays paused (its running enrollments were told to hold: only resume releases them).
      */
     async publish(id: string): Promise<{ version: number; definition: JourneyDefinition }> {
-      return db.transaction(async (tx) => {
+      const published = await db.transaction(async (tx) => {
         // Lock first, then check and validate what is locked: a concurrent archive or draft edit
         // cannot slip in between.
         const [locked] = await tx.select().from(journeys).where(eq(journeys.id, id)).for('update');
@@ -96,6 +110,8 @@ export function createJourneyService(deps: { db: Db; temporal: Client; validatio
         await tx.update(journeys).set({ latestVersion: version, status, updatedAt: sql`now()` }).where(eq(journeys.id, id));
         return { version, definition };
       });
+      if (published.definition.entry.type === 'date') await startDateEntries(id);
+      return published;
     },
     async pause(id: string) {
       await transition(id, 'published', 'paused');

@@ -46,7 +46,7 @@ export async function seedDemo(deps: { db: Db; temporal: Client; taskQueue: stri
   if (existing) return `journey "${DEMO_JOURNEY}" (already loaded)`;
 
   await db.insert(templates).values(demoTemplates).onConflictDoNothing();
-  const service = createJourneyService({ db, temporal: deps.temporal });
+  const service = createJourneyService({ db, temporal: deps.temporal, taskQueue: deps.taskQueue });
   await service.createDraft(DEMO_JOURNEY, demoJourney);
   const { version, definition } = await service.publish(DEMO_JOURNEY);
   const enroller = createEnroller({ db, temporal: deps.temporal, taskQueue: deps.taskQueue, clock: () => new Date() });

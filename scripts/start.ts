@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { createActivities } from '../activities';
 import { createSmtpTransport } from '../activities/transports';
 import { buildApp } from '../api/app';
+import { createEnroller } from '../api/enroll';
 import { migrate } from '../drizzle/migrate';
 import { connectDatabase, connectTemporal, DependencyError } from '../worker/connect';
 import { bundleWorkflows, createJourneyWorker } from '../worker/create';
@@ -60,7 +61,13 @@ async function main() {
     namespace: 'default',
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     workflowBundle: await bundleWorkflows(),
-    activities: createActivities({ db: database.db, transports: { email }, clock: () => new Date(), publicUrl }),
+    activities: createActivities({
+      db: database.db,
+      transports: { email },
+      clock: () => new Date(),
+      publicUrl,
+      enroller: createEnroller({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, clock: () => new Date() }),
+    }),
   });
   const workerRun = worker.run();
 

@@ -1,5 +1,7 @@
 /** `npm run worker`: the production worker process. */
 import { pino } from 'pino';
+import { Client } from '@temporalio/client';
+import { createEnroller } from '../api/enroll';
 import { createActivities } from '../activities';
 import { createSmtpTransport, type Transports } from '../activities/transports';
 import { migrate } from '../drizzle/migrate';
@@ -18,7 +20,13 @@ async function main() {
     connection: temporal.native,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ db: database.db, transports, clock: () => new Date(), publicUrl: env.PUBLIC_URL }),
+    activities: createActivities({
+      db: database.db,
+      transports,
+      clock: () => new Date(),
+      publicUrl: env.PUBLIC_URL,
+      enroller: createEnroller({ db: database.db, temporal: new Client({ connection: temporal.client, namespace: env.TEMPORAL_NAMESPACE }), taskQueue: env.TEMPORAL_TASK_QUEUE, clock: () => new Date() }),
+    }),
   });
   log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, db: database.describe }, 'worker running');
   await worker.run(); // resolves after SIGINT/SIGTERM: the SDK drains in-flight tasks

@@ -1,2 +1,3 @@
 // The bundle the worker loads: every workflow type, nothing else.
 export { enrollmentWorkflow } from './enrollment';
+export { dateEntryWorkflow } from './date-entry';

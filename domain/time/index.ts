@@ -14,3 +14,4 @@ export {
   addCivilDays,
   isoWeekday,
 } from './local';
+export { nextDailyRun, formatCivilDate, parseCivilDate } from './daily';
