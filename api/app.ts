@@ -16,7 +16,7 @@ export interface AppDeps {
   taskQueue: string;
   adminApiKey: string;
   clock?: () => Date;
-  logger?: boolean;
+  logger?: boolean | { level: string };
 }
 
 const journeyIdParam = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-"') });

@@ -5,7 +5,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Db } from '../drizzle/client';
-import { enrollments, journeys, journeyVersions } from '../drizzle/schema';
+import { enrollments, journeys, journeyVersions, templates } from '../drizzle/schema';
 import { validateJourney, type ValidationContext, type ValidationIssue } from '../domain/journey/validate';
 import type { JourneyDefinition } from '../domain/journey/definition';
 import { controlSignal } from '../workflows/enrollment';
@@ -30,8 +30,11 @@ export function createJourneyService(deps: { db: Db; temporal: Client; taskQueue
     return journey;
   }
 
-  async function validate(definition: unknown) {
-    const result = validateJourney(definition, await deps.validationContext?.());
+  /** Drafts may reference templates not written yet; publishing needs them to exist. */
+  async function validate(definition: unknown, forPublish = false) {
+    const context: ValidationContext = { ...(await deps.validationContext?.()) };
+    if (forPublish) context.knownTemplates = new Set((await db.select({ id: templates.id }).from(templates)).map((t) => t.id));
+    const result = validateJourney(definition, context);
     if (!result.ok) throw new JourneyError('invalid', 'the journey definition is invalid', result.issues);
     return result.definition;
   }
@@ -103,7 +106,7 @@ export function createJourneyService(deps: { db: Db; temporal: Client; taskQueue
         const [locked] = await tx.select().from(journeys).where(eq(journeys.id, id)).for('update');
         if (!locked) throw new JourneyError('not_found', `journey ${id} not found`);
         if (locked.status === 'archived') throw new JourneyError('conflict', `journey ${id} is archived`);
-        const definition = await validate(locked.draft);
+        const definition = await validate(locked.draft, true);
         const version = (locked.latestVersion ?? 0) + 1;
         await tx.insert(journeyVersions).values({ journeyId: id, version, definition });
         const status = locked.status === 'paused' ? 'paused' : 'published';

@@ -10,7 +10,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { buildApp } from '../../api/app';
-import { customers, journeys, journeyVersions } from '../../drizzle/schema';
+import { customers, journeys, journeyVersions, templates } from '../../drizzle/schema';
 import { enrollmentWorkflowId } from '../../workflows/enrollment';
 import { connectDevServer, createTestDatabase, createTestWorker, uniqueTaskQueue } from '../setup/harness';
 
@@ -415,6 +415,26 @@ describe('journey lifecycle', () => {
     }
     const entry = await call<ErrorBody>('POST', `/v1/journeys/${id}/enrollments`, { customerId: await newCustomer() });
     expect(entry.status).toBe(404);
+  });
+});
+
+describe('publishing checks references', () => {
+  it('a draft may name a template not written yet; publishing it is a 400 naming the step, and works once the template exists', async () => {
+    const id = newJourneyId();
+    const templateId = `tpl-${id}`;
+    const definition = {
+      name: 'Needs a template',
+      entry: { type: 'api' },
+      start: 'hello',
+      steps: { hello: { type: 'send', channel: 'email', template: templateId, next: 'done' }, done: { type: 'exit' } },
+    };
+    expect((await call('PUT', `/v1/journeys/${id}`, definition)).status).toBe(201);
+    const refused = await call<{ error: string; issues: { path: string; message: string }[] }>('POST', `/v1/journeys/${id}/publish`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.issues.map((i) => i.path)).toEqual(['$.steps.hello.template']);
+    expect((await storedJourney(id))?.latestVersion).toBeNull();
+    await db.db.insert(templates).values({ id: templateId, channel: 'email', subject: 'Hi', text: 'Hello' });
+    expect(await call('POST', `/v1/journeys/${id}/publish`)).toEqual({ status: 200, body: { id, version: 1 } });
   });
 });
 
