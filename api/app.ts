@@ -1,5 +1,4 @@
 /** The HTTP edge: Fastify routes for journeys and enrollments. Validation errors are 400s with JSON paths. */
-import { timingSafeEqual, createHash } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { and, desc, eq, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
@@ -8,12 +7,15 @@ import type { Db } from '../drizzle/client';
 import { customers, enrollments, enrollmentStatuses } from '../drizzle/schema';
 import { statusQuery } from '../workflows/enrollment';
 import { createEnroller } from './enroll';
+import { ingestRoutes } from './ingest';
 import { createJourneyService, JourneyError } from './journeys';
+import { apiKeyRoutes, createKeyVerifier } from './keys';
 
 export interface AppDeps {
   db: Db;
   temporal: Client;
   taskQueue: string;
+  /** The bootstrap admin key (env); stored keys (`api_keys`) work next to it. */
   adminApiKey: string;
   clock?: () => Date;
   logger?: boolean | { level: string };
@@ -25,18 +27,21 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1024 * 1024 });
   const journeys = createJourneyService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
   const enroller = createEnroller({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, clock: deps.clock ?? (() => new Date()) });
-  const adminKeyHash = sha256(deps.adminApiKey);
+  const verifyKey = createKeyVerifier(deps.db, deps.adminApiKey);
 
   app.get('/health', async () => ({ ok: true }));
+  app.register(ingestRoutes, { db: deps.db, verifyKey, clock: deps.clock ?? (() => new Date()) });
 
   app.register(async (admin) => {
     admin.addHook('onRequest', async (request, reply) => {
       const header = request.headers.authorization ?? '';
       const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-      // Compare digests, not strings: constant time whatever the length. An empty token never passes,
-      // even if the app was built with an empty key.
-      if (token === '' || !timingSafeEqual(sha256(token), adminKeyHash)) return reply.code(401).send({ error: 'unauthorized', message: 'send an admin key as `Authorization: Bearer <key>`' });
+      // The bootstrap key is compared digest to digest (constant time); stored keys are looked up by digest.
+      const kind = await verifyKey(token);
+      if (kind === 'write') return reply.code(403).send({ error: 'forbidden', message: 'a write key only sends events (/v1/identify, /v1/track, /v1/batch): use an admin key' });
+      if (kind !== 'admin') return reply.code(401).send({ error: 'unauthorized', message: 'send an admin key as `Authorization: Bearer <key>`' });
     });
+    admin.register(apiKeyRoutes, { db: deps.db });
 
     admin.get('/v1/journeys', async () => ({ journeys: await journeys.list() }));
     admin.get('/v1/journeys/:id', async (request, reply) => {
@@ -126,10 +131,6 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, _reply: FastifyRe
   throw new RequestValidationError(
     result.error.issues.map((issue) => ({ path: ['$', where, ...issue.path].map((p, i) => (i === 0 ? p : typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join(''), message: issue.message })),
   );
-}
-
-function sha256(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

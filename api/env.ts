@@ -4,7 +4,10 @@ import { databaseEnv, logEnv, temporalEnv } from '../worker/env';
 export const apiEnv = temporalEnv.extend(databaseEnv.shape).extend(logEnv.shape).extend({
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  /** Admin key for the HTTP API (issue: hashed multi-key store replaces this). */
+  /**
+   * Bootstrap admin key for the HTTP API. More admin keys, and the write keys that send events, are
+   * made with `POST /v1/api-keys` and stored hashed (`api_keys`); this one keeps working next to them.
+   */
   ADMIN_API_KEY: z.string({ error: 'required: the admin key clients send as `Authorization: Bearer <key>`' }).min(16, 'use at least 16 characters'),
 });
 export type ApiEnv = z.infer<typeof apiEnv>;

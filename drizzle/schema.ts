@@ -174,3 +174,24 @@ export const messages = pgTable(
     check('messages_status_check', sql`${t.status} in ('sending','sent','skipped','failed','uncertain')`),
   ],
 );
+
+export const apiKeyKinds = ['write', 'admin'] as const;
+export type ApiKeyKind = (typeof apiKeyKinds)[number];
+
+/**
+ * API keys, stored as SHA-256 digests only: the plaintext is shown once at creation. `write` keys
+ * send events (Segment-compatible ingest); `admin` keys also manage journeys and keys.
+ */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind', { enum: apiKeyKinds }).notNull(),
+    name: text('name').notNull(),
+    /** Lower-case hex SHA-256 of the plaintext key. */
+    hash: text('hash').notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('api_keys_hash_key').on(t.hash), check('api_keys_kind_check', sql`${t.kind} in ('write','admin')`)],
+);

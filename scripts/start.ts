@@ -11,6 +11,8 @@ import { createActivities } from '../activities';
 import { createSmtpTransport } from '../activities/transports';
 import { buildApp } from '../api/app';
 import { createEnroller } from '../api/enroll';
+import { createApiKey, verifyApiKey } from '../api/keys';
+import type { Db } from '../drizzle/client';
 import { migrate } from '../drizzle/migrate';
 import { connectDatabase, connectTemporal, DependencyError } from '../worker/connect';
 import { bundleWorkflows, createJourneyWorker } from '../worker/create';
@@ -77,16 +79,19 @@ async function main() {
 
   step('loading demo data');
   const demo = await seedDemo({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE });
+  const writeKey = await persistentWriteKey(database.db, join(env.DATA_DIR, 'write-key'));
 
   console.log(`
 Perennial is running.
   API            ${publicUrl}   (admin key: ${adminApiKey})
+  Write key      ${writeKey}   (Segment-compatible: /v1/identify, /v1/track, /v1/batch)
   Temporal UI    ${devServer.uiUrl}
   Temporal gRPC  ${devServer.address}
   Database       ${database.describe}
   Mail           ${mailbox ? `dev mailbox: ${mailbox.dir}/*.eml` : 'SMTP_URL'}
   Demo           ${demo}
 Try:  curl -H "Authorization: Bearer ${adminApiKey}" ${publicUrl}/v1/enrollments
+      curl -u ${writeKey}: -H 'content-type: application/json' -d '{"userId":"demo-1","event":"lead_captured","properties":{"category":"phone"}}' ${publicUrl}/v1/track
 Ctrl-C stops everything.`);
 
   let stopping = false;
@@ -111,6 +116,18 @@ Ctrl-C stops everything.`);
 function persistentKey(file: string): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const key = `pk_admin_${randomBytes(18).toString('base64url')}`;
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+/**
+ * A write key for the dev setup, kept in .data/write-key; only its hash is in the database, so a
+ * key whose row is gone (another database, revoked) is replaced.
+ */
+async function persistentWriteKey(db: Db, file: string): Promise<string> {
+  const existing = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  if (existing !== '' && (await verifyApiKey(db, existing)) === 'write') return existing;
+  const { key } = await createApiKey(db, 'write', 'npm start (dev)');
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
 }

@@ -22,7 +22,7 @@ describe('migrations', () => {
       const sql = handle.driver.kind === 'postgres' ? handle.driver.sql : undefined;
       const tables = await sql!`select table_name from information_schema.tables where table_schema = 'public' order by table_name`;
       expect(tables.map((t) => t.table_name)).toEqual([
-        'customer_identities', 'customers', 'enrollments', 'events', 'journey_versions', 'journeys', 'messages', 'owned_products', 'templates',
+        'api_keys', 'customer_identities', 'customers', 'enrollments', 'events', 'journey_versions', 'journeys', 'messages', 'owned_products', 'templates',
       ]);
       const applied = await sql!`select count(*)::int as n from drizzle.__drizzle_migrations`;
       const files = readdirSync(migrationsFolder).filter((f) => f.endsWith('.sql'));

@@ -1,0 +1,132 @@
+/**
+ * Identity resolution: every ingested message names one or more identities (Segment `userId`,
+ * `anonymousId`, identify traits `email` / `phone`); they resolve to exactly one customer, created
+ * when none is known. Joins of two known customers are not merged (yet).
+ */
+import { and, eq, or, sql } from 'drizzle-orm';
+import type { Db } from '../drizzle/client';
+import { customerIdentities, customers, type IdentityKind } from '../drizzle/schema';
+
+export interface Identity {
+  kind: IdentityKind;
+  value: string;
+}
+
+/** A transaction (or the database itself) as drizzle hands it to `db.transaction`. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** Strongest first: the first of these that is already known decides the customer. */
+const precedence: readonly IdentityKind[] = ['app_user', 'email', 'phone', 'anonymous'];
+
+export interface Claims {
+  userId?: string;
+  anonymousId?: string;
+  /** Already normalised (`normalizeEmail`). */
+  email?: string;
+  /** Already normalised (`normalizePhone`). */
+  phone?: string;
+}
+
+/** The identities a message names, strongest first. */
+export function identitiesOf(claims: Claims): Identity[] {
+  const byKind: Partial<Record<IdentityKind, string>> = { app_user: claims.userId, anonymous: claims.anonymousId, email: claims.email, phone: claims.phone };
+  return precedence.flatMap((kind) => {
+    const value = byKind[kind];
+    return value === undefined ? [] : [{ kind, value }];
+  });
+}
+
+/** Trimmed and lower-cased; null when it is not an email address. */
+export function normalizeEmail(raw: string): string | null {
+  const email = raw.trim().toLowerCase();
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? email : null;
+}
+
+/**
+ * `+` and 7–15 digits (E.164). Accepts spaces, dashes, dots and parentheses, and `00` for `+`;
+ * null without a country code (a local number cannot be told apart from another country's).
+ */
+export function normalizePhone(raw: string): string | null {
+  const compact = raw.trim().replace(/[\s\-.()]/g, '');
+  const digits = compact.startsWith('+') ? compact.slice(1) : compact.startsWith('00') ? compact.slice(2) : null;
+  return digits !== null && /^[1-9]\d{6,14}$/.test(digits) ? `+${digits}` : null;
+}
+
+export interface Resolution {
+  customerId: string;
+  /** True when this message created the customer. */
+  created: boolean;
+  /** Identities newly attached to `customerId` by this message. */
+  attached: Identity[];
+}
+
+/**
+ * Finds the customer for `identities` (strongest known one wins), creating one when none is known,
+ * and attaches the unknown identities to it. Call inside a transaction: safe when concurrent
+ * requests bring the same new identity (the identity's primary key decides who creates the
+ * customer; the others re-read and use it).
+ */
+export async function resolveCustomer(tx: Tx, identities: readonly Identity[]): Promise<Resolution> {
+  if (identities.length === 0) throw new Error('a message must name at least one identity');
+  const known = await ownersOf(tx, identities);
+  const owner = (identity: Identity) => known.get(key(identity));
+  const unknown = identities.filter((identity) => owner(identity) === undefined);
+  // Several customers known (a join): no merge yet — the strongest match gets the message and the unknown identities; the others keep theirs.
+  let customerId = identities.map(owner).find((id) => id !== undefined);
+  let created = false;
+  const attached: Identity[] = [];
+
+  if (customerId === undefined) {
+    // Nobody known: create the customer, then claim the strongest identity for it. A concurrent
+    // request claiming the same identity blocks on its primary key until we commit (or the other way
+    // round); the loser drops its empty customer and continues with the winner's.
+    const [row] = await tx.insert(customers).values({}).returning({ id: customers.id });
+    const anchor = unknown.shift()!;
+    const claimed = await tx
+      .insert(customerIdentities)
+      .values({ ...anchor, customerId: row!.id })
+      .onConflictDoNothing()
+      .returning({ kind: customerIdentities.kind });
+    if (claimed.length > 0) {
+      customerId = row!.id;
+      created = true;
+      attached.push(anchor);
+    } else {
+      await tx.delete(customers).where(eq(customers.id, row!.id));
+      customerId = (await ownersOf(tx, [anchor])).get(key(anchor));
+      if (customerId === undefined) throw new Error(`identity ${anchor.kind} vanished while resolving`); // deleted by a concurrent erasure
+    }
+  }
+
+  if (unknown.length > 0) {
+    // Identities claimed concurrently by someone else stay theirs (the same rule as a join).
+    const rows = await tx
+      .insert(customerIdentities)
+      .values(unknown.map((identity) => ({ ...identity, customerId: customerId! })))
+      .onConflictDoNothing()
+      .returning({ kind: customerIdentities.kind, value: customerIdentities.value });
+    attached.push(...rows);
+  }
+  return { customerId, created, attached };
+}
+
+/** Shallow-merges `traits` into the customer's traits (a key given replaces the stored value). */
+export async function mergeTraits(tx: Tx, customerId: string, traits: Record<string, unknown>): Promise<void> {
+  if (Object.keys(traits).length === 0) return;
+  await tx
+    .update(customers)
+    .set({ traits: sql`${customers.traits} || ${JSON.stringify(traits)}::jsonb`, updatedAt: sql`now()` })
+    .where(eq(customers.id, customerId));
+}
+
+async function ownersOf(tx: Tx, identities: readonly Identity[]): Promise<Map<string, string>> {
+  const rows = await tx
+    .select({ kind: customerIdentities.kind, value: customerIdentities.value, customerId: customerIdentities.customerId })
+    .from(customerIdentities)
+    .where(or(...identities.map((i) => and(eq(customerIdentities.kind, i.kind), eq(customerIdentities.value, i.value)))));
+  return new Map(rows.map((row) => [key(row), row.customerId]));
+}
+
+function key(identity: Identity): string {
+  return `${identity.kind}\u0000${identity.value}`;
+}
