@@ -3,7 +3,7 @@
  * uuid keys, timestamps with time zone. Change by `npm run db:generate -- --name <what>`.
  */
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { JourneyDefinition } from '../domain/journey/definition';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -52,8 +52,158 @@ export const ownedProducts = pgTable(
     installedAt: timestamp('installed_at', { withTimezone: true }),
     warrantyEndsAt: timestamp('warranty_ends_at', { withTimezone: true }),
     disposedAt: timestamp('disposed_at', { withTimezone: true }),
+    /** A connected device's serial (also a `device_serial` identity); telemetry readings hang off this row. */
+    serial: text('serial'),
+    /** The order line it came from, when bought through an ingested order. */
+    orderId: uuid('order_id'),
+    createdAt: createdAt(),
   },
-  (t) => [index('owned_products_customer_idx').on(t.customerId)],
+  (t) => [index('owned_products_customer_idx').on(t.customerId), uniqueIndex('owned_products_serial_key').on(t.serial)],
+);
+
+/** Device telemetry: one reading of one metric (e.g. `litres_filtered`, a cumulative counter). */
+export const telemetryReadings = pgTable(
+  'telemetry_readings',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    ownedProductId: uuid('owned_product_id').notNull().references(() => ownedProducts.id, { onDelete: 'cascade' }),
+    metric: text('metric').notNull(),
+    value: doublePrecision('value').notNull(),
+    readAt: timestamp('read_at', { withTimezone: true }).notNull(),
+    /** The ingested event it came from (a resend of that event adds nothing). */
+    eventId: uuid('event_id'),
+  },
+  (t) => [index('telemetry_readings_device_metric_time_idx').on(t.ownedProductId, t.metric, t.readAt)],
+);
+
+/** AIPL stage changes (Awareness, Interest, Purchase, Loyalty), newest last; `customers.aipl_stage` is the current one. */
+export const aiplStages = ['awareness', 'interest', 'purchase', 'loyalty'] as const;
+export type AiplStage = (typeof aiplStages)[number];
+export const aiplHistory = pgTable(
+  'aipl_history',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    customerId: uuid('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    fromStage: text('from_stage'),
+    toStage: text('to_stage').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    /** What moved it: `identify`, an event name, a journey step (`journey:<id>/<step>`). */
+    source: text('source').notNull(),
+  },
+  (t) => [index('aipl_history_customer_time_idx').on(t.customerId, t.at), index('aipl_history_time_idx').on(t.at)],
+);
+
+/** Product categories (phone, water-purifier, range-hood …). */
+export const productCategories = pgTable('product_categories', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  /** Days a typical buyer takes to decide (lead nurturing window); null when unknown. */
+  decisionWindowDays: integer('decision_window_days'),
+});
+
+/** The product catalog: devices and consumables. */
+export const products = pgTable(
+  'products',
+  {
+    sku: text('sku').primaryKey(),
+    name: text('name').notNull(),
+    category: text('category').notNull(),
+    kind: text('kind', { enum: ['device', 'consumable', 'service'] }).notNull().default('device'),
+    priceCents: bigint('price_cents', { mode: 'number' }),
+    currency: text('currency'),
+    attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default({}),
+    /** Consumables: life from installation in days, and/or in usage units (e.g. 3000 litres). */
+    ratedLifeDays: integer('rated_life_days'),
+    ratedUsage: doublePrecision('rated_usage'),
+    usageMetric: text('usage_metric'),
+    /** Months of manufacturer warranty, for warranty end dates of owned devices. */
+    warrantyMonths: integer('warranty_months'),
+  },
+  (t) => [index('products_category_idx').on(t.category), check('products_kind_check', sql`${t.kind} in ('device','consumable','service')`)],
+);
+
+/** Which consumables fit which devices. */
+export const consumableCompatibility = pgTable(
+  'consumable_compatibility',
+  {
+    consumableSku: text('consumable_sku').notNull().references(() => products.sku, { onDelete: 'cascade' }),
+    deviceSku: text('device_sku').notNull().references(() => products.sku, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ name: 'consumable_compatibility_pkey', columns: [t.consumableSku, t.deviceSku] }), index('consumable_compatibility_device_idx').on(t.deviceSku)],
+);
+
+export const orders = pgTable(
+  'orders',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    customerId: uuid('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    /** The shop's order number (Segment `order_id`); unique per source. */
+    externalId: text('external_id').notNull(),
+    /** Where it was bought: `tmall`, `jd`, `store:<id>`, `app` … */
+    source: text('source').notNull().default('unknown'),
+    status: text('status').notNull().default('completed'),
+    currency: text('currency'),
+    totalCents: bigint('total_cents', { mode: 'number' }),
+    orderedAt: timestamp('ordered_at', { withTimezone: true }).notNull(),
+    eventId: uuid('event_id'),
+  },
+  (t) => [uniqueIndex('orders_source_external_key').on(t.source, t.externalId), index('orders_customer_time_idx').on(t.customerId, t.orderedAt)],
+);
+
+export const orderLines = pgTable(
+  'order_lines',
+  {
+    orderId: uuid('order_id').notNull().references(() => orders.id, { onDelete: 'cascade' }),
+    lineNo: integer('line_no').notNull(),
+    sku: text('sku').notNull(),
+    category: text('category').notNull(),
+    quantity: integer('quantity').notNull().default(1),
+    unitPriceCents: bigint('unit_price_cents', { mode: 'number' }),
+  },
+  (t) => [primaryKey({ name: 'order_lines_pkey', columns: [t.orderId, t.lineNo] }), index('order_lines_category_idx').on(t.category), index('order_lines_sku_idx').on(t.sku)],
+);
+
+/**
+ * One ID merges: when a message joins identities of two customers, the newer customer is merged
+ * into the older (the survivor) and its row deleted; this history keeps what moved, and lets an old
+ * customer id (e.g. in a running workflow's input) still find its survivor.
+ */
+export const customerMerges = pgTable(
+  'customer_merges',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    survivorId: uuid('survivor_id').notNull(),
+    mergedId: uuid('merged_id').notNull(),
+    /** The message that joined them. */
+    eventMessageId: text('event_message_id'),
+    /** Counts of moved rows per kind and the identities that moved. */
+    moved: jsonb('moved').$type<Record<string, unknown>>().notNull().default({}),
+    mergedAt: timestamp('merged_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('customer_merges_merged_key').on(t.mergedId), index('customer_merges_survivor_idx').on(t.survivorId)],
+);
+
+/** Segments: a rule (domain/segments) compiled to SQL; membership materialised in `segment_members`. */
+export const segments = pgTable('segments', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  rule: jsonb('rule').$type<unknown>().notNull(),
+  /** Rules that only read the customer row (traits, tags, stage, consent) are re-evaluated on each event. */
+  evaluatedOnEvent: boolean('evaluated_on_event').notNull().default(false),
+  memberCount: integer('member_count').notNull().default(0),
+  refreshedAt: timestamp('refreshed_at', { withTimezone: true }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const segmentMembers = pgTable(
+  'segment_members',
+  {
+    segmentId: text('segment_id').notNull().references(() => segments.id, { onDelete: 'cascade' }),
+    customerId: uuid('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    enteredAt: timestamp('entered_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: 'segment_members_pkey', columns: [t.segmentId, t.customerId] }), index('segment_members_customer_idx').on(t.customerId)],
 );
 
 export const events = pgTable(
