@@ -15,6 +15,10 @@ import { adminSecurity, registerHttpConventions, RequestValidationError } from '
 import { ingestRoutes } from './ingest';
 import { createJourneyService, JourneyError } from './journeys';
 import { apiKeyRoutes, createKeyVerifier } from './keys';
+import { simulationRoutes } from './simulation';
+import { createSimulator, type Simulate } from '../simulation/simulate';
+import { provisionTestServer } from '../scripts/provision';
+import { bundleWorkflows } from '../worker/create';
 
 export interface AppDeps {
   db: Db;
@@ -24,6 +28,8 @@ export interface AppDeps {
   adminApiKey: string;
   clock?: () => Date;
   logger?: boolean | { level: string };
+  /** Journey simulation; by default a private time-skipping server per run (provisioned on first use). */
+  simulate?: Simulate;
 }
 
 const journeyIdParam = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-"') });
@@ -63,6 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (kind !== 'admin') return reply.code(401).send({ error: 'unauthorized', message: 'send an admin key as `Authorization: Bearer <key>`' });
     });
     await admin.register(apiKeyRoutes, { db: deps.db });
+    await admin.register(simulationRoutes, { db: deps.db, journeys, simulate: deps.simulate ?? defaultSimulator(deps.db) });
     const tags = ['journeys'];
     const security = adminSecurity;
 
@@ -152,6 +159,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   return app;
+}
+
+/** Provisioning and bundling happen on the first simulation, once per process. */
+function defaultSimulator(db: Db): Simulate {
+  let server: ReturnType<typeof provisionTestServer> | undefined;
+  let bundle: ReturnType<typeof bundleWorkflows> | undefined;
+  return createSimulator({
+    db,
+    testServer: () => (server ??= provisionTestServer(() => {})),
+    workflowBundle: () => (bundle ??= bundleWorkflows()),
+  });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -26,6 +26,7 @@ const accessTable: Record<string, Access> = {
   'POST /v1/journeys/:id/resume': 'admin',
   'POST /v1/journeys/:id/archive': 'admin',
   'POST /v1/journeys/:id/enrollments': 'admin',
+  'POST /v1/journeys/:id/simulate': 'admin',
   'GET /v1/enrollments': 'admin',
   'GET /v1/enrollments/:id': 'admin',
 };
