@@ -16,6 +16,7 @@ import { ingestRoutes } from './ingest';
 import { createJourneyService, JourneyError } from './journeys';
 import { apiKeyRoutes, createKeyVerifier } from './keys';
 import { simulationRoutes } from './simulation';
+import { associationRoutes } from './associations';
 import { createSimulator, type Simulate } from '../simulation/simulate';
 import { provisionTestServer } from '../scripts/provision';
 import { bundleWorkflows } from '../worker/create';
@@ -69,6 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (kind !== 'admin') return reply.code(401).send({ error: 'unauthorized', message: 'send an admin key as `Authorization: Bearer <key>`' });
     });
     await admin.register(apiKeyRoutes, { db: deps.db });
+    await admin.register(associationRoutes, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
     await admin.register(simulationRoutes, { db: deps.db, journeys, simulate: deps.simulate ?? defaultSimulator(deps.db) });
     const tags = ['journeys'];
     const security = adminSecurity;

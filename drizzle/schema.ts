@@ -345,3 +345,21 @@ export const apiKeys = pgTable(
   },
   (t) => [uniqueIndex('api_keys_hash_key').on(t.hash), check('api_keys_kind_check', sql`${t.kind} in ('write','admin')`)],
 );
+
+/** Category association rules mined from baskets (one per customer: categories ordered or owned); refreshed on a schedule. */
+export const categoryAssociations = pgTable(
+  'category_associations',
+  {
+    fromCategory: text('from_category').notNull(),
+    toCategory: text('to_category').notNull(),
+    /** Customers holding both. */
+    count: integer('count').notNull(),
+    support: doublePrecision('support').notNull(),
+    confidence: doublePrecision('confidence').notNull(),
+    lift: doublePrecision('lift').notNull(),
+    /** Customers with at least one category when mined. */
+    baskets: integer('baskets').notNull(),
+    computedAt: timestamp('computed_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ name: 'category_associations_pkey', columns: [t.fromCategory, t.toCategory] }), index('category_associations_lift_idx').on(t.fromCategory, t.lift)],
+);

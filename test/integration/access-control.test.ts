@@ -27,6 +27,9 @@ const accessTable: Record<string, Access> = {
   'POST /v1/journeys/:id/archive': 'admin',
   'POST /v1/journeys/:id/enrollments': 'admin',
   'POST /v1/journeys/:id/simulate': 'admin',
+  'GET /v1/categories/associations': 'admin',
+  'POST /v1/categories/associations/refresh': 'admin',
+  'GET /v1/customers/:id/recommendations': 'admin',
   'GET /v1/enrollments': 'admin',
   'GET /v1/enrollments/:id': 'admin',
 };
