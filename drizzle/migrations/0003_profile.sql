@@ -1,0 +1,2 @@
+CREATE INDEX "events_telemetry_serial_idx" ON "events" USING btree (("properties" ->> 'serial')) WHERE "events"."name" = 'Telemetry Reported';--> statement-breakpoint
+CREATE UNIQUE INDEX "telemetry_readings_event_key" ON "telemetry_readings" USING btree ("event_id");
