@@ -28,7 +28,7 @@ export async function loadProfile(db: Db, customerId: string) {
   if (!customer) return null;
   const [identities, history, owned, orderRows] = await Promise.all([
     db.select({ kind: customerIdentities.kind, value: customerIdentities.value, createdAt: customerIdentities.createdAt }).from(customerIdentities).where(eq(customerIdentities.customerId, customerId)).orderBy(asc(customerIdentities.createdAt), asc(customerIdentities.kind)),
-    db.select({ from: aiplHistory.fromStage, to: aiplHistory.toStage, at: aiplHistory.at, source: aiplHistory.source }).from(aiplHistory).where(eq(aiplHistory.customerId, customerId)).orderBy(asc(aiplHistory.at), asc(aiplHistory.id)),
+    db.select({ from: aiplHistory.fromStage, to: aiplHistory.toStage, at: aiplHistory.at, source: aiplHistory.source }).from(aiplHistory).where(eq(aiplHistory.customerId, customerId)).orderBy(asc(aiplHistory.seq)),
     db
       .select({ owned: ownedProducts, name: products.name, kind: products.kind })
       .from(ownedProducts)

@@ -93,6 +93,8 @@ export const aiplHistory = pgTable(
     at: timestamp('at', { withTimezone: true }).notNull(),
     /** What moved it: `identify`, an event name, a journey step (`journey:<id>/<step>`). */
     source: text('source').notNull(),
+    /** Recording order: `at` is when the move happened (an event's time), and events arrive out of order. */
+    seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
   },
   (t) => [index('aipl_history_customer_time_idx').on(t.customerId, t.at), index('aipl_history_time_idx').on(t.at)],
 );

@@ -1,2 +1,3 @@
+ALTER TABLE "aipl_history" ADD COLUMN "seq" bigint NOT NULL GENERATED ALWAYS AS IDENTITY (sequence name "aipl_history_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1);--> statement-breakpoint
 CREATE INDEX "events_telemetry_serial_idx" ON "events" USING btree (("properties" ->> 'serial')) WHERE "events"."name" = 'Telemetry Reported';--> statement-breakpoint
 CREATE UNIQUE INDEX "telemetry_readings_event_key" ON "telemetry_readings" USING btree ("event_id");

@@ -185,7 +185,8 @@ describe('catalog API', () => {
 
 describe('ingest with @segment/analytics-node', () => {
   it('identify, two orders, installation and telemetry build the profile; AIPL history records each transition in order', async () => {
-    const analytics = new Analytics({ writeKey, host: baseUrl, maxEventsInBatch: 3, flushInterval: 50, maxRetries: 0 });
+    // One batch, so the messages are stored in the order sent (concurrent batches are covered below).
+    const analytics = new Analytics({ writeKey, host: baseUrl, maxEventsInBatch: 20, flushInterval: 50, maxRetries: 0 });
     const errors: unknown[] = [];
     analytics.on('error', (error) => errors.push(error));
     const userId = newUser();
@@ -270,6 +271,24 @@ describe('ingest with @segment/analytics-node', () => {
     ]);
     expect(profile.identities.map((i) => `${i.kind}:${i.value}`).sort()).toEqual([`app_user:${userId}`, `device_serial:SN-${userId}`, `email:${email}`]);
     expect(await rowCount(telemetryReadings, eq(telemetryReadings.ownedProductId, device!.id))).toBe(3);
+  });
+
+  it('small concurrent batches of one customer (orders, a late registration and readings) are all delivered without error', async () => {
+    const analytics = new Analytics({ writeKey, host: baseUrl, maxEventsInBatch: 2, flushInterval: 20, maxRetries: 0 });
+    const errors: unknown[] = [];
+    analytics.on('error', (error) => errors.push(error));
+    const userId = newUser();
+    const serial = `SN-${userId}`;
+    for (let i = 0; i < 4; i++) analytics.track({ userId, event: 'Telemetry Reported', properties: { serial, metric: 'litres_filtered', value: i * 10, read_at: `2031-01-0${i + 1}T00:00:00Z` } });
+    for (let i = 0; i < 8; i++) analytics.track({ userId, event: 'Order Completed', properties: { order_id: `S-${userId}-${i}`, products: [{ sku: 'FLT-100' }] } });
+    analytics.track({ userId, event: 'Device Registered', properties: { serial, sku: 'WP-100' } });
+    await analytics.closeAndFlush({ timeout: 10_000 });
+    expect(errors).toEqual([]);
+    const profile = await profileOf(`device_serial:${serial}`);
+    expect(profile.orders).toHaveLength(8);
+    expect(profile.aiplHistory.map((h) => h.to)).toEqual(['purchase', 'loyalty']);
+    expect(profile.ownedProducts[0]!.latestTelemetry).toEqual({ litres_filtered: { value: 30, readAt: '2031-01-04T00:00:00.000Z' } });
+    expect(await rowCount(telemetryReadings, eq(telemetryReadings.ownedProductId, profile.ownedProducts[0]!.id))).toBe(4);
   });
 
   it('an order sent again under new messageIds (a client retry, a backfill) lands once, lines and devices included', async () => {
@@ -410,6 +429,22 @@ describe('profile effects of ingest (plain HTTP)', () => {
     expect((await profileOf(`app_user:${userId}`)).tags).toEqual(['engaged']);
   });
 
+  it('concurrent orders, registrations and readings of one customer all land (no deadlock, one purchase → loyalty history)', async () => {
+    const userId = newUser();
+    const serials = Array.from({ length: 4 }, (_, i) => `SN-${userId}-${i}`);
+    const sent = await Promise.all([
+      ...Array.from({ length: 6 }, (_, i) => track({ userId, event: 'Order Completed', timestamp: `2031-01-0${i + 1}T00:00:00Z`, properties: { order_id: `C-${userId}-${i}`, products: [{ sku: 'WP-100' }] } })),
+      ...serials.map((serial) => track({ userId, event: 'Device Registered', properties: { serial, sku: 'WP-100' } })),
+      ...serials.map((serial) => track({ userId, event: 'Telemetry Reported', properties: { serial, metric: 'tds_ppm', value: 9, sku: 'WP-100' } })),
+    ]);
+    expect(sent.map((r) => r.status)).toEqual(sent.map(() => 200));
+    const profile = await profileOf(`app_user:${userId}`);
+    expect(profile.orders).toHaveLength(6);
+    expect(profile.ownedProducts.filter((p) => p.serial !== null).map((p) => p.serial).sort()).toEqual(serials);
+    expect(profile.ownedProducts.every((p) => p.serial === null || p.latestTelemetry.tds_ppm?.value === 9)).toBe(true);
+    expect(profile.aiplHistory.map((h) => h.to)).toEqual(['purchase', 'loyalty']);
+  });
+
   it('identify tags are added to those held; consent merges per channel and topic', async () => {
     const userId = newUser();
     await identify({ userId, traits: { tags: ['a', 'b'], consent: { channels: { email: true }, topics: { promotions: true } } } });
@@ -479,7 +514,7 @@ describe('invalid profile events', () => {
         const identified = await identify({ userId, traits: identifyTraits });
         expect([200, 400], JSON.stringify(identified.body)).toContain(identified.status);
       }),
-      { numRuns: 60 },
+      { numRuns: 80 },
     );
   });
 });
