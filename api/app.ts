@@ -10,6 +10,8 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../drizzle/client';
 import { customers, enrollments, enrollmentStatuses } from '../drizzle/schema';
 import { statusQuery } from '../workflows/enrollment';
+import { catalogRoutes } from './catalog';
+import { customerRoutes } from './customers';
 import { createEnroller } from './enroll';
 import { adminSecurity, registerHttpConventions, RequestValidationError } from './http';
 import { ingestRoutes } from './ingest';
@@ -72,6 +74,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await admin.register(apiKeyRoutes, { db: deps.db });
     await admin.register(associationRoutes, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
     await admin.register(simulationRoutes, { db: deps.db, journeys, simulate: deps.simulate ?? defaultSimulator(deps.db) });
+    await admin.register(catalogRoutes, { db: deps.db });
+    await admin.register(customerRoutes, { db: deps.db, clock });
     const tags = ['journeys'];
     const security = adminSecurity;
 

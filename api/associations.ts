@@ -41,7 +41,7 @@ export const associationRoutes: FastifyPluginAsyncZod<{ db: Db; temporal: Client
   );
 
   app.post('/v1/categories/associations/refresh', { schema: { ...schema, summary: 'Start mining the associations now (it also runs daily on a Temporal Schedule); 202' } }, async (_request, reply) => {
-    const workflowId = associationsRefreshWorkflowId();
+    const workflowId = associationsRefreshWorkflowId(taskQueue);
     try {
       await temporal.workflow.start(associationsRefreshWorkflow, { workflowId, taskQueue, args: [{ v: 1 }] });
       return reply.code(202).send({ workflowId, status: 'started' });

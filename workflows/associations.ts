@@ -12,9 +12,9 @@ export type AssociationsRefreshInput = AssociationsRefreshInputV1;
 
 export const ASSOCIATIONS_SCHEDULE_ID = 'perennial-associations-refresh';
 
-/** Run IDs from the schedule get a timestamp suffix; on-demand runs use this one. */
-export function associationsRefreshWorkflowId(): string {
-  return 'associations-refresh';
+/** On-demand runs: one at a time per deployment (its task queue). Scheduled runs get the schedule's IDs. */
+export function associationsRefreshWorkflowId(taskQueue: string): string {
+  return `associations-refresh/${taskQueue}`;
 }
 
 const activities = proxyActivities<Activities>({
