@@ -17,6 +17,7 @@ async function main() {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     adminApiKey: env.ADMIN_API_KEY,
     logger: { level: env.LOG_LEVEL },
+    checkOnPublish: true,
   });
   await app.listen({ host: env.HOST, port: env.PORT });
   const shutdown = async () => {
