@@ -1,0 +1,2 @@
+ALTER TABLE "segment_members" ADD COLUMN "entries_checked_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "segment_members_entries_pending_idx" ON "segment_members" USING btree ("segment_id","customer_id") WHERE "segment_members"."entries_checked_at" is null;
