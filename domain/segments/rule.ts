@@ -47,7 +47,7 @@ export const traitPathSchema = z
   .max(200)
   .refine((p) => p.split('.').length <= 5, 'a trait path has at most 5 segments')
   .refine(
-    (p) => p.split('.').every((s) => traitSegmentPattern.test(s) && !forbiddenSegments.has(s)),
+    (p) => p === '' || p.split('.').every((s) => traitSegmentPattern.test(s) && !forbiddenSegments.has(s)),
     'a trait path is names joined by "." (letters, digits, "_" or "-"; max 64 each)',
   );
 
