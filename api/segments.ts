@@ -46,7 +46,7 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (sc
 
   app.put(
     '/v1/segments/:id',
-    { schema: { tags, security, summary: 'Create or replace a segment (members follow at the next refresh)', params, body: z.object({ name: z.string().min(1).max(200), rule }).strict() } },
+    { schema: { tags, security, summary: 'Create or replace a segment (members follow at the next refresh)', params, body: z.object({ name: z.string().min(1).max(200).refine((n) => !n.includes('\u0000'), 'must not contain NUL characters'), rule }).strict() } },
     async (request, reply) => {
       const { id } = request.params;
       const { name, rule: parsed } = request.body;

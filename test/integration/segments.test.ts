@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Worker } from '@temporalio/worker';
@@ -173,6 +174,7 @@ describe('segments API', () => {
       { body: { name: 'x', rule: { orders: { count: { op: 'gte', value: '1 or 1=1' } } } }, path: '$.body.rule.orders.count.value' },
       { body: { name: 'x', rule: { eventCount: { event: 'a', withinDays: 1e308, op: 'gte', value: 1 } } }, path: '$.body.rule.eventCount.withinDays' },
       { body: { name: 'x', rule: [] }, path: '$.body.rule' },
+      { body: { name: 'nul\u0000', rule: { tag: 'a' } }, path: '$.body.name' },
       { body: { name: 'x' }, path: '$.body.rule' },
       { body: { name: 'x', rule: { tag: 'a' }, extra: 1 } },
     ];
@@ -194,6 +196,25 @@ describe('segments API', () => {
     expect(preview.body.count).toBe(1);
     const tables = await db.db.execute(sql`select to_regclass('public.customers') is not null as c, to_regclass('public.segment_members') is not null as m`);
     expect((Array.isArray(tables) ? tables : (tables as { rows: unknown[] }).rows)[0]).toEqual({ c: true, m: true });
+  });
+
+  it('fuzzed rules (random JSON and random mixes of rule keys) give 200 or a 400 with JSON paths, never a 500', async () => {
+    const key = fc.constantFrom('all', 'any', 'not', 'trait', 'op', 'value', 'tag', 'has', 'aiplStage', 'owns', 'orders', 'eventCount', 'consent', 'category', 'sku', 'withinDays', 'count', 'totalCents', 'event', 'channel', 'topic', "'; drop table x; --");
+    const leafValue = fc.oneof(fc.string(), fc.constantFrom('eq', 'in', 'gt', 'contains', 'exists', 'startsWith', 'email', 'interest', 'city', 'a.b', "x'y"), fc.integer({ min: -5, max: 400 }), fc.double(), fc.boolean(), fc.constant(null));
+    const ruleLike = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, leafValue, fc.array(tie('node'), { maxLength: 3 }), fc.dictionary(key, tie('node'), { maxKeys: 4 })),
+    })).node;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(ruleLike, fc.jsonValue()), async (rule) => {
+        const response = await request('POST', '/v1/segments/preview', { rule, limit: 3 });
+        expect([200, 400]).toContain(response.status);
+        if (response.status === 400) {
+          expect(response.body.issues?.length).toBeGreaterThan(0);
+          for (const issue of response.body.issues ?? []) expect(issue.path).toMatch(/^\$\.body/);
+        }
+      }),
+      { numRuns: 300, seed: 4242 },
+    );
   });
 
   it('preview counts the customers a rule selects now and returns a sample of them', async () => {
