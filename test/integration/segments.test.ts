@@ -130,6 +130,8 @@ describe('segments API', () => {
     const list = await request('GET', '/v1/segments');
     expect((list.body.segments as { id: string }[]).map((s) => s.id)).toContain('api-crud');
 
+    // Admin scope: no key, no segments.
+    expect((await app.inject({ method: 'GET', url: '/v1/segments' })).statusCode).toBe(401);
     expect((await request('DELETE', '/v1/segments/api-crud')).status).toBe(204);
     expect((await request('GET', '/v1/segments/api-crud')).status).toBe(404);
     expect((await request('DELETE', '/v1/segments/api-crud')).status).toBe(404);
