@@ -20,6 +20,7 @@ import { createEventRouter } from '../../worker/router';
 import { ensureSegmentRefreshSchedule } from '../../worker/schedules';
 import { SEGMENT_REFRESH_SCHEDULE_ID, segmentRefreshWorkflow, segmentRefreshWorkflowId } from '../../workflows/segment-refresh';
 import { connectDevServer, createTestDatabase, createTestWorker, uniqueTaskQueue } from '../setup/harness';
+import { saveHistoryIfRecording } from '../setup/histories';
 
 const ADMIN_KEY = 'segments-test-admin-key-0123456789';
 const AUTH = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -364,9 +365,12 @@ describe('segment refresh on a Temporal Schedule', () => {
       },
     };
     const fakeWorker = await createTestWorker({ connection: temporal.native, taskQueue: fakeQueue, activities: fakes });
-    const summary = await fakeWorker.runUntil(
-      temporal.client.workflow.execute(segmentRefreshWorkflow, { taskQueue: fakeQueue, workflowId: segmentRefreshWorkflowId(randomUUID()), args: [{ v: 1 }] }),
-    );
+    const summary = await fakeWorker.runUntil(async () => {
+      const handle = await temporal.client.workflow.start(segmentRefreshWorkflow, { taskQueue: fakeQueue, workflowId: segmentRefreshWorkflowId(randomUUID()), args: [{ v: 1 }] });
+      const result = await handle.result();
+      await saveHistoryIfRecording('segment-refresh-one-failing', handle);
+      return result;
+    });
     expect(refreshed).toEqual(['a', 'c']);
     expect(summary).toEqual({ refreshed: 2, entered: 4, left: 2, enrollments: 4, failed: [{ segmentId: 'broken', message: 'stored rule is invalid' }] });
   });
