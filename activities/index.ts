@@ -8,6 +8,7 @@ import { createAssociationActivities } from './associations';
 import { createDateEntryActivities } from './date-entry';
 import { createEnrollmentActivities } from './enrollments';
 import { createProfileActivities } from './profiles';
+import { createSegmentActivities } from './segments';
 import { createSendActivities } from './send';
 import type { Transports } from './transports';
 import { createWebhookActivities } from './webhook';
@@ -19,7 +20,7 @@ export interface ActivityDeps {
   clock: () => Date;
   /** Public base URL for links in messages (unsubscribe, tracking). */
   publicUrl: string;
-  /** Starts enrollments (date entries); the worker builds it over its Temporal client. */
+  /** Starts enrollments (date and segment entries); the worker builds it over its Temporal client. */
   enroller?: Enroller;
 }
 
@@ -31,9 +32,11 @@ export function createActivities(deps: ActivityDeps) {
     ...createWebhookActivities(deps),
     ...createDateEntryActivities(deps),
     ...createAssociationActivities(deps),
+    ...createSegmentActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 export type { CustomerFacts } from '../domain/journey/conditions';
 export type { SendRequest, SendOutcome } from './send';
+export type { RefreshResult } from './segments';

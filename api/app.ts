@@ -22,6 +22,7 @@ import { associationRoutes } from './associations';
 import { createSimulator, type Simulate } from '../simulation/simulate';
 import { provisionTestServer } from '../scripts/provision';
 import { bundleWorkflows } from '../worker/create';
+import { segmentRoutes } from './segments';
 
 export interface AppDeps {
   db: Db;
@@ -79,6 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await admin.register(simulationRoutes, { db: deps.db, journeys, simulate });
     await admin.register(catalogRoutes, { db: deps.db });
     await admin.register(customerRoutes, { db: deps.db, clock });
+    await admin.register(segmentRoutes, { db: deps.db, enroller, clock });
     const tags = ['journeys'];
     const security = adminSecurity;
 
