@@ -15,6 +15,7 @@ import { adminSecurity, registerHttpConventions, RequestValidationError } from '
 import { ingestRoutes } from './ingest';
 import { createJourneyService, JourneyError } from './journeys';
 import { apiKeyRoutes, createKeyVerifier } from './keys';
+import { mergeRoutes } from './merges';
 
 export interface AppDeps {
   db: Db;
@@ -63,6 +64,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (kind !== 'admin') return reply.code(401).send({ error: 'unauthorized', message: 'send an admin key as `Authorization: Bearer <key>`' });
     });
     await admin.register(apiKeyRoutes, { db: deps.db });
+    await admin.register(mergeRoutes, { db: deps.db });
     const tags = ['journeys'];
     const security = adminSecurity;
 
