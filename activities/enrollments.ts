@@ -44,7 +44,7 @@ export function createEnrollmentActivities({ db }: Pick<ActivityDeps, 'db'>) {
           await db
             .update(customerMerges)
             .set({ moved: sql`jsonb_set(${customerMerges.moved}, '{pendingExits}', coalesce(${customerMerges.moved} -> 'pendingExits', '[]'::jsonb) || ${JSON.stringify([p.workflowId])}::jsonb)` })
-            .where(eq(customerMerges.mergedId, p.customerId));
+            .where(and(eq(customerMerges.mergedId, p.customerId), sql`not coalesce(${customerMerges.moved} -> 'pendingExits' @> ${JSON.stringify([p.workflowId])}::jsonb, false)`));
         }
       }
       const row = {

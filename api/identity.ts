@@ -101,51 +101,56 @@ export interface Resolution {
  */
 export async function resolveCustomer(tx: Tx, identities: readonly Identity[], messageId?: string): Promise<Resolution> {
   if (identities.length === 0) throw new Error('a message must name at least one identity');
-  let known = await ownersOf(tx, identities);
   const merges: MergeOutcome[] = [];
-  if (new Set(known.values()).size > 1) {
-    const outcome = await mergeCustomers(tx, [...new Set(known.values())], messageId ?? null);
-    merges.push(...outcome.merges);
-    known = await ownersOf(tx, identities);
-  }
-  const owner = (identity: Identity) => known.get(key(identity));
-  const unknown = identities.filter((identity) => owner(identity) === undefined);
-  let customerId = identities.map(owner).find((id) => id !== undefined);
-  let created = false;
   const attached: Identity[] = [];
-
-  if (customerId === undefined) {
-    // Nobody known: create the customer, then claim the strongest identity for it. A concurrent
-    // request claiming the same identity blocks on its primary key until we commit (or the other way
-    // round); the loser drops its empty customer and continues with the winner's.
-    const [row] = await tx.insert(customers).values({}).returning({ id: customers.id });
-    const anchor = unknown.shift()!;
-    const claimed = await tx
-      .insert(customerIdentities)
-      .values({ ...anchor, customerId: row!.id })
-      .onConflictDoNothing()
-      .returning({ kind: customerIdentities.kind });
-    if (claimed.length > 0) {
-      customerId = row!.id;
-      created = true;
-      attached.push(anchor);
-    } else {
-      await tx.delete(customers).where(eq(customers.id, row!.id));
-      customerId = (await ownersOf(tx, [anchor])).get(key(anchor));
-      if (customerId === undefined) throw new Error(`identity ${anchor.kind} vanished while resolving`); // deleted by a concurrent erasure
+  let createdId: string | undefined;
+  // Each round either attaches every identity still unknown or learns (after a concurrent request
+  // committed) who claimed it, and then joins that customer too.
+  for (let round = 0; round < 8; round++) {
+    let known = await ownersOf(tx, identities);
+    const owners = [...new Set(known.values())];
+    if (owners.length > 1) {
+      merges.push(...(await mergeCustomers(tx, owners, messageId ?? null)).merges);
+      known = await ownersOf(tx, identities);
     }
-  }
+    const owner = (identity: Identity) => known.get(key(identity));
+    const unknown = identities.filter((identity) => owner(identity) === undefined);
+    let customerId = identities.map(owner).find((id) => id !== undefined);
 
-  if (unknown.length > 0) {
-    // Identities claimed concurrently by someone else stay theirs (the same rule as a join).
-    const rows = await tx
-      .insert(customerIdentities)
-      .values(unknown.map((identity) => ({ ...identity, customerId: customerId! })))
-      .onConflictDoNothing()
-      .returning({ kind: customerIdentities.kind, value: customerIdentities.value });
+    if (customerId === undefined) {
+      // Nobody known: create the customer, then claim the strongest identity for it. A concurrent
+      // request claiming the same identity blocks on its primary key until we commit (or the other way
+      // round); the loser drops its empty customer and continues with the winner's.
+      const [row] = await tx.insert(customers).values({}).returning({ id: customers.id });
+      const anchor = unknown.shift()!;
+      const claimed = await tx
+        .insert(customerIdentities)
+        .values({ ...anchor, customerId: row!.id })
+        .onConflictDoNothing()
+        .returning({ kind: customerIdentities.kind });
+      if (claimed.length > 0) {
+        customerId = createdId = row!.id;
+        attached.push(anchor);
+      } else {
+        await tx.delete(customers).where(eq(customers.id, row!.id));
+        customerId = (await ownersOf(tx, [anchor])).get(key(anchor));
+        if (customerId === undefined) throw new Error(`identity ${anchor.kind} vanished while resolving`); // deleted by a concurrent erasure
+      }
+    }
+
+    const rows =
+      unknown.length === 0
+        ? []
+        : await tx
+            .insert(customerIdentities)
+            .values(unknown.map((identity) => ({ ...identity, customerId: customerId! })))
+            .onConflictDoNothing()
+            .returning({ kind: customerIdentities.kind, value: customerIdentities.value });
     attached.push(...rows);
+    // Identities a concurrent request claimed first (we waited for its commit): next round joins them.
+    if (rows.length === unknown.length) return { customerId, created: createdId === customerId, attached, merges };
   }
-  return { customerId, created, attached, merges };
+  throw new Error('identities keep being claimed concurrently while resolving');
 }
 
 /** Shallow-merges `traits` into the customer's traits (a key given replaces the stored value). */
