@@ -39,8 +39,10 @@ export function createEnrollmentActivities({ db }: Pick<ActivityDeps, 'db'>) {
           .from(enrollments)
           .where(and(eq(enrollments.customerId, customerId), eq(enrollments.journeyId, p.journeyId), eq(enrollments.enrollmentKey, p.enrollmentKey), eq(enrollments.status, 'active'), ne(enrollments.id, p.enrollmentId)))
           .limit(1);
-        if (other) {
-          merged = true;
+        const [mine] = await db.select({ exitReason: enrollments.exitReason }).from(enrollments).where(eq(enrollments.id, p.enrollmentId));
+        merged = other !== undefined || mine?.exitReason === 'merged';
+        // Not recorded by the merge itself (that one already holds its pending exit): record it now.
+        if (other && mine?.exitReason !== 'merged') {
           await db
             .update(customerMerges)
             .set({ moved: sql`jsonb_set(${customerMerges.moved}, '{pendingExits}', coalesce(${customerMerges.moved} -> 'pendingExits', '[]'::jsonb) || ${JSON.stringify([p.workflowId])}::jsonb)` })

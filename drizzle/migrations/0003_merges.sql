@@ -1,0 +1,1 @@
+CREATE INDEX "customer_merges_pending_exits_idx" ON "customer_merges" USING btree ("merged_at") WHERE ("customer_merges"."moved" -> 'pendingExits') is not null;
