@@ -9,6 +9,7 @@ import { and, count, eq, inArray } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Analytics } from '@segment/analytics-node';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { eventCountKey } from '../../domain/journey/conditions';
@@ -16,7 +17,7 @@ import { buildApp } from '../../api/app';
 import { createEnroller } from '../../api/enroll';
 import { createJourneyService } from '../../api/journeys';
 import { createApiKey } from '../../api/keys';
-import { survivorOf, type MergeMoved } from '../../api/merge';
+import { mergeCustomers, survivorOf, type MergeMoved } from '../../api/merge';
 import { customerIdentities, customerMerges, customers, enrollments, events, messages, ownedProducts, telemetryReadings } from '../../drizzle/schema';
 import { createEventRouter } from '../../worker/router';
 import type { EnrollmentResult } from '../../workflows/enrollment';
@@ -309,6 +310,35 @@ describe('One ID: joining two known people', () => {
     await routeAll(); // the exit goes to a workflow that does not exist here: cleared all the same
     const [cleared] = await db.db.select().from(customerMerges).where(eq(customerMerges.mergedId, cm));
     expect((cleared!.moved as unknown as MergeMoved).pendingExits).toBeUndefined();
+  });
+
+  it('a batch read just before a merge committed is routed as the survivor, never under the merged id', async () => {
+    const [s, m] = [`rs-${short()}`, `rm-${short()}`];
+    for (const userId of [s, m]) expect((await post('/v1/identify', { userId })).status).toBe(200);
+    await routeAll();
+    const [cs, cm] = [(await ownerOf('app_user', s))!, (await ownerOf('app_user', m))!];
+    expect((await post('/v1/track', { userId: m, event: 'lead_captured' })).status).toBe(200); // stored under M, not routed yet
+
+    // A merge of S and M is in flight (rows locked, events moved, not committed) when the router reads its batch.
+    let mergeDone!: () => void;
+    const merged = new Promise<void>((resolve) => (mergeDone = resolve));
+    let commit!: () => void;
+    const gate = new Promise<void>((resolve) => (commit = resolve));
+    const merging = db.db.transaction(async (tx) => {
+      await mergeCustomers(tx, [cm, cs], 'race-test');
+      mergeDone();
+      await gate;
+    });
+    await merged;
+    const routing = router.routeOnce();
+    await new Promise((r) => setTimeout(r, 300)); // the router has read M's event and waits on M's row
+    commit();
+    await merging;
+    expect(await routing).toMatchObject({ ran: true, routed: 1, entered: 1 });
+
+    const rows = await until(() => mirrorOf(cs), (r) => r.length === 1, 'the survivor\'s enrollment');
+    expect(rows[0]).toMatchObject({ journeyId: 'care-plan', workflowId: `enrollment/care-plan/${cs}/default`, status: 'active' });
+    await expect(temporal.client.workflow.getHandle(`enrollment/care-plan/${cm}/default`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
   it('concurrent joins of overlapping people neither deadlock nor lose rows: all end on one customer', async () => {
