@@ -91,7 +91,7 @@ async function mergeInto(tx: Tx, survivor: Customer, merged: Customer, messageId
   const aiplHistory = await move('aipl_history');
   const messages = await move('messages');
   // Memberships both have are kept once (the survivor's, with its entry time).
-  await tx.execute(sql`delete from segment_members m where m.customer_id = ${m} and exists (select 1 from segment_members s where s.segment_id = m.segment_id and s.customer_id = ${s})`);
+  await tx.execute(sql`delete from segment_members mine where mine.customer_id = ${m} and exists (select 1 from segment_members theirs where theirs.segment_id = mine.segment_id and theirs.customer_id = ${s})`);
   const segmentMembers = await move('segment_members');
 
   // Both in the same journey and key: the merged customer's enrollment ends (no duplicate journeys).

@@ -18,7 +18,7 @@ import { createEnroller } from '../../api/enroll';
 import { createJourneyService } from '../../api/journeys';
 import { createApiKey } from '../../api/keys';
 import { mergeCustomers, survivorOf, type MergeMoved } from '../../api/merge';
-import { customerIdentities, customerMerges, customers, enrollments, events, messages, ownedProducts, telemetryReadings } from '../../drizzle/schema';
+import { customerIdentities, customerMerges, customers, enrollments, events, messages, ownedProducts, segmentMembers, segments, telemetryReadings } from '../../drizzle/schema';
 import { createEventRouter } from '../../worker/router';
 import type { EnrollmentResult } from '../../workflows/enrollment';
 import { connectDevServer, createTestDatabase, createTestWorker, uniqueTaskQueue } from '../setup/harness';
@@ -177,6 +177,11 @@ describe('One ID: joining two known people', () => {
     await db.db.insert(ownedProducts).values({ customerId: b, sku: 'WP-1', category: 'water-purifier', serial: serialB });
     await db.db.update(customers).set({ tags: ['vip'], consent: { channels: { email: false }, topics: { promotions: true } } }).where(eq(customers.id, b));
 
+    // Segments: both are purifier owners; only B is an app user.
+    const [owners, appUsers] = [`owners-${short()}`, `app-users-${short()}`];
+    await db.db.insert(segments).values([{ id: owners, name: 'Purifier owners', rule: {} }, { id: appUsers, name: 'App users', rule: {} }]);
+    await db.db.insert(segmentMembers).values([{ segmentId: owners, customerId: a }, { segmentId: owners, customerId: b }, { segmentId: appUsers, customerId: b }]);
+
     await routeAll();
     const before = await until(
       async () => [...(await mirrorOf(a)), ...(await mirrorOf(b))],
@@ -203,6 +208,8 @@ describe('One ID: joining two known people', () => {
     const devices = await db.db.select().from(ownedProducts).where(eq(ownedProducts.customerId, a));
     expect(devices.map((d) => d.serial).sort()).toEqual([serialA, serialB].sort());
     expect(await db.db.select().from(telemetryReadings).where(eq(telemetryReadings.ownedProductId, deviceA!.id))).toHaveLength(1);
+    const memberships = await db.db.select().from(segmentMembers).where(inArray(segmentMembers.segmentId, [owners, appUsers]));
+    expect(memberships.map((row) => `${row.segmentId}:${row.customerId}`).sort()).toEqual([`${appUsers}:${a}`, `${owners}:${a}`].sort());
     // Profiles combined: B (updated later) wins the city, tags united, a refused channel stays refused.
     const [profile] = await db.db.select().from(customers).where(eq(customers.id, a));
     expect(profile!.traits).toEqual({ firstName: 'Mei', city: 'Shanghai', plan: 'gold' });
@@ -213,7 +220,7 @@ describe('One ID: joining two known people', () => {
     const [merge] = await db.db.select().from(customerMerges).where(eq(customerMerges.mergedId, b));
     const moved = merge!.moved as unknown as MergeMoved;
     expect(merge).toMatchObject({ survivorId: a, mergedId: b, eventMessageId: joinId });
-    expect(moved.counts).toMatchObject({ events: 3, ownedProducts: 1, enrollments: 2, orders: 0 });
+    expect(moved.counts).toMatchObject({ events: 3, ownedProducts: 1, enrollments: 2, orders: 0, segmentMembers: 1 });
     expect(moved.identities.map((i) => i.kind).sort()).toEqual(['app_user', 'device_serial', 'email']);
     expect(moved.exitedEnrollments).toEqual([{ enrollmentId: carePlanOfB.id, workflowId: carePlanOfB.workflowId, journeyId: 'care-plan', enrollmentKey: 'default' }]);
     expect(moved.pendingExits).toEqual([carePlanOfB.workflowId]);
