@@ -3,6 +3,7 @@ import { and, asc, count, eq, gte, isNull, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/activity';
 import { aiplHistory, customers, events, ownedProducts } from '../drizzle/schema';
 import { eventCountKey, type CustomerFacts } from '../domain/journey/conditions';
+import { survivorOf } from '../api/merge';
 import type { ActivityDeps } from './index';
 
 export interface FactsRequest {
@@ -21,7 +22,9 @@ export interface ProfileUpdate {
 
 export function createProfileActivities({ db, clock }: Pick<ActivityDeps, 'db' | 'clock'>) {
   return {
-    async loadCustomerFacts({ customerId, eventCounts }: FactsRequest): Promise<CustomerFacts> {
+    async loadCustomerFacts(request: FactsRequest): Promise<CustomerFacts> {
+      const { eventCounts } = request;
+      const customerId = await survivorOf(db, request.customerId); // the workflow may carry a merged id
       const [customer] = await db.select().from(customers).where(eq(customers.id, customerId));
       if (!customer) throw ApplicationFailure.create({ type: 'CustomerNotFound', message: `customer ${customerId} not found`, nonRetryable: true });
       const products = await db
@@ -60,7 +63,8 @@ export function createProfileActivities({ db, clock }: Pick<ActivityDeps, 'db' |
       };
     },
 
-    async applyProfileUpdate(update: ProfileUpdate): Promise<void> {
+    async applyProfileUpdate(request: ProfileUpdate): Promise<void> {
+      const update = { ...request, customerId: await survivorOf(db, request.customerId) };
       await db.transaction(async (tx) => {
         const [customer] = await tx.select().from(customers).where(eq(customers.id, update.customerId)).for('update');
         if (!customer) return; // erased meanwhile: nothing to update

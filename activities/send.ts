@@ -13,6 +13,7 @@ import type { Condition } from '../domain/journey/definition';
 import { conditionNeeds, evaluateConditions } from '../domain/journey/conditions';
 import { quietHoursEnd, resolveTimeZone } from '../domain/time';
 import type { ActivityDeps } from './index';
+import { survivorOf } from '../api/merge';
 import { createProfileActivities } from './profiles';
 import { createRenderer } from './render';
 import { MessageNotAcceptedError } from './transports';
@@ -59,7 +60,8 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
   }
 
   return {
-    async sendMessage(r: SendRequest): Promise<SendOutcome> {
+    async sendMessage(request: SendRequest): Promise<SendOutcome> {
+      const r = { ...request, customerId: await survivorOf(db, request.customerId) }; // the workflow may carry a merged id
       const [previous] = await db.select().from(messages).where(ledgerKey(r));
       if (previous) {
         if (previous.status === 'sent') return { status: 'sent', messageId: previous.providerMessageId ?? previous.id };

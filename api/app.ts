@@ -23,6 +23,7 @@ import { createSimulator, type Simulate } from '../simulation/simulate';
 import { provisionTestServer } from '../scripts/provision';
 import { bundleWorkflows } from '../worker/create';
 import { segmentRoutes } from './segments';
+import { mergeRoutes } from './merges';
 
 export interface AppDeps {
   db: Db;
@@ -81,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await admin.register(catalogRoutes, { db: deps.db });
     await admin.register(customerRoutes, { db: deps.db, clock });
     await admin.register(segmentRoutes, { db: deps.db, enroller, clock });
+    await admin.register(mergeRoutes, { db: deps.db });
     const tags = ['journeys'];
     const security = adminSecurity;
 

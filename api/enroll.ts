@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
-import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../drizzle/client';
 import { enrollments } from '../drizzle/schema';
 import type { JourneyEvent } from '../domain/journey/conditions';
@@ -40,7 +40,7 @@ export function createEnroller(deps: { db: Db; temporal: Client; taskQueue: stri
       const workflowId = enrollmentWorkflowId(journey.id, customerId, enrollmentKey);
 
       const [latest] = await deps.db
-        .select({ status: enrollments.status, enteredAt: enrollments.enteredAt })
+        .select({ status: enrollments.status, enteredAt: enrollments.enteredAt, workflowId: enrollments.workflowId })
         .from(enrollments)
         .where(and(eq(enrollments.journeyId, journey.id), eq(enrollments.customerId, customerId), eq(enrollments.enrollmentKey, enrollmentKey)))
         .orderBy(desc(enrollments.enteredAt))
@@ -55,6 +55,18 @@ export function createEnroller(deps: { db: Db; temporal: Client; taskQueue: stri
       }
 
       const signal: JourneyEvent = event ?? { id: `api:${workflowId}:${deps.clock().toISOString()}`, name: 'journey_entered', properties: {}, timestamp: deps.clock().toISOString() };
+      if (active && latest.workflowId !== workflowId) {
+        // Running under a customer id merged into this one (api/merge.ts): that is the enrollment.
+        const signalled = await deps.temporal.workflow
+          .getHandle(latest.workflowId)
+          .signal(eventSignal, signal)
+          .then(() => true)
+          .catch((error: unknown) => {
+            if (error instanceof WorkflowNotFoundError) return false;
+            throw error;
+          });
+        if (signalled) return { status: 'signalled', workflowId: latest.workflowId, enrollmentKey };
+      }
       await deps.temporal.workflow.signalWithStart(enrollmentWorkflow, {
         workflowId,
         taskQueue: deps.taskQueue,

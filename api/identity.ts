@@ -1,11 +1,13 @@
 /**
- * Identity resolution: every ingested message names one or more identities (Segment `userId`,
- * `anonymousId`, identify traits `email` / `phone`); they resolve to exactly one customer, created
- * when none is known. Joins of two known customers are not merged (yet).
+ * Identity resolution (One ID): every ingested message names one or more identities (Segment
+ * `userId`, `anonymousId`, identify traits `email` / `phone` / `marketplaceId` / `wechatOpenId` /
+ * `deviceSerial`, and `context.externalIds`); they resolve to exactly one customer, created when none
+ * is known. A message naming identities of two or more customers merges them (./merge.ts).
  */
 import { and, eq, or, sql } from 'drizzle-orm';
 import type { Db } from '../drizzle/client';
 import { customerIdentities, customers, type IdentityKind } from '../drizzle/schema';
+import { mergeCustomers, type MergeOutcome } from './merge';
 
 export interface Identity {
   kind: IdentityKind;
@@ -16,7 +18,7 @@ export interface Identity {
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /** Strongest first: the first of these that is already known decides the customer. */
-const precedence: readonly IdentityKind[] = ['app_user', 'email', 'phone', 'anonymous'];
+const precedence: readonly IdentityKind[] = ['app_user', 'email', 'phone', 'marketplace', 'wechat_openid', 'device_serial', 'anonymous'];
 
 export interface Claims {
   userId?: string;
@@ -25,15 +27,43 @@ export interface Claims {
   email?: string;
   /** Already normalised (`normalizePhone`). */
   phone?: string;
+  /** Further identities (already normalised), e.g. from `context.externalIds` or identity traits. */
+  more?: Identity[];
 }
 
-/** The identities a message names, strongest first. */
+/** The identities a message names, strongest first, each once. */
 export function identitiesOf(claims: Claims): Identity[] {
-  const byKind: Partial<Record<IdentityKind, string>> = { app_user: claims.userId, anonymous: claims.anonymousId, email: claims.email, phone: claims.phone };
-  return precedence.flatMap((kind) => {
-    const value = byKind[kind];
-    return value === undefined ? [] : [{ kind, value }];
-  });
+  const given: Identity[] = [];
+  const add = (kind: IdentityKind, value: string | undefined) => {
+    if (value !== undefined && !given.some((i) => i.kind === kind && i.value === value)) given.push({ kind, value });
+  };
+  add('app_user', claims.userId);
+  add('anonymous', claims.anonymousId);
+  add('email', claims.email);
+  add('phone', claims.phone);
+  for (const identity of claims.more ?? []) add(identity.kind, identity.value);
+  return given.sort((a, b) => precedence.indexOf(a.kind) - precedence.indexOf(b.kind));
+}
+
+/**
+ * A marketplace buyer id, qualified by its marketplace: `tmall:buyer-123`, `jd:8812` (an id alone is
+ * ambiguous across marketplaces). The marketplace part is lower-cased; null when malformed.
+ */
+export function normalizeMarketplaceId(raw: string): string | null {
+  const match = /^\s*([A-Za-z][A-Za-z0-9_-]{0,31}):(\S{1,200})\s*$/.exec(raw);
+  return match ? `${match[1]!.toLowerCase()}:${match[2]!}` : null;
+}
+
+/** A WeChat openid: 6–64 letters, digits, `-` and `_` (case matters); null otherwise. */
+export function normalizeWechatOpenId(raw: string): string | null {
+  const value = raw.trim();
+  return /^[A-Za-z0-9_-]{6,64}$/.test(value) ? value : null;
+}
+
+/** A device serial as printed on the device, upper-cased: 3–64 of letters, digits, `-`, `.`, `_`, `:`. */
+export function normalizeDeviceSerial(raw: string): string | null {
+  const value = raw.trim().toUpperCase();
+  return /^[A-Z0-9][A-Z0-9._:-]{2,63}$/.test(value) ? value : null;
 }
 
 /** Trimmed and lower-cased; null when it is not an email address. */
@@ -58,56 +88,69 @@ export interface Resolution {
   created: boolean;
   /** Identities newly attached to `customerId` by this message. */
   attached: Identity[];
+  /** Customers merged into `customerId` by this message (oldest first). */
+  merges: MergeOutcome[];
 }
 
 /**
- * Finds the customer for `identities` (strongest known one wins), creating one when none is known,
- * and attaches the unknown identities to it. Call inside a transaction: safe when concurrent
- * requests bring the same new identity (the identity's primary key decides who creates the
- * customer; the others re-read and use it).
+ * Finds the customer for `identities`, creating one when none is known, and attaches the unknown
+ * identities to it. When the identities belong to several customers they are merged into one
+ * (./merge.ts: the oldest survives). Call inside a transaction: safe when concurrent requests bring
+ * the same new identity (the identity's primary key decides who creates the customer; the others
+ * re-read and use it) or join overlapping customers (rows are locked in id order).
  */
-export async function resolveCustomer(tx: Tx, identities: readonly Identity[]): Promise<Resolution> {
+export async function resolveCustomer(tx: Tx, identities: readonly Identity[], messageId?: string): Promise<Resolution> {
   if (identities.length === 0) throw new Error('a message must name at least one identity');
-  const known = await ownersOf(tx, identities);
-  const owner = (identity: Identity) => known.get(key(identity));
-  const unknown = identities.filter((identity) => owner(identity) === undefined);
-  // Several customers known (a join): no merge yet — the strongest match gets the message and the unknown identities; the others keep theirs.
-  let customerId = identities.map(owner).find((id) => id !== undefined);
-  let created = false;
+  const merges: MergeOutcome[] = [];
   const attached: Identity[] = [];
-
-  if (customerId === undefined) {
-    // Nobody known: create the customer, then claim the strongest identity for it. A concurrent
-    // request claiming the same identity blocks on its primary key until we commit (or the other way
-    // round); the loser drops its empty customer and continues with the winner's.
-    const [row] = await tx.insert(customers).values({}).returning({ id: customers.id });
-    const anchor = unknown.shift()!;
-    const claimed = await tx
-      .insert(customerIdentities)
-      .values({ ...anchor, customerId: row!.id })
-      .onConflictDoNothing()
-      .returning({ kind: customerIdentities.kind });
-    if (claimed.length > 0) {
-      customerId = row!.id;
-      created = true;
-      attached.push(anchor);
-    } else {
-      await tx.delete(customers).where(eq(customers.id, row!.id));
-      customerId = (await ownersOf(tx, [anchor])).get(key(anchor));
-      if (customerId === undefined) throw new Error(`identity ${anchor.kind} vanished while resolving`); // deleted by a concurrent erasure
+  let createdId: string | undefined;
+  // Each round either attaches every identity still unknown or learns (after a concurrent request
+  // committed) who claimed it, and then joins that customer too.
+  for (let round = 0; round < 8; round++) {
+    let known = await ownersOf(tx, identities);
+    const owners = [...new Set(known.values())];
+    if (owners.length > 1) {
+      merges.push(...(await mergeCustomers(tx, owners, messageId ?? null)).merges);
+      known = await ownersOf(tx, identities);
     }
-  }
+    const owner = (identity: Identity) => known.get(key(identity));
+    const unknown = identities.filter((identity) => owner(identity) === undefined);
+    let customerId = identities.map(owner).find((id) => id !== undefined);
 
-  if (unknown.length > 0) {
-    // Identities claimed concurrently by someone else stay theirs (the same rule as a join).
-    const rows = await tx
-      .insert(customerIdentities)
-      .values(unknown.map((identity) => ({ ...identity, customerId: customerId! })))
-      .onConflictDoNothing()
-      .returning({ kind: customerIdentities.kind, value: customerIdentities.value });
+    if (customerId === undefined) {
+      // Nobody known: create the customer, then claim the strongest identity for it. A concurrent
+      // request claiming the same identity blocks on its primary key until we commit (or the other way
+      // round); the loser drops its empty customer and continues with the winner's.
+      const [row] = await tx.insert(customers).values({}).returning({ id: customers.id });
+      const anchor = unknown.shift()!;
+      const claimed = await tx
+        .insert(customerIdentities)
+        .values({ ...anchor, customerId: row!.id })
+        .onConflictDoNothing()
+        .returning({ kind: customerIdentities.kind });
+      if (claimed.length > 0) {
+        customerId = createdId = row!.id;
+        attached.push(anchor);
+      } else {
+        await tx.delete(customers).where(eq(customers.id, row!.id));
+        customerId = (await ownersOf(tx, [anchor])).get(key(anchor));
+        if (customerId === undefined) throw new Error(`identity ${anchor.kind} vanished while resolving`); // deleted by a concurrent erasure
+      }
+    }
+
+    const rows =
+      unknown.length === 0
+        ? []
+        : await tx
+            .insert(customerIdentities)
+            .values(unknown.map((identity) => ({ ...identity, customerId: customerId! })))
+            .onConflictDoNothing()
+            .returning({ kind: customerIdentities.kind, value: customerIdentities.value });
     attached.push(...rows);
+    // Identities a concurrent request claimed first (we waited for its commit): next round joins them.
+    if (rows.length === unknown.length) return { customerId, created: createdId === customerId, attached, merges };
   }
-  return { customerId, created, attached };
+  throw new Error('identities keep being claimed concurrently while resolving');
 }
 
 /** Shallow-merges `traits` into the customer's traits (a key given replaces the stored value). */
@@ -119,7 +162,7 @@ export async function mergeTraits(tx: Tx, customerId: string, traits: Record<str
     .where(eq(customers.id, customerId));
 }
 
-async function ownersOf(tx: Tx, identities: readonly Identity[]): Promise<Map<string, string>> {
+export async function ownersOf(tx: Tx, identities: readonly Identity[]): Promise<Map<string, string>> {
   const rows = await tx
     .select({ kind: customerIdentities.kind, value: customerIdentities.value, customerId: customerIdentities.customerId })
     .from(customerIdentities)

@@ -11,7 +11,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../drizzle/client';
 import { events, type ApiKeyKind } from '../drizzle/schema';
-import { identitiesOf, mergeTraits, normalizeEmail, normalizePhone, resolveCustomer, type Identity } from './identity';
+import { identitiesOf, mergeTraits, normalizeDeviceSerial, normalizeEmail, normalizeMarketplaceId, normalizePhone, normalizeWechatOpenId, resolveCustomer, type Identity } from './identity';
+import type { MergeOutcome } from './merge';
 import { documentOnly, jsonPath, writeSecurity, type Issue } from './http';
 import { applyProfileEffects, profileIssues } from './profile-effects';
 
@@ -89,9 +90,16 @@ export function parseMessage(type: MessageType, input: unknown, at: readonly Pro
   if (!data.userId && !data.anonymousId) issues.push({ path: path('userId'), message: 'userId or anonymousId is required' });
 
   const given = 'traits' in data ? (data.traits ?? {}) : {};
-  const { email: rawEmail, phone: rawPhone, ...traits } = given;
-  const email = normalized(rawEmail, normalizeEmail, path('traits', 'email'), 'not an email address', issues);
-  const phone = normalized(rawPhone, normalizePhone, path('traits', 'phone'), 'not a phone number in international format (+ country code and number)', issues);
+  const { email: rawEmail, phone: rawPhone, marketplaceId, wechatOpenId, deviceSerial, ...traits } = given;
+  const email = normalized(rawEmail, normalizeEmail, path('traits', 'email'), problems.email, issues);
+  const phone = normalized(rawPhone, normalizePhone, path('traits', 'phone'), problems.phone, issues);
+  const more: Identity[] = [];
+  const traitIdentities = { marketplace: ['marketplaceId', marketplaceId], wechat_openid: ['wechatOpenId', wechatOpenId], device_serial: ['deviceSerial', deviceSerial] } as const;
+  for (const [kind, [name, raw]] of Object.entries(traitIdentities) as [keyof typeof traitIdentities, readonly [string, unknown]][]) {
+    const value = normalized(raw, normalizers[kind], path('traits', name), problems[kind], issues);
+    if (value !== undefined) more.push({ kind, value });
+  }
+  more.push(...externalIdentities(data.context?.externalIds, path, issues));
   issues.push(...profileIssues(type, 'event' in data ? data.event : 'identify', 'event' in data ? (data.properties ?? {}) : given, at));
   if (issues.length > 0) return { issues };
 
@@ -103,9 +111,53 @@ export function parseMessage(type: MessageType, input: unknown, at: readonly Pro
       occurredAt: data.timestamp ? new Date(data.timestamp) : now,
       properties: 'event' in data ? (data.properties ?? {}) : given,
       traits: type === 'identify' ? traits : {},
-      identities: identitiesOf({ userId: data.userId ?? undefined, anonymousId: data.anonymousId ?? undefined, email, phone }),
+      identities: identitiesOf({ userId: data.userId ?? undefined, anonymousId: data.anonymousId ?? undefined, email, phone, more }),
     },
   };
+}
+
+const problems = {
+  email: 'not an email address',
+  phone: 'not a phone number in international format (+ country code and number)',
+  marketplace: 'not a marketplace id: "<marketplace>:<buyer id>", like "tmall:buyer-123"',
+  wechat_openid: 'not a WeChat openid: 6-64 letters, digits, "-" or "_"',
+  device_serial: 'not a device serial: 3-64 letters, digits, ".", "_", ":" or "-"',
+} as const;
+const normalizers = { email: normalizeEmail, phone: normalizePhone, marketplace: normalizeMarketplaceId, wechat_openid: normalizeWechatOpenId, device_serial: normalizeDeviceSerial } as const;
+/** Segment `context.externalIds[].type` → identity kind. */
+export const externalIdTypes = { email: 'email', phone: 'phone', marketplace_id: 'marketplace', wechat_openid: 'wechat_openid', device_serial: 'device_serial' } as const;
+
+/**
+ * `context.externalIds` as Segment sends them: `[{ id, type, collection: 'users', encoding: 'none' }]`.
+ * Types: see `externalIdTypes`; other collections than `users` and other encodings are refused.
+ */
+function externalIdentities(raw: unknown, path: (...rest: PropertyKey[]) => string, issues: Issue[]): Identity[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    issues.push({ path: path('context', 'externalIds'), message: 'must be an array of {id, type, collection, encoding}' });
+    return [];
+  }
+  const found: Identity[] = [];
+  for (const [index, item] of raw.entries()) {
+    const at = (...rest: PropertyKey[]) => path('context', 'externalIds', index, ...rest);
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      issues.push({ path: at(), message: 'must be a JSON object: {id, type, collection, encoding}' });
+      continue;
+    }
+    const { id, type, collection, encoding } = item as Record<string, unknown>;
+    const kind = typeof type === 'string' && Object.hasOwn(externalIdTypes, type) ? externalIdTypes[type as keyof typeof externalIdTypes] : undefined;
+    if (kind === undefined) issues.push({ path: at('type'), message: `must be one of ${Object.keys(externalIdTypes).map((t) => `"${t}"`).join(', ')}` });
+    if (collection !== undefined && collection !== null && collection !== 'users') issues.push({ path: at('collection'), message: 'must be "users"' });
+    if (encoding !== undefined && encoding !== null && encoding !== 'none') issues.push({ path: at('encoding'), message: 'must be "none"' });
+    if (id === undefined || id === null || id === '') {
+      issues.push({ path: at('id'), message: 'required: the identifier' });
+      continue;
+    }
+    if (kind === undefined) continue;
+    const value = normalized(id, normalizers[kind], at('id'), problems[kind], issues);
+    if (value !== undefined) found.push({ kind, value });
+  }
+  return found;
 }
 
 function normalized(raw: unknown, normalize: (value: string) => string | null, path: string, problem: string, issues: Issue[]): string | undefined {
@@ -124,20 +176,37 @@ function normalized(raw: unknown, normalize: (value: string) => string | null, p
  * a concurrent resend until this commits), then the customer, traits and the row's `customer_id`,
  * all in one transaction.
  */
-export async function ingestMessage(db: Db, message: IngestMessage): Promise<{ status: IngestStatus; customerId?: string }> {
-  return db.transaction(async (tx) => {
-    const [row] = await tx
-      .insert(events)
-      .values({ messageId: message.messageId, name: message.name, properties: message.properties, occurredAt: message.occurredAt })
-      .onConflictDoNothing({ target: events.messageId })
-      .returning({ id: events.id });
-    if (!row) return { status: 'duplicate' as const };
-    const { customerId } = await resolveCustomer(tx, message.identities);
-    if (message.type === 'identify') await mergeTraits(tx, customerId, message.traits);
-    await applyProfileEffects(tx, customerId, row.id, message);
-    await tx.update(events).set({ customerId }).where(eq(events.id, row.id));
-    return { status: 'accepted' as const, customerId };
-  });
+export async function ingestMessage(db: Db, message: IngestMessage): Promise<{ status: IngestStatus; customerId?: string; merges?: MergeOutcome[] }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(async (tx) => {
+        const [row] = await tx
+          .insert(events)
+          .values({ messageId: message.messageId, name: message.name, properties: message.properties, occurredAt: message.occurredAt })
+          .onConflictDoNothing({ target: events.messageId })
+          .returning({ id: events.id });
+        if (!row) return { status: 'duplicate' as const };
+        const { customerId, merges } = await resolveCustomer(tx, message.identities, message.messageId);
+        if (message.type === 'identify') await mergeTraits(tx, customerId, message.traits);
+        await applyProfileEffects(tx, customerId, row.id, message);
+        await tx.update(events).set({ customerId }).where(eq(events.id, row.id));
+        return { status: 'accepted' as const, customerId, merges };
+      });
+    } catch (error) {
+      // A concurrent merge deleted the customer this message resolved to (foreign key), or two
+      // merges met in an unusual order (deadlock): the whole message is retried from the start.
+      if (attempt >= 5 || !retryable(error)) throw error;
+    }
+  }
+}
+
+const RETRYABLE_CODES = new Set(['40P01', '40001', '23503']);
+function retryable(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && RETRYABLE_CODES.has(code)) return true;
+  }
+  return false;
 }
 
 export interface BatchResult {

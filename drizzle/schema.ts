@@ -182,11 +182,16 @@ export const customerMerges = pgTable(
     mergedId: uuid('merged_id').notNull(),
     /** The message that joined them. */
     eventMessageId: text('event_message_id'),
-    /** Counts of moved rows per kind and the identities that moved. */
+    /** Counts of moved rows per kind, the identities that moved, enrollments ended; `pendingExits` until signalled (api/merge.ts `MergeMoved`). */
     moved: jsonb('moved').$type<Record<string, unknown>>().notNull().default({}),
     mergedAt: timestamp('merged_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('customer_merges_merged_key').on(t.mergedId), index('customer_merges_survivor_idx').on(t.survivorId)],
+  (t) => [
+    uniqueIndex('customer_merges_merged_key').on(t.mergedId),
+    index('customer_merges_survivor_idx').on(t.survivorId),
+    // The router polls for merges whose `exit: merged` signals are not delivered yet (api/merge.ts).
+    index('customer_merges_pending_exits_idx').on(t.mergedAt).where(sql`(${t.moved} -> 'pendingExits') is not null`),
+  ],
 );
 
 /** Segments: a rule (domain/segments) compiled to SQL; membership materialised in `segment_members`. */

@@ -7,12 +7,18 @@
  *
  * One batch at a time cluster-wide (a transaction-scoped advisory lock): several worker processes
  * may run routers, but a customer's events are never delivered out of order.
+ *
+ * Merges (api/merge.ts): before each batch the router sends the pending `exit: merged` signals of
+ * committed merges. The batch's customer rows are held `for key share`, so a merge of one of them
+ * waits for the batch (and a batch waits for a merge in flight); an event read with a customer id
+ * merged meanwhile is routed as its survivor's, never under the old id.
  */
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Enroller } from '../api/enroll';
+import { driveMergeExits, survivorsOf } from '../api/merge';
 import type { Db } from '../drizzle/client';
-import { enrollments, events, journeys, journeyVersions } from '../drizzle/schema';
+import { customers, enrollments, events, journeys, journeyVersions } from '../drizzle/schema';
 import { matchesFilter, type JourneyEvent } from '../domain/journey/conditions';
 import type { JourneyDefinition } from '../domain/journey/definition';
 import { enrollmentWorkflowId, eventSignal } from '../workflows/enrollment';
@@ -105,13 +111,15 @@ export function createEventRouter(deps: EventRouterDeps) {
   async function routeBatch(): Promise<{ result: RouteResult; customerIds: string[] }> {
     const routed = await db.transaction(async (tx) => {
       const [lock] = resultRows<{ locked: boolean }>(await tx.execute(sql`select pg_try_advisory_xact_lock(${ROUTER_LOCK}) as locked`));
-      if (!lock?.locked) return { result: { routed: 0, entered: 0, signalled: 0, ran: false }, batch: [] };
+      if (!lock?.locked) return { result: { routed: 0, entered: 0, signalled: 0, ran: false }, customerIds: [] as string[] };
+      await driveMergeExits(tx, deps.temporal);
       const batch = await tx
         .select()
         .from(events)
         .where(isNull(events.routedAt))
         .orderBy(asc(events.receivedAt), asc(events.id))
         .limit(batchSize);
+      const survivor = await currentCustomers(tx, batch.map((row) => row.customerId));
       const { entries, listeners } = await journeyIndex();
       let entered = 0;
       let signalled = 0;
@@ -119,7 +127,7 @@ export function createEventRouter(deps: EventRouterDeps) {
       const startedNow = new Map<string, { workflowId: string; journeyId: string; journeyVersion: number }[]>();
       for (const row of batch) {
         if (!row.customerId) continue;
-        const customerId = row.customerId;
+        const customerId = survivor.get(row.customerId) ?? row.customerId;
         const event: JourneyEvent = { id: row.id, name: row.name, properties: row.properties, timestamp: row.occurredAt.toISOString() };
 
         // Running enrollments first: a purchase must reach the nurture before it could re-enter anything.
@@ -164,10 +172,11 @@ export function createEventRouter(deps: EventRouterDeps) {
           .set({ routedAt: sql`now()` })
           .where(inArray(events.id, batch.map((r) => r.id)));
       }
-      return { result: { routed: batch.length, entered, signalled, ran: true }, batch };
+      // Survivors, not ids merged away while the events waited: segment checks need live customers.
+      const customerIds = [...new Set(batch.flatMap((row) => (row.customerId ? [survivor.get(row.customerId) ?? row.customerId] : [])))];
+      return { result: { routed: batch.length, entered, signalled, ran: true }, customerIds };
     });
-    const customerIds = [...new Set(routed.batch.flatMap((row) => (row.customerId ? [row.customerId] : [])))];
-    return { result: routed.result, customerIds };
+    return routed;
   }
 
   return {
@@ -198,6 +207,21 @@ export function createEventRouter(deps: EventRouterDeps) {
   };
 }
 export type EventRouter = ReturnType<typeof createEventRouter>;
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/**
+ * Holds the batch's customers (`for key share`, in id order like merges) and maps ids merged away
+ * before the lock to their survivors.
+ */
+async function currentCustomers(tx: Tx, ids: (string | null)[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
+  if (wanted.length === 0) return new Map();
+  const present = await tx.select({ id: customers.id }).from(customers).where(inArray(customers.id, wanted)).orderBy(customers.id).for('key share');
+  const have = new Set(present.map((row) => row.id));
+  const gone = wanted.filter((id) => !have.has(id));
+  return gone.length === 0 ? new Map() : survivorsOf(tx, gone);
+}
 
 /** `execute()` gives postgres.js an array of rows and PGlite `{ rows }`. */
 function resultRows<T>(result: unknown): T[] {

@@ -393,7 +393,7 @@ describe('identity resolution', () => {
     expect(await ownerOf('app_user', userId)).toBeUndefined();
   });
 
-  it('when userId and anonymousId belong to two customers, the message goes to the userId\'s customer and nothing is merged', async () => {
+  it('when userId and anonymousId belong to two customers, the message merges them into the older one, which keeps both identities', async () => {
     const [anonymousId, userId] = [newAnonymousId(), newUserId()];
     const [a, b, joined] = [newMessageId(), newMessageId(), newMessageId()];
     await track({ anonymousId, event: 'product_viewed', messageId: a });
@@ -403,9 +403,10 @@ describe('identity resolution', () => {
     expect(anonymousCustomer).not.toBe(userCustomer);
 
     await track({ userId, anonymousId, event: 'order_completed', messageId: joined });
-    expect((await storedEvent(joined)).customerId).toBe(userCustomer);
-    expect(await identitiesOf(userCustomer)).toEqual([`app_user:${userId}`]);
-    expect(await identitiesOf(anonymousCustomer)).toEqual([`anonymous:${anonymousId}`]);
+    expect((await storedEvent(joined)).customerId).toBe(anonymousCustomer);
+    expect((await storedEvent(b)).customerId).toBe(anonymousCustomer);
+    expect(await identitiesOf(anonymousCustomer)).toEqual([`anonymous:${anonymousId}`, `app_user:${userId}`].sort());
+    expect(await db.db.select().from(customers).where(eq(customers.id, userCustomer))).toEqual([]);
   });
 
   it('identify merges traits shallowly: a key sent replaces the stored value, keys not sent stay', async () => {
