@@ -46,13 +46,29 @@ function firstPayload<T>(payloads: Payloads): T | undefined {
 
 type Control = { action: 'pause' } | { action: 'resume' } | { action: 'exit'; reason: string };
 
-/** The readable timeline of one enrollment workflow run, in history order. */
-export function renderHistory(events: readonly HistoryEvent[]): TimelineEntry[] {
+/** Step types whose choice leaves no event of its own: the path outcome says which way it went. */
+const choosingSteps = new Set(['branch', 'split', 'waitForEvent']);
+
+/**
+ * The readable timeline of one enrollment workflow run, in history order. With the enrollment's
+ * `path` (the mirror row's), each step entry of a first run gets the outcome it noted (the branch
+ * or arm taken): the k-th entry into a step matches the k-th path entry for it, since a step notes
+ * once per pass and only the step an enrollment leaves from may lack its note.
+ */
+export function renderHistory(events: readonly HistoryEvent[], path?: readonly { step: string; outcome?: string }[]): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   const timers = new Map<string, { until: string; step?: string }>();
   const scheduled = new Map<number, { type: string; input: unknown; step?: string }>();
   let stepTypes: Record<string, string> = {};
   let currentStep: string | undefined;
+  let matchPath = path !== undefined && path.length < 200; // the mirror keeps the last 200 entries
+  const passes = new Map<string, number>();
+  const outcomeOf = (step: string): string | undefined => {
+    if (!matchPath || !path) return undefined;
+    const pass = passes.get(step) ?? 0;
+    passes.set(step, pass + 1);
+    return path.filter((p) => p.step === step)[pass]?.outcome;
+  };
 
   for (const event of events) {
     const eventId = num(event.eventId);
@@ -70,6 +86,7 @@ export function renderHistory(events: readonly HistoryEvent[]): TimelineEntry[] 
       stepTypes = Object.fromEntries(Object.entries(input.journey.definition.steps).map(([id, step]) => [id, step.type]));
       const journey = `${input.journey.id} v${input.journey.version}`;
       if (input.state) {
+        matchPath = false; // a continued run starts mid-path
         currentStep = input.state.stepId;
         push('continued', `continued as a new run of ${journey} at step ${input.state.stepId}`, { journeyId: input.journey.id, journeyVersion: input.journey.version, stepId: input.state.stepId });
       } else {
@@ -83,7 +100,10 @@ export function renderHistory(events: readonly HistoryEvent[]): TimelineEntry[] 
       const step = Array.isArray(value) ? value[0] : value;
       if (typeof step === 'string') {
         currentStep = step;
-        push('step', `step ${step}${stepTypes[step] ? ` (${stepTypes[step]})` : ''}`, { stepType: stepTypes[step] ?? null }, step);
+        const type = stepTypes[step];
+        const outcome = outcomeOf(step);
+        const shown = outcome !== undefined && type !== undefined && choosingSteps.has(type) ? ` → ${outcome}` : '';
+        push('step', `step ${step}${type ? ` (${type})` : ''}${shown}`, { stepType: type ?? null, ...(outcome !== undefined ? { outcome } : {}) }, step);
       }
     } else if (event.timerStartedEventAttributes) {
       const { timerId, startToFireTimeout } = event.timerStartedEventAttributes;

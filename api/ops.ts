@@ -115,7 +115,7 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsDeps> = async (app, deps) => {
       if (!row) return reply.code(404).send(notFound(id));
       try {
         const history = await temporal.workflow.getHandle(row.workflowId).fetchHistory();
-        return { enrollmentId: id, workflowId: row.workflowId, temporalUiUrl: uiLink(row.workflowId), timeline: renderHistory(history.events ?? []) };
+        return { enrollmentId: id, workflowId: row.workflowId, temporalUiUrl: uiLink(row.workflowId), timeline: renderHistory(history.events ?? [], row.path) };
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) {
           return reply.code(404).send({ error: 'not_found', message: `the workflow of enrollment ${id} is no longer in Temporal (past retention); the mirror row and messages remain` });
