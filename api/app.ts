@@ -123,7 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     );
     await admin.register(opsRoutes, { db: deps.db, temporal: deps.temporal, temporalUiUrl: deps.temporalUiUrl ?? DEFAULT_TEMPORAL_UI_URL });
-    await admin.register(analyticsRoutes, { db: deps.db });
+    await admin.register(analyticsRoutes, { db: deps.db, clock });
   });
 
   return app;

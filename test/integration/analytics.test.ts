@@ -296,9 +296,10 @@ describe('journey analytics per version', () => {
 });
 
 describe('AIPL funnel', () => {
-  it('counts customers per current stage', async () => {
-    const { status, body } = await get<{ stages: { stage: string | null; customers: number }[] }>('/v1/analytics/funnel');
+  it('counts customers per current stage; the default range is the 90 days before now (the app clock)', async () => {
+    const { status, body } = await get<{ from: string; to: string; stages: { stage: string | null; customers: number }[] }>('/v1/analytics/funnel');
     expect(status).toBe(200);
+    expect({ from: body.from, to: body.to }).toEqual({ from: new Date(BASE - 30 * DAY).toISOString(), to: new Date(BASE + 60 * DAY).toISOString() });
     const expected = countBy([...stageOf.values()], (s) => String(s));
     expect(Object.fromEntries(body.stages.map((s) => [String(s.stage), s.customers]))).toEqual(Object.fromEntries(expected));
   });
