@@ -71,7 +71,8 @@ export function createEnrollmentActivities({ db }: Pick<ActivityDeps, 'db'>) {
         .onConflictDoUpdate({
           target: enrollments.id,
           set: { ...changing, updatedAt: sql`now()` },
-          setWhere: sql`not (${enrollments.exitReason} = 'merged' and excluded.status = 'active')`,
+          // `is distinct from`: exit_reason is null on every running row, and `null = 'merged'` is null.
+          setWhere: sql`${enrollments.exitReason} is distinct from 'merged' or excluded.status <> 'active'`,
         });
     },
   };

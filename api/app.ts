@@ -3,15 +3,15 @@
  * schemas on each route (400 with JSON paths, see http.ts), which also make the OpenAPI spec at /docs.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../drizzle/client';
-import { customers, enrollments, enrollmentStatuses } from '../drizzle/schema';
-import { statusQuery } from '../workflows/enrollment';
+import { customers } from '../drizzle/schema';
 import { catalogRoutes } from './catalog';
 import { customerRoutes } from './customers';
+import { analyticsRoutes } from './analytics';
 import { createEnroller } from './enroll';
 import { adminSecurity, registerHttpConventions, RequestValidationError } from './http';
 import { ingestRoutes } from './ingest';
@@ -24,6 +24,7 @@ import { provisionTestServer } from '../scripts/provision';
 import { bundleWorkflows } from '../worker/create';
 import { segmentRoutes } from './segments';
 import { mergeRoutes } from './merges';
+import { opsRoutes } from './ops';
 
 export interface AppDeps {
   db: Db;
@@ -32,6 +33,8 @@ export interface AppDeps {
   /** The bootstrap admin key (env); stored keys (`api_keys`) work next to it. */
   adminApiKey: string;
   clock?: () => Date;
+  /** Temporal Web UI base for links from enrollments (TEMPORAL_UI_URL). */
+  temporalUiUrl?: string;
   logger?: boolean | { level: string };
   /** Journey simulation; by default a private time-skipping server per run (provisioned on first use). */
   simulate?: Simulate;
@@ -41,6 +44,9 @@ export interface AppDeps {
 
 const journeyIdParam = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-"') });
 const journeyBody = z.unknown().describe('a journey definition (see docs/design.md); validated with JSON paths of every issue');
+
+/** The dev server's Web UI (`npm start`, `temporal server start-dev`). */
+export const DEFAULT_TEMPORAL_UI_URL = 'http://127.0.0.1:8233';
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1024 * 1024 });
@@ -145,39 +151,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         return reply.code(outcome.status === 'rejected' ? 409 : 202).send(outcome);
       },
     );
-    admin.get(
-      '/v1/enrollments',
-      {
-        schema: {
-          tags: ['enrollments'],
-          security,
-          summary: 'List enrollments, newest first',
-          querystring: z.object({
-            journeyId: z.string().optional(),
-            customerId: z.uuid().optional(),
-            status: z.enum(enrollmentStatuses).optional(),
-            limit: z.coerce.number().int().min(1).max(500).default(100),
-          }),
-        },
-      },
-      async (request) => {
-        const query = request.query;
-        const where: SQL[] = [];
-        if (query.journeyId) where.push(eq(enrollments.journeyId, query.journeyId));
-        if (query.customerId) where.push(eq(enrollments.customerId, query.customerId));
-        if (query.status) where.push(eq(enrollments.status, query.status));
-        const rows = await deps.db.select().from(enrollments).where(and(...where)).orderBy(desc(enrollments.enteredAt)).limit(query.limit);
-        return { enrollments: rows };
-      },
-    );
-    admin.get('/v1/enrollments/:id', { schema: { tags: ['enrollments'], security, summary: 'One enrollment with its live state', params: z.object({ id: z.uuid() }) } }, async (request, reply) => {
-      const { id } = request.params;
-      const [row] = await deps.db.select().from(enrollments).where(eq(enrollments.id, id));
-      if (!row) return reply.code(404).send({ error: 'not_found', message: `enrollment ${id} not found` });
-      // Live state needs a worker; without one the query would hang, so it gets 3 s.
-      const live = row.status === 'active' ? await withTimeout(deps.temporal.workflow.getHandle(row.workflowId).query(statusQuery), 3_000).catch(() => null) : null;
-      return { enrollment: row, live };
-    });
+    await admin.register(opsRoutes, { db: deps.db, temporal: deps.temporal, temporalUiUrl: deps.temporalUiUrl ?? DEFAULT_TEMPORAL_UI_URL });
+    await admin.register(analyticsRoutes, { db: deps.db, clock });
   });
 
   return app;
@@ -192,12 +167,4 @@ function defaultSimulator(db: Db): Simulate {
     testServer: () => (server ??= provisionTestServer(() => {})),
     workflowBundle: () => (bundle ??= bundleWorkflows()),
   });
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -8,6 +8,8 @@ export const apiEnv = temporalEnv.extend(databaseEnv.shape).extend(logEnv.shape)
    * Bootstrap admin key for the HTTP API. More admin keys, and the write keys that send events, are
    * made with `POST /v1/api-keys` and stored hashed (`api_keys`); this one keeps working next to them.
    */
+  /** Links from enrollments to their workflow; the default is the dev server's Web UI. */
+  TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
   ADMIN_API_KEY: z.string({ error: 'required: the admin key clients send as `Authorization: Bearer <key>`' }).min(16, 'use at least 16 characters'),
 });
 export type ApiEnv = z.infer<typeof apiEnv>;

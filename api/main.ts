@@ -16,6 +16,7 @@ async function main() {
     temporal: new Client({ connection: temporal.client, namespace: env.TEMPORAL_NAMESPACE }),
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     adminApiKey: env.ADMIN_API_KEY,
+    temporalUiUrl: env.TEMPORAL_UI_URL,
     logger: { level: env.LOG_LEVEL },
     checkOnPublish: true,
   });

@@ -84,7 +84,7 @@ async function main() {
   });
 
   const adminApiKey = env.ADMIN_API_KEY ?? persistentKey(join(env.DATA_DIR, 'admin-key'));
-  const app = await buildApp({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, adminApiKey, checkOnPublish: true });
+  const app = await buildApp({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, adminApiKey, checkOnPublish: true, temporalUiUrl: devServer.uiUrl ?? undefined });
   await app.listen({ host: '127.0.0.1', port: env.PORT });
 
   step('loading demo data');

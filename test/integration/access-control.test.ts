@@ -52,6 +52,11 @@ const accessTable: Record<string, Access> = {
   'GET /v1/segments/:id/members': 'admin',
   'GET /v1/enrollments': 'admin',
   'GET /v1/enrollments/:id': 'admin',
+  'GET /v1/enrollments/:id/history': 'admin',
+  'POST /v1/enrollments/:id/cancel': 'admin',
+  'GET /v1/customers/:id/timeline': 'admin',
+  'GET /v1/analytics/journeys/:id': 'admin',
+  'GET /v1/analytics/funnel': 'admin',
 };
 
 const BOOTSTRAP = 'access-control-bootstrap-admin-key-01';
