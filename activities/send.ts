@@ -22,7 +22,7 @@ import { applicableCaps, capExceeded, capWindowStart, countInWindows, nextAllowe
 import { quietHoursEnd, resolveTimeZone } from '../domain/time';
 import type { ActivityDeps } from './index';
 import { createProfileActivities } from './profiles';
-import { createTemplateEngine, loadPartials, loadTemplate, type RenderedMessage } from './templates';
+import { createTemplateEngine, loadPartials, loadTemplate, renderContext, type RenderedMessage } from './templates';
 import { signLink } from './tokens';
 import { MessageNotAcceptedError } from './transports';
 
@@ -142,11 +142,7 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
       const linkToken = (p: 'unsubscribe' | 'preferences') => (messaging ? signLink(messaging.linkSecret, { p, c: r.customerId, m: rowId }) : undefined);
       const unsubscribeToken = linkToken('unsubscribe');
       const links = messaging ? { unsubscribe: `${publicUrl}/u/${unsubscribeToken}`, preferences: `${publicUrl}/preferences/${linkToken('preferences')}` } : {};
-      const context = {
-        customer: { ...customer.traits, id: customer.id, tags: customer.tags, aiplStage: customer.aiplStage, locale: customer.locale, timeZone },
-        event: r.entryEvent?.properties ?? {},
-        links,
-      };
+      const context = renderContext(customer, timeZone, r.entryEvent?.properties ?? {}, links);
       let rendered: RenderedMessage;
       try {
         rendered = engine.render(template, context, { requestedLocale: customer.locale, timeZone, partials: await loadPartials(db) });

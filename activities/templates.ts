@@ -238,3 +238,13 @@ function describeParseError(error: unknown): string {
   if (typeof e.lineNumber === 'number') return `compile error at line ${e.lineNumber}, column ${(e.column ?? 0) + 1}: ${(detail[0] ?? '').replace(/ - \d+:\d+$/, '')}`;
   return `compile error: ${detail[0] ?? ''}`;
 }
+
+/** What templates see: `customer` (traits, then profile fields), `event` (entry event properties), `links`. */
+export function renderContext(
+  customer: { id: string; traits: Record<string, unknown>; tags: string[]; aiplStage: string | null; locale: string | null },
+  timeZone: string,
+  event: Record<string, unknown>,
+  links: Partial<Record<(typeof linkNames)[number], string>>,
+): RenderContext {
+  return { customer: { ...customer.traits, id: customer.id, tags: customer.tags, aiplStage: customer.aiplStage, locale: customer.locale, timeZone }, event, links };
+}

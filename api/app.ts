@@ -10,6 +10,9 @@ import { createEnroller } from './enroll';
 import { ingestRoutes } from './ingest';
 import { createJourneyService, JourneyError } from './journeys';
 import { apiKeyRoutes, createKeyVerifier } from './keys';
+import { templateRoutes } from './templates';
+import { trackingRoutes, type TrackingOptions } from './tracking';
+import { parse as parseRequest, RequestValidationError } from './validation';
 
 export interface AppDeps {
   db: Db;
@@ -19,6 +22,8 @@ export interface AppDeps {
   adminApiKey: string;
   clock?: () => Date;
   logger?: boolean | { level: string };
+  /** Public unsubscribe, preference, tracking and provider-webhook routes; omitted: not served. */
+  messaging?: Omit<TrackingOptions, 'db' | 'clock'>;
 }
 
 const journeyIdParam = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-"') });
@@ -31,6 +36,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.get('/health', async () => ({ ok: true }));
   app.register(ingestRoutes, { db: deps.db, verifyKey, clock: deps.clock ?? (() => new Date()) });
+  // Public, token-authenticated (no admin key): links in messages and provider callbacks.
+  if (deps.messaging) app.register(trackingRoutes, { ...deps.messaging, db: deps.db, clock: deps.clock ?? (() => new Date()) });
 
   app.register(async (admin) => {
     admin.addHook('onRequest', async (request, reply) => {
@@ -42,6 +49,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       if (kind !== 'admin') return reply.code(401).send({ error: 'unauthorized', message: 'send an admin key as `Authorization: Bearer <key>`' });
     });
     admin.register(apiKeyRoutes, { db: deps.db });
+    admin.register(templateRoutes, { db: deps.db });
 
     admin.get('/v1/journeys', async () => ({ journeys: await journeys.list() }));
     admin.get('/v1/journeys/:id', async (request, reply) => {
@@ -119,18 +127,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   return app;
 }
 
-class RequestValidationError extends Error {
-  constructor(readonly issues: { path: string; message: string }[]) {
-    super('invalid request');
-  }
-}
-
-function parse<T extends z.ZodType>(schema: T, value: unknown, _reply: FastifyReply, where: string): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new RequestValidationError(
-    result.error.issues.map((issue) => ({ path: ['$', where, ...issue.path].map((p, i) => (i === 0 ? p : typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join(''), message: issue.message })),
-  );
+function parse<T extends z.ZodType>(schema: T, value: unknown, _reply: FastifyReply, where: 'body' | 'params' | 'query'): z.infer<T> {
+  return parseRequest(schema, value, where);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

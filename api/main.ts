@@ -17,6 +17,7 @@ async function main() {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     adminApiKey: env.ADMIN_API_KEY,
     logger: { level: env.LOG_LEVEL },
+    messaging: { linkSecret: env.MESSAGING_LINK_SECRET, providerSecret: env.PROVIDER_WEBHOOK_SECRET, topics: env.MESSAGING_TOPICS },
   });
   await app.listen({ host: env.HOST, port: env.PORT });
   const shutdown = async () => {

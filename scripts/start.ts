@@ -34,6 +34,7 @@ const startEnv = databaseEnv.extend(logEnv.shape).extend({
   MAIL_FROM: z.string().default('Perennial <journeys@perennial.local>'),
   /** Stable across restarts: generated once into .data/admin-key unless given. */
   ADMIN_API_KEY: z.string().min(16).optional(),
+  MESSAGING_LINK_SECRET: z.string().min(32).optional(),
 });
 
 async function main() {
@@ -53,6 +54,8 @@ async function main() {
   const temporal = await connectTemporal({ TEMPORAL_ADDRESS: devServer.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE });
   const client = new Client({ connection: temporal.client });
   const publicUrl = `http://127.0.0.1:${env.PORT}`;
+  // Links in dev mail keep working across restarts: the secret is generated once into .data/link-secret.
+  const linkSecret = env.MESSAGING_LINK_SECRET ?? persistentKey(join(env.DATA_DIR, 'link-secret'));
   const mailbox = env.SMTP_URL
     ? undefined
     : await startDevMailbox({ dir: join(env.DATA_DIR, 'mailbox'), port: env.SMTP_DEV_PORT, onMessage: (file, to) => console.log(`✉  ${to.join(', ')} → ${file}`) });
@@ -68,13 +71,14 @@ async function main() {
       transports: { email },
       clock: () => new Date(),
       publicUrl,
+      messaging: { linkSecret },
       enroller: createEnroller({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, clock: () => new Date() }),
     }),
   });
   const workerRun = worker.run();
 
   const adminApiKey = env.ADMIN_API_KEY ?? persistentKey(join(env.DATA_DIR, 'admin-key'));
-  const app = buildApp({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, adminApiKey });
+  const app = buildApp({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, adminApiKey, messaging: { linkSecret } });
   await app.listen({ host: '127.0.0.1', port: env.PORT });
 
   step('loading demo data');
