@@ -29,7 +29,8 @@ export interface AppDeps {
 const journeyIdParam = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-"') });
 
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1024 * 1024 });
+  // Signed link tokens (unsubscribe, click) travel as one path parameter: longer than Fastify's 100-character default.
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1024 * 1024, maxParamLength: 4096 });
   const journeys = createJourneyService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
   const enroller = createEnroller({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, clock: deps.clock ?? (() => new Date()) });
   const verifyKey = createKeyVerifier(deps.db, deps.adminApiKey);
