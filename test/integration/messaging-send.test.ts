@@ -3,7 +3,7 @@
  * MIME (a real SMTP server, parsed with mailparser), signed HTTP providers (a real node:http
  * server), guardrails recorded in a real Postgres ledger, and exactly-once under injected crashes.
  */
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
@@ -188,6 +188,26 @@ describe('email: localized templates into real MIME', () => {
     expect(clicks.find((u) => u.startsWith(`${PUBLIC_URL}/preferences/`))).toBeDefined();
     expect(html).not.toContain('https://shop.example/offer');
     expect(html).toMatch(new RegExp(`<img src="${PUBLIC_URL}/o/[^"]+" width="1" height="1" alt="" style="display:none"></body></html>$`));
+  });
+
+  it('signs mail with DKIM when configured (d= domain, s= selector, the headers that matter)', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const dkimEmail = createSmtpTransport({
+      url: sink.url,
+      from: FROM,
+      dkim: { domainName: 'brand.example', keySelector: 'perennial', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+    });
+    try {
+      const customer = await createCustomer({ locale: 'en' });
+      expect(await activities({ transports: { email: dkimEmail } }).sendMessage(request(customer.id))).toMatchObject({ status: 'sent' });
+      const raw = mailTo(customer.address)[0]!.raw.replace(/\r?\n[ \t]+/g, ' ');
+      const signature = /^DKIM-Signature: (.*)$/m.exec(raw)?.[1] ?? '';
+      expect(signature).toMatch(/\bd=brand\.example;/);
+      expect(signature).toMatch(/\bs=perennial;/);
+      expect(signature).toMatch(/\bh=[^;]*List-Unsubscribe/i);
+    } finally {
+      dkimEmail.close?.();
+    }
   });
 
   it('sends transactional mail without List-Unsubscribe', async () => {
