@@ -6,12 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../drizzle/client';
 import { events, type ApiKeyKind } from '../drizzle/schema';
 import { identitiesOf, mergeTraits, normalizeEmail, normalizePhone, resolveCustomer, type Identity } from './identity';
-import { jsonPath } from './keys';
+import { documentOnly, jsonPath, writeSecurity, type Issue } from './http';
 
 /** Segment's limits: 32 KB per message, 500 KB per batch request. */
 export const MESSAGE_LIMIT_BYTES = 32 * 1024;
@@ -38,11 +39,6 @@ export interface IngestMessage {
   /** Identify only: traits to merge into the customer, without email and phone (those are identities). */
   traits: Record<string, unknown>;
   identities: Identity[];
-}
-
-export interface Issue {
-  path: string;
-  message: string;
 }
 
 export type IngestStatus = 'accepted' | 'duplicate';
@@ -148,9 +144,10 @@ export interface BatchResult {
   errors?: Issue[];
 }
 
+const batchDoc = z.object({ batch: z.array(z.union([schemas.identify.extend({ type: z.literal('identify') }), schemas.track.extend({ type: z.literal('track') })])) });
 const batchBody = z.object({ batch: z.array(z.unknown(), { error: 'required: an array of messages' }) }, { error: 'must be a JSON object' });
 
-export const ingestRoutes: FastifyPluginAsync<IngestOptions> = async (app, { db, verifyKey, clock }) => {
+export const ingestRoutes: FastifyPluginAsyncZod<IngestOptions> = async (app, { db, verifyKey, clock }) => {
   app.addHook('onRequest', async (request, reply) => {
     const kind = await verifyKey(basicUsername(request.headers.authorization));
     if (kind === null) {
@@ -175,7 +172,8 @@ export const ingestRoutes: FastifyPluginAsync<IngestOptions> = async (app, { db,
   });
 
   for (const type of supportedTypes) {
-    app.post(`/v1/${type}`, { bodyLimit: MESSAGE_LIMIT_BYTES }, async (request, reply) => {
+    const schema = { tags: ['ingest'], security: writeSecurity, summary: `Segment ${type} call`, body: documentOnly(schemas[type]) };
+    app.post(`/v1/${type}`, { bodyLimit: MESSAGE_LIMIT_BYTES, schema }, async (request, reply) => {
       const parsed = parseMessage(type, request.body ?? {}, ['$'], clock());
       if ('issues' in parsed) return invalid(reply, parsed.issues);
       const { status } = await ingestMessage(db, parsed.message);
@@ -183,7 +181,8 @@ export const ingestRoutes: FastifyPluginAsync<IngestOptions> = async (app, { db,
     });
   }
 
-  app.post('/v1/batch', { bodyLimit: BATCH_LIMIT_BYTES }, async (request, reply) => {
+  const batchSchema = { tags: ['ingest'], security: writeSecurity, summary: 'Segment batch: each item validated and stored on its own', body: documentOnly(batchDoc) };
+  app.post('/v1/batch', { bodyLimit: BATCH_LIMIT_BYTES, schema: batchSchema }, async (request, reply) => {
     const body = batchBody.safeParse(request.body ?? {});
     if (!body.success) return invalid(reply, body.error.issues.map((issue) => ({ path: jsonPath(['$', ...issue.path]), message: issue.message })));
     const now = clock();

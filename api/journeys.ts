@@ -79,6 +79,10 @@ export function createJourneyService(deps: { db: Db; temporal: Client; taskQueue
 
   return {
     get,
+    /** The draft as a definition (400 with JSON paths when it is not valid). */
+    async draftDefinition(id: string): Promise<JourneyDefinition> {
+      return validate((await get(id)).draft);
+    },
     async list() {
       return db.select().from(journeys).orderBy(journeys.id);
     },

@@ -5,10 +5,11 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../drizzle/client';
 import { apiKeyKinds, apiKeys, type ApiKeyKind } from '../drizzle/schema';
+import { adminSecurity } from './http';
 
 export interface CreatedApiKey {
   id: string;
@@ -72,25 +73,16 @@ const newKeyBody = z.object({
 });
 
 /** Admin routes for keys; register inside the admin scope (its auth hook guards them). */
-export const apiKeyRoutes: FastifyPluginAsync<{ db: Db }> = async (app, { db }) => {
-  app.post('/v1/api-keys', async (request, reply) => {
-    const parsed = newKeyBody.safeParse(request.body ?? {});
-    if (!parsed.success) {
-      return reply.code(400).send({ error: 'invalid_request', issues: parsed.error.issues.map((i) => ({ path: jsonPath(['$', ...i.path]), message: i.message })) });
-    }
-    const created = await createApiKey(db, parsed.data.kind, parsed.data.name);
+export const apiKeyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+  const schema = { tags: ['api keys'], security: adminSecurity };
+  app.post('/v1/api-keys', { schema: { ...schema, summary: 'Create a key (its plaintext is returned once)', body: newKeyBody } }, async (request, reply) => {
+    const created = await createApiKey(db, request.body.kind, request.body.name);
     return reply.code(201).send({ apiKey: created, message: 'store the key now: it is not shown again' });
   });
 
-  app.post('/v1/api-keys/:id/revoke', async (request, reply) => {
-    const params = z.object({ id: z.uuid() }).safeParse(request.params);
-    if (!params.success) return reply.code(400).send({ error: 'invalid_request', issues: [{ path: '$.params.id', message: 'must be a uuid' }] });
-    if (!(await revokeApiKey(db, params.data.id))) return reply.code(404).send({ error: 'not_found', message: `no active api key ${params.data.id}` });
-    return { id: params.data.id, revoked: true };
+  app.post('/v1/api-keys/:id/revoke', { schema: { ...schema, summary: 'Revoke a key at once', params: z.object({ id: z.uuid() }) } }, async (request, reply) => {
+    const { id } = request.params;
+    if (!(await revokeApiKey(db, id))) return reply.code(404).send({ error: 'not_found', message: `no active api key ${id}` });
+    return { id, revoked: true };
   });
 };
-
-/** `['$', 'batch', 3, 'event']` → `$.batch[3].event`. */
-export function jsonPath(segments: readonly PropertyKey[]): string {
-  return segments.map((p, i) => (i === 0 ? String(p) : typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-}

@@ -11,7 +11,7 @@ async function main() {
   const database = await connectDatabase(databaseConfigFromEnv(process.env));
   await migrate(database);
   const temporal = await connectTemporal(env);
-  const app = buildApp({
+  const app = await buildApp({
     db: database.db,
     temporal: new Client({ connection: temporal.client, namespace: env.TEMPORAL_NAMESPACE }),
     taskQueue: env.TEMPORAL_TASK_QUEUE,

@@ -6,14 +6,14 @@
  * Journeys keep referencing the template id; sends render its latest version.
  */
 import { and, desc, eq, isNotNull } from 'drizzle-orm';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createTemplateEngine, loadPartials, loadTemplate, renderContext, type Issue, type PartialMap } from '../activities/templates';
 import type { Db } from '../drizzle/client';
 import { customers, journeys, journeyVersions, templatePartials, templates, templateVersions, type TemplateParts } from '../drizzle/schema';
 import { channels } from '../domain/journey/definition';
 import { isValidTimeZone } from '../domain/time';
-import { parse, RequestValidationError } from './validation';
+import { adminSecurity, RequestValidationError } from './http';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'letters, digits, "-" or "_" (max 64)');
 const localeTag = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 tag such as en or zh-CN');
@@ -89,8 +89,10 @@ export function validateTemplate(engine: ReturnType<typeof createTemplateEngine>
   return issues;
 }
 
-export const templateRoutes: FastifyPluginAsync<{ db: Db }> = async (app, { db }) => {
+export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const engine = createTemplateEngine();
+  const tags = ['templates'];
+  const security = adminSecurity;
 
   const versionsOf = (id: string) =>
     db
@@ -99,32 +101,35 @@ export const templateRoutes: FastifyPluginAsync<{ db: Db }> = async (app, { db }
       .where(eq(templateVersions.templateId, id))
       .orderBy(desc(templateVersions.version));
 
-  app.get('/v1/templates', async () => ({ templates: await db.select().from(templates).orderBy(templates.id) }));
+  app.get('/v1/templates', { schema: { tags, security, summary: 'List templates' } }, async () => ({ templates: await db.select().from(templates).orderBy(templates.id) }));
 
-  app.get('/v1/templates/:id', async (request, reply) => {
-    const { id } = parse(idParams, request.params, 'params');
+  app.get('/v1/templates/:id', { schema: { tags, security, summary: 'A template: its latest version and the list of versions', params: idParams } }, async (request, reply) => {
+    const { id } = request.params;
     const content = await loadTemplate(db, id);
     if (!content) return reply.code(404).send({ error: 'not_found', message: `template ${id} not found` });
     return { template: content, versions: await versionsOf(id) };
   });
 
-  app.get('/v1/templates/:id/versions', async (request, reply) => {
-    const { id } = parse(idParams, request.params, 'params');
+  app.get('/v1/templates/:id/versions', { schema: { tags, security, summary: 'Versions of a template, newest first', params: idParams } }, async (request, reply) => {
+    const { id } = request.params;
     const [template] = await db.select({ id: templates.id }).from(templates).where(eq(templates.id, id));
     if (!template) return reply.code(404).send({ error: 'not_found', message: `template ${id} not found` });
     return { versions: await versionsOf(id) };
   });
 
-  app.get('/v1/templates/:id/versions/:version', async (request, reply) => {
-    const { id, version } = parse(versionParams, request.params, 'params');
+  app.get('/v1/templates/:id/versions/:version', { schema: { tags, security, summary: 'One version of a template', params: versionParams } }, async (request, reply) => {
+    const { id, version } = request.params;
     const content = await loadTemplate(db, id, version);
     if (!content || content.version === null) return reply.code(404).send({ error: 'not_found', message: `template ${id} has no version ${version}` });
     return { template: content };
   });
 
-  app.put('/v1/templates/:id', async (request, reply) => {
-    const { id } = parse(idParams, request.params, 'params');
-    const body = parse(templateBody, request.body, 'body');
+  app.put(
+    '/v1/templates/:id',
+    { schema: { tags, security, summary: 'Validate and save a new version (created on first save)', params: idParams, body: templateBody } },
+    async (request, reply) => {
+    const { id } = request.params;
+    const body = request.body;
     const issues = validateTemplate(engine, body, await loadPartials(db));
     if (issues.length) throw new RequestValidationError(issues);
     const defaults: TemplateParts = body.locales[body.defaultLocale]!;
@@ -150,10 +155,11 @@ export const templateRoutes: FastifyPluginAsync<{ db: Db }> = async (app, { db }
       return { created: !existing, version };
     });
     return reply.code(saved.created ? 201 : 200).send({ id, version: saved.version, template: await loadTemplate(db, id) });
-  });
+    },
+  );
 
-  app.delete('/v1/templates/:id', async (request, reply) => {
-    const { id } = parse(idParams, request.params, 'params');
+  app.delete('/v1/templates/:id', { schema: { tags, security, summary: 'Delete a template no published journey sends', params: idParams } }, async (request, reply) => {
+    const { id } = request.params;
     // A published journey that sends this template would fail at its next send: refuse.
     const published = await db
       .select({ journeyId: journeyVersions.journeyId, definition: journeyVersions.definition })
@@ -167,11 +173,11 @@ export const templateRoutes: FastifyPluginAsync<{ db: Db }> = async (app, { db }
     return { id, deleted: true };
   });
 
-  app.get('/v1/template-partials', async () => ({ partials: await db.select().from(templatePartials).orderBy(templatePartials.id) }));
+  app.get('/v1/template-partials', { schema: { tags, security, summary: 'List partials and layouts' } }, async () => ({ partials: await db.select().from(templatePartials).orderBy(templatePartials.id) }));
 
-  app.put('/v1/template-partials/:id', async (request, reply) => {
-    const { id } = parse(idParams, request.params, 'params');
-    const body = parse(partialBody, request.body, 'body');
+  app.put('/v1/template-partials/:id', { schema: { tags, security, summary: 'Create or replace a partial ({{> id}}) or layout ({{{body}}})', params: idParams, body: partialBody } }, async (request, reply) => {
+    const { id } = request.params;
+    const body = request.body;
     // Partials render inside many templates: only syntax is checked here, variables where they are used.
     const syntax = engine.check(body.source, '$.body.source', { variables: { traits: [], event: [] }, partials: new Set(), extraRoots: ['*'] }).filter((i) => /error at line/.test(i.message));
     if (body.kind === 'layout' && !/\{\{\{\s*body\s*\}\}\}/.test(body.source)) syntax.push({ path: '$.body.source', message: 'a layout places the message with {{{body}}}' });
@@ -182,9 +188,9 @@ export const templateRoutes: FastifyPluginAsync<{ db: Db }> = async (app, { db }
     return reply.code(existing ? 200 : 201).send({ id, ...body });
   });
 
-  app.post('/v1/templates/:id/preview', async (request, reply) => {
-    const { id } = parse(idParams, request.params, 'params');
-    const body = parse(previewBody, request.body, 'body');
+  app.post('/v1/templates/:id/preview', { schema: { tags, security, summary: 'Render a version for a stored or sample customer', params: idParams, body: previewBody } }, async (request, reply) => {
+    const { id } = request.params;
+    const body = request.body;
     const content = await loadTemplate(db, id, body.version);
     if (!content) return reply.code(404).send({ error: 'not_found', message: `template ${id}${body.version ? ` version ${body.version}` : ''} not found` });
     let profile: Parameters<typeof renderContext>[0];

@@ -10,13 +10,14 @@
  */
 import { createHash } from 'node:crypto';
 import { and, eq, or } from 'drizzle-orm';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { verifyLink, verifyWebhook, webhookHeaders, type LinkPayload, type LinkPurpose } from '../activities/tokens';
 import type { Db } from '../drizzle/client';
 import { customers, events, messages, suppressions, type Consent } from '../drizzle/schema';
 import { channels } from '../domain/journey/definition';
-import { parse, RequestValidationError } from './validation';
+import { documentOnly, parseOr400 } from './http';
 
 export interface TrackingOptions {
   db: Db;
@@ -49,8 +50,10 @@ const html = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '
 const page = (title: string, body: string) =>
   `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${html(title)}</title></head><body><main><h1>${html(title)}</h1>${body}</main></body></html>`;
 
-export const trackingRoutes: FastifyPluginAsync<Omit<TrackingOptions, never>> = async (app, options) => {
+export const trackingRoutes: FastifyPluginAsyncZod<TrackingOptions> = async (app, options) => {
   const { db, clock, linkSecret } = options;
+  const tags = ['links'];
+  const params = tokenParams;
 
   // Forms post urlencoded; provider callbacks are verified over the exact bytes received.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
@@ -62,12 +65,21 @@ export const trackingRoutes: FastifyPluginAsync<Omit<TrackingOptions, never>> = 
   // RFC 8058 allows multipart/form-data for the one-click POST; its content does not matter.
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-  /** The token's payload and its ledger row, or a 404 page (forged, altered, or another purpose). */
-  async function resolve(token: string, purpose: LinkPurpose, reply: FastifyReply) {
+  /** 404: a page for browsers, the API's JSON error for everything else (mail clients' one-click POSTs, scripts). */
+  async function notValid(request: FastifyRequest, reply: FastifyReply) {
+    if ((request.headers.accept ?? '').includes('text/html')) {
+      await reply.code(404).type('text/html; charset=utf-8').send(page('Link not valid', '<p>This link is not valid. It may have been altered.</p>'));
+    } else {
+      await reply.code(404).send({ error: 'not_found', message: 'this link is not valid (altered, for another purpose, or for another customer)' });
+    }
+  }
+
+  /** The token's payload and its ledger row, or a 404 (forged, altered, or another purpose). */
+  async function resolve(token: string, purpose: LinkPurpose, request: FastifyRequest, reply: FastifyReply) {
     const payload = verifyLink(linkSecret, token, purpose);
     const [row] = payload ? await db.select().from(messages).where(eq(messages.id, payload.m)) : [];
     if (!payload || !row || row.customerId !== payload.c) {
-      await reply.code(404).type('text/html; charset=utf-8').send(page('Link not valid', '<p>This link is not valid. It may have been altered.</p>'));
+      await notValid(request, reply);
       return null;
     }
     return { payload, row };
@@ -90,9 +102,9 @@ export const trackingRoutes: FastifyPluginAsync<Omit<TrackingOptions, never>> = 
     await recordEvent(payload.c, `unsubscribe:${row.id}`, 'unsubscribed', { channel: row.channel, topic: row.topic, journeyId: row.journeyId, ledgerId: row.id });
   }
 
-  app.get('/u/:token', async (request, reply) => {
-    const { token } = parse(tokenParams, request.params, 'params');
-    const found = await resolve(token, 'unsubscribe', reply);
+  app.get('/u/:token', { schema: { tags, params, summary: 'Unsubscribe confirmation page (a GET never unsubscribes: link scanners follow GETs)' } }, async (request, reply) => {
+    const { token } = request.params;
+    const found = await resolve(token, 'unsubscribe', request, reply);
     if (!found) return reply;
     const what = found.row.topic ? `“${html(found.row.topic)}” messages` : `all ${html(found.row.channel)} messages`;
     return reply
@@ -100,9 +112,9 @@ export const trackingRoutes: FastifyPluginAsync<Omit<TrackingOptions, never>> = 
       .send(page('Unsubscribe', `<p>Stop receiving ${what}?</p><form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`));
   });
 
-  app.post('/u/:token', async (request, reply) => {
-    const { token } = parse(tokenParams, request.params, 'params');
-    const found = await resolve(token, 'unsubscribe', reply);
+  app.post('/u/:token', { schema: { tags, params, summary: 'One-click unsubscribe (RFC 8058): the topic of the message, else its channel' } }, async (request, reply) => {
+    const { token } = request.params;
+    const found = await resolve(token, 'unsubscribe', request, reply);
     if (!found) return reply;
     await unsubscribe(found.payload, found.row);
     return reply.type('text/html; charset=utf-8').send(page('Unsubscribed', '<p>You will not receive these messages any more.</p>'));
@@ -120,16 +132,16 @@ export const trackingRoutes: FastifyPluginAsync<Omit<TrackingOptions, never>> = 
     return page('Email preferences', `${saved ? '<p role="status">Saved.</p>' : ''}<form method="post">${email}<fieldset><legend>Topics</legend>${boxes}</fieldset><button type="submit">Save</button></form>`);
   }
 
-  app.get('/preferences/:token', async (request, reply) => {
-    const { token } = parse(tokenParams, request.params, 'params');
-    const found = await resolve(token, 'preferences', reply);
+  app.get('/preferences/:token', { schema: { tags, params, summary: 'Preference page: topics and marketing email' } }, async (request, reply) => {
+    const { token } = request.params;
+    const found = await resolve(token, 'preferences', request, reply);
     if (!found) return reply;
     return reply.type('text/html; charset=utf-8').send(await preferencePage(found.payload.c, false));
   });
 
-  app.post('/preferences/:token', async (request, reply) => {
-    const { token } = parse(tokenParams, request.params, 'params');
-    const found = await resolve(token, 'preferences', reply);
+  app.post('/preferences/:token', { schema: { tags, params, summary: 'Save preferences (form: topic=<id>…, email=on)' } }, async (request, reply) => {
+    const { token } = request.params;
+    const found = await resolve(token, 'preferences', request, reply);
     if (!found) return reply;
     const form = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, string[]>) : {};
     const checked = new Set(form.topic ?? []);
@@ -147,8 +159,8 @@ export const trackingRoutes: FastifyPluginAsync<Omit<TrackingOptions, never>> = 
     return reply.type('text/html; charset=utf-8').send(await preferencePage(found.payload.c, true));
   });
 
-  app.get('/o/:token', async (request, reply) => {
-    const { token } = parse(tokenParams, request.params, 'params');
+  app.get('/o/:token', { schema: { tags, params, summary: 'Open pixel' } }, async (request, reply) => {
+    const { token } = request.params;
     const payload = verifyLink(linkSecret, token, 'open');
     // Always a pixel (a broken image helps no one), but only a valid token counts as an open.
     if (payload) {
@@ -158,22 +170,34 @@ export const trackingRoutes: FastifyPluginAsync<Omit<TrackingOptions, never>> = 
     return reply.header('cache-control', 'no-store').type('image/gif').send(PIXEL);
   });
 
-  app.get('/c/:token', async (request, reply) => {
-    const { token } = parse(tokenParams, request.params, 'params');
-    const found = await resolve(token, 'click', reply);
+  app.get('/c/:token', { schema: { tags, params, summary: 'Click redirect, only to a URL the message contained' } }, async (request, reply) => {
+    const { token } = request.params;
+    const found = await resolve(token, 'click', request, reply);
     if (!found) return reply;
     const url = found.payload.u;
     // No open redirect: even a validly signed URL must be one the message actually contained.
     if (!url || !/^https?:\/\//.test(url) || !(found.row.links ?? []).includes(url)) {
-      return reply.code(404).type('text/html; charset=utf-8').send(page('Link not valid', '<p>This link is not valid.</p>'));
+      await notValid(request, reply);
+      return reply;
     }
     const urlHash = createHash('sha256').update(url).digest('hex').slice(0, 16);
     await recordEvent(found.payload.c, `click:${found.row.id}:${urlHash}`, 'email_clicked', { url, ledgerId: found.row.id, journeyId: found.row.journeyId });
     return reply.redirect(url, 302);
   });
 
-  app.post('/v1/providers/:channel/events', async (request, reply) => {
-    const { channel } = parse(z.object({ channel: z.enum(channels) }), request.params, 'params');
+  app.post(
+    '/v1/providers/:channel/events',
+    {
+      schema: {
+        tags: ['providers'],
+        summary: 'Delivery, bounce and complaint callbacks (HMAC-signed; hard bounces and complaints suppress the address)',
+        params: z.object({ channel: z.enum(channels) }),
+        // Verified over the raw bytes first, then parsed by the handler.
+        body: documentOnly(providerEvent),
+      },
+    },
+    async (request, reply) => {
+    const { channel } = request.params;
     const raw = typeof request.body === 'string' ? request.body : '';
     const header = (name: string) => {
       const v = request.headers[name];
@@ -186,9 +210,9 @@ export const trackingRoutes: FastifyPluginAsync<Omit<TrackingOptions, never>> = 
     try {
       json = JSON.parse(raw);
     } catch {
-      throw new RequestValidationError([{ path: '$.body', message: 'must be JSON' }]);
+      return reply.code(400).send({ error: 'invalid_request', issues: [{ path: '$.body', message: 'must be JSON' }] });
     }
-    const event = parse(providerEvent, json, 'body');
+    const event = parseOr400(providerEvent, json, ['$', 'body']);
     // Email providers report our Message-ID (`<key@domain>`); HTTP providers our idempotency key or their id.
     const key = event.messageId.replace(/^<|>$/g, '').replace(/@[^@]*$/, '');
     const ledger = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]+)\.(\d+)$/.exec(key);
@@ -215,5 +239,6 @@ export const trackingRoutes: FastifyPluginAsync<Omit<TrackingOptions, never>> = 
       await db.insert(suppressions).values({ channel, address: row.address, reason: suppress, source: `provider:${event.id}` }).onConflictDoNothing();
     }
     return reply.code(202).send({ accepted: true, event: name, suppressed: suppress !== null && row.address !== null });
-  });
+    },
+  );
 };

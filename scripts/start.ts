@@ -16,6 +16,7 @@ import type { Db } from '../drizzle/client';
 import { migrate } from '../drizzle/migrate';
 import { connectDatabase, connectTemporal, DependencyError } from '../worker/connect';
 import { bundleWorkflows, createJourneyWorker } from '../worker/create';
+import { createEventRouter } from '../worker/router';
 import { databaseConfigFromEnv, databaseEnv, EnvError, logEnv, parseEnv } from '../worker/env';
 import { seedDemo } from './demo-data';
 import { startDevMailbox } from './dev-mailbox';
@@ -60,6 +61,7 @@ async function main() {
     ? undefined
     : await startDevMailbox({ dir: join(env.DATA_DIR, 'mailbox'), port: env.SMTP_DEV_PORT, onMessage: (file, to) => console.log(`✉  ${to.join(', ')} → ${file}`) });
   const email = createSmtpTransport({ url: env.SMTP_URL ?? mailbox!.url, from: env.MAIL_FROM });
+  const enroller = createEnroller({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, clock: () => new Date() });
   step('bundling workflows and starting the worker');
   const worker = await createJourneyWorker({
     connection: temporal.native,
@@ -72,13 +74,16 @@ async function main() {
       clock: () => new Date(),
       publicUrl,
       messaging: { linkSecret },
-      enroller: createEnroller({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, clock: () => new Date() }),
+      enroller,
     }),
   });
   const workerRun = worker.run();
+  const stopRouter = createEventRouter({ db: database.db, temporal: client, enroller }).start({
+    onError: (error) => console.error(`event routing failed (retrying): ${error instanceof Error ? error.message : String(error)}`),
+  });
 
   const adminApiKey = env.ADMIN_API_KEY ?? persistentKey(join(env.DATA_DIR, 'admin-key'));
-  const app = buildApp({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, adminApiKey, messaging: { linkSecret } });
+  const app = await buildApp({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, adminApiKey, messaging: { linkSecret } });
   await app.listen({ host: '127.0.0.1', port: env.PORT });
 
   step('loading demo data');
@@ -104,6 +109,7 @@ Ctrl-C stops everything.`);
     stopping = true;
     step('shutting down');
     await app.close();
+    await stopRouter();
     if (worker.getState() === 'RUNNING') worker.shutdown(); // the SDK may already be draining on SIGINT
     await workerRun;
     email.close?.();

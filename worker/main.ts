@@ -8,6 +8,7 @@ import { createSmtpTransport, createWebhookTransport, payloadShapers, type Trans
 import { migrate } from '../drizzle/migrate';
 import { connectDatabase, connectTemporal, DependencyError } from './connect';
 import { createJourneyWorker } from './create';
+import { createEventRouter } from './router';
 import { capsFromEnv, databaseConfigFromEnv, EnvError, parseEnv, workerEnv, type WorkerEnv } from './env';
 
 async function main() {
@@ -16,6 +17,8 @@ async function main() {
   const database = await connectDatabase(databaseConfigFromEnv(process.env));
   await migrate(database);
   const temporal = await connectTemporal(env);
+  const temporalClient = new Client({ connection: temporal.client, namespace: env.TEMPORAL_NAMESPACE });
+  const enroller = createEnroller({ db: database.db, temporal: temporalClient, taskQueue: env.TEMPORAL_TASK_QUEUE, clock: () => new Date() });
   const transports = transportsFromEnv(env);
   const worker = await createJourneyWorker({
     connection: temporal.native,
@@ -32,11 +35,17 @@ async function main() {
         doNotDisturb: env.DO_NOT_DISTURB_DATES,
         rateLimiter: env.PROVIDER_RATE_LIMITS ? createRateLimiter(env.PROVIDER_RATE_LIMITS) : undefined,
       },
-      enroller: createEnroller({ db: database.db, temporal: new Client({ connection: temporal.client, namespace: env.TEMPORAL_NAMESPACE }), taskQueue: env.TEMPORAL_TASK_QUEUE, clock: () => new Date() }),
+      enroller,
     }),
+  });
+  // Stored events reach journeys through the router; it resumes from `routed_at` after any restart.
+  const stopRouter = createEventRouter({ db: database.db, temporal: temporalClient, enroller }).start({
+    onBatch: (result) => log.debug(result, 'events routed'),
+    onError: (error) => log.warn({ err: error }, 'event routing failed; retrying'),
   });
   log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, db: database.describe }, 'worker running');
   await worker.run(); // resolves after SIGINT/SIGTERM: the SDK drains in-flight tasks
+  await stopRouter();
   await Promise.all([temporal.native.close(), temporal.client.close(), database.close()]);
 }
 

@@ -34,7 +34,7 @@ beforeAll(async () => {
     activities: createActivities({ db: db.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1' }),
   });
   workerRunning = worker.run();
-  app = buildApp({ db: db.db, temporal: temporal.client, taskQueue, adminApiKey: ADMIN_KEY });
+  app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue, adminApiKey: ADMIN_KEY });
   await app.ready();
 });
 
@@ -586,3 +586,48 @@ describe('re-entry through the API', () => {
 function ids(rows: EnrollmentRow[]): string[] {
   return rows.map((r) => r.id);
 }
+
+describe('OpenAPI 3.1 at /docs', () => {
+  it('serves a 3.1 document at /docs/json naming every route with its security, and the UI at /docs', async () => {
+    const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      openapi: string;
+      paths: Record<string, Record<string, { security?: unknown[]; parameters?: { name: string; in: string }[]; requestBody?: unknown }>>;
+      components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+    }>();
+    expect(spec.openapi).toBe('3.1.0');
+    expect(spec.components.securitySchemes).toEqual({
+      adminKey: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+      writeKey: expect.objectContaining({ type: 'http', scheme: 'basic' }),
+    });
+    for (const [path, method] of [
+      ['/v1/journeys/{id}', 'put'],
+      ['/v1/journeys/{id}/enrollments', 'post'],
+      ['/v1/enrollments', 'get'],
+      ['/v1/api-keys', 'post'],
+      ['/v1/track', 'post'],
+      ['/v1/batch', 'post'],
+    ] as const) {
+      expect(spec.paths[path]?.[method], `${method} ${path}`).toBeDefined();
+    }
+    expect(spec.paths['/v1/enrollments']!.get!.security).toEqual([{ adminKey: [] }]);
+    expect(spec.paths['/v1/track']!.post!.security).toEqual([{ writeKey: [] }]);
+    expect(spec.paths['/v1/enrollments']!.get!.parameters!.map((p) => `${p.in}:${p.name}`)).toEqual(
+      expect.arrayContaining(['query:journeyId', 'query:customerId', 'query:status', 'query:limit']),
+    );
+    expect(spec.paths['/v1/journeys/{id}/enrollments']!.post!.requestBody).toMatchObject({ content: { 'application/json': { schema: { properties: { customerId: { format: 'uuid' } } } } } });
+
+    const ui = await app.inject({ method: 'GET', url: '/docs/' });
+    expect(ui.statusCode).toBe(200);
+    expect(ui.body).toContain('swagger-ui');
+    expect((await app.inject({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js' })).statusCode).toBe(200); // served locally: works offline
+  });
+
+  it('every route the app serves is in the document (besides /health and the docs themselves)', async () => {
+    const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
+    const documented = new Set(Object.entries(spec.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`)));
+    const served = app.routeList.filter((r) => !r.hidden).map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`);
+    expect(served).toEqual(expect.arrayContaining(['PUT /v1/journeys/{id}', 'POST /v1/journeys/{id}/publish', 'GET /v1/enrollments/{id}', 'POST /v1/identify']));
+    expect(served.filter((route) => !documented.has(route))).toEqual([]);
+    expect(app.routeList.filter((r) => r.hidden).map((r) => r.url)).toContain('/health');
+  });
+});

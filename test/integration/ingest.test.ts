@@ -25,7 +25,7 @@ let revokedAdminKey: string;
 
 beforeAll(async () => {
   [db, temporal] = await Promise.all([createTestDatabase(), connectDevServer()]);
-  app = buildApp({ db: db.db, temporal: temporal.client, taskQueue: uniqueTaskQueue('ingest'), adminApiKey: BOOTSTRAP_ADMIN_KEY, clock: () => NOW });
+  app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue: uniqueTaskQueue('ingest'), adminApiKey: BOOTSTRAP_ADMIN_KEY, clock: () => NOW });
   await app.ready();
   writeKey = (await createApiKey(db.db, 'write', 'web shop SDK')).key;
   adminKey = (await createApiKey(db.db, 'admin', 'ops')).key;
@@ -176,8 +176,8 @@ describe('API keys', () => {
     const sent = await post<ErrorBody>('/v1/api-keys', { kind: 'superuser' }, bearer(BOOTSTRAP_ADMIN_KEY));
     expect(sent.status).toBe(400);
     expect(sent.body.issues).toEqual([
-      { path: '$.kind', message: 'required: "write" or "admin"' },
-      { path: '$.name', message: 'required: a name saying who uses the key' },
+      { path: '$.body.kind', message: 'required: "write" or "admin"' },
+      { path: '$.body.name', message: 'required: a name saying who uses the key' },
     ]);
     expect(await db.db.select().from(apiKeys)).toHaveLength(before);
   });

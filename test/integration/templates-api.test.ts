@@ -20,7 +20,7 @@ let app: FastifyInstance;
 
 beforeAll(async () => {
   [db, temporal] = await Promise.all([createTestDatabase(), connectDevServer()]);
-  app = buildApp({ db: db.db, temporal: temporal.client, taskQueue: 'templates-test', adminApiKey: ADMIN_KEY });
+  app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue: 'templates-test', adminApiKey: ADMIN_KEY });
   await app.ready();
 });
 

@@ -28,7 +28,7 @@ let app: FastifyInstance;
 beforeAll(async () => {
   [db, temporal, sink] = await Promise.all([createTestDatabase(), connectDevServer(), startSmtpSink()]);
   email = createSmtpTransport({ url: sink.url, from: 'Brand <news@brand.example>' });
-  app = buildApp({
+  app = await buildApp({
     db: db.db,
     temporal: temporal.client,
     taskQueue: 'tracking-test',
@@ -134,6 +134,9 @@ describe('one-click unsubscribe (RFC 8058)', () => {
       expect(res.statusCode, url).toBe(404);
     }
     expect(await consentOf(victim.id)).toEqual(consent);
+    const browser = await app.inject({ method: 'GET', url: attempts[0]!.replace('/u/', '/preferences/'), headers: { accept: 'text/html' } });
+    expect(browser.statusCode).toBe(404);
+    expect(browser.headers['content-type']).toMatch(/^text\/html/);
   });
 });
 

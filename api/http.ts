@@ -1,0 +1,107 @@
+/**
+ * What every route shares: zod schemas declared on the route (`schema: { params, querystring,
+ * body }`) validate the request and document it in the OpenAPI 3.1 spec served at `/docs`
+ * (`/docs/json`); a rejection is a 400 naming the JSON path of each problem
+ * (`$.body.steps.a.next`, `$.query.limit`, `$.params.id`).
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+export class RequestValidationError extends Error {
+  readonly statusCode = 400;
+  constructor(readonly issues: Issue[]) {
+    super(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+  }
+}
+
+/** `['$', 'batch', 3, 'event']` → `$.batch[3].event`. */
+export function jsonPath(segments: readonly PropertyKey[]): string {
+  return segments.map((p, i) => (i === 0 ? String(p) : typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+}
+
+export function issuesOf(error: z.ZodError, at: readonly PropertyKey[]): Issue[] {
+  return error.issues.map((issue) => ({ path: jsonPath([...at, ...issue.path]), message: issue.message }));
+}
+
+/** Parses `value` or throws the 400 for it; `at` is where it sits in the request (`['$', 'body']`). */
+export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, at: readonly PropertyKey[]): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new RequestValidationError(issuesOf(result.error, at));
+  return result.data;
+}
+
+/** Schemas that only document a body the handler validates itself (e.g. per item of a batch). */
+const documentedOnly = new WeakSet<object>();
+export function documentOnly<T extends z.ZodType>(schema: T): T {
+  documentedOnly.add(schema);
+  return schema;
+}
+
+const partNames: Record<string, string> = { body: 'body', querystring: 'query', params: 'params', headers: 'headers' };
+
+const validatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema, httpPart }) => {
+  if (documentedOnly.has(schema)) return (data) => ({ value: data });
+  const at = ['$', partNames[httpPart ?? 'body'] ?? httpPart ?? 'body'];
+  return (data) => {
+    const result = schema.safeParse(data ?? (httpPart === 'body' ? {} : data));
+    return result.success ? { value: result.data } : { error: new RequestValidationError(issuesOf(result.error, at)) };
+  };
+};
+
+export interface RouteEntry {
+  method: string;
+  /** Fastify's form: `/v1/journeys/:id`. */
+  url: string;
+  /** Hidden from the spec (health, the docs themselves). */
+  hidden: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered, in order: the source for the access-control table and spec checks. */
+    routeList: RouteEntry[];
+  }
+}
+
+/** Zod validation on every route and the OpenAPI document; call before registering routes. */
+export async function registerHttpConventions(app: FastifyInstance): Promise<void> {
+  app.setValidatorCompiler(validatorCompiler);
+  const routeList: RouteEntry[] = [];
+  app.decorate('routeList', routeList);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true || route.url.startsWith('/docs');
+    for (const method of methods) if (method !== 'HEAD') routeList.push({ method, url: route.url, hidden });
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Perennial API',
+        version: '1',
+        description:
+          'Journeys, enrollments, customers and segments (admin key as `Authorization: Bearer <key>`), and Segment-compatible ingest (write key as the HTTP Basic username).',
+      },
+      components: {
+        securitySchemes: {
+          adminKey: { type: 'http', scheme: 'bearer', description: 'an admin API key' },
+          writeKey: { type: 'http', scheme: 'basic', description: 'a write (or admin) key as the username, empty password' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+}
+
+/** Security requirement objects for route schemas. */
+export const adminSecurity = [{ adminKey: [] }];
+export const writeSecurity = [{ writeKey: [] }];

@@ -1,0 +1,104 @@
+/**
+ * POST /v1/journeys/:id/simulate: the journey's draft or a published version, for a stored
+ * customer (read only) or a made-up profile, with a script of future events; answers the dated
+ * schedule over the whole horizon. Nothing is delivered or written.
+ */
+import { and, eq, isNull } from 'drizzle-orm';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../drizzle/client';
+import { customers, ownedProducts } from '../drizzle/schema';
+import { durationToMs, isValidTimeZone } from '../domain/time';
+import { SimulationInputError, type SimulatedCustomer, type Simulate } from '../simulation/simulate';
+import { adminSecurity, RequestValidationError } from './http';
+import type { createJourneyService } from './journeys';
+
+const duration = z
+  .object({ days: z.number().min(0).optional(), hours: z.number().min(0).optional(), minutes: z.number().min(0).optional() })
+  .strict()
+  .refine((d) => d.days !== undefined || d.hours !== undefined || d.minutes !== undefined, 'give days, hours or minutes');
+
+const profile = z
+  .object({
+    traits: z.record(z.string(), z.unknown()).default({}),
+    tags: z.array(z.string().max(100)).max(200).default([]),
+    aiplStage: z.enum(['awareness', 'interest', 'purchase', 'loyalty']).nullable().default('interest'),
+    timeZone: z.string().refine(isValidTimeZone, 'not an IANA time zone').nullable().default(null),
+    locale: z.string().max(35).nullable().default(null),
+    consent: z
+      .object({ channels: z.partialRecord(z.enum(['email', 'sms', 'push', 'wechat']), z.boolean()).default({}), topics: z.record(z.string(), z.boolean()).default({}) })
+      .default({ channels: { email: true, sms: true, push: true, wechat: true }, topics: {} }),
+    ownedProducts: z.array(z.object({ sku: z.string(), category: z.string() }).strict()).max(100).default([]),
+    eventCounts: z.record(z.string(), z.number().int().min(0)).default({}),
+  })
+  .strict();
+
+export const simulationBody = z
+  .object({
+    version: z.union([z.number().int().min(1), z.literal('draft')]).optional().describe('a published version, or "draft"; default: the draft'),
+    customerId: z.uuid().optional().describe("a stored customer: their profile is read, nothing is written"),
+    profile: profile.optional().describe('a made-up customer (used when no customerId is given)'),
+    entry: z.object({ properties: z.record(z.string(), z.unknown()).default({}) }).strict().default({ properties: {} }),
+    events: z
+      .array(z.object({ after: duration, name: z.string().min(1).max(255), properties: z.record(z.string(), z.unknown()).default({}) }).strict())
+      .max(200)
+      .default([]),
+    horizonDays: z.number().int().min(1).max(800).default(400),
+    startAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .refine((b) => !(b.customerId && b.profile), { message: 'give customerId or profile, not both', path: ['profile'] });
+
+export const simulationRoutes: FastifyPluginAsyncZod<{ db: Db; journeys: ReturnType<typeof createJourneyService>; simulate: Simulate }> = async (app, { db, journeys, simulate }) => {
+  app.post(
+    '/v1/journeys/:id/simulate',
+    {
+      schema: {
+        tags: ['journeys'],
+        security: adminSecurity,
+        summary: 'Simulate a journey on a time-skipping server: the dated schedule of steps and messages, nothing delivered',
+        params: z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-"') }),
+        body: simulationBody,
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const body = request.body;
+      const target =
+        body.version === undefined || body.version === 'draft'
+          ? { version: 0, definition: await journeys.draftDefinition(id) }
+          : await journeys.version(id, body.version);
+      const customer = body.customerId ? await storedCustomer(db, body.customerId) : syntheticCustomer(profile.parse(body.profile ?? {}));
+      if (!customer) return reply.code(404).send({ error: 'not_found', message: `customer ${body.customerId} not found` });
+      try {
+        const result = await simulate({
+          journey: { id, version: target.version, definition: target.definition },
+          customer,
+          entryProperties: body.entry.properties,
+          events: body.events.map((e) => ({ afterMs: durationToMs(e.after), name: e.name, properties: e.properties })),
+          horizonDays: body.horizonDays,
+          startAt: body.startAt,
+        });
+        return { simulation: result };
+      } catch (error) {
+        if (error instanceof SimulationInputError) throw new RequestValidationError([{ path: '$.body.startAt', message: error.message }]);
+        throw error;
+      }
+    },
+  );
+};
+
+function syntheticCustomer(p: z.infer<typeof profile>): SimulatedCustomer {
+  return { customerId: randomUUID(), ...p };
+}
+
+async function storedCustomer(db: Db, customerId: string): Promise<SimulatedCustomer | null> {
+  const [row] = await db.select().from(customers).where(eq(customers.id, customerId));
+  if (!row) return null;
+  const products = await db
+    .select({ sku: ownedProducts.sku, category: ownedProducts.category })
+    .from(ownedProducts)
+    .where(and(eq(ownedProducts.customerId, customerId), isNull(ownedProducts.disposedAt)));
+  return { customerId, traits: row.traits, tags: row.tags, aiplStage: row.aiplStage, timeZone: row.timeZone, locale: row.locale, consent: row.consent, ownedProducts: products, eventCounts: {} };
+}

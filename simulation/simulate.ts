@@ -1,0 +1,293 @@
+/**
+ * Journey simulation: the real enrollment workflow, on a private time-skipping Temporal server,
+ * with simulation activities: the customer's facts come from the request (or a read of the stored
+ * profile), templates are really rendered, consent and quiet hours are really checked — and nothing
+ * is delivered, written to the mirror or the ledger. Scripted events arrive as signals at their
+ * offsets. A 41-day journey runs in about a second of wall time.
+ *
+ * Each simulation gets its own server (JVM start ≈ 0.7 s): the server's clock is global and jumps
+ * when a result is awaited, so sharing one would skew the dates of the next simulation.
+ */
+import { randomUUID } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { eq } from 'drizzle-orm';
+import type { Activities, SendOutcome, SendRequest } from '../activities';
+import type { EnrollmentProgress } from '../activities/enrollments';
+import type { ProfileUpdate } from '../activities/profiles';
+import { createRenderer } from '../activities/render';
+import type { Db } from '../drizzle/client';
+import { templates, type Consent } from '../drizzle/schema';
+import { eventCountKey, evaluateConditions, type CustomerFacts, type JourneyEvent } from '../domain/journey/conditions';
+import type { JourneyDefinition } from '../domain/journey/definition';
+import { quietHoursEnd, resolveTimeZone } from '../domain/time';
+import type { ServerExecutable } from '../scripts/provision';
+import { registerSearchAttributes } from '../worker/search-attributes';
+import { enrollmentWorkflow, statusQuery, type EnrollmentInput } from '../workflows/enrollment';
+
+export interface SimulatedCustomer {
+  /** Internal id; a synthetic one when the profile is made up. */
+  customerId: string;
+  traits: Record<string, unknown>;
+  tags: string[];
+  aiplStage: string | null;
+  timeZone: string | null;
+  locale: string | null;
+  consent: Consent;
+  ownedProducts: { sku: string; category: string }[];
+  /** Counts for `eventCount` conditions, keyed like `CustomerFacts.eventCounts` (`30d:app_opened`). */
+  eventCounts: Record<string, number>;
+}
+
+export interface ScriptedEvent {
+  /** Milliseconds after entry. */
+  afterMs: number;
+  name: string;
+  properties: Record<string, unknown>;
+}
+
+export interface SimulationRequest {
+  journey: { id: string; version: number; definition: JourneyDefinition };
+  customer: SimulatedCustomer;
+  /** Properties of the entry event (goals with `matchEntry` compare against them). */
+  entryProperties?: Record<string, unknown>;
+  events: ScriptedEvent[];
+  /** The simulation stops here if the journey has not ended (default 400 days). */
+  horizonDays?: number;
+  /** Enter at this instant (ISO, not in the past); default now. Local-time steps depend on it. */
+  startAt?: string;
+}
+
+export class SimulationInputError extends Error {}
+
+export interface SimulatedMessage {
+  at: string;
+  step: string;
+  occurrence: number;
+  channel: SendRequest['channel'];
+  template: string;
+  status: 'would-send' | 'skipped' | 'deferred';
+  reason?: string;
+  /** For deferrals: when the workflow will try again. */
+  until?: string;
+  subject?: string;
+  text?: string;
+  html?: string;
+}
+
+export interface SimulationResult {
+  journeyId: string;
+  journeyVersion: number;
+  customerId: string;
+  startedAt: string;
+  /** When the journey ended in simulated time, or the horizon. */
+  endedAt: string;
+  outcome: { status: string; reason: string } | { status: 'active-at-horizon'; reason: string };
+  /** Steps entered, in order, with simulated times. */
+  steps: { at: string; step: string; outcome?: string }[];
+  messages: SimulatedMessage[];
+  events: { at: string; name: string; delivered: boolean }[];
+  updates: { at: string; traits?: Record<string, unknown>; addTags?: string[]; removeTags?: string[]; aiplStage?: string }[];
+  webhooks: { at: string; url: string }[];
+  /** Wall-clock milliseconds the simulation took. */
+  wallMs: number;
+}
+
+export interface SimulatorDeps {
+  db: Db;
+  /** The time-skipping server to start (see scripts/provision.ts). */
+  testServer: () => Promise<ServerExecutable>;
+  /** The bundled workflow code (bundle once, reuse). */
+  workflowBundle: () => Promise<WorkflowBundleOption>;
+}
+
+const DAY_MS = 86_400_000;
+
+export function createSimulator(deps: SimulatorDeps) {
+  const renderer = createRenderer();
+
+  return async function simulate(request: SimulationRequest): Promise<SimulationResult> {
+    const wallStart = Date.now();
+    const [executable, workflowBundle] = await Promise.all([deps.testServer(), deps.workflowBundle()]);
+    const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+    try {
+      await registerSearchAttributes(env.connection);
+      const record = newRecord();
+      const taskQueue = `simulation-${randomUUID()}`;
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle,
+        activities: simulationActivities(structuredClone(request.customer), record, deps.db, renderer),
+      });
+      const result = await worker.runUntil(() => run(env, taskQueue, request, record));
+      return { ...result, wallMs: Date.now() - wallStart };
+    } finally {
+      await env.teardown();
+    }
+  };
+}
+
+export type Simulate = ReturnType<typeof createSimulator>;
+
+interface Recording {
+  progress: EnrollmentProgress[];
+  messages: SimulatedMessage[];
+  updates: SimulationResult['updates'];
+  webhooks: SimulationResult['webhooks'];
+}
+function newRecord(): Recording {
+  return { progress: [], messages: [], updates: [], webhooks: [] };
+}
+
+async function run(env: TestWorkflowEnvironment, taskQueue: string, request: SimulationRequest, record: Recording): Promise<Omit<SimulationResult, 'wallMs'>> {
+  const horizonMs = (request.horizonDays ?? 400) * DAY_MS;
+  if (request.startAt !== undefined) {
+    const wanted = Date.parse(request.startAt);
+    const now = await env.currentTimeMs();
+    if (!(wanted >= now - 60_000)) throw new SimulationInputError(`startAt ${request.startAt} is in the past: a simulation starts now or later`);
+    if (wanted > now) await env.sleep(wanted - now);
+  }
+  const startMs = await env.currentTimeMs();
+  const entryEvent: JourneyEvent = { id: `simulation-entry`, name: 'simulation_entry', properties: request.entryProperties ?? {}, timestamp: new Date(startMs).toISOString() };
+  const input: EnrollmentInput = {
+    v: 1,
+    journey: request.journey,
+    customerId: request.customer.customerId,
+    enrollmentKey: 'simulation',
+    entryEvent,
+  };
+  const handle = await env.client.workflow.start(enrollmentWorkflow, {
+    taskQueue,
+    workflowId: `simulation/${request.journey.id}/${randomUUID()}`,
+    args: [input],
+    workflowExecutionTimeout: horizonMs,
+  });
+
+  const events: SimulationResult['events'] = [];
+  for (const [index, scripted] of [...request.events].sort((a, b) => a.afterMs - b.afterMs).entries()) {
+    if (scripted.afterMs > horizonMs) break;
+    const status = await untilResting(handle);
+    const at = startMs + scripted.afterMs;
+    if (status.exit) {
+      events.push({ at: new Date(at).toISOString(), name: scripted.name, delivered: false });
+      continue;
+    }
+    const now = await env.currentTimeMs();
+    if (at > now) await env.sleep(at - now);
+    const delivered = await handle
+      .signal('perennial.event', { id: `simulation-${index}`, name: scripted.name, properties: scripted.properties, timestamp: new Date(at).toISOString() })
+      .then(() => true)
+      .catch(() => false); // ended meanwhile
+    events.push({ at: new Date(at).toISOString(), name: scripted.name, delivered });
+  }
+
+  let outcome: SimulationResult['outcome'];
+  try {
+    const result = await handle.result();
+    outcome = { status: result.status, reason: result.reason };
+  } catch (error) {
+    if (!(error instanceof WorkflowFailedError)) throw error;
+    outcome = { status: 'active-at-horizon', reason: `still running after ${request.horizonDays ?? 400} days` };
+  }
+  const last = record.progress.at(-1);
+  const endedAt = outcome.status === 'active-at-horizon' ? new Date(startMs + horizonMs).toISOString() : (last?.exitedAt ?? new Date(startMs).toISOString());
+  return {
+    journeyId: request.journey.id,
+    journeyVersion: request.journey.version,
+    customerId: request.customer.customerId,
+    // The workflow's own entry time: timers count from it.
+    startedAt: record.progress[0]?.enteredAt ?? new Date(startMs).toISOString(),
+    endedAt,
+    outcome,
+    steps: (last?.path ?? []).map((entry) => ({ ...entry })),
+    messages: record.messages,
+    events,
+    updates: record.updates,
+    webhooks: record.webhooks,
+  };
+}
+
+/** Waits until the enrollment sleeps, is paused or has ended: skipping time before that races its task. */
+async function untilResting(handle: WorkflowHandle<typeof enrollmentWorkflow>) {
+  for (let tries = 0; ; tries++) {
+    const status = await handle.query(statusQuery);
+    if (status.nextWakeAt !== null || status.paused || status.exit) return status;
+    if (tries > 500) throw new Error('the simulated enrollment never came to rest');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The simulated server's clock for this activity (skipped time, not wall time). */
+const simulatedNow = () => new Date(Context.current().info.currentAttemptScheduledTimestampMs);
+
+function simulationActivities(customer: SimulatedCustomer, record: Recording, db: Db, renderer: ReturnType<typeof createRenderer>): Partial<Activities> {
+  const facts = (): CustomerFacts => ({
+    traits: customer.traits,
+    tags: customer.tags,
+    aiplStage: customer.aiplStage,
+    timeZone: customer.timeZone,
+    ownedProducts: customer.ownedProducts,
+    eventCounts: customer.eventCounts,
+  });
+  return {
+    async recordEnrollmentProgress(progress: EnrollmentProgress) {
+      record.progress.push(structuredClone(progress));
+    },
+    async loadCustomerFacts(request) {
+      const known = facts();
+      // Unscripted counts are 0, as for a customer who never did it.
+      for (const { event, withinDays } of request.eventCounts) known.eventCounts[eventCountKey(event, withinDays)] ??= 0;
+      return known;
+    },
+    async applyProfileUpdate(update: ProfileUpdate) {
+      // Later steps see the update, as they would in production.
+      Object.assign(customer.traits, update.traits ?? {});
+      const remove = new Set(update.removeTags ?? []);
+      customer.tags = [...new Set([...customer.tags, ...(update.addTags ?? [])])].filter((t) => !remove.has(t));
+      if (update.aiplStage) customer.aiplStage = update.aiplStage;
+      record.updates.push({ at: simulatedNow().toISOString(), traits: update.traits, addTags: update.addTags, removeTags: update.removeTags, aiplStage: update.aiplStage });
+    },
+    async callWebhook(request) {
+      record.webhooks.push({ at: simulatedNow().toISOString(), url: request.url });
+      return { status: 200 };
+    },
+    async sendMessage(r: SendRequest): Promise<SendOutcome> {
+      const now = simulatedNow();
+      const base = { at: now.toISOString(), step: r.stepId, occurrence: r.occurrence, channel: r.channel, template: r.template };
+      const skip = (reason: string): SendOutcome => {
+        record.messages.push({ ...base, status: 'skipped', reason });
+        return { status: 'skipped', reason };
+      };
+      const consentGiven = customer.consent.channels[r.channel];
+      if (r.kind === 'marketing' ? consentGiven !== true : consentGiven === false) return skip('no-consent');
+      if (r.kind === 'marketing' && r.topic && customer.consent.topics[r.topic] === false) return skip('unsubscribed-topic');
+      if (r.onlyIf?.length && !evaluateConditions(r.onlyIf, facts())) return skip('condition-failed');
+      const timeZone = resolveTimeZone(customer.timeZone, r.brandTimeZone);
+      if (r.kind === 'marketing' && r.quietHours) {
+        const until = quietHoursEnd(now, r.quietHours, timeZone);
+        if (until) {
+          record.messages.push({ ...base, status: 'deferred', reason: 'quiet-hours', until: until.toISOString() });
+          return { status: 'deferred', until: until.toISOString(), reason: 'quiet-hours' };
+        }
+      }
+      const [template] = await db.select().from(templates).where(eq(templates.id, r.template));
+      if (!template) return skip('template-not-found');
+      const context = { customer: { ...customer.traits, tags: customer.tags, aiplStage: customer.aiplStage, locale: customer.locale }, event: r.entryEvent?.properties ?? {} };
+      try {
+        record.messages.push({
+          ...base,
+          status: 'would-send',
+          subject: template.subject ? renderer.render(template.subject, context, { escapeHtml: false }) : undefined,
+          text: renderer.render(template.text, context, { escapeHtml: false }),
+          html: template.html ? renderer.render(template.html, context) : undefined,
+        });
+      } catch (error) {
+        return skip(`render-failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
+      }
+      return { status: 'sent', messageId: `simulated-${r.stepId}-${r.occurrence}` };
+    },
+  };
+}
