@@ -124,10 +124,8 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
     return { template: content };
   });
 
-  app.put(
-    '/v1/templates/:id',
-    { schema: { tags, security, summary: 'Validate and save a new version (created on first save)', params: idParams, body: templateBody } },
-    async (request, reply) => {
+  const saveSchema = { tags, security, summary: 'Validate and save a new version (created on first save)', params: idParams, body: templateBody };
+  app.put('/v1/templates/:id', { schema: saveSchema }, async (request, reply) => {
     const { id } = request.params;
     const body = request.body;
     const issues = validateTemplate(engine, body, await loadPartials(db));
@@ -155,8 +153,7 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
       return { created: !existing, version };
     });
     return reply.code(saved.created ? 201 : 200).send({ id, version: saved.version, template: await loadTemplate(db, id) });
-    },
-  );
+  });
 
   app.delete('/v1/templates/:id', { schema: { tags, security, summary: 'Delete a template no published journey sends', params: idParams } }, async (request, reply) => {
     const { id } = request.params;
@@ -179,7 +176,7 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
     const { id } = request.params;
     const body = request.body;
     // Partials render inside many templates: only syntax is checked here, variables where they are used.
-    const syntax = engine.check(body.source, '$.body.source', { variables: { traits: [], event: [] }, partials: new Set(), extraRoots: ['*'] }).filter((i) => /error at line/.test(i.message));
+    const syntax = engine.check(body.source, '$.body.source', { variables: { traits: [], event: [] }, partials: new Set() }).filter((i) => /error at line/.test(i.message));
     if (body.kind === 'layout' && !/\{\{\{\s*body\s*\}\}\}/.test(body.source)) syntax.push({ path: '$.body.source', message: 'a layout places the message with {{{body}}}' });
     if (syntax.length) throw new RequestValidationError(syntax);
     const [existing] = await db.select({ id: templatePartials.id }).from(templatePartials).where(eq(templatePartials.id, id));

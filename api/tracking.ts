@@ -185,18 +185,14 @@ export const trackingRoutes: FastifyPluginAsyncZod<TrackingOptions> = async (app
     return reply.redirect(url, 302);
   });
 
-  app.post(
-    '/v1/providers/:channel/events',
-    {
-      schema: {
-        tags: ['providers'],
-        summary: 'Delivery, bounce and complaint callbacks (HMAC-signed; hard bounces and complaints suppress the address)',
-        params: z.object({ channel: z.enum(channels) }),
-        // Verified over the raw bytes first, then parsed by the handler.
-        body: documentOnly(providerEvent),
-      },
-    },
-    async (request, reply) => {
+  const providerSchema = {
+    tags: ['providers'],
+    summary: 'Delivery, bounce and complaint callbacks (HMAC-signed; hard bounces and complaints suppress the address)',
+    params: z.object({ channel: z.enum(channels) }),
+    // Verified over the raw bytes first, then parsed by the handler.
+    body: documentOnly(providerEvent),
+  };
+  app.post('/v1/providers/:channel/events', { schema: providerSchema }, async (request, reply) => {
     const { channel } = request.params;
     const raw = typeof request.body === 'string' ? request.body : '';
     const header = (name: string) => {
@@ -239,6 +235,5 @@ export const trackingRoutes: FastifyPluginAsyncZod<TrackingOptions> = async (app
       await db.insert(suppressions).values({ channel, address: row.address, reason: suppress, source: `provider:${event.id}` }).onConflictDoNothing();
     }
     return reply.code(202).send({ accepted: true, event: name, suppressed: suppress !== null && row.address !== null });
-    },
-  );
+  });
 };
