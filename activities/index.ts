@@ -4,6 +4,7 @@
  */
 import type { Db } from '../drizzle/client';
 import type { Enroller } from '../api/enroll';
+import { createAssociationActivities } from './associations';
 import { createDateEntryActivities } from './date-entry';
 import { createEnrollmentActivities } from './enrollments';
 import type { FrequencyCaps } from '../domain/messaging';
@@ -45,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSendActivities(deps),
     ...createWebhookActivities(deps),
     ...createDateEntryActivities(deps),
+    ...createAssociationActivities(deps),
   };
 }
 

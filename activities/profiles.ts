@@ -1,7 +1,7 @@
 /** Reading customer facts for branches and waits, and applying `update` steps. */
-import { and, count, eq, gte, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gte, isNull, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/activity';
-import { customers, events, ownedProducts } from '../drizzle/schema';
+import { aiplHistory, customers, events, ownedProducts } from '../drizzle/schema';
 import { eventCountKey, type CustomerFacts } from '../domain/journey/conditions';
 import type { ActivityDeps } from './index';
 
@@ -25,9 +25,17 @@ export function createProfileActivities({ db, clock }: Pick<ActivityDeps, 'db' |
       const [customer] = await db.select().from(customers).where(eq(customers.id, customerId));
       if (!customer) throw ApplicationFailure.create({ type: 'CustomerNotFound', message: `customer ${customerId} not found`, nonRetryable: true });
       const products = await db
-        .select({ sku: ownedProducts.sku, category: ownedProducts.category })
+        .select({
+          sku: ownedProducts.sku,
+          category: ownedProducts.category,
+          serial: ownedProducts.serial,
+          purchasedAt: ownedProducts.purchasedAt,
+          installedAt: ownedProducts.installedAt,
+          warrantyEndsAt: ownedProducts.warrantyEndsAt,
+        })
         .from(ownedProducts)
-        .where(and(eq(ownedProducts.customerId, customerId), isNull(ownedProducts.disposedAt)));
+        .where(and(eq(ownedProducts.customerId, customerId), isNull(ownedProducts.disposedAt)))
+        .orderBy(asc(ownedProducts.createdAt));
       const counts: Record<string, number> = {};
       for (const { event, withinDays } of eventCounts) {
         const since = new Date(clock().getTime() - withinDays * 86_400_000);
@@ -42,7 +50,12 @@ export function createProfileActivities({ db, clock }: Pick<ActivityDeps, 'db' |
         tags: customer.tags,
         aiplStage: customer.aiplStage,
         timeZone: customer.timeZone,
-        ownedProducts: products,
+        ownedProducts: products.map((p) => ({
+          ...p,
+          purchasedAt: p.purchasedAt?.toISOString() ?? null,
+          installedAt: p.installedAt?.toISOString() ?? null,
+          warrantyEndsAt: p.warrantyEndsAt?.toISOString() ?? null,
+        })),
         eventCounts: counts,
       };
     },
@@ -62,6 +75,10 @@ export function createProfileActivities({ db, clock }: Pick<ActivityDeps, 'db' |
             updatedAt: sql`now()`,
           })
           .where(eq(customers.id, update.customerId));
+        // Every change of stage is history; the source names the journey (and step, when given).
+        if (update.aiplStage && update.aiplStage !== customer.aiplStage) {
+          await tx.insert(aiplHistory).values({ customerId: update.customerId, fromStage: customer.aiplStage, toStage: update.aiplStage, at: clock(), source: update.reason });
+        }
       });
     },
   };

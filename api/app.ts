@@ -10,12 +10,15 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../drizzle/client';
 import { customers, enrollments, enrollmentStatuses } from '../drizzle/schema';
 import { statusQuery } from '../workflows/enrollment';
+import { catalogRoutes } from './catalog';
+import { customerRoutes } from './customers';
 import { createEnroller } from './enroll';
 import { adminSecurity, registerHttpConventions, RequestValidationError } from './http';
 import { ingestRoutes } from './ingest';
 import { createJourneyService, JourneyError } from './journeys';
 import { apiKeyRoutes, createKeyVerifier } from './keys';
 import { simulationRoutes } from './simulation';
+import { associationRoutes } from './associations';
 import { templateRoutes } from './templates';
 import { trackingRoutes, type TrackingOptions } from './tracking';
 import { createSimulator, type Simulate } from '../simulation/simulate';
@@ -76,8 +79,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (kind !== 'admin') return reply.code(401).send({ error: 'unauthorized', message: 'send an admin key as `Authorization: Bearer <key>`' });
     });
     await admin.register(apiKeyRoutes, { db: deps.db });
+    await admin.register(associationRoutes, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
     await admin.register(templateRoutes, { db: deps.db });
     await admin.register(simulationRoutes, { db: deps.db, journeys, simulate: deps.simulate ?? defaultSimulator(deps.db) });
+    await admin.register(catalogRoutes, { db: deps.db });
+    await admin.register(customerRoutes, { db: deps.db, clock });
     const tags = ['journeys'];
     const security = adminSecurity;
 

@@ -13,6 +13,7 @@ import type { Db } from '../drizzle/client';
 import { events, type ApiKeyKind } from '../drizzle/schema';
 import { identitiesOf, mergeTraits, normalizeEmail, normalizePhone, resolveCustomer, type Identity } from './identity';
 import { documentOnly, jsonPath, writeSecurity, type Issue } from './http';
+import { applyProfileEffects, profileIssues } from './profile-effects';
 
 /** Segment's limits: 32 KB per message, 500 KB per batch request. */
 export const MESSAGE_LIMIT_BYTES = 32 * 1024;
@@ -91,6 +92,7 @@ export function parseMessage(type: MessageType, input: unknown, at: readonly Pro
   const { email: rawEmail, phone: rawPhone, ...traits } = given;
   const email = normalized(rawEmail, normalizeEmail, path('traits', 'email'), 'not an email address', issues);
   const phone = normalized(rawPhone, normalizePhone, path('traits', 'phone'), 'not a phone number in international format (+ country code and number)', issues);
+  issues.push(...profileIssues(type, 'event' in data ? data.event : 'identify', 'event' in data ? (data.properties ?? {}) : given, at));
   if (issues.length > 0) return { issues };
 
   return {
@@ -132,6 +134,7 @@ export async function ingestMessage(db: Db, message: IngestMessage): Promise<{ s
     if (!row) return { status: 'duplicate' as const };
     const { customerId } = await resolveCustomer(tx, message.identities);
     if (message.type === 'identify') await mergeTraits(tx, customerId, message.traits);
+    await applyProfileEffects(tx, customerId, row.id, message);
     await tx.update(events).set({ customerId }).where(eq(events.id, row.id));
     return { status: 'accepted' as const, customerId };
   });

@@ -73,7 +73,11 @@ export const telemetryReadings = pgTable(
     /** The ingested event it came from (a resend of that event adds nothing). */
     eventId: uuid('event_id'),
   },
-  (t) => [index('telemetry_readings_device_metric_time_idx').on(t.ownedProductId, t.metric, t.readAt)],
+  (t) => [
+    index('telemetry_readings_device_metric_time_idx').on(t.ownedProductId, t.metric, t.readAt),
+    // One reading per event: a reading stored on arrival and again by the backfill of a late-registered serial is one row.
+    uniqueIndex('telemetry_readings_event_key').on(t.eventId),
+  ],
 );
 
 /** AIPL stage changes (Awareness, Interest, Purchase, Loyalty), newest last; `customers.aipl_stage` is the current one. */
@@ -89,6 +93,8 @@ export const aiplHistory = pgTable(
     at: timestamp('at', { withTimezone: true }).notNull(),
     /** What moved it: `identify`, an event name, a journey step (`journey:<id>/<step>`). */
     source: text('source').notNull(),
+    /** Recording order: `at` is when the move happened (an event's time), and events arrive out of order. */
+    seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
   },
   (t) => [index('aipl_history_customer_time_idx').on(t.customerId, t.at), index('aipl_history_time_idx').on(t.at)],
 );
@@ -224,6 +230,10 @@ export const events = pgTable(
     uniqueIndex('events_message_id_key').on(t.messageId),
     index('events_customer_name_time_idx').on(t.customerId, t.name, t.occurredAt),
     index('events_unrouted_idx').on(t.receivedAt).where(sql`${t.routedAt} is null`),
+    // Readings that arrived before their device was registered are found by serial when it is.
+    index('events_telemetry_serial_idx')
+      .on(sql`(${t.properties} ->> 'serial')`)
+      .where(sql`${t.name} = 'Telemetry Reported'`),
   ],
 );
 
@@ -415,4 +425,22 @@ export const apiKeys = pgTable(
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
   },
   (t) => [uniqueIndex('api_keys_hash_key').on(t.hash), check('api_keys_kind_check', sql`${t.kind} in ('write','admin')`)],
+);
+
+/** Category association rules mined from baskets (one per customer: categories ordered or owned); refreshed on a schedule. */
+export const categoryAssociations = pgTable(
+  'category_associations',
+  {
+    fromCategory: text('from_category').notNull(),
+    toCategory: text('to_category').notNull(),
+    /** Customers holding both. */
+    count: integer('count').notNull(),
+    support: doublePrecision('support').notNull(),
+    confidence: doublePrecision('confidence').notNull(),
+    lift: doublePrecision('lift').notNull(),
+    /** Customers with at least one category when mined. */
+    baskets: integer('baskets').notNull(),
+    computedAt: timestamp('computed_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ name: 'category_associations_pkey', columns: [t.fromCategory, t.toCategory] }), index('category_associations_lift_idx').on(t.fromCategory, t.lift)],
 );

@@ -10,9 +10,19 @@ export interface CustomerFacts {
   tags: string[];
   aiplStage: string | null;
   timeZone: string | null;
-  ownedProducts: { sku: string; category: string }[];
+  /** Products held (not disposed). Dates are ISO strings (activity results travel as JSON); absent in histories from before they were added. */
+  ownedProducts: OwnedProductFact[];
   /** Keyed by `eventCountKey(event, withinDays)`; a missing key counts as 0. */
   eventCounts: Record<string, number>;
+}
+
+export interface OwnedProductFact {
+  sku: string;
+  category: string;
+  serial?: string | null;
+  purchasedAt?: string | null;
+  installedAt?: string | null;
+  warrantyEndsAt?: string | null;
 }
 
 export interface JourneyEvent {

@@ -9,7 +9,7 @@ export async function updateStep(ctx: StepContext, stepId: string, step: StepOf<
     addTags: step.addTags,
     removeTags: step.removeTags,
     aiplStage: step.aiplStage,
-    reason: `journey:${ctx.input.journey.id}`,
+    reason: `journey:${ctx.input.journey.id}/${stepId}`,
   });
   ctx.note(stepId);
   return { next: step.next };
