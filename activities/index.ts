@@ -9,6 +9,7 @@ import { createDateEntryActivities } from './date-entry';
 import { createEnrollmentActivities } from './enrollments';
 import type { FrequencyCaps } from '../domain/messaging';
 import { createProfileActivities } from './profiles';
+import { createSegmentActivities } from './segments';
 import type { RateLimiter } from './rate-limiter';
 import { createSendActivities } from './send';
 import type { Transports } from './transports';
@@ -21,7 +22,7 @@ export interface ActivityDeps {
   clock: () => Date;
   /** Public base URL for links in messages (unsubscribe, tracking). */
   publicUrl: string;
-  /** Starts enrollments (date entries); the worker builds it over its Temporal client. */
+  /** Starts enrollments (date and segment entries); the worker builds it over its Temporal client. */
   enroller?: Enroller;
   /** Guardrails and links; without it there are no caps, no DND dates, no unsubscribe or tracking links. */
   messaging?: MessagingConfig;
@@ -47,9 +48,11 @@ export function createActivities(deps: ActivityDeps) {
     ...createWebhookActivities(deps),
     ...createDateEntryActivities(deps),
     ...createAssociationActivities(deps),
+    ...createSegmentActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 export type { CustomerFacts } from '../domain/journey/conditions';
 export type { SendRequest, SendOutcome } from './send';
+export type { RefreshResult } from './segments';

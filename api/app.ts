@@ -17,13 +17,14 @@ import { adminSecurity, registerHttpConventions, RequestValidationError } from '
 import { ingestRoutes } from './ingest';
 import { createJourneyService, JourneyError } from './journeys';
 import { apiKeyRoutes, createKeyVerifier } from './keys';
-import { simulationRoutes } from './simulation';
+import { checkBeforePublish, simulationRoutes, type PublishCheck } from './simulation';
 import { associationRoutes } from './associations';
 import { templateRoutes } from './templates';
 import { trackingRoutes, type TrackingOptions } from './tracking';
 import { createSimulator, type Simulate } from '../simulation/simulate';
 import { provisionTestServer } from '../scripts/provision';
 import { bundleWorkflows } from '../worker/create';
+import { segmentRoutes } from './segments';
 
 export interface AppDeps {
   db: Db;
@@ -35,6 +36,8 @@ export interface AppDeps {
   logger?: boolean | { level: string };
   /** Journey simulation; by default a private time-skipping server per run (provisioned on first use). */
   simulate?: Simulate;
+  /** Simulate the draft on sample customers before publishing (the processes turn it on; tests mostly do not). */
+  checkOnPublish?: boolean;
   /** Public unsubscribe, preference, tracking and provider-webhook routes; omitted: not served. */
   messaging?: Omit<TrackingOptions, 'db' | 'clock'>;
 }
@@ -62,6 +65,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? (() => new Date());
   const enroller = createEnroller({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, clock });
   const verifyKey = createKeyVerifier(deps.db, deps.adminApiKey);
+  const simulate = deps.simulate ?? defaultSimulator(deps.db);
 
   app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
   await app.register(ingestRoutes, { db: deps.db, verifyKey, clock });
@@ -81,9 +85,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await admin.register(apiKeyRoutes, { db: deps.db });
     await admin.register(associationRoutes, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
     await admin.register(templateRoutes, { db: deps.db });
-    await admin.register(simulationRoutes, { db: deps.db, journeys, simulate: deps.simulate ?? defaultSimulator(deps.db) });
+    await admin.register(simulationRoutes, { db: deps.db, journeys, simulate });
     await admin.register(catalogRoutes, { db: deps.db });
     await admin.register(customerRoutes, { db: deps.db, clock });
+    await admin.register(segmentRoutes, { db: deps.db, enroller, clock });
     const tags = ['journeys'];
     const security = adminSecurity;
 
@@ -98,10 +103,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const journey = existing ? await journeys.updateDraft(id, request.body) : await journeys.createDraft(id, request.body);
       return reply.code(existing ? 200 : 201).send({ journey });
     });
-    admin.post('/v1/journeys/:id/publish', { schema: { tags, security, summary: 'Publish the draft as a new version', params: journeyIdParam } }, async (request) => {
+    admin.post('/v1/journeys/:id/publish', { schema: { tags, security, summary: 'Publish the draft as a new version (after simulating it on sample customers, when enabled)', params: journeyIdParam } }, async (request, reply) => {
       const { id } = request.params;
+      let check: PublishCheck | undefined;
+      if (deps.checkOnPublish) {
+        try {
+          check = await checkBeforePublish(deps.db, simulate, { id, definition: await journeys.draftDefinition(id) });
+        } catch (error) {
+          if (error instanceof JourneyError) throw error;
+          return reply.code(409).send({ error: 'simulation_failed', message: `simulating the draft failed, so it was not published: ${error instanceof Error ? error.message : String(error)}` });
+        }
+      }
       const { version } = await journeys.publish(id);
-      return { id, version };
+      return { id, version, ...(check ? { check } : {}) };
     });
     for (const action of ['pause', 'resume', 'archive'] as const) {
       admin.post(`/v1/journeys/:id/${action}`, { schema: { tags, security, summary: `${action[0]!.toUpperCase()}${action.slice(1)} a journey`, params: journeyIdParam } }, async (request) => {

@@ -5,7 +5,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Db } from '../drizzle/client';
-import { enrollments, journeys, journeyVersions, templates } from '../drizzle/schema';
+import { enrollments, journeys, journeyVersions, segments, templates } from '../drizzle/schema';
 import { validateJourney, type ValidationContext, type ValidationIssue } from '../domain/journey/validate';
 import type { JourneyDefinition } from '../domain/journey/definition';
 import { controlSignal } from '../workflows/enrollment';
@@ -34,6 +34,7 @@ export function createJourneyService(deps: { db: Db; temporal: Client; taskQueue
   async function validate(definition: unknown, forPublish = false) {
     const context: ValidationContext = { ...(await deps.validationContext?.()) };
     if (forPublish) context.knownTemplates = new Set((await db.select({ id: templates.id }).from(templates)).map((t) => t.id));
+    if (forPublish) context.knownSegments = new Set((await db.select({ id: segments.id }).from(segments)).map((s) => s.id));
     const result = validateJourney(definition, context);
     if (!result.ok) throw new JourneyError('invalid', 'the journey definition is invalid', result.issues);
     return result.definition;

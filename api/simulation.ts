@@ -3,7 +3,7 @@
  * customer (read only) or a made-up profile, with a script of future events; answers the dated
  * schedule over the whole horizon. Nothing is delivered or written.
  */
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
@@ -13,6 +13,7 @@ import { durationToMs, isValidTimeZone } from '../domain/time';
 import { SimulationInputError, type SimulatedCustomer, type Simulate } from '../simulation/simulate';
 import { adminSecurity, RequestValidationError } from './http';
 import type { createJourneyService } from './journeys';
+import type { JourneyDefinition } from '../domain/journey/definition';
 
 const duration = z
   .object({ days: z.number().min(0).optional(), hours: z.number().min(0).optional(), minutes: z.number().min(0).optional() })
@@ -101,4 +102,32 @@ async function storedCustomer(db: Db, customerId: string): Promise<SimulatedCust
     .from(ownedProducts)
     .where(and(eq(ownedProducts.customerId, customerId), isNull(ownedProducts.disposedAt)));
   return { customerId, traits: row.traits, tags: row.tags, aiplStage: row.aiplStage, timeZone: row.timeZone, locale: row.locale, consent: row.consent, ownedProducts: products, eventCounts: {} };
+}
+
+export interface PublishCheck {
+  samples: { customer: string; outcome: string; messages: number; problems: { step: string; reason: string }[] }[];
+}
+
+/**
+ * Before publishing: the draft simulated for the most recently active stored customer (when there
+ * is one) and a made-up one who consents to everything, in parallel. Skipped sends that point at a
+ * broken journey (a template that fails to render or does not exist) come back as problems; a
+ * simulation that throws fails the publish.
+ */
+export async function checkBeforePublish(db: Db, simulate: Simulate, journey: { id: string; definition: JourneyDefinition }): Promise<PublishCheck> {
+  const [recent] = await db.select({ id: customers.id }).from(customers).orderBy(desc(customers.updatedAt)).limit(1);
+  const stored = recent ? await storedCustomer(db, recent.id) : null;
+  const synthetic = syntheticCustomer(profile.parse({ traits: { firstName: 'Sample' }, timeZone: journey.definition.settings.timeZone }));
+  const samples = [synthetic, ...(stored ? [stored] : [])];
+  const results = await Promise.all(samples.map((customer) => simulate({ journey: { id: journey.id, version: 0, definition: journey.definition }, customer, events: [], horizonDays: 400 })));
+  return {
+    samples: results.map((result, i) => ({
+      customer: i === 0 ? 'synthetic' : result.customerId,
+      outcome: result.outcome.status,
+      messages: result.messages.filter((m) => m.status === 'would-send').length,
+      problems: result.messages
+        .filter((m) => m.status === 'skipped' && /^(render-failed|template-not-found)/.test(m.reason ?? ''))
+        .map((m) => ({ step: m.step, reason: m.reason! })),
+    })),
+  };
 }

@@ -208,8 +208,17 @@ export const segmentMembers = pgTable(
     segmentId: text('segment_id').notNull().references(() => segments.id, { onDelete: 'cascade' }),
     customerId: uuid('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
     enteredAt: timestamp('entered_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * When the journeys with this segment as entry were offered this membership; null while still
+     * to do. Entries are started after the membership commits, so a crash in between only delays them.
+     */
+    entriesCheckedAt: timestamp('entries_checked_at', { withTimezone: true }),
   },
-  (t) => [primaryKey({ name: 'segment_members_pkey', columns: [t.segmentId, t.customerId] }), index('segment_members_customer_idx').on(t.customerId)],
+  (t) => [
+    primaryKey({ name: 'segment_members_pkey', columns: [t.segmentId, t.customerId] }),
+    index('segment_members_customer_idx').on(t.customerId),
+    index('segment_members_entries_pending_idx').on(t.segmentId, t.customerId).where(sql`${t.entriesCheckedAt} is null`),
+  ],
 );
 
 export const events = pgTable(

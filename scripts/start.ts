@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { createActivities } from '../activities';
+import { createSegmentMembership } from '../activities/segments';
 import { createSmtpTransport } from '../activities/transports';
 import { buildApp } from '../api/app';
 import { createEnroller } from '../api/enroll';
@@ -17,6 +18,7 @@ import { migrate } from '../drizzle/migrate';
 import { connectDatabase, connectTemporal, DependencyError } from '../worker/connect';
 import { bundleWorkflows, createJourneyWorker } from '../worker/create';
 import { createEventRouter } from '../worker/router';
+import { ensureSchedules } from '../worker/schedules';
 import { databaseConfigFromEnv, databaseEnv, EnvError, logEnv, parseEnv } from '../worker/env';
 import { seedDemo } from './demo-data';
 import { startDevMailbox } from './dev-mailbox';
@@ -78,12 +80,15 @@ async function main() {
     }),
   });
   const workerRun = worker.run();
-  const stopRouter = createEventRouter({ db: database.db, temporal: client, enroller }).start({
+  await ensureSchedules(client, env.TEMPORAL_TASK_QUEUE);
+  const segmentMembership = createSegmentMembership({ db: database.db, enroller, clock: () => new Date() });
+  const afterBatch = async (customerIds: string[]) => void (await segmentMembership.evaluateForCustomers(customerIds));
+  const stopRouter = createEventRouter({ db: database.db, temporal: client, enroller, afterBatch }).start({
     onError: (error) => console.error(`event routing failed (retrying): ${error instanceof Error ? error.message : String(error)}`),
   });
 
   const adminApiKey = env.ADMIN_API_KEY ?? persistentKey(join(env.DATA_DIR, 'admin-key'));
-  const app = await buildApp({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, adminApiKey, messaging: { linkSecret } });
+  const app = await buildApp({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, adminApiKey, checkOnPublish: true, messaging: { linkSecret } });
   await app.listen({ host: '127.0.0.1', port: env.PORT });
 
   step('loading demo data');

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Activities, SendOutcome, SendRequest } from '../activities';
 import type { EnrollmentProgress } from '../activities/enrollments';
@@ -23,6 +23,7 @@ import { eventCountKey, evaluateConditions, type CustomerFacts, type JourneyEven
 import type { JourneyDefinition } from '../domain/journey/definition';
 import { quietHoursEnd, resolveTimeZone } from '../domain/time';
 import type { ServerExecutable } from '../scripts/provision';
+import { startTimeSkippingEnvironment } from '../scripts/time-skipping';
 import { registerSearchAttributes } from '../worker/search-attributes';
 import { enrollmentWorkflow, statusQuery, type EnrollmentInput } from '../workflows/enrollment';
 
@@ -110,7 +111,7 @@ export function createSimulator(deps: SimulatorDeps) {
   return async function simulate(request: SimulationRequest): Promise<SimulationResult> {
     const wallStart = Date.now();
     const [executable, workflowBundle] = await Promise.all([deps.testServer(), deps.workflowBundle()]);
-    const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+    const env = await startTimeSkippingEnvironment(executable);
     try {
       await registerSearchAttributes(env.connection);
       const record = newRecord();

@@ -4,11 +4,13 @@ import { Client } from '@temporalio/client';
 import { createEnroller } from '../api/enroll';
 import { createActivities } from '../activities';
 import { createRateLimiter } from '../activities/rate-limiter';
+import { createSegmentMembership } from '../activities/segments';
 import { createSmtpTransport, createWebhookTransport, payloadShapers, type Transports } from '../activities/transports';
 import { migrate } from '../drizzle/migrate';
 import { connectDatabase, connectTemporal, DependencyError } from './connect';
 import { createJourneyWorker } from './create';
 import { createEventRouter } from './router';
+import { ensureSchedules } from './schedules';
 import { capsFromEnv, databaseConfigFromEnv, EnvError, parseEnv, workerEnv, type WorkerEnv } from './env';
 
 async function main() {
@@ -38,8 +40,14 @@ async function main() {
       enroller,
     }),
   });
+  // Segments (every 15 min) and category associations (daily) are recomputed on Temporal Schedules;
+  // cheap segments also after each routed batch.
+  await ensureSchedules(temporalClient, env.TEMPORAL_TASK_QUEUE);
+  log.info('segment and association refresh schedules ensured');
+  const segmentMembership = createSegmentMembership({ db: database.db, enroller, clock: () => new Date() });
   // Stored events reach journeys through the router; it resumes from `routed_at` after any restart.
-  const stopRouter = createEventRouter({ db: database.db, temporal: temporalClient, enroller }).start({
+  const afterBatch = async (customerIds: string[]) => void (await segmentMembership.evaluateForCustomers(customerIds));
+  const stopRouter = createEventRouter({ db: database.db, temporal: temporalClient, enroller, afterBatch }).start({
     onBatch: (result) => log.debug(result, 'events routed'),
     onError: (error) => log.warn({ err: error }, 'event routing failed; retrying'),
   });

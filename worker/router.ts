@@ -40,7 +40,19 @@ export function listenedEvents(definition: JourneyDefinition): Set<string> {
   return names;
 }
 
-export function createEventRouter(deps: { db: Db; temporal: Client; enroller: Enroller; batchSize?: number }) {
+export interface EventRouterDeps {
+  db: Db;
+  temporal: Client;
+  enroller: Enroller;
+  batchSize?: number;
+  /**
+   * Runs after each committed batch with the customers it touched (e.g. re-evaluating cheap
+   * segments). The events are already routed: a failure here is reported, not re-driven.
+   */
+  afterBatch?: (customerIds: string[]) => Promise<void>;
+}
+
+export function createEventRouter(deps: EventRouterDeps) {
   const { db } = deps;
   const batchSize = deps.batchSize ?? 200;
   let index: { stamp: string; entries: Map<string, PublishedJourney[]>; listeners: Map<string, PublishedJourney[]> } | undefined;
@@ -85,9 +97,15 @@ export function createEventRouter(deps: { db: Db; temporal: Client; enroller: En
   }
 
   async function routeOnce(): Promise<RouteResult> {
-    return db.transaction(async (tx) => {
+    const { result, customerIds } = await routeBatch();
+    if (deps.afterBatch && customerIds.length > 0) await deps.afterBatch(customerIds);
+    return result;
+  }
+
+  async function routeBatch(): Promise<{ result: RouteResult; customerIds: string[] }> {
+    const routed = await db.transaction(async (tx) => {
       const [lock] = resultRows<{ locked: boolean }>(await tx.execute(sql`select pg_try_advisory_xact_lock(${ROUTER_LOCK}) as locked`));
-      if (!lock?.locked) return { routed: 0, entered: 0, signalled: 0, ran: false };
+      if (!lock?.locked) return { result: { routed: 0, entered: 0, signalled: 0, ran: false }, batch: [] };
       const batch = await tx
         .select()
         .from(events)
@@ -146,8 +164,10 @@ export function createEventRouter(deps: { db: Db; temporal: Client; enroller: En
           .set({ routedAt: sql`now()` })
           .where(inArray(events.id, batch.map((r) => r.id)));
       }
-      return { routed: batch.length, entered, signalled, ran: true };
+      return { result: { routed: batch.length, entered, signalled, ran: true }, batch };
     });
+    const customerIds = [...new Set(routed.batch.flatMap((row) => (row.customerId ? [row.customerId] : [])))];
+    return { result: routed.result, customerIds };
   }
 
   return {

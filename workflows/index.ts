@@ -2,3 +2,4 @@
 export { enrollmentWorkflow } from './enrollment';
 export { dateEntryWorkflow } from './date-entry';
 export { associationsRefreshWorkflow } from './associations';
+export { segmentRefreshWorkflow } from './segment-refresh';

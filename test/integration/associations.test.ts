@@ -8,6 +8,7 @@ import { generateDemoData } from '../../demo/generator';
 import { mineAssociations } from '../../domain/predictions';
 import { eq } from 'drizzle-orm';
 import { categoryAssociations, customers, orderLines, orders, ownedProducts } from '../../drizzle/schema';
+import { ensureAssociationsRefreshSchedule } from '../../worker/schedules';
 import { connectDevServer, createTestDatabase, createTestWorker, uniqueTaskQueue } from '../setup/harness';
 
 const KEY = 'associations-test-admin-key-0000001';
@@ -77,6 +78,16 @@ describe('category associations', () => {
     expect(sent.json()).toMatchObject({ owned: ['phone'], recommendations: [{ category: 'earbuds', because: 'phone' }, { category: 'watch', because: 'phone' }] });
     expect((await app.inject({ method: 'GET', url: `/v1/customers/00000000-0000-4000-8000-000000000000/recommendations`, headers: auth })).statusCode).toBe(404);
     expect((await app.inject({ method: 'GET', url: '/v1/categories/associations?limit=0', headers: auth })).json()).toMatchObject({ issues: [{ path: '$.query.limit' }] });
+  });
+
+  it('a daily Temporal Schedule runs the refresh; ensuring it again updates rather than fails', async () => {
+    const scheduleId = `associations-${taskQueue}`;
+    expect(await ensureAssociationsRefreshSchedule(temporal.client, { taskQueue, scheduleId })).toBe('created');
+    expect(await ensureAssociationsRefreshSchedule(temporal.client, { taskQueue, scheduleId, every: '12 hours' })).toBe('updated');
+    const described = await temporal.client.schedule.getHandle(scheduleId).describe();
+    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'associationsRefreshWorkflow', taskQueue });
+    expect(described.spec.intervals).toEqual([{ every: 12 * 3_600_000, offset: 0 }]);
+    await temporal.client.schedule.getHandle(scheduleId).delete();
   });
 
   it('SQL mining agrees with the pure model on a generated brand of 800 customers', async () => {

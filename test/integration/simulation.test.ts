@@ -147,7 +147,7 @@ describe('POST /v1/journeys/:id/simulate', () => {
   let temporal: Awaited<ReturnType<typeof connectDevServer>>;
   beforeAll(async () => {
     temporal = await connectDevServer();
-    app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue: uniqueTaskQueue('sim'), adminApiKey: KEY, simulate });
+    app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue: uniqueTaskQueue('sim'), adminApiKey: KEY, simulate, checkOnPublish: true });
     const put = await app.inject({ method: 'PUT', url: '/v1/journeys/phone-nurture', headers: auth, payload: phoneNurture });
     expect(put.statusCode).toBe(201);
   });
@@ -175,6 +175,19 @@ describe('POST /v1/journeys/:id/simulate', () => {
       ['welcome', 'would-send', 'Li, your next phone'],
       ['compare', 'would-send', 'Compare P60'],
     ]);
+  });
+
+  it('publishing simulates the draft on sample customers first and reports templates that do not render', async () => {
+    const draft = { ...phoneNurture, name: 'checked' };
+    expect((await app.inject({ method: 'PUT', url: '/v1/journeys/checked-nurture', headers: auth, payload: draft })).statusCode).toBe(201);
+    const published = await app.inject({ method: 'POST', url: '/v1/journeys/checked-nurture/publish', headers: auth });
+    expect(published.statusCode).toBe(200);
+    const body = published.json<{ version: number; check: { samples: { customer: string; outcome: string; messages: number; problems: { step: string; reason: string }[] }[] } }>();
+    expect(body.version).toBe(1);
+    // The synthetic sample consents to everything but has no `event.model` from an entry event: the
+    // compare template fails to render for it, which is what the check is for.
+    expect(body.check.samples[0]).toMatchObject({ customer: 'synthetic', outcome: 'completed' });
+    expect(body.check.samples[0]!.problems).toEqual([{ step: 'compare', reason: expect.stringMatching(/^render-failed: .*model/) }]);
   });
 
   it('answers 400 with JSON paths for a bad script, a start in the past and a profile with a customerId', async () => {

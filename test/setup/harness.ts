@@ -3,11 +3,12 @@ import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createDb, withDatabase, type DbHandle } from '../../drizzle/client';
 import type { Activities } from '../../activities';
 import { registerSearchAttributes } from '../../worker/search-attributes';
+import { startTimeSkippingEnvironment } from '../../scripts/time-skipping';
 
 /** A fresh, migrated database cloned from the template (milliseconds), dropped by `close()`. */
 export async function createTestDatabase(): Promise<DbHandle & { url: string }> {
@@ -29,7 +30,7 @@ export async function createTestDatabase(): Promise<DbHandle & { url: string }> 
 }
 
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: inject('testServerExecutable') } });
+  const env = await startTimeSkippingEnvironment(inject('testServerExecutable'));
   await registerSearchAttributes(env.connection);
   return env;
 }
