@@ -7,8 +7,10 @@ import type { Enroller } from '../api/enroll';
 import { createAssociationActivities } from './associations';
 import { createDateEntryActivities } from './date-entry';
 import { createEnrollmentActivities } from './enrollments';
+import type { FrequencyCaps } from '../domain/messaging';
 import { createProfileActivities } from './profiles';
 import { createSegmentActivities } from './segments';
+import type { RateLimiter } from './rate-limiter';
 import { createSendActivities } from './send';
 import type { Transports } from './transports';
 import { createWebhookActivities } from './webhook';
@@ -22,6 +24,20 @@ export interface ActivityDeps {
   publicUrl: string;
   /** Starts enrollments (date and segment entries); the worker builds it over its Temporal client. */
   enroller?: Enroller;
+  /** Guardrails and links; without it there are no caps, no DND dates, no unsubscribe or tracking links. */
+  messaging?: MessagingConfig;
+}
+
+export interface MessagingConfig {
+  /** Signs unsubscribe, preference and tracking links (the API verifies them with the same secret). */
+  linkSecret: string;
+  /** Across all journeys, per customer, on the customer's calendar. Transactional messages are exempt. */
+  caps?: FrequencyCaps;
+  /** Local dates (YYYY-MM-DD or MM-DD) without marketing: deferred to the next allowed time. */
+  doNotDisturb?: string[];
+  rateLimiter?: RateLimiter;
+  /** Rewrite links for click tracking and add an open pixel to HTML email (default true). */
+  tracking?: boolean;
 }
 
 export function createActivities(deps: ActivityDeps) {

@@ -3,6 +3,10 @@
  * mode (a missing variable is an error, not an empty string), HTML escaping on by default.
  * Plain-text output (an email subject, a text/plain part, an SMS) passes `{ escapeHtml: false }`:
  * HTML entities there would reach the reader literally ("Tom &amp; Jerry").
+ *
+ * Helpers format for the reader: `{{date when "long" time=true}}` in the customer's time zone,
+ * `{{currency amount "CNY"}}` (`cents=true` for minor units), `{{plural n one="# item" other="# items"}}`
+ * by the locale's plural rules. Locale and zone reach helpers as `@locale` / `@timeZone` data.
  */
 import Handlebars from 'handlebars';
 
@@ -11,25 +15,78 @@ export type RenderContext = Record<string, unknown>;
 export interface RenderOptions {
   /** HTML-escape `{{values}}` (default true). `{{{triple}}}` is never escaped. */
   escapeHtml?: boolean;
+  locale?: string;
+  timeZone?: string;
+  /** Partials by name (`{{> footer}}`): Handlebars sources, compiled with the same escaping. */
+  partials?: Record<string, string>;
+}
+
+export const builtInHelpers = ['if', 'unless', 'each', 'with', 'lookup', 'log'] as const;
+export const formattingHelpers = ['date', 'currency', 'plural'] as const;
+
+type HelperOptions = Handlebars.HelperOptions & { data?: { locale?: string; timeZone?: string } };
+
+const dateStyles = new Set(['short', 'medium', 'long', 'full']);
+
+function registerHelpers(hbs: typeof Handlebars) {
+  hbs.registerHelper('date', function (value: unknown, ...rest: unknown[]) {
+    const options = rest.pop() as HelperOptions;
+    const style = typeof rest[0] === 'string' && dateStyles.has(rest[0]) ? (rest[0] as 'short' | 'medium' | 'long' | 'full') : 'medium';
+    const date = value instanceof Date ? value : new Date(typeof value === 'number' || typeof value === 'string' ? value : NaN);
+    if (Number.isNaN(date.getTime())) throw new Error(`date: ${JSON.stringify(value)} is not a date`);
+    return new Intl.DateTimeFormat(options.data?.locale ?? 'en', {
+      dateStyle: style,
+      ...(options.hash.time === true ? { timeStyle: 'short' as const } : {}),
+      timeZone: options.data?.timeZone ?? 'UTC',
+    }).format(date);
+  });
+  hbs.registerHelper('currency', function (amount: unknown, ...rest: unknown[]) {
+    const options = rest.pop() as HelperOptions;
+    const code = typeof rest[0] === 'string' ? rest[0] : 'CNY';
+    const n = typeof amount === 'number' ? amount : Number(amount);
+    if (!Number.isFinite(n)) throw new Error(`currency: ${JSON.stringify(amount)} is not a number`);
+    return new Intl.NumberFormat(options.data?.locale ?? 'en', { style: 'currency', currency: code }).format(options.hash.cents === true ? n / 100 : n);
+  });
+  hbs.registerHelper('plural', function (count: unknown, options: HelperOptions) {
+    const n = typeof count === 'number' ? count : Number(count);
+    if (!Number.isFinite(n)) throw new Error(`plural: ${JSON.stringify(count)} is not a number`);
+    const locale = options.data?.locale ?? 'en';
+    const hash = options.hash as Record<string, unknown>;
+    // An explicit `zero=` wins for 0 even where the language has no "zero" category (English).
+    const form = n === 0 && typeof hash.zero === 'string' ? hash.zero : (hash[new Intl.PluralRules(locale).select(n)] ?? hash.other);
+    if (typeof form !== 'string') throw new Error('plural: give at least other="…"');
+    return form.replaceAll('#', new Intl.NumberFormat(locale).format(n));
+  });
 }
 
 export function createRenderer() {
   const hbs = Handlebars.create();
+  registerHelpers(hbs);
   const caches = { html: new Map<string, HandlebarsTemplateDelegate>(), text: new Map<string, HandlebarsTemplateDelegate>() };
   const compile = (source: string, escapeHtml: boolean) => {
     const cache = escapeHtml ? caches.html : caches.text;
     let template = cache.get(source);
     if (!template) {
       template = hbs.compile(source, { strict: true, noEscape: !escapeHtml });
+      if (cache.size > 1_000) cache.clear(); // edited templates would otherwise accumulate forever
       cache.set(source, template);
     }
     return template;
   };
   return {
     render(source: string, context: RenderContext, options?: RenderOptions): string {
+      const escapeHtml = options?.escapeHtml ?? true;
+      const partials = Object.fromEntries(Object.entries(options?.partials ?? {}).map(([name, src]) => [name, compile(src, escapeHtml)]));
       // Prototype access stays off (Handlebars' default since 4.6): traits cannot reach Object.prototype.
-      return compile(source, options?.escapeHtml ?? true)(context, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
+      return compile(source, escapeHtml)(context, {
+        allowProtoPropertiesByDefault: false,
+        allowProtoMethodsByDefault: false,
+        partials,
+        data: { locale: options?.locale ?? 'en', timeZone: options?.timeZone ?? 'UTC' },
+      });
     },
+    /** The instance's parser, for save-time validation (activities/templates.ts). */
+    handlebars: hbs,
   };
 }
 export type Renderer = ReturnType<typeof createRenderer>;

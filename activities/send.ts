@@ -1,21 +1,30 @@
 /**
  * How a journey message leaves: ledger first, then the provider, exactly once per
- * (enrollment, step, occurrence). Business outcomes (no consent, quiet hours…) are typed results;
- * a missing template is a permanent failure; provider errors are retried (a refusal that proves
- * nothing left frees the ledger key first), except a permanent refusal (SMTP 5xx), which the ledger
- * records as `failed` and the workflow sees as `skipped`.
+ * (enrollment, step, occurrence). Business outcomes (no consent, suppressed, capped, quiet hours…)
+ * are typed results; a missing template is a permanent failure; provider errors are retried (a
+ * refusal that proves nothing left frees the ledger key first), except a permanent refusal (SMTP
+ * 5xx, HTTP 4xx), which the ledger records as `failed` and the workflow sees as `skipped`.
+ *
+ * Guardrail order (first match decides): recorded outcome → paused journey (hold) → customer gone →
+ * channel consent → topic subscription → address → suppression list → `onlyIf` → quiet hours and
+ * do-not-disturb dates (defer; marketing only) → template (render failure skips) → provider rate
+ * limit (retry later) → frequency caps (marketing only), decided under a lock on the customer row
+ * together with the ledger insert, so two journeys cannot both take a cap's last slot.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, eq, gte, inArray, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/activity';
-import { customerIdentities, customers, messages, templates, journeys } from '../drizzle/schema';
+import { customerIdentities, customers, journeys, messages, suppressions } from '../drizzle/schema';
 import type { JourneyEvent } from '../domain/journey/conditions';
 import type { Condition } from '../domain/journey/definition';
 import { conditionNeeds, evaluateConditions } from '../domain/journey/conditions';
+import { applicableCaps, capExceeded, capWindowStart, countInWindows, nextAllowedSendTime } from '../domain/messaging';
 import { quietHoursEnd, resolveTimeZone } from '../domain/time';
 import type { ActivityDeps } from './index';
 import { survivorOf } from '../api/merge';
 import { createProfileActivities } from './profiles';
-import { createRenderer } from './render';
+import { createTemplateEngine, loadPartials, loadTemplate, renderContext, type RenderedMessage } from './templates';
+import { signLink } from './tokens';
 import { MessageNotAcceptedError } from './transports';
 
 export interface SendRequest {
@@ -43,18 +52,25 @@ export type SendOutcome =
 
 const identityKindFor = { email: 'email', sms: 'phone', push: 'app_user', wechat: 'wechat_openid' } as const;
 
-export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports' | 'clock' | 'publicUrl'>) {
-  const { db, transports, clock } = deps;
-  const renderer = createRenderer();
+/** The ledger key as one string: the provider idempotency key, and (as `<key@domain>`) the email Message-ID. */
+export const ledgerKeyString = (r: Pick<SendRequest, 'enrollmentId' | 'stepId' | 'occurrence'>) => `${r.enrollmentId}.${r.stepId}.${r.occurrence}`;
+
+/** Rows that count toward frequency caps: anything that went out or may have. */
+const countedStatuses = ['sending', 'sent', 'uncertain'] as const;
+
+export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports' | 'clock' | 'publicUrl' | 'messaging'>) {
+  const { db, transports, clock, messaging } = deps;
+  const engine = createTemplateEngine();
   const profiles = createProfileActivities(deps);
+  const publicUrl = deps.publicUrl.replace(/\/+$/, '');
 
   const ledgerKey = (r: SendRequest) =>
     and(eq(messages.enrollmentId, r.enrollmentId), eq(messages.stepId, r.stepId), eq(messages.occurrence, r.occurrence));
 
-  async function recordSkip(r: SendRequest, reason: string): Promise<SendOutcome> {
+  async function recordSkip(r: SendRequest, reason: string, extra: { address?: string } = {}): Promise<SendOutcome> {
     await db
       .insert(messages)
-      .values({ ...ledgerColumns(r), status: 'skipped', reason })
+      .values({ ...ledgerColumns(r), ...extra, status: 'skipped', reason, createdAt: clock() })
       .onConflictDoNothing();
     return { status: 'skipped', reason };
   }
@@ -94,52 +110,104 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
         .where(and(eq(customerIdentities.customerId, r.customerId), eq(customerIdentities.kind, identityKindFor[r.channel])))
         .limit(1);
       if (!address) return recordSkip(r, 'no-address');
+      // Suppression holds for transactional messages too: a hard-bounced address does not exist, and a
+      // complaint is a demand to stop that the provider will enforce against our reputation anyway.
+      const [suppressed] = await db
+        .select({ reason: suppressions.reason })
+        .from(suppressions)
+        .where(and(eq(suppressions.channel, r.channel), eq(suppressions.address, address.value)));
+      if (suppressed) return recordSkip(r, `suppressed:${suppressed.reason}`, { address: address.value });
 
       if (r.onlyIf?.length) {
         const facts = await profiles.loadCustomerFacts({ customerId: r.customerId, ...conditionNeeds(r.onlyIf) });
         if (!evaluateConditions(r.onlyIf, facts)) return recordSkip(r, 'condition-failed');
       }
 
+      const now = clock();
       const timeZone = resolveTimeZone(customer.timeZone, r.brandTimeZone);
-      if (r.kind === 'marketing' && r.quietHours) {
-        const until = quietHoursEnd(clock(), r.quietHours, timeZone);
-        if (until) return { status: 'deferred', until: until.toISOString(), reason: 'quiet-hours' };
+      if (r.kind === 'marketing') {
+        const until = nextAllowedSendTime(now, { quietHours: r.quietHours, doNotDisturb: messaging?.doNotDisturb }, timeZone);
+        if (until) {
+          const reason = r.quietHours && quietHoursEnd(now, r.quietHours, timeZone) ? 'quiet-hours' : 'do-not-disturb';
+          return { status: 'deferred', until: until.toISOString(), reason };
+        }
       }
 
       const transport = transports[r.channel];
       // A deployment problem, not the customer's: retry (with backoff) until the channel is configured.
       if (!transport) throw new Error(`no ${r.channel} transport is configured on this worker`);
-      const [template] = await db.select().from(templates).where(eq(templates.id, r.template));
+      const template = await loadTemplate(db, r.template);
       if (!template) throw ApplicationFailure.create({ type: 'TemplateNotFound', message: `template ${r.template} not found`, nonRetryable: true });
-      const context = { customer: { ...customer.traits, tags: customer.tags, aiplStage: customer.aiplStage, locale: customer.locale }, event: r.entryEvent?.properties ?? {} };
-      let rendered: { subject?: string; text: string; html?: string };
+
+      // The row id is known before rendering: links in the message are signed over it.
+      const rowId = previous?.id ?? randomUUID();
+      const linkToken = (p: 'unsubscribe' | 'preferences') => (messaging ? signLink(messaging.linkSecret, { p, c: r.customerId, m: rowId }) : undefined);
+      const unsubscribeToken = linkToken('unsubscribe');
+      const links = messaging ? { unsubscribe: `${publicUrl}/u/${unsubscribeToken}`, preferences: `${publicUrl}/preferences/${linkToken('preferences')}` } : {};
+      const context = renderContext(customer, timeZone, r.entryEvent?.properties ?? {}, links);
+      let rendered: RenderedMessage;
       try {
-        rendered = {
-          // Only the HTML part is HTML-escaped: entities in a subject or text/plain part reach the reader literally.
-          subject: template.subject ? renderer.render(template.subject, context, { escapeHtml: false }) : undefined,
-          text: renderer.render(template.text, context, { escapeHtml: false }),
-          html: template.html ? renderer.render(template.html, context) : undefined,
-        };
+        rendered = engine.render(template, context, { requestedLocale: customer.locale, timeZone, partials: await loadPartials(db) });
       } catch (error) {
         return recordSkip(r, `render-failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
       }
+      const destinations = linksIn(rendered).filter((url) => !url.startsWith(`${publicUrl}/`));
+      if (messaging && r.channel === 'email' && rendered.html && messaging.tracking !== false) {
+        rendered.html = addTracking(rendered.html, (url) => `${publicUrl}/c/${signLink(messaging.linkSecret, { p: 'click', c: r.customerId, m: rowId, u: url })}`, `${publicUrl}/o/${signLink(messaging.linkSecret, { p: 'open', c: r.customerId, m: rowId })}`, publicUrl);
+      }
+
+      // Not skipped: a full bucket frees up within seconds, and Temporal retries at exactly that delay.
+      const wait = messaging?.rateLimiter?.take(r.channel) ?? 0;
+      if (wait > 0) throw ApplicationFailure.create({ type: 'RateLimited', message: `${r.channel} provider rate limit: retry in ${wait} ms`, nextRetryDelay: wait });
 
       // The ledger row goes in before the provider call; a concurrent attempt loses the insert. A
       // `sending` row that is still here belongs to an idempotent transport (see above): resend
       // under the same key and let the provider deduplicate.
       if (previous?.status !== 'sending') {
-        const inserted = await db
-          .insert(messages)
-          .values({ ...ledgerColumns(r), status: 'sending' })
-          .onConflictDoNothing()
-          .returning({ id: messages.id });
-        if (inserted.length === 0) throw new Error('another attempt holds this ledger row; retrying to read its outcome');
+        const row = { ...ledgerColumns(r), id: rowId, address: address.value, locale: rendered.locale, templateVersion: template.version, links: destinations, createdAt: now };
+        const capped = await db.transaction(async (tx) => {
+          // Serialise this customer's send decisions: the cap count and the insert are one step.
+          await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, r.customerId)).for('update');
+          const limits = r.kind === 'marketing' && messaging?.caps ? applicableCaps(messaging.caps, r.channel) : [];
+          if (limits.length > 0) {
+            const since = new Date(Math.min(...limits.map((l) => capWindowStart(now, l.period, timeZone).getTime())));
+            const sent = await tx
+              .select({ at: messages.createdAt, channel: messages.channel })
+              .from(messages)
+              .where(and(eq(messages.customerId, r.customerId), eq(messages.kind, 'marketing'), inArray(messages.status, countedStatuses), gte(messages.createdAt, since)));
+            const over = capExceeded(countInWindows(now, sent, limits, timeZone));
+            if (over) {
+              const reason = `frequency-cap:${over.scope}/${over.period}`;
+              await tx.insert(messages).values({ ...row, status: 'skipped', reason }).onConflictDoNothing();
+              return reason;
+            }
+          }
+          const inserted = await tx.insert(messages).values({ ...row, status: 'sending' }).onConflictDoNothing().returning({ id: messages.id });
+          if (inserted.length === 0) throw new Error('another attempt holds this ledger row; retrying to read its outcome');
+          return null;
+        });
+        if (capped) return { status: 'skipped', reason: capped };
       }
 
-      const idempotencyKey = `${r.enrollmentId}.${r.stepId}.${r.occurrence}`;
+      const idempotencyKey = ledgerKeyString(r);
+      const headers: Record<string, string> = {};
+      if (r.channel === 'email' && r.kind === 'marketing' && unsubscribeToken) {
+        // RFC 8058 one-click: mail clients POST `List-Unsubscribe=One-Click` to this URL.
+        headers['List-Unsubscribe'] = `<${publicUrl}/u/${unsubscribeToken}>`;
+        headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+      }
       let providerMessageId: string;
       try {
-        ({ providerMessageId } = await transport.send({ idempotencyKey, to: address.value, ...rendered }));
+        ({ providerMessageId } = await transport.send({
+          idempotencyKey,
+          to: address.value,
+          subject: rendered.subject,
+          text: rendered.text,
+          html: rendered.html,
+          fields: rendered.fields,
+          providerTemplateId: template.providerTemplateId ?? undefined,
+          ...(Object.keys(headers).length ? { headers } : {}),
+        }));
       } catch (error) {
         if (error instanceof MessageNotAcceptedError && error.permanent) {
           // Refused for good (e.g. 550 no such user): retrying is pointless; the journey moves on.
@@ -169,5 +237,30 @@ function ledgerColumns(r: SendRequest) {
     customerId: r.customerId,
     channel: r.channel,
     templateId: r.template,
+    kind: r.kind,
+    topic: r.topic ?? null,
   };
+}
+
+const HREF = /href\s*=\s*"(https?:\/\/[^"]+)"/gi;
+const URL_IN_TEXT = /https?:\/\/[^\s<>"')]+/g;
+
+/** Every http(s) URL the reader can follow: HTML hrefs, bare URLs in text and fields. */
+export function linksIn(message: Pick<RenderedMessage, 'html' | 'text' | 'fields'>): string[] {
+  const urls = new Set<string>();
+  for (const m of message.html?.matchAll(HREF) ?? []) urls.add(decodeEntities(m[1]!));
+  for (const source of [message.text, ...Object.values(message.fields ?? {})]) for (const m of source.matchAll(URL_IN_TEXT)) urls.add(m[0]);
+  return [...urls];
+}
+
+/** Handlebars escapes `&` in attribute values; the reader's browser would follow the decoded URL. */
+function decodeEntities(s: string): string {
+  return s.replace(/&(amp|quot|#x27|#39|lt|gt|#x3D|#x60);/g, (_, e: string) => ({ amp: '&', quot: '"', '#x27': "'", '#39': "'", lt: '<', gt: '>', '#x3D': '=', '#x60': '`' })[e] ?? _);
+}
+
+/** Click redirects for outbound links (our own links stay direct) and a 1×1 open pixel. */
+function addTracking(html: string, clickUrl: (url: string) => string, pixelUrl: string, publicUrl: string): string {
+  const tracked = html.replace(HREF, (whole, url: string) => (url.startsWith(`${publicUrl}/`) ? whole : `href="${clickUrl(decodeEntities(url))}"`));
+  const pixel = `<img src="${pixelUrl}" width="1" height="1" alt="" style="display:none">`;
+  return /<\/body>/i.test(tracked) ? tracked.replace(/<\/body>/i, `${pixel}</body>`) : `${tracked}${pixel}`;
 }

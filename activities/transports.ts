@@ -1,5 +1,10 @@
-/** Channels behind one small interface. Email leaves through nodemailer (pooled SMTP). */
+/**
+ * Channels behind one small interface. Email leaves through nodemailer (pooled SMTP, optional
+ * DKIM); SMS, app push and WeChat template messages through HTTP providers: one signed JSON webhook
+ * transport, shaped per channel by a small adapter.
+ */
 import nodemailer from 'nodemailer';
+import { signWebhook, webhookHeaders } from './tokens';
 
 export interface OutboundMessage {
   /** Derived from the ledger key: the same message always carries the same id. */
@@ -9,6 +14,12 @@ export interface OutboundMessage {
   text: string;
   html?: string;
   headers?: Record<string, string>;
+  /** Provider template fields (WeChat `data`, push `data`), rendered. */
+  fields?: Record<string, string>;
+  /** The provider's template id (WeChat `template_id`). */
+  providerTemplateId?: string;
+  /** A link the message opens (WeChat `url`, push deep link). */
+  url?: string;
 }
 
 export interface Transport {
@@ -67,13 +78,24 @@ function smtpNotAccepted(error: unknown): MessageNotAcceptedError | undefined {
   return undefined;
 }
 
-export function createSmtpTransport(options: { url: string; from: string; messageIdDomain?: string }): Transport {
+export interface DkimOptions {
+  domainName: string;
+  keySelector: string;
+  privateKey: string;
+}
+
+/** Message-ID of an email: the ledger key, so every attempt of one message carries the same id. */
+export function messageIdFor(idempotencyKey: string, domain = 'perennial.local'): string {
+  return `<${idempotencyKey.replace(/[^A-Za-z0-9.-]/g, '.')}@${domain}>`;
+}
+
+export function createSmtpTransport(options: { url: string; from: string; messageIdDomain?: string; dkim?: DkimOptions }): Transport {
   const transporter = nodemailer.createTransport(options.url.includes('pool=') ? options.url : `${options.url}${options.url.includes('?') ? '&' : '?'}pool=true`);
   const domain = options.messageIdDomain ?? 'perennial.local';
   return {
     idempotent: false,
     async send(message) {
-      const messageId = `<${message.idempotencyKey.replace(/[^A-Za-z0-9.-]/g, '.')}@${domain}>`;
+      const messageId = messageIdFor(message.idempotencyKey, domain);
       const info = await transporter
         .sendMail({
           from: options.from,
@@ -83,6 +105,7 @@ export function createSmtpTransport(options: { url: string; from: string; messag
           html: message.html,
           messageId,
           headers: message.headers,
+          ...(options.dkim ? { dkim: options.dkim } : {}),
         })
         .catch((error: unknown) => {
           throw smtpNotAccepted(error) ?? error;
@@ -92,3 +115,93 @@ export function createSmtpTransport(options: { url: string; from: string; messag
     close: () => transporter.close(),
   };
 }
+
+/** An HTTP provider's JSON body for one message. */
+export type PayloadShaper = (message: OutboundMessage) => Record<string, unknown>;
+
+export interface WebhookTransportOptions {
+  url: string;
+  /** Shared with the provider: HMAC-SHA256 over `timestamp.body` in `x-perennial-signature`. */
+  secret: string;
+  shape: PayloadShaper;
+  timeoutMs?: number;
+  /** Unix seconds for the timestamp header; tests pin it. */
+  now?: () => Date;
+}
+
+/**
+ * A signed JSON webhook to a provider that deduplicates by the `Idempotency-Key` header (our
+ * ledger key), so resending after a crash is safe (`idempotent: true`). 2xx: accepted (the JSON
+ * `id`, else the key, is the provider message id). 4xx other than 408/429: this message is refused
+ * for good. 408/429/5xx and network errors before a response: not accepted, retry. A timeout
+ * after the request went out proves nothing, but the provider deduplicates, so a retry is safe too.
+ */
+export function createWebhookTransport(options: WebhookTransportOptions): Transport {
+  const now = options.now ?? (() => new Date());
+  return {
+    idempotent: true,
+    async send(message) {
+      const body = JSON.stringify(options.shape(message));
+      const timestamp = String(Math.floor(now().getTime() / 1000));
+      let response: Response;
+      try {
+        response = await fetch(options.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            [webhookHeaders.timestamp]: timestamp,
+            [webhookHeaders.signature]: `v1=${signWebhook(options.secret, timestamp, body)}`,
+            [webhookHeaders.idempotencyKey]: message.idempotencyKey,
+          },
+          body,
+          signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
+        });
+      } catch (error) {
+        const code = (error as { cause?: { code?: unknown } }).cause?.code;
+        if (typeof code === 'string' && neverConnected.has(code)) throw new MessageNotAcceptedError(error);
+        throw error;
+      }
+      const text = await response.text().catch(() => '');
+      if (response.ok) {
+        let id: unknown;
+        try {
+          id = (JSON.parse(text) as { id?: unknown }).id;
+        } catch {
+          id = undefined;
+        }
+        return { providerMessageId: typeof id === 'string' && id !== '' ? id : message.idempotencyKey };
+      }
+      const reason = new Error(`${options.url} answered ${response.status}: ${text.slice(0, 200)}`);
+      const permanent = response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
+      throw new MessageNotAcceptedError(reason, permanent);
+    },
+  };
+}
+
+/** SMS: a phone number and the text part (SMS providers take plain text; no subject or HTML). */
+export const smsPayload: PayloadShaper = (m) => ({ to: m.to, text: m.text, reference: m.idempotencyKey });
+
+/** App push (FCM/APNs-style relay): the app user, a notification, optional data and deep link. */
+export const pushPayload: PayloadShaper = (m) => ({
+  user: m.to,
+  notification: { title: m.subject ?? '', body: m.text },
+  data: { ...(m.fields ?? {}), ...(m.url ? { url: m.url } : {}) },
+  reference: m.idempotencyKey,
+});
+
+/**
+ * WeChat Official Account template message (`message/template/send`): `touser` is the OpenID,
+ * `template_id` the template approved in the WeChat console, `data` its fields as `{ value }`.
+ */
+export const wechatTemplatePayload: PayloadShaper = (m) => {
+  if (!m.providerTemplateId) throw new MessageNotAcceptedError(new Error('a WeChat template message needs providerTemplateId'), true);
+  return {
+    touser: m.to,
+    template_id: m.providerTemplateId,
+    ...(m.url ? { url: m.url } : {}),
+    data: Object.fromEntries(Object.entries(m.fields ?? { first: m.text }).map(([k, v]) => [k, { value: v }])),
+    client_msg_id: m.idempotencyKey,
+  };
+};
+
+export const payloadShapers = { sms: smsPayload, push: pushPayload, wechat: wechatTemplatePayload } as const;

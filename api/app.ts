@@ -19,6 +19,8 @@ import { createJourneyService, JourneyError } from './journeys';
 import { apiKeyRoutes, createKeyVerifier } from './keys';
 import { checkBeforePublish, simulationRoutes, type PublishCheck } from './simulation';
 import { associationRoutes } from './associations';
+import { templateRoutes } from './templates';
+import { trackingRoutes, type TrackingOptions } from './tracking';
 import { createSimulator, type Simulate } from '../simulation/simulate';
 import { provisionTestServer } from '../scripts/provision';
 import { bundleWorkflows } from '../worker/create';
@@ -40,6 +42,8 @@ export interface AppDeps {
   simulate?: Simulate;
   /** Simulate the draft on sample customers before publishing (the processes turn it on; tests mostly do not). */
   checkOnPublish?: boolean;
+  /** Public unsubscribe, preference, tracking and provider-webhook routes; omitted: not served. */
+  messaging?: Omit<TrackingOptions, 'db' | 'clock'>;
 }
 
 const journeyIdParam = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-"') });
@@ -49,7 +53,8 @@ const journeyBody = z.unknown().describe('a journey definition (see docs/design.
 export const DEFAULT_TEMPORAL_UI_URL = 'http://127.0.0.1:8233';
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1024 * 1024 });
+  // Signed link tokens (unsubscribe, click) travel as one path parameter: longer than Fastify's 100-character default.
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1024 * 1024, maxParamLength: 4096 });
   // Before any plugin: encapsulated scopes inherit the handler set when they are registered.
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof RequestValidationError) return reply.code(400).send({ error: 'invalid_request', issues: error.issues });
@@ -71,6 +76,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
   await app.register(ingestRoutes, { db: deps.db, verifyKey, clock });
+  // Public, token-authenticated (no admin key): links in messages and provider callbacks.
+  if (deps.messaging) await app.register(trackingRoutes, { ...deps.messaging, db: deps.db, clock });
 
   await app.register(async (scope) => {
     const admin = scope.withTypeProvider<ZodTypeProvider>();
@@ -84,6 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
     await admin.register(apiKeyRoutes, { db: deps.db });
     await admin.register(associationRoutes, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
+    await admin.register(templateRoutes, { db: deps.db });
     await admin.register(simulationRoutes, { db: deps.db, journeys, simulate });
     await admin.register(catalogRoutes, { db: deps.db });
     await admin.register(customerRoutes, { db: deps.db, clock });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { databaseEnv, logEnv, temporalEnv } from '../worker/env';
+import { databaseEnv, linkSecretEnv, logEnv, temporalEnv } from '../worker/env';
 
-export const apiEnv = temporalEnv.extend(databaseEnv.shape).extend(logEnv.shape).extend({
+export const apiEnv = temporalEnv.extend(databaseEnv.shape).extend(logEnv.shape).extend(linkSecretEnv.shape).extend({
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /**
@@ -11,5 +11,16 @@ export const apiEnv = temporalEnv.extend(databaseEnv.shape).extend(logEnv.shape)
   /** Links from enrollments to their workflow; the default is the dev server's Web UI. */
   TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
   ADMIN_API_KEY: z.string({ error: 'required: the admin key clients send as `Authorization: Bearer <key>`' }).min(16, 'use at least 16 characters'),
+  /** Topics on the preference page: comma-separated `id:Label` (customers' own consent topics are added). */
+  MESSAGING_TOPICS: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean)
+        .map((t) => ({ id: t.split(':')[0]!, label: t.split(':').slice(1).join(':') || t.split(':')[0]! })),
+    )
+    .optional(),
 });
 export type ApiEnv = z.infer<typeof apiEnv>;

@@ -18,6 +18,7 @@ async function main() {
     adminApiKey: env.ADMIN_API_KEY,
     temporalUiUrl: env.TEMPORAL_UI_URL,
     logger: { level: env.LOG_LEVEL },
+    messaging: { linkSecret: env.MESSAGING_LINK_SECRET, providerSecret: env.PROVIDER_WEBHOOK_SECRET, topics: env.MESSAGING_TOPICS },
     checkOnPublish: true,
   });
   await app.listen({ host: env.HOST, port: env.PORT });

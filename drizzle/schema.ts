@@ -310,13 +310,75 @@ export const enrollments = pgTable(
 export const templates = pgTable('templates', {
   id: text('id').primaryKey(),
   channel: text('channel', { enum: ['email', 'sms', 'push', 'wechat'] }).notNull(),
-  /** Handlebars sources; `subject` only for email. */
+  /** Handlebars sources of the default locale of the latest version; `subject` only for email. */
   subject: text('subject'),
   text: text('text').notNull(),
   html: text('html'),
+  /** The newest row of `template_versions`; null for templates written before versioning (the columns above are the content). */
+  latestVersion: integer('latest_version'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
+
+/** One locale's parts of a template version (Handlebars sources). */
+export interface TemplateParts {
+  subject?: string;
+  text: string;
+  html?: string;
+  /** Provider template fields (WeChat template message `data`, push `data`): field → Handlebars source. */
+  fields?: Record<string, string>;
+}
+
+/** What a template version may reference, beyond the built-in profile fields and links. */
+export interface TemplateVariables {
+  traits: string[];
+  event: string[];
+}
+
+/** Immutable versions: a save writes a new one; sends render the template's latest version. */
+export const templateVersions = pgTable(
+  'template_versions',
+  {
+    templateId: text('template_id').notNull().references(() => templates.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    defaultLocale: text('default_locale').notNull(),
+    locales: jsonb('locales').$type<Record<string, TemplateParts>>().notNull(),
+    /** A `template_partials` row of kind `layout` wrapping the HTML (`{{{body}}}`), or null. */
+    layout: text('layout'),
+    /** WeChat template id / provider template id, when the channel needs one. */
+    providerTemplateId: text('provider_template_id'),
+    variables: jsonb('variables').$type<TemplateVariables>().notNull().default({ traits: [], event: [] }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ name: 'template_versions_pkey', columns: [t.templateId, t.version] })],
+);
+
+/** Shared Handlebars partials (`{{> footer}}`) and HTML layouts (wrapping `{{{body}}}`). */
+export const templatePartials = pgTable(
+  'template_partials',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind', { enum: ['partial', 'layout'] }).notNull(),
+    source: text('source').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [check('template_partials_kind_check', sql`${t.kind} in ('partial','layout')`)],
+);
+
+/** Addresses that must not be sent to on a channel (hard bounce, complaint, manual). Transactional mail too. */
+export const suppressions = pgTable(
+  'suppressions',
+  {
+    channel: text('channel').notNull(),
+    address: text('address').notNull(),
+    reason: text('reason', { enum: ['hard-bounce', 'complaint', 'manual'] }).notNull(),
+    /** The provider event or operator that added it. */
+    source: text('source'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ name: 'suppressions_pkey', columns: [t.channel, t.address] }), check('suppressions_reason_check', sql`${t.reason} in ('hard-bounce','complaint','manual')`)],
+);
 
 export const messageStatuses = ['sending', 'sent', 'skipped', 'failed', 'uncertain'] as const;
 export type MessageStatus = (typeof messageStatuses)[number];
@@ -339,12 +401,21 @@ export const messages = pgTable(
     status: text('status', { enum: messageStatuses }).notNull(),
     reason: text('reason'),
     providerMessageId: text('provider_message_id'),
+    /** Frequency caps count marketing rows only. Null on rows written before the messaging columns. */
+    kind: text('kind', { enum: ['marketing', 'transactional'] }),
+    topic: text('topic'),
+    /** Where it went (for bounces → suppression) and what it said (locale, version, links for click checks). */
+    address: text('address'),
+    locale: text('locale'),
+    templateVersion: integer('template_version'),
+    links: jsonb('links').$type<string[]>(),
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('messages_ledger_key').on(t.enrollmentId, t.stepId, t.occurrence),
     index('messages_customer_idx').on(t.customerId, t.createdAt),
+    index('messages_provider_message_idx').on(t.providerMessageId),
     check('messages_status_check', sql`${t.status} in ('sending','sent','skipped','failed','uncertain')`),
   ],
 );

@@ -37,6 +37,7 @@ const startEnv = databaseEnv.extend(logEnv.shape).extend({
   MAIL_FROM: z.string().default('Perennial <journeys@perennial.local>'),
   /** Stable across restarts: generated once into .data/admin-key unless given. */
   ADMIN_API_KEY: z.string().min(16).optional(),
+  MESSAGING_LINK_SECRET: z.string().min(32).optional(),
 });
 
 async function main() {
@@ -56,6 +57,8 @@ async function main() {
   const temporal = await connectTemporal({ TEMPORAL_ADDRESS: devServer.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE });
   const client = new Client({ connection: temporal.client });
   const publicUrl = `http://127.0.0.1:${env.PORT}`;
+  // Links in dev mail keep working across restarts: the secret is generated once into .data/link-secret.
+  const linkSecret = env.MESSAGING_LINK_SECRET ?? persistentKey(join(env.DATA_DIR, 'link-secret'));
   const mailbox = env.SMTP_URL
     ? undefined
     : await startDevMailbox({ dir: join(env.DATA_DIR, 'mailbox'), port: env.SMTP_DEV_PORT, onMessage: (file, to) => console.log(`✉  ${to.join(', ')} → ${file}`) });
@@ -72,6 +75,7 @@ async function main() {
       transports: { email },
       clock: () => new Date(),
       publicUrl,
+      messaging: { linkSecret },
       enroller,
     }),
   });
@@ -84,7 +88,7 @@ async function main() {
   });
 
   const adminApiKey = env.ADMIN_API_KEY ?? persistentKey(join(env.DATA_DIR, 'admin-key'));
-  const app = await buildApp({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, adminApiKey, checkOnPublish: true, temporalUiUrl: devServer.uiUrl ?? undefined });
+  const app = await buildApp({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, adminApiKey, checkOnPublish: true, temporalUiUrl: devServer.uiUrl ?? undefined, messaging: { linkSecret } });
   await app.listen({ host: '127.0.0.1', port: env.PORT });
 
   step('loading demo data');

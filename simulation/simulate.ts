@@ -13,13 +13,12 @@ import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { eq } from 'drizzle-orm';
 import type { Activities, SendOutcome, SendRequest } from '../activities';
 import type { EnrollmentProgress } from '../activities/enrollments';
 import type { ProfileUpdate } from '../activities/profiles';
-import { createRenderer } from '../activities/render';
+import { createTemplateEngine, loadPartials, loadTemplate, renderContext, type TemplateEngine } from '../activities/templates';
 import type { Db } from '../drizzle/client';
-import { templates, type Consent } from '../drizzle/schema';
+import type { Consent } from '../drizzle/schema';
 import { eventCountKey, evaluateConditions, type CustomerFacts, type JourneyEvent } from '../domain/journey/conditions';
 import type { JourneyDefinition } from '../domain/journey/definition';
 import { quietHoursEnd, resolveTimeZone } from '../domain/time';
@@ -107,7 +106,7 @@ export interface SimulatorDeps {
 const DAY_MS = 86_400_000;
 
 export function createSimulator(deps: SimulatorDeps) {
-  const renderer = createRenderer();
+  const renderer = createTemplateEngine();
 
   return async function simulate(request: SimulationRequest): Promise<SimulationResult> {
     const wallStart = Date.now();
@@ -224,7 +223,7 @@ async function untilResting(handle: WorkflowHandle<typeof enrollmentWorkflow>) {
 /** The simulated server's clock for this activity (skipped time, not wall time). */
 const simulatedNow = () => new Date(Context.current().info.currentAttemptScheduledTimestampMs);
 
-function simulationActivities(customer: SimulatedCustomer, record: Recording, db: Db, renderer: ReturnType<typeof createRenderer>): Partial<Activities> {
+function simulationActivities(customer: SimulatedCustomer, record: Recording, db: Db, renderer: TemplateEngine): Partial<Activities> {
   const facts = (): CustomerFacts => ({
     traits: customer.traits,
     tags: customer.tags,
@@ -274,17 +273,13 @@ function simulationActivities(customer: SimulatedCustomer, record: Recording, db
           return { status: 'deferred', until: until.toISOString(), reason: 'quiet-hours' };
         }
       }
-      const [template] = await db.select().from(templates).where(eq(templates.id, r.template));
+      // The same versioned, localized rendering as a real send (latest version, partials, layout).
+      const template = await loadTemplate(db, r.template);
       if (!template) return skip('template-not-found');
-      const context = { customer: { ...customer.traits, tags: customer.tags, aiplStage: customer.aiplStage, locale: customer.locale }, event: r.entryEvent?.properties ?? {} };
+      const context = renderContext({ ...customer, id: customer.customerId }, timeZone, r.entryEvent?.properties ?? {}, { unsubscribe: '#unsubscribe', preferences: '#preferences' });
       try {
-        record.messages.push({
-          ...base,
-          status: 'would-send',
-          subject: template.subject ? renderer.render(template.subject, context, { escapeHtml: false }) : undefined,
-          text: renderer.render(template.text, context, { escapeHtml: false }),
-          html: template.html ? renderer.render(template.html, context) : undefined,
-        });
+        const rendered = renderer.render(template, context, { requestedLocale: customer.locale, timeZone, partials: await loadPartials(db) });
+        record.messages.push({ ...base, status: 'would-send', subject: rendered.subject, text: rendered.text, html: rendered.html });
       } catch (error) {
         return skip(`render-failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
       }

@@ -3,14 +3,15 @@ import { pino } from 'pino';
 import { Client } from '@temporalio/client';
 import { createEnroller } from '../api/enroll';
 import { createActivities } from '../activities';
+import { createRateLimiter } from '../activities/rate-limiter';
 import { createSegmentMembership } from '../activities/segments';
-import { createSmtpTransport, type Transports } from '../activities/transports';
+import { createSmtpTransport, createWebhookTransport, payloadShapers, type Transports } from '../activities/transports';
 import { migrate } from '../drizzle/migrate';
 import { connectDatabase, connectTemporal, DependencyError } from './connect';
 import { createJourneyWorker } from './create';
 import { createEventRouter } from './router';
 import { ensureSchedules } from './schedules';
-import { databaseConfigFromEnv, EnvError, parseEnv, workerEnv } from './env';
+import { capsFromEnv, databaseConfigFromEnv, EnvError, parseEnv, workerEnv, type WorkerEnv } from './env';
 
 async function main() {
   const env = parseEnv(workerEnv, process.env);
@@ -20,7 +21,7 @@ async function main() {
   const temporal = await connectTemporal(env);
   const temporalClient = new Client({ connection: temporal.client, namespace: env.TEMPORAL_NAMESPACE });
   const enroller = createEnroller({ db: database.db, temporal: temporalClient, taskQueue: env.TEMPORAL_TASK_QUEUE, clock: () => new Date() });
-  const transports: Transports = env.SMTP_URL ? { email: createSmtpTransport({ url: env.SMTP_URL, from: env.MAIL_FROM }) } : {};
+  const transports = transportsFromEnv(env);
   const worker = await createJourneyWorker({
     connection: temporal.native,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -30,6 +31,12 @@ async function main() {
       transports,
       clock: () => new Date(),
       publicUrl: env.PUBLIC_URL,
+      messaging: {
+        linkSecret: env.MESSAGING_LINK_SECRET,
+        caps: capsFromEnv(env),
+        doNotDisturb: env.DO_NOT_DISTURB_DATES,
+        rateLimiter: env.PROVIDER_RATE_LIMITS ? createRateLimiter(env.PROVIDER_RATE_LIMITS) : undefined,
+      },
       enroller,
     }),
   });
@@ -48,6 +55,20 @@ async function main() {
   await worker.run(); // resolves after SIGINT/SIGTERM: the SDK drains in-flight tasks
   await stopRouter();
   await Promise.all([temporal.native.close(), temporal.client.close(), database.close()]);
+}
+
+function transportsFromEnv(env: WorkerEnv): Transports {
+  const transports: Transports = {};
+  const dkim = env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY ? { domainName: env.DKIM_DOMAIN, keySelector: env.DKIM_SELECTOR, privateKey: env.DKIM_PRIVATE_KEY } : undefined;
+  if (env.SMTP_URL) transports.email = createSmtpTransport({ url: env.SMTP_URL, from: env.MAIL_FROM, dkim });
+  const http = { sms: env.SMS_WEBHOOK_URL, push: env.PUSH_WEBHOOK_URL, wechat: env.WECHAT_WEBHOOK_URL };
+  for (const channel of ['sms', 'push', 'wechat'] as const) {
+    const url = http[channel];
+    if (!url) continue;
+    if (!env.PROVIDER_WEBHOOK_SECRET) throw new EnvError(`invalid environment:\n  PROVIDER_WEBHOOK_SECRET: required with ${channel.toUpperCase()}_WEBHOOK_URL`);
+    transports[channel] = createWebhookTransport({ url, secret: env.PROVIDER_WEBHOOK_SECRET, shape: payloadShapers[channel] });
+  }
+  return transports;
 }
 
 main().catch((error: unknown) => {

@@ -57,6 +57,23 @@ const accessTable: Record<string, Access> = {
   'GET /v1/customers/:id/timeline': 'admin',
   'GET /v1/analytics/journeys/:id': 'admin',
   'GET /v1/analytics/funnel': 'admin',
+  'GET /v1/templates': 'admin',
+  'GET /v1/templates/:id': 'admin',
+  'PUT /v1/templates/:id': 'admin',
+  'DELETE /v1/templates/:id': 'admin',
+  'GET /v1/templates/:id/versions': 'admin',
+  'GET /v1/templates/:id/versions/:version': 'admin',
+  'POST /v1/templates/:id/preview': 'admin',
+  'GET /v1/template-partials': 'admin',
+  'PUT /v1/template-partials/:id': 'admin',
+  // Messaging links and provider callbacks: authenticated by their signed token or HMAC, not by keys.
+  'GET /u/:token': 'public',
+  'POST /u/:token': 'public',
+  'GET /preferences/:token': 'public',
+  'POST /preferences/:token': 'public',
+  'GET /o/:token': 'public',
+  'GET /c/:token': 'public',
+  'POST /v1/providers/:channel/events': 'public',
 };
 
 const BOOTSTRAP = 'access-control-bootstrap-admin-key-01';
@@ -67,7 +84,13 @@ let keys: Record<'write' | 'admin', string>;
 
 beforeAll(async () => {
   [db, temporal] = await Promise.all([createTestDatabase(), connectDevServer()]);
-  app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue: uniqueTaskQueue('access'), adminApiKey: BOOTSTRAP });
+  app = await buildApp({
+    db: db.db,
+    temporal: temporal.client,
+    taskQueue: uniqueTaskQueue('access'),
+    adminApiKey: BOOTSTRAP,
+    messaging: { linkSecret: 'access-control-link-secret-0123456789', providerSecret: 'access-control-provider-secret-01234' },
+  });
   await app.ready();
   keys = { write: (await createApiKey(db.db, 'write', 'sdk')).key, admin: (await createApiKey(db.db, 'admin', 'ops')).key };
 });

@@ -40,7 +40,14 @@ const recordingSimulate: Simulate = async (request) => ({
 
 beforeAll(async () => {
   [db, temporal] = await Promise.all([createTestDatabase(), connectDevServer()]);
-  app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue: uniqueTaskQueue('fuzz'), adminApiKey: ADMIN, simulate: recordingSimulate });
+  app = await buildApp({
+    db: db.db,
+    temporal: temporal.client,
+    taskQueue: uniqueTaskQueue('fuzz'),
+    adminApiKey: ADMIN,
+    simulate: recordingSimulate,
+    messaging: { linkSecret: 'fuzz-test-link-secret-0123456789abcdef', providerSecret: 'fuzz-test-provider-secret-0123456789' },
+  });
   await app.ready();
   writeKey = (await createApiKey(db.db, 'write', 'fuzz')).key;
   spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json();

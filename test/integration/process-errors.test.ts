@@ -18,6 +18,8 @@ function runProcess(entry: string, env: Record<string, string>) {
   return { status: result.status, lines };
 }
 
+const LINK_SECRET = 'process-errors-link-secret-0123456789';
+
 describe('process start-up errors', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   beforeAll(async () => {
@@ -28,7 +30,7 @@ describe('process start-up errors', () => {
   });
 
   it('the worker names the unreachable Postgres and how to fix it, in one line', () => {
-    const { status, lines } = runProcess('worker/main.ts', { DATABASE_URL: 'postgres://perennial:secret@127.0.0.1:1/perennial' });
+    const { status, lines } = runProcess('worker/main.ts', { DATABASE_URL: 'postgres://perennial:secret@127.0.0.1:1/perennial', MESSAGING_LINK_SECRET: LINK_SECRET });
     expect(status).toBe(2);
     expect(lines).toEqual([
       'perennial worker: Postgres is not reachable at postgres://perennial:***@127.0.0.1:1/perennial (connection refused). ' +
@@ -37,7 +39,7 @@ describe('process start-up errors', () => {
   });
 
   it('the worker names the unreachable Temporal server and how to fix it, in one line', () => {
-    const { status, lines } = runProcess('worker/main.ts', { DATABASE_URL: db.url, TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    const { status, lines } = runProcess('worker/main.ts', { DATABASE_URL: db.url, TEMPORAL_ADDRESS: '127.0.0.1:1', MESSAGING_LINK_SECRET: LINK_SECRET });
     expect(status).toBe(2);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^perennial worker: Temporal is not reachable at 127\.0\.0\.1:1 \(connection refused\)\. Start everything embedded with `npm start`/);
@@ -49,6 +51,7 @@ describe('process start-up errors', () => {
     expect(lines[0]).toBe('perennial api: invalid environment:');
     expect(lines.slice(1).sort()).toEqual([
       '  ADMIN_API_KEY: required: the admin key clients send as `Authorization: Bearer <key>`',
+      '  MESSAGING_LINK_SECRET: required: a random secret (>= 32 characters) signing unsubscribe and tracking links, the same for API and worker',
       '  PORT: Invalid input: expected number, received NaN',
     ]);
   });

@@ -1,0 +1,214 @@
+/**
+ * Admin routes for templates: `PUT /v1/templates/:id` validates and saves a new immutable version
+ * (parse errors with line and column, unknown variables, helpers and partials: 400 with JSON paths
+ * like `$.body.locales.zh-CN.html`), versions are listed and read back, partials and layouts are
+ * shared, and `POST /v1/templates/:id/preview` renders a version for a stored or sample customer.
+ * Journeys keep referencing the template id; sends render its latest version.
+ */
+import { and, desc, eq, isNotNull } from 'drizzle-orm';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { createTemplateEngine, loadPartials, loadTemplate, renderContext, type Issue, type PartialMap } from '../activities/templates';
+import type { Db } from '../drizzle/client';
+import { customers, journeys, journeyVersions, templatePartials, templates, templateVersions, type TemplateParts } from '../drizzle/schema';
+import { channels } from '../domain/journey/definition';
+import { isValidTimeZone } from '../domain/time';
+import { adminSecurity, RequestValidationError } from './http';
+
+const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'letters, digits, "-" or "_" (max 64)');
+const localeTag = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 tag such as en or zh-CN');
+const source = (max: number) => z.string().max(max, `at most ${max} characters`);
+const partsSchema = z
+  .object({
+    subject: source(998).min(1).optional(),
+    text: source(100_000).min(1, 'must not be empty'),
+    html: source(500_000).min(1).optional(),
+    fields: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a field name (letters, digits, _)'), source(2_000)).optional(),
+  })
+  .strict();
+const fieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a property name (letters, digits, _)');
+
+export const templateBody = z
+  .object({
+    channel: z.enum(channels),
+    defaultLocale: localeTag,
+    locales: z.record(localeTag, partsSchema).refine((l) => Object.keys(l).length > 0, 'give at least one locale'),
+    layout: slug.nullish(),
+    providerTemplateId: z.string().min(1).max(128).nullish(),
+    /** Traits and event properties the template may use (checked at save time). */
+    variables: z.object({ traits: z.array(fieldName).default([]), event: z.array(fieldName).default([]) }).strict().default({ traits: [], event: [] }),
+  })
+  .strict();
+export type TemplateBody = z.infer<typeof templateBody>;
+
+const idParams = z.object({ id: slug });
+const versionParams = z.object({ id: slug, version: z.coerce.number().int().positive() });
+const partialBody = z.object({ kind: z.enum(['partial', 'layout']), source: source(200_000).min(1, 'must not be empty') }).strict();
+const previewBody = z
+  .object({
+    version: z.number().int().positive().optional(),
+    /** A stored customer, or a sample profile. */
+    customerId: z.uuid().optional(),
+    sample: z
+      .object({
+        traits: z.record(z.string(), z.unknown()).default({}),
+        locale: localeTag.nullish(),
+        timeZone: z.string().refine(isValidTimeZone, 'an IANA time zone').optional(),
+        tags: z.array(z.string()).default([]),
+        aiplStage: z.string().nullish(),
+      })
+      .strict()
+      .optional(),
+    event: z.record(z.string(), z.unknown()).default({}),
+    /** Render this locale instead of the customer's. */
+    locale: localeTag.optional(),
+  })
+  .strict()
+  .refine((b) => (b.customerId === undefined) !== (b.sample === undefined), { message: 'give exactly one of customerId and sample' });
+
+/** Every problem of a template body against the stored partials: JSON paths under `$.body`. */
+export function validateTemplate(engine: ReturnType<typeof createTemplateEngine>, body: TemplateBody, partials: PartialMap): Issue[] {
+  const issues: Issue[] = [];
+  if (!(body.defaultLocale in body.locales)) issues.push({ path: '$.body.defaultLocale', message: `no locales.${body.defaultLocale}: the default locale must have content` });
+  if (body.layout) {
+    const layout = partials.get(body.layout);
+    if (!layout || layout.kind !== 'layout') issues.push({ path: '$.body.layout', message: `no layout "${body.layout}" (create it with PUT /v1/template-partials/${body.layout})` });
+  }
+  if (body.channel === 'wechat' && !body.providerTemplateId) issues.push({ path: '$.body.providerTemplateId', message: 'a WeChat template message needs the template id from the WeChat console' });
+  const known = { variables: body.variables, partials: new Set([...partials].filter(([, p]) => p.kind === 'partial').map(([id]) => id)) };
+  for (const [locale, parts] of Object.entries(body.locales)) {
+    const at = `$.body.locales.${locale}`;
+    if (body.channel === 'email' && !parts.subject) issues.push({ path: `${at}.subject`, message: 'an email needs a subject' });
+    if (body.channel === 'wechat' && !parts.fields) issues.push({ path: `${at}.fields`, message: 'a WeChat template message needs its fields (first, keyword1, …)' });
+    for (const part of ['subject', 'text', 'html'] as const) {
+      const src = parts[part];
+      if (src !== undefined) issues.push(...engine.check(src, `${at}.${part}`, known));
+    }
+    for (const [name, src] of Object.entries(parts.fields ?? {})) issues.push(...engine.check(src, `${at}.fields.${name}`, known));
+  }
+  return issues;
+}
+
+export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+  const engine = createTemplateEngine();
+  const tags = ['templates'];
+  const security = adminSecurity;
+
+  const versionsOf = (id: string) =>
+    db
+      .select({ version: templateVersions.version, defaultLocale: templateVersions.defaultLocale, createdAt: templateVersions.createdAt })
+      .from(templateVersions)
+      .where(eq(templateVersions.templateId, id))
+      .orderBy(desc(templateVersions.version));
+
+  app.get('/v1/templates', { schema: { tags, security, summary: 'List templates' } }, async () => ({ templates: await db.select().from(templates).orderBy(templates.id) }));
+
+  app.get('/v1/templates/:id', { schema: { tags, security, summary: 'A template: its latest version and the list of versions', params: idParams } }, async (request, reply) => {
+    const { id } = request.params;
+    const content = await loadTemplate(db, id);
+    if (!content) return reply.code(404).send({ error: 'not_found', message: `template ${id} not found` });
+    return { template: content, versions: await versionsOf(id) };
+  });
+
+  app.get('/v1/templates/:id/versions', { schema: { tags, security, summary: 'Versions of a template, newest first', params: idParams } }, async (request, reply) => {
+    const { id } = request.params;
+    const [template] = await db.select({ id: templates.id }).from(templates).where(eq(templates.id, id));
+    if (!template) return reply.code(404).send({ error: 'not_found', message: `template ${id} not found` });
+    return { versions: await versionsOf(id) };
+  });
+
+  app.get('/v1/templates/:id/versions/:version', { schema: { tags, security, summary: 'One version of a template', params: versionParams } }, async (request, reply) => {
+    const { id, version } = request.params;
+    const content = await loadTemplate(db, id, version);
+    if (!content || content.version === null) return reply.code(404).send({ error: 'not_found', message: `template ${id} has no version ${version}` });
+    return { template: content };
+  });
+
+  const saveSchema = { tags, security, summary: 'Validate and save a new version (created on first save)', params: idParams, body: templateBody };
+  app.put('/v1/templates/:id', { schema: saveSchema }, async (request, reply) => {
+    const { id } = request.params;
+    const body = request.body;
+    const issues = validateTemplate(engine, body, await loadPartials(db));
+    if (issues.length) throw new RequestValidationError(issues);
+    const defaults: TemplateParts = body.locales[body.defaultLocale]!;
+    const saved = await db.transaction(async (tx) => {
+      const [existing] = await tx.select().from(templates).where(eq(templates.id, id)).for('update');
+      if (existing && existing.channel !== body.channel) {
+        throw new RequestValidationError([{ path: '$.body.channel', message: `template ${id} is a ${existing.channel} template; journeys send it on that channel, so it cannot change` }]);
+      }
+      // A legacy template (no versions yet) becomes version 1 on its first save.
+      const version = (existing?.latestVersion ?? 0) + 1;
+      const columns = { channel: body.channel, subject: defaults.subject ?? null, text: defaults.text, html: defaults.html ?? null, latestVersion: version };
+      if (existing) await tx.update(templates).set({ ...columns, updatedAt: new Date() }).where(eq(templates.id, id));
+      else await tx.insert(templates).values({ id, ...columns });
+      await tx.insert(templateVersions).values({
+        templateId: id,
+        version,
+        defaultLocale: body.defaultLocale,
+        locales: body.locales,
+        layout: body.layout ?? null,
+        providerTemplateId: body.providerTemplateId ?? null,
+        variables: body.variables,
+      });
+      return { created: !existing, version };
+    });
+    return reply.code(saved.created ? 201 : 200).send({ id, version: saved.version, template: await loadTemplate(db, id) });
+  });
+
+  app.delete('/v1/templates/:id', { schema: { tags, security, summary: 'Delete a template no published journey sends', params: idParams } }, async (request, reply) => {
+    const { id } = request.params;
+    // A published journey that sends this template would fail at its next send: refuse.
+    const published = await db
+      .select({ journeyId: journeyVersions.journeyId, definition: journeyVersions.definition })
+      .from(journeyVersions)
+      .innerJoin(journeys, and(eq(journeys.id, journeyVersions.journeyId), eq(journeys.latestVersion, journeyVersions.version)))
+      .where(isNotNull(journeys.latestVersion));
+    const users = published.filter((j) => Object.values(j.definition.steps).some((s) => s.type === 'send' && s.template === id)).map((j) => j.journeyId);
+    if (users.length) return reply.code(409).send({ error: 'conflict', message: `template ${id} is used by journeys ${users.join(', ')}` });
+    const deleted = await db.delete(templates).where(eq(templates.id, id)).returning({ id: templates.id });
+    if (!deleted.length) return reply.code(404).send({ error: 'not_found', message: `template ${id} not found` });
+    return { id, deleted: true };
+  });
+
+  app.get('/v1/template-partials', { schema: { tags, security, summary: 'List partials and layouts' } }, async () => ({ partials: await db.select().from(templatePartials).orderBy(templatePartials.id) }));
+
+  app.put('/v1/template-partials/:id', { schema: { tags, security, summary: 'Create or replace a partial ({{> id}}) or layout ({{{body}}})', params: idParams, body: partialBody } }, async (request, reply) => {
+    const { id } = request.params;
+    const body = request.body;
+    // Partials render inside many templates: only syntax is checked here, variables where they are used.
+    const syntax = engine.check(body.source, '$.body.source', { variables: { traits: [], event: [] }, partials: new Set() }).filter((i) => /error at line/.test(i.message));
+    if (body.kind === 'layout' && !/\{\{\{\s*body\s*\}\}\}/.test(body.source)) syntax.push({ path: '$.body.source', message: 'a layout places the message with {{{body}}}' });
+    if (syntax.length) throw new RequestValidationError(syntax);
+    const [existing] = await db.select({ id: templatePartials.id }).from(templatePartials).where(eq(templatePartials.id, id));
+    if (existing) await db.update(templatePartials).set({ ...body, updatedAt: new Date() }).where(eq(templatePartials.id, id));
+    else await db.insert(templatePartials).values({ id, ...body });
+    return reply.code(existing ? 200 : 201).send({ id, ...body });
+  });
+
+  app.post('/v1/templates/:id/preview', { schema: { tags, security, summary: 'Render a version for a stored or sample customer', params: idParams, body: previewBody } }, async (request, reply) => {
+    const { id } = request.params;
+    const body = request.body;
+    const content = await loadTemplate(db, id, body.version);
+    if (!content) return reply.code(404).send({ error: 'not_found', message: `template ${id}${body.version ? ` version ${body.version}` : ''} not found` });
+    let profile: Parameters<typeof renderContext>[0];
+    let timeZone = 'Asia/Shanghai';
+    if (body.customerId) {
+      const [customer] = await db.select().from(customers).where(eq(customers.id, body.customerId));
+      if (!customer) return reply.code(404).send({ error: 'not_found', message: `customer ${body.customerId} not found` });
+      profile = customer;
+      if (customer.timeZone && isValidTimeZone(customer.timeZone)) timeZone = customer.timeZone;
+    } else {
+      const sample = body.sample!;
+      profile = { id: '00000000-0000-0000-0000-000000000000', traits: sample.traits, tags: sample.tags, aiplStage: sample.aiplStage ?? null, locale: sample.locale ?? null };
+      timeZone = sample.timeZone ?? timeZone;
+    }
+    const links = { unsubscribe: '#unsubscribe-preview', preferences: '#preferences-preview' };
+    try {
+      const rendered = engine.render(content, renderContext(profile, timeZone, body.event, links), { requestedLocale: body.locale ?? profile.locale, timeZone, partials: await loadPartials(db) });
+      return { templateId: id, version: content.version, ...rendered };
+    } catch (error) {
+      // Strict mode: the customer lacks a variable the template uses. That is the previewer's input.
+      throw new RequestValidationError([{ path: '$.body', message: `render failed: ${error instanceof Error ? error.message : String(error)}` }]);
+    }
+  });
+};
