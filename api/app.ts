@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../drizzle/client';
 import { customers, enrollments, enrollmentStatuses } from '../drizzle/schema';
 import { statusQuery } from '../workflows/enrollment';
+import { registerConsole } from './console';
 import { createEnroller } from './enroll';
 import { adminSecurity, registerHttpConventions, RequestValidationError } from './http';
 import { ingestRoutes } from './ingest';
@@ -24,6 +25,8 @@ export interface AppDeps {
   adminApiKey: string;
   clock?: () => Date;
   logger?: boolean | { level: string };
+  /** The built console (web/dist by default); served under /console, see api/console.ts. */
+  consoleDir?: string;
 }
 
 const journeyIdParam = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-"') });
@@ -50,6 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const verifyKey = createKeyVerifier(deps.db, deps.adminApiKey);
 
   app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
+  await registerConsole(app, deps.consoleDir);
   await app.register(ingestRoutes, { db: deps.db, verifyKey, clock });
 
   await app.register(async (scope) => {
