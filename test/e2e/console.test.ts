@@ -107,6 +107,17 @@ describe('marketer console', () => {
     expect(app.routeList.filter((r) => r.url.startsWith('/console')).every((r) => r.hidden)).toBe(true);
   });
 
+  it('answers 503 with a hint under /console when the console is not built', async () => {
+    const bare = await buildApp({ db: db.db, temporal: temporal.client, taskQueue: 'unused', adminApiKey: ADMIN_KEY, consoleDir: join(screenshots, 'no-such-build') });
+    try {
+      const response = await bare.inject({ method: 'GET', url: '/console/index.html' });
+      expect(response.statusCode).toBe(503);
+      expect(response.json<{ message: string }>().message).toContain('npm run build:web');
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('signs in from the keyboard: Tab reaches the key field, Enter submits', async () => {
     await page.goto(`${base}/console/`);
     await expect.poll(() => page.title()).toBe('Sign in · Perennial');
@@ -163,6 +174,21 @@ describe('marketer console', () => {
     expect(page.url()).toContain(`#/journeys/${journeyId}`);
     const saved = await api<{ journey: { status: string; latestVersion: number } }>('GET', `/v1/journeys/${journeyId}`);
     expect(saved.body.journey).toMatchObject({ status: 'published', latestVersion: 1 });
+  });
+
+  it('edits the draft of a published journey', async () => {
+    await page.getByRole('link', { name: 'Edit draft' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Edit “Welcome series”' }).waitFor();
+    expect(await page.getByLabel('Journey id').count()).toBe(0); // the id is fixed once created
+    const loaded = JSON.parse(await page.getByLabel('Journey definition (JSON)').inputValue()) as typeof validJourney;
+    expect(loaded.steps).toEqual(validJourney.steps);
+    await typeDefinition({ ...validJourney, description: 'Tags new customers, then waits three days.' });
+    await expect.poll(() => page.getByTestId('validation-status').textContent()).toBe('Valid journey.');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByText('Draft saved.').waitFor();
+    const saved = await api<{ journey: { draft: { description?: string }; latestVersion: number } }>('GET', `/v1/journeys/${journeyId}`);
+    expect(saved.body.journey.draft.description).toBe('Tags new customers, then waits three days.');
+    expect(saved.body.journey.latestVersion).toBe(1);
   });
 
   it('lists the journey as published', async () => {

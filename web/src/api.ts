@@ -2,9 +2,10 @@
  * Everything the console asks the API, typed, in one place. Pages never call fetch themselves.
  *
  * Endpoints that other branches are adding (customers, timelines, enrollment history, templates,
- * analytics, simulation) are called here too; while they are missing the server answers Fastify's
- * "Route … not found" 404, which becomes `NotAvailableError` and a "not available yet" message on
- * the page. Their response shapes are guesses to adjust at merge: each has a small normaliser.
+ * analytics, simulation) are called here too, through `optional()`: it looks the route up in the
+ * server's OpenAPI document first and throws `NotAvailableError` (a "not available yet" message on
+ * the page) without a request when it is missing; Fastify's "Route … not found" 404 means the same.
+ * Their response shapes are guesses to adjust at merge: each has a small normaliser.
  */
 
 const KEY_STORAGE = 'perennial.adminKey';
