@@ -136,6 +136,11 @@ describe('marketer console', () => {
     expect(await page.evaluate<string | null>("sessionStorage.getItem('perennial.adminKey')")).toBe(ADMIN_KEY);
     await page.getByText('No journeys yet').waitFor();
     await shot('02-journeys-empty');
+    // The new page's heading has focus; Tab goes on to the page's first control, visibly focused.
+    expect(await page.evaluate<string>("document.activeElement?.tagName ?? ''")).toBe('H1');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<string>("document.activeElement?.textContent ?? ''")).toBe('New journey');
+    expect(await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle')).toBe('solid');
   });
 
   it('creates a journey in the editor: a bad definition shows issues with JSON paths, a good one saves and publishes', async () => {
@@ -213,6 +218,8 @@ describe('marketer console', () => {
     await page.getByRole('heading', { level: 1, name: /Welcome series/ }).waitFor();
     await expect.poll(() => page.locator('.react-flow__node').count()).toBe(4);
     expect(await page.locator('.react-flow__edge').count()).toBe(3);
+    // The drawing is aria-hidden (the step list says the same): nothing in it may take keyboard focus.
+    expect(await page.locator('.graph-canvas :is(a, button, input, [tabindex]:not([tabindex="-1"]))').count()).toBe(0);
     const waitNode = page.locator('[data-testid="graph-node"]', { hasText: 'wait 3d' });
     expect(await waitNode.locator('.step-count').textContent()).toBe('1/1');
     expect(await page.getByRole('heading', { name: 'Version history' }).isVisible()).toBe(true);
