@@ -290,6 +290,28 @@ describe('marketer console', () => {
     await shot('14-dashboards');
   });
 
+  it('creates an API key, shows it once, and revokes it', async () => {
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByLabel('Kind').selectOption('write');
+    await page.getByLabel('Used by').fill('Tmall store sync');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByText('Copy it now: it is not shown again.').waitFor();
+    const key = (await page.locator('.plaintext-key').first().textContent()) ?? '';
+    expect(key).toMatch(/^pk_write_/);
+    // The key works for ingest (HTTP Basic), until it is revoked.
+    const track = () =>
+      fetch(`${base}/v1/identify`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ userId: 'console-e2e', traits: { name: 'Ada' } }),
+      });
+    expect((await track()).status).toBeLessThan(300);
+    await shot('15-api-keys');
+    await page.getByRole('button', { name: 'Revoke “Tmall store sync”' }).click();
+    await page.getByText(/^Revoked key /).waitFor();
+    expect((await track()).status).toBe(401);
+  });
+
   it('signs out: the key leaves session storage and the sign-in form is back', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Admin API key').waitFor();

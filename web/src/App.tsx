@@ -2,6 +2,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { describeError, journeysApi, session, unauthorizedEvent } from './api';
 import { href, PageTitle, useRoute } from './lib';
+import { ApiKeysPage } from './pages/ApiKeys';
 import { CustomerPage, CustomersPage } from './pages/Customers';
 import { EditorPage } from './pages/Editor';
 import { EnrollmentPage, JourneyEnrollmentsPage } from './pages/Enrollments';
@@ -77,6 +78,7 @@ const sections = [
   { route: '/templates', label: 'Templates' },
   { route: '/simulation', label: 'Simulation' },
   { route: '/dashboards', label: 'Dashboards' },
+  { route: '/api-keys', label: 'API keys' },
 ];
 
 function Shell({ onSignOut }: { onSignOut: () => void }) {
@@ -137,6 +139,8 @@ function Page({ route }: { route: string }) {
       return <SimulationPage />;
     case 'dashboards':
       return <DashboardsPage />;
+    case 'api-keys':
+      return <ApiKeysPage />;
   }
   return (
     <>

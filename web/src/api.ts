@@ -168,6 +168,22 @@ export const enrollmentsApi = {
   history: async (id: string) => listOf<TimelineItem>(await optional<unknown>('GET', '/v1/enrollments/:id/history', `/v1/enrollments/${encodeURIComponent(id)}/history`), ['history', 'events', 'items']),
 };
 
+// ---- api keys (api/keys.ts; there is no list endpoint) ---------------------------------------
+
+export interface CreatedApiKey {
+  id: string;
+  kind: 'write' | 'admin';
+  name: string;
+  /** The plaintext, returned once. */
+  key: string;
+  createdAt: string;
+}
+
+export const apiKeysApi = {
+  create: async (kind: 'write' | 'admin', name: string) => (await request<{ apiKey: CreatedApiKey }>('POST', '/v1/api-keys', { kind, name })).apiKey,
+  revoke: (id: string) => request<{ id: string; revoked: true }>('POST', `/v1/api-keys/${encodeURIComponent(id)}/revoke`),
+};
+
 // ---- customers (customer-profile and ops branches) -------------------------------------------
 
 export interface Customer {
