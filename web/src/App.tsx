@@ -1,5 +1,5 @@
 /** The console shell: sign-in by admin key, navigation, and the page for the current route. */
-import { useEffect, useState, type FormEvent } from 'react';
+import { Component, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { describeError, journeysApi, session, unauthorizedEvent } from './api';
 import { href, PageTitle, useRoute } from './lib';
 import { ApiKeysPage } from './pages/ApiKeys';
@@ -112,10 +112,35 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
         </button>
       </header>
       <main id="main" tabIndex={-1}>
-        <Page route={route} />
+        <PageBoundary key={route}>
+          <Page route={route} />
+        </PageBoundary>
       </main>
     </>
   );
+}
+
+/**
+ * A page that throws (say, an endpoint merged with a shape api.ts did not expect) shows what broke
+ * instead of a blank console; navigating away resets it (keyed by route).
+ */
+class PageBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
+  override state: { error: Error | null } = { error: null };
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  override render() {
+    if (!this.state.error) return this.props.children;
+    return (
+      <div role="alert">
+        <h1>This page failed</h1>
+        <p className="error">{this.state.error.message}</p>
+        <p>
+          <a href={href('/journeys')}>Back to journeys</a>
+        </p>
+      </div>
+    );
+  }
 }
 
 function Page({ route }: { route: string }) {

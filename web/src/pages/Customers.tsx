@@ -97,13 +97,13 @@ export function CustomerPage({ id }: { id: string }) {
                 <code>{c.id}</code>
               </dd>
               <dt>AIPL stage</dt>
-              <dd>{c.aiplStage ?? '—'}</dd>
+              <dd>{typeof c.aiplStage === 'string' ? c.aiplStage : '—'}</dd>
               <dt>Time zone</dt>
-              <dd>{c.timeZone ?? '—'}</dd>
+              <dd>{typeof c.timeZone === 'string' ? c.timeZone : '—'}</dd>
               <dt>Tags</dt>
-              <dd>{(c.tags ?? []).join(', ') || '—'}</dd>
+              <dd>{Array.isArray(c.tags) ? c.tags.join(', ') || '—' : '—'}</dd>
               <dt>Identities</dt>
-              <dd>{(c.identities ?? []).map((i) => `${i.kind}: ${i.value}`).join(', ') || '—'}</dd>
+              <dd>{Array.isArray(c.identities) ? c.identities.map((i) => `${i.kind}: ${i.value}`).join(', ') || '—' : '—'}</dd>
               <dt>Traits</dt>
               <dd>
                 <pre>{JSON.stringify(c.traits ?? {}, null, 2)}</pre>
