@@ -66,6 +66,9 @@ afterAll(async () => {
   await db?.close();
 });
 
+/** Polls with room for a loaded CI machine (vitest's default is 1 s). */
+const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000 });
+
 const shot = (name: string) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
@@ -120,7 +123,7 @@ describe('marketer console', () => {
 
   it('signs in from the keyboard: Tab reaches the key field, Enter submits', async () => {
     await page.goto(`${base}/console/`);
-    await expect.poll(() => page.title()).toBe('Sign in · Perennial');
+    await eventually(() => page.title()).toBe('Sign in · Perennial');
     await shot('01-sign-in');
     let focused = '';
     for (let i = 0; i < 5 && focused !== 'admin-key'; i++) {
@@ -149,11 +152,11 @@ describe('marketer console', () => {
     await page.getByLabel('Journey id').fill(journeyId);
 
     await typeDefinition('{ "name": "Welcome series", ');
-    await expect.poll(() => page.getByTestId('validation-status').textContent()).toMatch(/JSON syntax error at line 1/);
+    await eventually(() => page.getByTestId('validation-status').textContent()).toMatch(/JSON syntax error at line 1/);
 
     const bad = { ...validJourney, steps: { ...validJourney.steps, wait: { type: 'wait', duration: { days: 3 }, next: 'missing-step' } } };
     await typeDefinition(bad);
-    await expect.poll(() => page.getByTestId('validation-status').textContent()).toMatch(/\d+ issues?:/);
+    await eventually(() => page.getByTestId('validation-status').textContent()).toMatch(/\d+ issues?:/);
     const issues = await page.locator('.issues li').allTextContents();
     expect(issues.some((text) => text.includes('$.steps.wait.next'))).toBe(true);
     expect(await page.getByRole('button', { name: 'Save and publish' }).isDisabled()).toBe(true);
@@ -170,8 +173,8 @@ describe('marketer console', () => {
     expect(selected).toContain('"next": "missing-step"');
 
     await typeDefinition(validJourney);
-    await expect.poll(() => page.getByTestId('validation-status').textContent()).toBe('Valid journey.');
-    await expect.poll(() => page.locator('.react-flow__node').count()).toBe(4); // entry + 3 steps
+    await eventually(() => page.getByTestId('validation-status').textContent()).toBe('Valid journey.');
+    await eventually(() => page.locator('.react-flow__node').count()).toBe(4); // entry + 3 steps
     await shot('04-editor-valid');
     await page.getByRole('button', { name: 'Save and publish' }).click();
 
@@ -188,7 +191,7 @@ describe('marketer console', () => {
     const loaded = JSON.parse(await page.getByLabel('Journey definition (JSON)').inputValue()) as typeof validJourney;
     expect(loaded.steps).toEqual(validJourney.steps);
     await typeDefinition({ ...validJourney, description: 'Tags new customers, then waits three days.' });
-    await expect.poll(() => page.getByTestId('validation-status').textContent()).toBe('Valid journey.');
+    await eventually(() => page.getByTestId('validation-status').textContent()).toBe('Valid journey.');
     await page.getByRole('button', { name: 'Save draft' }).click();
     await page.getByText('Draft saved.').waitFor();
     const saved = await api<{ journey: { draft: { description?: string }; latestVersion: number } }>('GET', `/v1/journeys/${journeyId}`);
@@ -216,8 +219,8 @@ describe('marketer console', () => {
 
     await page.locator(`tr[data-journey="${journeyId}"] a`).click();
     await page.getByRole('heading', { level: 1, name: /Welcome series/ }).waitFor();
-    await expect.poll(() => page.locator('.react-flow__node').count()).toBe(4);
-    expect(await page.locator('.react-flow__edge').count()).toBe(3);
+    await eventually(() => page.locator('.react-flow__node').count()).toBe(4);
+    await eventually(() => page.locator('.react-flow__edge').count()).toBe(3);
     // The drawing is aria-hidden (the step list says the same): nothing in it may take keyboard focus.
     expect(await page.locator('.graph-canvas :is(a, button, input, [tabindex]:not([tabindex="-1"]))').count()).toBe(0);
     const waitNode = page.locator('[data-testid="graph-node"]', { hasText: 'wait 3d' });
@@ -253,12 +256,12 @@ describe('marketer console', () => {
     await page.goto(`${base}/console/#/journeys/${journeyId}`);
     const badge = page.locator('h1 .badge');
     await page.getByRole('button', { name: 'Pause' }).click();
-    await expect.poll(() => badge.textContent()).toBe('paused');
+    await eventually(() => badge.textContent()).toBe('paused');
     await page.getByRole('button', { name: 'Resume' }).click();
-    await expect.poll(() => badge.textContent()).toBe('published');
+    await eventually(() => badge.textContent()).toBe('published');
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Archive' }).click();
-    await expect.poll(() => badge.textContent()).toBe('archived');
+    await eventually(() => badge.textContent()).toBe('archived');
     expect(await page.getByRole('button', { name: 'Publish draft' }).isDisabled()).toBe(true);
     await shot('10-journey-archived');
   });
