@@ -12,6 +12,7 @@ import { customers } from '../drizzle/schema';
 import { catalogRoutes } from './catalog';
 import { customerRoutes } from './customers';
 import { analyticsRoutes } from './analytics';
+import { registerConsole } from './console';
 import { createEnroller } from './enroll';
 import { adminSecurity, registerHttpConventions, RequestValidationError } from './http';
 import { ingestRoutes } from './ingest';
@@ -44,6 +45,8 @@ export interface AppDeps {
   checkOnPublish?: boolean;
   /** Public unsubscribe, preference, tracking and provider-webhook routes; omitted: not served. */
   messaging?: Omit<TrackingOptions, 'db' | 'clock'>;
+  /** The built console (web/dist by default); served under /console, see api/console.ts. */
+  consoleDir?: string;
 }
 
 const journeyIdParam = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-"') });
@@ -75,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const simulate = deps.simulate ?? defaultSimulator(deps.db);
 
   app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
+  await registerConsole(app, deps.consoleDir);
   await app.register(ingestRoutes, { db: deps.db, verifyKey, clock });
   // Public, token-authenticated (no admin key): links in messages and provider callbacks.
   if (deps.messaging) await app.register(trackingRoutes, { ...deps.messaging, db: deps.db, clock });

@@ -20,6 +20,7 @@ import { bundleWorkflows, createJourneyWorker } from '../worker/create';
 import { createEventRouter } from '../worker/router';
 import { ensureSchedules } from '../worker/schedules';
 import { databaseConfigFromEnv, databaseEnv, EnvError, logEnv, parseEnv } from '../worker/env';
+import { ensureWebBuild } from './build-web';
 import { seedDemo } from './demo-data';
 import { startDevMailbox } from './dev-mailbox';
 import { startDevServer } from './dev-server';
@@ -88,6 +89,7 @@ async function main() {
   });
 
   const adminApiKey = env.ADMIN_API_KEY ?? persistentKey(join(env.DATA_DIR, 'admin-key'));
+  if (!(await ensureWebBuild(step))) step('console up to date (web/dist)');
   const app = await buildApp({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, adminApiKey, checkOnPublish: true, temporalUiUrl: devServer.uiUrl ?? undefined, messaging: { linkSecret } });
   await app.listen({ host: '127.0.0.1', port: env.PORT });
 
@@ -98,6 +100,7 @@ async function main() {
   console.log(`
 Perennial is running.
   API            ${publicUrl}   (admin key: ${adminApiKey})
+  Console        ${publicUrl}/console/   (sign in with the admin key)
   Write key      ${writeKey}   (Segment-compatible: /v1/identify, /v1/track, /v1/batch)
   Temporal UI    ${devServer.uiUrl}
   Temporal gRPC  ${devServer.address}

@@ -1,0 +1,327 @@
+/**
+ * The marketer console end to end: a real Chromium (Debian's, through playwright-core) against
+ * `buildApp` listening on a port, a real database, the dev server and a worker running enrollments.
+ * Screenshots of every page land in test-results/screenshots/.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { buildApp } from '../../api/app';
+import { customers, enrollments } from '../../drizzle/schema';
+import { ensureWebBuild } from '../../scripts/build-web';
+import { connectDevServer, createTestDatabase, createTestWorker, uniqueTaskQueue } from '../setup/harness';
+
+const ADMIN_KEY = 'console-e2e-admin-key-0123456789';
+const screenshots = join(process.cwd(), 'test-results', 'screenshots');
+const journeyId = `welcome-${randomUUID().slice(0, 6)}`;
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let temporal: Awaited<ReturnType<typeof connectDevServer>>;
+let worker: Worker;
+let workerRunning: Promise<void>;
+let app: FastifyInstance;
+let base: string;
+let browser: Browser;
+let page: Page;
+/** Console errors and uncaught page errors, from every page visited. */
+const problems: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(screenshots, { recursive: true });
+  await ensureWebBuild();
+  [db, temporal] = await Promise.all([createTestDatabase(), connectDevServer()]);
+  const taskQueue = uniqueTaskQueue('console');
+  worker = await createTestWorker({
+    connection: temporal.native,
+    taskQueue,
+    activities: createActivities({ db: db.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1' }),
+  });
+  workerRunning = worker.run();
+  app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue, adminApiKey: ADMIN_KEY });
+  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console.${message.type()}: ${message.text()} (${page.url()})`);
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message} (${page.url()})`));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  if (temporal) {
+    const running = await db.db.select({ workflowId: enrollments.workflowId }).from(enrollments).catch(() => []);
+    await Promise.all(running.map((e) => temporal.client.workflow.getHandle(e.workflowId).terminate('console.test.ts cleanup').catch(() => undefined)));
+  }
+  if (worker?.getState() === 'RUNNING') worker.shutdown();
+  await workerRunning;
+  await temporal?.close();
+  await db?.close();
+});
+
+/** Polls with room for a loaded CI machine (vitest's default is 1 s). */
+const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000 });
+
+const shot = (name: string) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+/** Sets the editor's JSON as a user would: select all, then type (fill) the new text. */
+async function typeDefinition(definition: unknown) {
+  const editor = page.getByLabel('Journey definition (JSON)');
+  await editor.fill(typeof definition === 'string' ? definition : JSON.stringify(definition, null, 2));
+}
+
+const validJourney = {
+  name: 'Welcome series',
+  entry: { type: 'api' },
+  start: 'welcome',
+  steps: {
+    welcome: { type: 'update', addTags: ['welcomed'], next: 'wait' },
+    wait: { type: 'wait', duration: { days: 3 }, next: 'done' },
+    done: { type: 'exit', reason: 'completed' },
+  },
+};
+
+describe('marketer console', () => {
+  it('serves the built console under /console and keeps it out of the OpenAPI spec', async () => {
+    const index = await fetch(`${base}/console/`);
+    expect(index.status).toBe(200);
+    expect(await index.text()).toContain('<div id="root">');
+    const redirect = await fetch(`${base}/console`, { redirect: 'manual' });
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get('location')).toBe('/console/');
+    const spec = (await (await fetch(`${base}/docs/json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(spec.paths).filter((p) => p === '/' || p.startsWith('/console'))).toEqual([]);
+    expect(app.routeList.filter((r) => r.url.startsWith('/console')).every((r) => r.hidden)).toBe(true);
+  });
+
+  it('answers 503 with a hint under /console when the console is not built', async () => {
+    const bare = await buildApp({ db: db.db, temporal: temporal.client, taskQueue: 'unused', adminApiKey: ADMIN_KEY, consoleDir: join(screenshots, 'no-such-build') });
+    try {
+      const response = await bare.inject({ method: 'GET', url: '/console/index.html' });
+      expect(response.statusCode).toBe(503);
+      expect(response.json<{ message: string }>().message).toContain('npm run build:web');
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it('signs in from the keyboard: Tab reaches the key field, Enter submits', async () => {
+    await page.goto(`${base}/console/`);
+    await eventually(() => page.title()).toBe('Sign in · Perennial');
+    await shot('01-sign-in');
+    let focused = '';
+    for (let i = 0; i < 5 && focused !== 'admin-key'; i++) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate<string>("document.activeElement?.id ?? ''");
+    }
+    expect(focused).toBe('admin-key');
+    // The focused field shows a focus ring (keyboard focus is visible).
+    expect(await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle')).toBe('solid');
+    await page.keyboard.type(ADMIN_KEY);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Journeys' }).waitFor();
+    expect(await page.evaluate<string | null>("sessionStorage.getItem('perennial.adminKey')")).toBe(ADMIN_KEY);
+    await page.getByText('No journeys yet').waitFor();
+    await shot('02-journeys-empty');
+    // The new page's heading has focus; Tab goes on to the page's first control, visibly focused.
+    expect(await page.evaluate<string>("document.activeElement?.tagName ?? ''")).toBe('H1');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<string>("document.activeElement?.textContent ?? ''")).toBe('New journey');
+    expect(await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle')).toBe('solid');
+  });
+
+  it('creates a journey in the editor: a bad definition shows issues with JSON paths, a good one saves and publishes', async () => {
+    await page.getByRole('link', { name: 'New journey' }).click();
+    await page.getByRole('heading', { level: 1, name: 'New journey' }).waitFor();
+    await page.getByLabel('Journey id').fill(journeyId);
+
+    await typeDefinition('{ "name": "Welcome series", ');
+    await eventually(() => page.getByTestId('validation-status').textContent()).toMatch(/JSON syntax error at line 1/);
+
+    const bad = { ...validJourney, steps: { ...validJourney.steps, wait: { type: 'wait', duration: { days: 3 }, next: 'missing-step' } } };
+    await typeDefinition(bad);
+    await eventually(() => page.getByTestId('validation-status').textContent()).toMatch(/\d+ issues?:/);
+    const issues = await page.locator('.issues li').allTextContents();
+    expect(issues.some((text) => text.includes('$.steps.wait.next'))).toBe(true);
+    expect(await page.getByRole('button', { name: 'Save and publish' }).isDisabled()).toBe(true);
+    // The preview still draws the draft, marking the link to the missing step.
+    await page.getByText('Links to missing steps: wait → missing-step').waitFor();
+    await shot('03-editor-invalid');
+
+    // Clicking an issue's path selects that place in the JSON.
+    await page.getByRole('button', { name: '$.steps.wait.next' }).click();
+    // (Browser code as a string: the test's TypeScript has no DOM types.)
+    const selected = await page.evaluate<string>(
+      "(({ id, value, selectionStart, selectionEnd }) => id === 'definition' ? value.slice(selectionStart, selectionEnd) : '')(document.activeElement)",
+    );
+    expect(selected).toContain('"next": "missing-step"');
+
+    await typeDefinition(validJourney);
+    await eventually(() => page.getByTestId('validation-status').textContent()).toBe('Valid journey.');
+    await eventually(() => page.locator('.react-flow__node').count()).toBe(4); // entry + 3 steps
+    await shot('04-editor-valid');
+    await page.getByRole('button', { name: 'Save and publish' }).click();
+
+    await page.getByRole('heading', { level: 1, name: /Welcome series/ }).waitFor();
+    expect(page.url()).toContain(`#/journeys/${journeyId}`);
+    const saved = await api<{ journey: { status: string; latestVersion: number } }>('GET', `/v1/journeys/${journeyId}`);
+    expect(saved.body.journey).toMatchObject({ status: 'published', latestVersion: 1 });
+  });
+
+  it('edits the draft of a published journey', async () => {
+    await page.getByRole('link', { name: 'Edit draft' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Edit “Welcome series”' }).waitFor();
+    expect(await page.getByLabel('Journey id').count()).toBe(0); // the id is fixed once created
+    const loaded = JSON.parse(await page.getByLabel('Journey definition (JSON)').inputValue()) as typeof validJourney;
+    expect(loaded.steps).toEqual(validJourney.steps);
+    await typeDefinition({ ...validJourney, description: 'Tags new customers, then waits three days.' });
+    await eventually(() => page.getByTestId('validation-status').textContent()).toBe('Valid journey.');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByText('Draft saved.').waitFor();
+    const saved = await api<{ journey: { draft: { description?: string }; latestVersion: number } }>('GET', `/v1/journeys/${journeyId}`);
+    expect(saved.body.journey.draft.description).toBe('Tags new customers, then waits three days.');
+    expect(saved.body.journey.latestVersion).toBe(1);
+  });
+
+  it('lists the journey as published', async () => {
+    await page.getByRole('link', { name: 'Journeys', exact: true }).click();
+    const row = page.locator(`tr[data-journey="${journeyId}"]`);
+    await row.waitFor();
+    expect(await row.locator('.badge').textContent()).toBe('published');
+    expect(await row.textContent()).toContain('Welcome series');
+    await shot('05-journeys-list');
+  });
+
+  it('draws the journey graph with per-step counts and version history, and opens its enrollments', async () => {
+    const [customer] = await db.db.insert(customers).values({ traits: { name: 'Ada' } }).returning({ id: customers.id });
+    const entered = await api<{ status: string }>('POST', `/v1/journeys/${journeyId}/enrollments`, { customerId: customer!.id });
+    expect(entered.status).toBe(202);
+    // The worker runs the update step, then rests in the 3-day wait.
+    await expect
+      .poll(async () => (await api<{ enrollments: { currentStep: string }[] }>('GET', `/v1/enrollments?journeyId=${journeyId}`)).body.enrollments[0]?.currentStep, { timeout: 20_000 })
+      .toBe('wait');
+
+    await page.locator(`tr[data-journey="${journeyId}"] a`).click();
+    await page.getByRole('heading', { level: 1, name: /Welcome series/ }).waitFor();
+    await eventually(() => page.locator('.react-flow__node').count()).toBe(4);
+    await eventually(() => page.locator('.react-flow__edge').count()).toBe(3);
+    // The drawing is aria-hidden (the step list says the same): nothing in it may take keyboard focus.
+    expect(await page.locator('.graph-canvas :is(a, button, input, [tabindex]:not([tabindex="-1"]))').count()).toBe(0);
+    const waitNode = page.locator('[data-testid="graph-node"]', { hasText: 'wait 3d' });
+    expect(await waitNode.locator('.step-count').textContent()).toBe('1/1');
+    expect(await page.getByRole('heading', { name: 'Version history' }).isVisible()).toBe(true);
+    expect(await page.locator('section[aria-labelledby="versions-heading"] tbody tr').count()).toBe(1);
+    await shot('06-journey-graph');
+
+    await page.getByRole('link', { name: /Enrollments \(1\)/ }).click();
+    await page.getByRole('heading', { level: 1, name: `Enrollments of ${journeyId}` }).waitFor();
+    const rows = page.locator('tr[data-enrollment]');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('wait');
+    await shot('07-enrollments');
+
+    await rows.first().locator('a').first().click();
+    await page.getByRole('heading', { level: 1, name: /Enrollment / }).waitFor();
+    await page.getByText('Enrollment history: not available on this server yet.').waitFor();
+    expect(await page.locator('.path').textContent()).toContain('welcome');
+    await shot('08-enrollment');
+
+    // The customer page: enrollments from today's API, profile and timeline waiting for theirs.
+    await page.getByRole('link', { name: customer!.id }).click();
+    await page.getByRole('heading', { level: 1, name: /Customer / }).waitFor();
+    await page.getByText('The customer profile: not available on this server yet.').waitFor();
+    await page.getByText('The customer timeline: not available on this server yet.').waitFor();
+    expect(await page.locator('tr[data-enrollment]').count()).toBe(1);
+    await shot('09-customer');
+  });
+
+  it('pauses, resumes and archives from the journey page', async () => {
+    await page.goto(`${base}/console/#/journeys/${journeyId}`);
+    const badge = page.locator('h1 .badge');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await eventually(() => badge.textContent()).toBe('paused');
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await eventually(() => badge.textContent()).toBe('published');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Archive' }).click();
+    await eventually(() => badge.textContent()).toBe('archived');
+    expect(await page.getByRole('button', { name: 'Publish draft' }).isDisabled()).toBe(true);
+    await shot('10-journey-archived');
+  });
+
+  it('shows "not available" on pages whose endpoints are not deployed yet', async () => {
+    await page.getByRole('link', { name: 'Customers' }).click();
+    await page.getByLabel('Identity value').fill('ada@example.com');
+    await page.getByLabel('Identity value').press('Enter');
+    await page.getByText('Customer search: not available on this server yet.').waitFor();
+    await shot('11-customers');
+
+    await page.getByRole('link', { name: 'Templates' }).click();
+    await page.getByText('Templates: not available on this server yet.').waitFor();
+    await shot('12-templates');
+    await page.getByRole('link', { name: 'New template' }).click();
+    await page.getByLabel('Template id').fill('welcome-email');
+    await page.getByLabel('Body (Handlebars)').fill('Hello {{traits.name}}');
+    await page.getByRole('button', { name: 'Save template' }).click();
+    await page.getByText('Saving templates: not available on this server yet.').waitFor();
+
+    await page.getByRole('link', { name: 'Simulation' }).click();
+    await page.getByLabel('Journey').selectOption(journeyId);
+    await page.getByRole('button', { name: 'Simulate' }).click();
+    await page.getByText('Simulation: not available on this server yet.').waitFor();
+    await shot('13-simulation');
+
+    await page.getByRole('link', { name: 'Dashboards' }).click();
+    await page.getByText('Journey analytics: not available on this server yet.').waitFor();
+    await shot('14-dashboards');
+  });
+
+  it('creates an API key, shows it once, and revokes it', async () => {
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByLabel('Kind').selectOption('write');
+    await page.getByLabel('Used by').fill('Tmall store sync');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByText('Copy it now: it is not shown again.').waitFor();
+    const key = (await page.locator('.plaintext-key').first().textContent()) ?? '';
+    expect(key).toMatch(/^pk_write_/);
+    // The key works for ingest (HTTP Basic), until it is revoked.
+    const track = () =>
+      fetch(`${base}/v1/identify`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ userId: 'console-e2e', traits: { name: 'Ada' } }),
+      });
+    expect((await track()).status).toBeLessThan(300);
+    await shot('15-api-keys');
+    await page.getByRole('button', { name: 'Revoke “Tmall store sync”' }).click();
+    await page.getByText(/^Revoked key /).waitFor();
+    expect((await track()).status).toBe(401);
+  });
+
+  it('signs out: the key leaves session storage and the sign-in form is back', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Admin API key').waitFor();
+    expect(await page.evaluate<string | null>("sessionStorage.getItem('perennial.adminKey')")).toBeNull();
+  });
+
+  it('logged no console errors or warnings and no page errors on any page', () => {
+    expect(problems).toEqual([]);
+  });
+});
