@@ -1,10 +1,13 @@
 /** Registers Perennial's custom search attributes on a server that lacks them (test server, new namespace). */
 import type { Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// A CommonJS package: under Node's ESM loader (tsx) only its default export exists.
+import proto from '@temporalio/proto';
 import { searchAttributes } from '../workflows/enrollment';
 
-const indexedTypes: Partial<Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType>> = {
+const { temporal } = proto;
+
+const indexedTypes: Partial<Record<SearchAttributeType, number>> = {
   [SearchAttributeType.KEYWORD]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   [SearchAttributeType.INT]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
 };
