@@ -30,7 +30,8 @@ if (unknown.length > 0) {
 }
 const selected = benchmarks.filter((b) => names.length === 0 || names.includes(b.name));
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// Warnings and errors only (the SDK logs every worker state change, the core warns about dev-server capabilities).
+Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
 const started = Date.now();
 const env = await startBenchEnv({ quick });
 const rows: Row[] = [];

@@ -83,7 +83,7 @@ export const scale: Benchmark = {
   name: 'scale',
   title: 'N sleeping enrollments (worker in a child process): enrol rate, worker RSS, dev-server SQLite growth, 10% waking at one instant',
   async run(env) {
-    const wanted = env.quick ? 100 : Number(process.env.BENCH_SCALE_N ?? 100_000);
+    const wanted = env.quick ? 60 : Number(process.env.BENCH_SCALE_N ?? 100_000);
     // Full mode must fit its time: the sleepers' enrolment stops at this budget, and N is what was reached.
     const budgetMs = Number(process.env.BENCH_SCALE_BUDGET_S ?? (env.quick ? 60 : 480)) * 1000;
     let sleepers = wanted - Math.round(wanted / 10);
