@@ -47,7 +47,7 @@ export const emailSend: Benchmark = {
   name: 'email-send',
   title: 'Email send: sendMessage with the exactly-once ledger vs raw nodemailer pool, same local SMTP server',
   async run(env) {
-    const total = env.quick ? 100 : 5_000;
+    const total = env.quick ? 100 : 3_000;
     const db = await env.database('send');
     const smtp = await startDiscardingSmtp();
     await db.db.insert(templates).values(template);

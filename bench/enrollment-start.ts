@@ -20,7 +20,7 @@ export const enrollmentStart: Benchmark = {
   name: 'enrollment-start',
   title: 'Enrollment starts: router → enroller → signalWithStart vs raw client.workflow.start (trivial workflow), one in flight each, workers running',
   async run(env) {
-    const total = env.quick ? 50 : 3_000;
+    const total = env.quick ? 50 : 1_000;
     const db = await env.database('enroll');
     const { client, native } = env.temporal;
     const bundle = await env.workflowBundle();

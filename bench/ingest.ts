@@ -18,7 +18,7 @@ export const ingest: Benchmark = {
   name: 'ingest',
   title: 'Event ingest: POST /v1/batch over HTTP + router drain vs multi-row INSERT (postgres.js)',
   async run(env) {
-    const total = env.quick ? 300 : 20_000;
+    const total = env.quick ? 300 : 10_000;
     const users = Math.max(1, Math.floor(total / 5));
     const now = Date.now();
     const messages = Array.from({ length: total }, (_, i) => ({
