@@ -67,7 +67,8 @@ for (const failure of failures) console.log(`ERROR ${failure.benchmark}: ${failu
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(resultsDir, { recursive: true });
-const file = `${resultsDir}${new Date().toISOString().slice(0, 10)}${quick ? '-quick' : ''}.json`;
+// A partial run (`npm run bench -- scale`) never overwrites the day's full results.
+const file = `${resultsDir}${new Date().toISOString().slice(0, 10)}${names.length > 0 ? `-${names.join('+')}` : ''}${quick ? '-quick' : ''}.json`;
 writeFileSync(
   file,
   `${JSON.stringify({ date: new Date().toISOString(), mode: quick ? 'quick' : 'full', seconds: Math.round(seconds), machine: { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version }, rows, failures }, null, 2)}\n`,

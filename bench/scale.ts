@@ -87,7 +87,7 @@ export const scale: Benchmark = {
   async run(env) {
     const wanted = env.quick ? 60 : Number(process.env.BENCH_SCALE_N ?? 100_000);
     // Full mode must fit its time: the sleepers' enrolment stops at this budget, and N is what was reached.
-    const budgetMs = Number(process.env.BENCH_SCALE_BUDGET_S ?? (env.quick ? 60 : 420)) * 1000;
+    const budgetMs = Number(process.env.BENCH_SCALE_BUDGET_S ?? (env.quick ? 60 : 360)) * 1000;
     let sleepers = wanted - Math.round(wanted / 10);
     const db = await env.database('scale');
     const taskQueue = `bench-scale-${randomUUID()}`;
