@@ -119,7 +119,18 @@ export const scale: Benchmark = {
           if (++done % 5_000 === 0) env.progress(`scale: ${done} of ${wanted} enrolled (worker RSS ${(memoryOf(worker.child.pid!).rss / 2 ** 20).toFixed(0)} MiB)`);
         });
 
-      const asleep = (n: number, deadline?: Date) => until(async () => (await count(db, journeyId, 'asleep')) >= n || (deadline !== undefined && Date.now() >= deadline.getTime()), 30 * 60_000, `${n} enrollments asleep`);
+      const workerAlive = () => {
+        if (worker.child.exitCode !== null || worker.child.signalCode !== null) throw new Error(`the scale worker died (${worker.child.exitCode ?? worker.child.signalCode})`);
+      };
+      const asleep = (n: number, deadline?: Date) =>
+        until(
+          async () => {
+            workerAlive();
+            return (await count(db, journeyId, 'asleep')) >= n || (deadline !== undefined && Date.now() >= deadline.getTime());
+          },
+          10 * 60_000,
+          `${n} enrollments asleep`,
+        );
       env.progress(`scale: enrolling ${sleepers} sleepers (30 days)`);
       const enrolStart = performance.now();
       await enrol(await addCustomers(sleepers, new Date(Date.now() + 30 * DAY_MS)), enrolStart + budgetMs);
@@ -147,7 +158,14 @@ export const scale: Benchmark = {
 
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, wakeAt.getTime() - Date.now())));
       const woke = performance.now();
-      await until(async () => (await count(db, journeyId, 'exited', wakingIds)) === waking, 30 * 60_000, 'the waking cohort to exit');
+      await until(
+        async () => {
+          workerAlive();
+          return (await count(db, journeyId, 'exited', wakingIds)) === waking;
+        },
+        10 * 60_000,
+        'the waking cohort to exit',
+      );
       const wakeSeconds = (performance.now() - woke) / 1000;
       if ((await count(db, journeyId, 'exited')) !== waking) throw new Error('enrollments other than the waking cohort exited');
       peakRss = Math.max(peakRss, memoryOf(worker.child.pid!).peak);
