@@ -18,7 +18,7 @@ export const templateRender: Benchmark = {
     const context = { customer: { firstName: 'Lin' }, event: { sku: 'PF-200', daysLeft: 12 } };
     const renderer = createRenderer();
     const raw = Handlebars.create().compile(source, { strict: true });
-    const n = env.quick ? 20_000 : 200_000;
+    const n = env.quick ? 100_000 : 500_000;
     // Interleaved rounds, best of each: a loaded machine (or a GC) must not pick the winner.
     let ours = 0;
     let rawOps = 0;
