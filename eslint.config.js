@@ -26,7 +26,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
+    files: ['workflows/**/*.ts', 'domain/**/*.ts', 'bench/workflows.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows and domain code are deterministic: no Node builtins.' })), patterns: forbiddenInWorkflows }],
       'no-restricted-globals': ['error', { name: 'process', message: 'Workflows never read env.' }, { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' }],

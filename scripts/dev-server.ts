@@ -20,6 +20,8 @@ export interface DevServerOptions {
   /** Persistent SQLite file; omit for in-memory. */
   dbFile?: string;
   namespace?: string;
+  /** SQLite pragmas for the persistent store, e.g. `{ journal_mode: 'wal', synchronous: 'normal' }`. */
+  sqlitePragmas?: Record<string, string>;
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
@@ -42,6 +44,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];
   args.push(...(options.uiPort !== undefined ? ['--ui-port', String(options.uiPort)] : ['--headless']));
   args.push('--db-filename', options.dbFile ?? '');
+  for (const [pragma, value] of Object.entries(options.sqlitePragmas ?? {})) args.push('--sqlite-pragma', `${pragma}=${value}`);
   if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
   for (const key of Object.values(searchAttributes)) args.push('--search-attribute', `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`);
 
