@@ -14,6 +14,7 @@ import { JourneyParseError, parseJourneyText, validateJourney } from '../domain/
 import type { VersionStats } from '../api/analytics';
 import type { TimelineEntry } from '../api/history-timeline';
 import type { TimelineItem } from '../api/ops';
+import type { SimulationResult } from '../simulation/simulate';
 import { ApiError, CliSetupError, createApi, query, type Api } from './api';
 import { money, pairs, percent, points, table, time } from './format';
 
@@ -146,6 +147,56 @@ journeys
     }
     const body = await api().post<{ id: string; version: number }>(`/v1/journeys/${encodeURIComponent(id)}/publish`);
     emit(body, () => `published ${body.id} version ${body.version}`);
+  });
+
+journeys
+  .command('simulate <id>')
+  .description('run the draft (or --version N) on a time-skipping server: the dated schedule of steps and messages, nothing delivered')
+  .option('--version <n>', 'a published version instead of the draft', (raw) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a version number from 1');
+    return n;
+  })
+  .option('--customer <id>', 'a stored customer (read only); default: a made-up profile')
+  .option('--profile <file>', 'a JSON file with a made-up profile: traits, tags, aiplStage, timeZone, locale, consent, ownedProducts')
+  .option('--entry <json>', 'entry event properties as JSON, e.g. \'{"category":"phone"}\'')
+  .option('--events <file>', 'a JSON file: [{ "after": { "days": 12 }, "name": "order_completed", "properties": {} }]')
+  .option('--start-at <iso>', 'enter at this instant (not in the past)')
+  .option('--horizon-days <n>', 'stop after this many days if still running', (raw) => Number(raw))
+  .action(async (id: string, options: { version?: number; customer?: string; profile?: string; entry?: string; events?: string; startAt?: string; horizonDays?: number }) => {
+    const readJson = (what: string, text: string) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (error) {
+        throw new InvalidArgumentError(`${what} is not JSON: ${(error as Error).message}`);
+      }
+    };
+    const body = {
+      ...(options.version ? { version: options.version } : {}),
+      ...(options.customer ? { customerId: options.customer } : {}),
+      ...(options.profile ? { profile: readJson(options.profile, readFileSync(options.profile, 'utf8')) } : {}),
+      ...(options.entry ? { entry: { properties: readJson('--entry', options.entry) } } : {}),
+      ...(options.events ? { events: readJson(options.events, readFileSync(options.events, 'utf8')) } : {}),
+      ...(options.startAt ? { startAt: options.startAt } : {}),
+      ...(options.horizonDays ? { horizonDays: options.horizonDays } : {}),
+    };
+    const { simulation } = await api().post<{ simulation: SimulationResult }>(`/v1/journeys/${encodeURIComponent(id)}/simulate`, body);
+    emit({ simulation }, () => {
+      const rows: [string, string, string, string][] = [
+        ...simulation.steps.map((s): [string, string, string, string] => [time(s.at), 'step', s.step, s.outcome ?? '']),
+        ...simulation.messages.map((m): [string, string, string, string] => [
+          time(m.at),
+          `${m.channel} ${m.status}`,
+          m.step,
+          m.status === 'would-send' ? (m.subject ?? m.text ?? '').slice(0, 60) : m.status === 'deferred' ? `until ${time(m.until)} (${m.reason})` : (m.reason ?? ''),
+        ]),
+        ...simulation.events.map((e): [string, string, string, string] => [time(e.at), 'event', e.name, e.delivered ? 'delivered' : 'journey already over']),
+      ].sort((a, b) => a[0].localeCompare(b[0]));
+      return [
+        `${simulation.journeyId} v${simulation.journeyVersion || 'draft'}: ${simulation.outcome.status} (${simulation.outcome.reason}) · ${time(simulation.startedAt)} → ${time(simulation.endedAt)} · simulated in ${(simulation.wallMs / 1000).toFixed(1)} s`,
+        table(['when (UTC)', 'what', 'step / event', 'detail'], rows),
+      ].join('\n');
+    });
   });
 
 for (const action of ['pause', 'resume'] as const) {

@@ -10,12 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { buildApp } from '../../api/app';
+import { createSimulator } from '../../simulation/simulate';
 import { customers, enrollments } from '../../drizzle/schema';
-import { connectDevServer, createTestDatabase, createTestWorker, uniqueTaskQueue } from '../setup/harness';
+import { connectDevServer, createTestDatabase, createTestWorker, uniqueTaskQueue, workflowBundle } from '../setup/harness';
 
 const ADMIN_KEY = 'cli-test-admin-key-0123456789';
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
@@ -88,7 +89,8 @@ beforeAll(async () => {
   const taskQueue = uniqueTaskQueue('cli');
   worker = await createTestWorker({ connection: temporal.native, taskQueue, activities: createActivities({ db: db.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1' }) });
   workerRunning = worker.run();
-  app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue, adminApiKey: ADMIN_KEY });
+  const simulate = createSimulator({ db: db.db, testServer: async () => inject('testServerExecutable'), workflowBundle: async () => workflowBundle() });
+  app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue, adminApiKey: ADMIN_KEY, simulate });
   apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 
   const file = join(dir, 'journey.json');
@@ -132,6 +134,24 @@ describe('perennial --json: stable shapes', () => {
     expect(valid).toEqual({ file: join(dir, 'journey.json'), valid: true, issues: [] });
     expect(invalid.code).toBe(1);
     expect(JSON.parse(invalid.stdout)).toMatchObject({ valid: false, issues: [{ path: '$.start', message: 'start "nowhere" is not a step' }] });
+  });
+
+  it('journeys simulate: the dated schedule as JSON, with a scripted event, and as a table', async () => {
+    const events = join(dir, 'events.json');
+    writeFileSync(events, JSON.stringify([{ after: { days: 3 }, name: 'noise', properties: {} }]));
+    const json = await cliJson<{ simulation: { journeyId: string; journeyVersion: number; outcome: { status: string; reason: string }; steps: { step: string }[]; events: { name: string; delivered: boolean }[]; startedAt: string; endedAt: string } }>([
+      'journeys', 'simulate', journeyId, '--version', '1', '--events', events, '--horizon-days', '60',
+    ]);
+    expect(json.simulation).toMatchObject({ journeyId, journeyVersion: 1, outcome: { status: 'completed', reason: 'waited' }, events: [{ name: 'noise', delivered: true }] });
+    expect(json.simulation.steps.map((s) => s.step)).toEqual(['ab', 'wait', 'done']);
+    expect(Math.round((Date.parse(json.simulation.endedAt) - Date.parse(json.simulation.startedAt)) / 86_400_000)).toBe(30);
+    const human = await cli(['journeys', 'simulate', journeyId, '--version', '1']);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/completed \(waited\)/);
+    expect(human.stdout).toContain('step');
+    const bad = await cli(['journeys', 'simulate', journeyId, '--start-at', '2001-01-01T00:00:00Z', '--json']);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout + bad.stderr).toContain('$.body.startAt');
   });
 
   it('enrollments list, show and history', async () => {
