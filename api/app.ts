@@ -57,7 +57,7 @@ export const DEFAULT_TEMPORAL_UI_URL = 'http://127.0.0.1:8233';
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Signed link tokens (unsubscribe, click) travel as one path parameter: longer than Fastify's 100-character default.
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1024 * 1024, maxParamLength: 4096 });
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 4096 } });
   // Before any plugin: encapsulated scopes inherit the handler set when they are registered.
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof RequestValidationError) return reply.code(400).send({ error: 'invalid_request', issues: error.issues });

@@ -30,11 +30,15 @@ export function createJourneyService(deps: { db: Db; temporal: Client; taskQueue
     return journey;
   }
 
-  /** Drafts may reference templates not written yet; publishing needs them to exist. */
-  async function validate(definition: unknown, forPublish = false) {
+  /**
+   * Drafts may reference templates not written yet; publishing needs them to exist. Inside a
+   * transaction, pass it as `reader`: PGlite has one connection, so a query on `db` would wait for
+   * the transaction forever.
+   */
+  async function validate(definition: unknown, forPublish = false, reader: Pick<Db, 'select'> = db) {
     const context: ValidationContext = { ...(await deps.validationContext?.()) };
-    if (forPublish) context.knownTemplates = new Set((await db.select({ id: templates.id }).from(templates)).map((t) => t.id));
-    if (forPublish) context.knownSegments = new Set((await db.select({ id: segments.id }).from(segments)).map((s) => s.id));
+    if (forPublish) context.knownTemplates = new Set((await reader.select({ id: templates.id }).from(templates)).map((t) => t.id));
+    if (forPublish) context.knownSegments = new Set((await reader.select({ id: segments.id }).from(segments)).map((s) => s.id));
     const result = validateJourney(definition, context);
     if (!result.ok) throw new JourneyError('invalid', 'the journey definition is invalid', result.issues);
     return result.definition;
@@ -111,7 +115,7 @@ export function createJourneyService(deps: { db: Db; temporal: Client; taskQueue
         const [locked] = await tx.select().from(journeys).where(eq(journeys.id, id)).for('update');
         if (!locked) throw new JourneyError('not_found', `journey ${id} not found`);
         if (locked.status === 'archived') throw new JourneyError('conflict', `journey ${id} is archived`);
-        const definition = await validate(locked.draft, true);
+        const definition = await validate(locked.draft, true, tx);
         const version = (locked.latestVersion ?? 0) + 1;
         await tx.insert(journeyVersions).values({ journeyId: id, version, definition });
         const status = locked.status === 'paused' ? 'paused' : 'published';

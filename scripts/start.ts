@@ -84,7 +84,7 @@ async function main() {
   await ensureSchedules(client, env.TEMPORAL_TASK_QUEUE);
   const segmentMembership = createSegmentMembership({ db: database.db, enroller, clock: () => new Date() });
   const afterBatch = async (customerIds: string[]) => void (await segmentMembership.evaluateForCustomers(customerIds));
-  const stopRouter = createEventRouter({ db: database.db, temporal: client, enroller, afterBatch }).start({
+  const stopRouter = createEventRouter({ db: database.db, temporal: client, enroller, afterBatch, singleConnection: database.driver.kind === 'pglite' }).start({
     onError: (error) => console.error(`event routing failed (retrying): ${error instanceof Error ? error.message : String(error)}`),
   });
 

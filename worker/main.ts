@@ -47,7 +47,7 @@ async function main() {
   const segmentMembership = createSegmentMembership({ db: database.db, enroller, clock: () => new Date() });
   // Stored events reach journeys through the router; it resumes from `routed_at` after any restart.
   const afterBatch = async (customerIds: string[]) => void (await segmentMembership.evaluateForCustomers(customerIds));
-  const stopRouter = createEventRouter({ db: database.db, temporal: temporalClient, enroller, afterBatch }).start({
+  const stopRouter = createEventRouter({ db: database.db, temporal: temporalClient, enroller, afterBatch, singleConnection: database.driver.kind === 'pglite' }).start({
     onBatch: (result) => log.debug(result, 'events routed'),
     onError: (error) => log.warn({ err: error }, 'event routing failed; retrying'),
   });

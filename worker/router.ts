@@ -56,6 +56,13 @@ export interface EventRouterDeps {
    * segments). The events are already routed: a failure here is reported, not re-driven.
    */
   afterBatch?: (customerIds: string[]) => Promise<void>;
+  /**
+   * PGlite (npm start): one connection and one process. A transaction there holds the connection,
+   * so the journey index, the enroller and the mirror reads made during a batch would wait for it
+   * forever; and there is no other router to lock out. Batches then run without a transaction; a
+   * crash re-drives the unmarked events, which enrollments deduplicate by event id.
+   */
+  singleConnection?: boolean;
 }
 
 export function createEventRouter(deps: EventRouterDeps) {
@@ -109,7 +116,9 @@ export function createEventRouter(deps: EventRouterDeps) {
   }
 
   async function routeBatch(): Promise<{ result: RouteResult; customerIds: string[] }> {
-    const routed = await db.transaction(async (tx) => {
+    const inTransaction = <T>(work: (tx: Parameters<Parameters<Db['transaction']>[0]>[0]) => Promise<T>): Promise<T> =>
+      deps.singleConnection ? work(db as unknown as Parameters<Parameters<Db['transaction']>[0]>[0]) : db.transaction(work);
+    const routed = await inTransaction(async (tx) => {
       const [lock] = resultRows<{ locked: boolean }>(await tx.execute(sql`select pg_try_advisory_xact_lock(${ROUTER_LOCK}) as locked`));
       if (!lock?.locked) return { result: { routed: 0, entered: 0, signalled: 0, ran: false }, customerIds: [] as string[] };
       await driveMergeExits(tx, deps.temporal);
