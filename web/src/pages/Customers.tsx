@@ -208,7 +208,8 @@ export function Timeline({ items }: { items: (CustomerTimelineItem | HistoryEntr
     <ol className="timeline" data-testid="timeline">
       {items.map((item, i) => (
         <li key={i} data-kind={item.kind}>
-          <span className="muted">{formatTime(item.at)}</span> <strong>{item.kind}</strong> {item.text}
+          <span className="muted">{formatTime(item.at)}</span> {item.text.startsWith(item.kind) ? null : <strong>{item.kind} </strong>}
+          {item.text}
           {'enrollmentId' in item && item.enrollmentId ? (
             <>
               {' '}

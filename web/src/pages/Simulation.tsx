@@ -160,7 +160,7 @@ export function SimulationView({ result }: { result: SimulationResult }) {
         <dt>Outcome</dt>
         <dd data-testid="simulation-outcome">
           {result.outcome.status}
-          {result.outcome.reason ? ` (${result.outcome.reason})` : ''}
+          {result.outcome.reason && result.outcome.reason !== result.outcome.status ? ` (${result.outcome.reason})` : ''}
         </dd>
         <dt>Simulated time</dt>
         <dd>
