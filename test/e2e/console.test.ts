@@ -353,6 +353,19 @@ describe('marketer console', () => {
     await shot('16-dashboards');
   });
 
+  it('cancels an active enrollment with a reason', async () => {
+    const { body } = await api<{ enrollments: { id: string }[]; nextCursor: string | null }>('GET', `/v1/enrollments?journeyId=${journeyId}`);
+    expect(body.nextCursor).toBeNull();
+    await page.goto(`${base}/console/#/enrollments/${body.enrollments[0]!.id}`);
+    await page.getByRole('heading', { level: 1, name: /Enrollment / }).waitFor();
+    await page.getByLabel('Cancel with reason').fill('asked by support');
+    await page.getByRole('button', { name: 'Cancel enrollment' }).click();
+    await eventually(() => page.locator('h1 .badge').textContent()).toBe('cancelled');
+    await page.getByText('asked by support').first().waitFor();
+    expect(await page.getByLabel('Cancel with reason').count()).toBe(0);
+    await shot('17-enrollment-cancelled');
+  });
+
   it('creates an API key, shows it once, and revokes it', async () => {
     await page.getByRole('link', { name: 'API keys' }).click();
     await page.getByLabel('Kind').selectOption('write');
@@ -369,7 +382,7 @@ describe('marketer console', () => {
         body: JSON.stringify({ userId: 'console-e2e', traits: { name: 'Ada' } }),
       });
     expect((await track()).status).toBeLessThan(300);
-    await shot('17-api-keys');
+    await shot('18-api-keys');
     await page.getByRole('button', { name: 'Revoke “Tmall store sync”' }).click();
     await page.getByText(/^Revoked key /).waitFor();
     expect((await track()).status).toBe(401);

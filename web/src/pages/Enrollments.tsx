@@ -127,11 +127,8 @@ export function EnrollmentPage({ id }: { id: string }) {
             <CancelForm
               id={e.id}
               onCancelled={() => {
-                // The workflow closes a moment later: read again shortly.
-                window.setTimeout(() => {
-                  reload();
-                  reloadHistory();
-                }, 1000);
+                reload();
+                reloadHistory();
               }}
             />
           ) : null}
@@ -211,6 +208,11 @@ function CancelForm({ id, onCancelled }: { id: string; onCancelled: () => void }
     try {
       await enrollmentsApi.cancel(id, reason.trim());
       setMessage({ ok: true, text: 'Cancelling…' });
+      // The workflow exits a moment later and the mirror row follows: wait for it (up to ~15 s).
+      for (let i = 0; i < 30; i++) {
+        await new Promise((resolve) => window.setTimeout(resolve, 500));
+        if ((await enrollmentsApi.get(id)).enrollment.status !== 'active') break;
+      }
       onCancelled();
     } catch (error) {
       setMessage({ ok: false, text: describeError(error) });
