@@ -122,8 +122,10 @@ function TemplateForm({ id, template }: { id: string | undefined; template: Temp
       setMessage({ ok: true, text: `Saved version ${saved.version}.` });
       if (!id) navigate(`/templates/${templateId}`);
     } catch (error) {
-      if (error instanceof ApiError && error.issues.length) setIssues(error.issues);
-      setMessage({ ok: false, text: describeError(error) });
+      if (error instanceof ApiError && error.issues.length) {
+        setIssues(error.issues);
+        setMessage({ ok: false, text: `Not saved: ${error.issues.length} issue${error.issues.length === 1 ? '' : 's'}.` });
+      } else setMessage({ ok: false, text: describeError(error) });
     }
   };
   const issueFor = (suffix: string) => issues.filter((i) => i.path.endsWith(suffix));
