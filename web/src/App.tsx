@@ -8,7 +8,9 @@ import { EditorPage } from './pages/Editor';
 import { EnrollmentPage, JourneyEnrollmentsPage } from './pages/Enrollments';
 import { JourneyPage } from './pages/Journey';
 import { JourneysPage } from './pages/Journeys';
-import { DashboardsPage, SimulationPage, TemplatePage, TemplatesPage } from './pages/Skeletons';
+import { DashboardsPage } from './pages/Dashboards';
+import { SimulationPage } from './pages/Simulation';
+import { TemplatePage, TemplatesPage } from './pages/Templates';
 
 export function App() {
   const [signedIn, setSignedIn] = useState(() => session.key() !== null);

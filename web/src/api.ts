@@ -1,11 +1,6 @@
 /**
  * Everything the console asks the API, typed, in one place. Pages never call fetch themselves.
- *
- * Endpoints that other branches are adding (customers, timelines, enrollment history, templates,
- * analytics, simulation) are called here too, through `optional()`: it looks the route up in the
- * server's OpenAPI document first and throws `NotAvailableError` (a "not available yet" message on
- * the page) without a request when it is missing; Fastify's "Route … not found" 404 means the same.
- * Their response shapes are guesses to adjust at merge: each has a small normaliser.
+ * The types follow the route files (api/*.ts): their handlers' return values.
  */
 
 const KEY_STORAGE = 'perennial.adminKey';
@@ -39,43 +34,10 @@ export class ApiError extends Error {
   }
 }
 
-/** The endpoint does not exist on this server (yet). */
-export class NotAvailableError extends Error {
-  constructor(readonly endpoint: string) {
-    super(`${endpoint} is not available on this server yet`);
-  }
-}
-
 /** Sent when a request comes back 401: the app signs out. */
 export const unauthorizedEvent = 'perennial:unauthorized';
 
-type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
-
-/**
- * The server's OpenAPI document (/docs/json, public), read once: endpoints of other parts of
- * Perennial are looked up there before they are called, so a missing one costs no failed request
- * (and no console error). Null when the document cannot be read: then the 404 decides.
- */
-let spec: Promise<Record<string, Record<string, unknown>> | null> | undefined;
-function servedPaths() {
-  spec ??= fetch('/docs/json')
-    .then(async (r) => (r.ok ? ((await r.json()) as { paths?: Record<string, Record<string, unknown>> }).paths ?? {} : null))
-    .catch(() => null);
-  return spec;
-}
-
-/** `/v1/customers/:id` in the spec's form `/v1/customers/{id}`; true when the spec is unknown. */
-export async function isServed(method: Method, template: string): Promise<boolean> {
-  const paths = await servedPaths();
-  if (paths === null) return true;
-  return paths[template.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()] !== undefined;
-}
-
-/** A request to an endpoint that may not be deployed yet: `template` is its route, `path` the URL. */
-async function optional<T>(method: Method, template: string, path: string, body?: unknown): Promise<T> {
-  if (!(await isServed(method, template))) throw new NotAvailableError(`${method} ${template}`);
-  return request<T>(method, path, body);
-}
+type Method = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 
 async function request<T>(method: Method, path: string, body?: unknown, key = session.key()): Promise<T> {
   const headers: Record<string, string> = {};
@@ -91,8 +53,6 @@ async function request<T>(method: Method, path: string, body?: unknown, key = se
   }
   if (response.ok) return parsed as T;
   const error = (parsed ?? {}) as { error?: string; message?: string; issues?: Issue[] };
-  // Fastify's own not-found answer names the route; a missing *resource* is `{ error: 'not_found' }`.
-  if (response.status === 404 && error.error === 'Not Found' && (error.message ?? '').startsWith('Route ')) throw new NotAvailableError(`${method} ${path.split('?')[0]}`);
   if (response.status === 401 && key === session.key()) window.dispatchEvent(new Event(unauthorizedEvent));
   throw new ApiError(response.status, error.error ?? `http_${response.status}`, error.message ?? response.statusText, error.issues ?? []);
 }
@@ -161,12 +121,24 @@ export const enrollmentsApi = {
   list: async (query: { journeyId?: string; customerId?: string; status?: EnrollmentStatus; limit?: number }) => {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
-    return (await request<{ enrollments: Enrollment[] }>('GET', `/v1/enrollments?${params}`)).enrollments;
+    return (await request<{ enrollments: Enrollment[]; nextCursor: string | null }>('GET', `/v1/enrollments?${params}`)).enrollments;
   },
-  get: (id: string) => request<{ enrollment: Enrollment; live: unknown }>('GET', `/v1/enrollments/${encodeURIComponent(id)}`),
-  /** Ops branch: GET /v1/enrollments/:id/history. */
-  history: async (id: string) => listOf<TimelineItem>(await optional<unknown>('GET', '/v1/enrollments/:id/history', `/v1/enrollments/${encodeURIComponent(id)}/history`), ['history', 'events', 'items']),
+  get: (id: string) =>
+    request<{ enrollment: Enrollment; live: unknown; messages: EnrollmentMessage[]; temporalUiUrl: string }>('GET', `/v1/enrollments/${encodeURIComponent(id)}`),
+  history: async (id: string) => (await request<{ timeline: HistoryEntry[]; temporalUiUrl: string }>('GET', `/v1/enrollments/${encodeURIComponent(id)}/history`)).timeline,
+  cancel: (id: string, reason: string) => request<{ status: string }>('POST', `/v1/enrollments/${encodeURIComponent(id)}/cancel`, { reason }),
 };
+
+export interface EnrollmentMessage {
+  stepId: string;
+  occurrence: number;
+  channel: string;
+  templateId: string;
+  status: string;
+  reason: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
 
 // ---- api keys (api/keys.ts; there is no list endpoint) ---------------------------------------
 
@@ -184,98 +156,218 @@ export const apiKeysApi = {
   revoke: (id: string) => request<{ id: string; revoked: true }>('POST', `/v1/api-keys/${encodeURIComponent(id)}/revoke`),
 };
 
-// ---- customers (customer-profile and ops branches) -------------------------------------------
+// ---- customers (api/customers.ts, api/ops.ts) ------------------------------------------------
+
+export interface OwnedProduct {
+  id: string;
+  sku: string;
+  name: string | null;
+  kind: string | null;
+  category: string;
+  serial: string | null;
+  purchasedAt: string | null;
+  installedAt: string | null;
+  warrantyEndsAt: string | null;
+  disposedAt: string | null;
+  latestTelemetry: Record<string, { value: number; readAt: string }>;
+}
 
 export interface Customer {
   id: string;
+  traits: Record<string, unknown>;
+  tags: string[];
+  aiplStage: string | null;
+  aiplHistory: { from: string | null; to: string; at: string; source: string }[];
+  timeZone: string | null;
+  locale: string | null;
+  consent: unknown;
+  identities: { kind: string; value: string; createdAt: string }[];
+  ownedProducts: OwnedProduct[];
+  orders: { id: string; externalId: string | null; source: string; status: string; currency: string; totalCents: number | null; orderedAt: string }[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One line of a customer timeline (GET /v1/customers/:id/timeline), newest first. */
+export interface CustomerTimelineItem {
+  kind: 'event' | 'message' | 'entered' | 'exited';
+  id: string;
+  at: string;
+  journeyId: string | null;
+  enrollmentId: string | null;
+  text: string;
+  details: Record<string, unknown>;
+}
+
+/** One line of an enrollment's history (GET /v1/enrollments/:id/history), oldest first. */
+export interface HistoryEntry {
+  eventId: number;
+  at: string;
+  kind: string;
+  text: string;
+  step?: string;
+  details?: Record<string, unknown>;
+}
+
+const enc = encodeURIComponent;
+
+export const customersApi = {
+  /** GET /v1/customers?identity=kind:value: one customer, or null on 404. */
+  async findByIdentity(kind: string, value: string): Promise<Customer | null> {
+    try {
+      return (await request<{ customer: Customer }>('GET', `/v1/customers?${new URLSearchParams({ identity: `${kind}:${value}` })}`)).customer;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+  },
+  get: async (id: string) => (await request<{ customer: Customer }>('GET', `/v1/customers/${enc(id)}`)).customer,
+  timeline: (id: string, cursor?: string) =>
+    request<{ customerId: string; items: CustomerTimelineItem[]; nextCursor: string | null }>(
+      'GET',
+      `/v1/customers/${enc(id)}/timeline?${new URLSearchParams({ limit: '100', ...(cursor ? { cursor } : {}) })}`,
+    ),
+};
+
+// ---- templates (api/templates.ts) ------------------------------------------------------------
+
+export interface TemplateParts {
+  subject?: string;
+  text: string;
+  html?: string;
+  fields?: Record<string, string>;
+}
+
+export interface TemplateBody {
+  channel: string;
+  defaultLocale: string;
+  locales: Record<string, TemplateParts>;
+  layout?: string | null;
+  providerTemplateId?: string | null;
+  variables?: { traits: string[]; event: string[] };
+}
+
+export interface TemplateRow {
+  id: string;
+  channel: string;
+  subject: string | null;
+  latestVersion: number | null;
+  updatedAt: string;
+}
+
+export interface TemplateContent extends TemplateBody {
+  templateId: string;
+  version: number | null;
+}
+
+export interface RenderedPreview {
+  templateId: string;
+  version: number | null;
+  locale: string;
+  subject?: string;
+  text: string;
+  html?: string;
+  fields?: Record<string, string>;
+}
+
+export const templatesApi = {
+  list: async () => (await request<{ templates: TemplateRow[] }>('GET', '/v1/templates')).templates,
+  get: (id: string) => request<{ template: TemplateContent; versions: { version: number; defaultLocale: string; createdAt: string }[] }>('GET', `/v1/templates/${enc(id)}`),
+  save: (id: string, body: TemplateBody) => request<{ id: string; version: number }>('PUT', `/v1/templates/${enc(id)}`, body),
+  preview: (id: string, body: { sample: { traits: Record<string, unknown>; locale?: string }; event?: Record<string, unknown> }) =>
+    request<RenderedPreview>('POST', `/v1/templates/${enc(id)}/preview`, body),
+};
+
+// ---- analytics (api/analytics.ts, api/associations.ts) ---------------------------------------
+
+export interface ArmStats {
+  arm: string;
+  holdout: boolean;
+  entered: number;
+  conversions: number;
+  rate: number | null;
+  revenueCents: number;
+  uplift: number | null;
+  upliftInterval: { low: number; high: number } | [number, number] | null;
+  relativeUplift: number | null;
+  significant: boolean | null;
+}
+
+export interface VersionStats {
+  version: number;
+  entered: number;
+  active: number;
+  activeByStep: { step: string; count: number }[];
+  exits: { status: string; reason: string | null; count: number }[];
+  messages: { channel: string; status: string; count: number }[];
+  conversions: number;
+  conversionRate: number | null;
+  revenue: { orders: number; cents: number };
+  splits: { step: string; holdout: { entered: number; conversions: number; rate: number | null } | null; arms: ArmStats[] }[];
+}
+
+export interface Funnel {
+  from: string;
+  to: string;
+  interval: 'day' | 'week';
+  stages: { stage: string | null; customers: number }[];
+  transitions: { period: string; from: string | null; to: string; count: number }[];
+}
+
+export interface AssociationRule {
+  fromCategory: string;
+  toCategory: string;
+  count: number;
+  support: number;
+  confidence: number;
+  lift: number;
+}
+
+export const analyticsApi = {
+  journey: (id: string) => request<{ journeyId: string; versions: VersionStats[] }>('GET', `/v1/analytics/journeys/${enc(id)}`),
+  funnel: () => request<Funnel>('GET', '/v1/analytics/funnel'),
+  associations: () => request<{ rules: AssociationRule[]; computedAt: string | null }>('GET', '/v1/categories/associations?limit=50'),
+};
+
+// ---- simulation (api/simulation.ts) ----------------------------------------------------------
+
+export interface SimulationProfile {
   traits?: Record<string, unknown>;
   tags?: string[];
   aiplStage?: string | null;
   timeZone?: string | null;
-  identities?: { kind: string; value: string }[];
-  [more: string]: unknown;
+  locale?: string | null;
+  ownedProducts?: { sku: string; category: string }[];
 }
 
-/** One line of a timeline or history, whatever its source; `at` is an ISO time when known. */
-export interface TimelineItem {
-  at?: string;
-  kind?: string;
-  type?: string;
-  [more: string]: unknown;
+export interface ScriptedEvent {
+  after: { days?: number; hours?: number; minutes?: number };
+  name: string;
+  properties?: Record<string, unknown>;
 }
 
-/** Finds the list in `{ <one of names>: [...] }` or a bare array. */
-function listOf<T>(body: unknown, names: string[]): T[] {
-  if (Array.isArray(body)) return body as T[];
-  if (body && typeof body === 'object') {
-    for (const name of names) {
-      const value = (body as Record<string, unknown>)[name];
-      if (Array.isArray(value)) return value as T[];
-    }
-  }
-  return [];
-}
-
-function oneOf<T>(body: unknown, name: string): T {
-  if (body && typeof body === 'object' && name in body) return (body as Record<string, T>)[name] as T;
-  return body as T;
-}
-
-export const customersApi = {
-  /** GET /v1/customers?identity=kind:value */
-  async findByIdentity(kind: string, value: string): Promise<Customer[]> {
-    const body = await optional<unknown>('GET', '/v1/customers', `/v1/customers?${new URLSearchParams({ identity: `${kind}:${value}` })}`);
-    if (body && typeof body === 'object' && 'customer' in body) return [oneOf<Customer>(body, 'customer')];
-    return listOf<Customer>(body, ['customers']);
-  },
-  /** GET /v1/customers/:id */
-  get: async (id: string) => oneOf<Customer>(await optional<unknown>('GET', '/v1/customers/:id', `/v1/customers/${encodeURIComponent(id)}`), 'customer'),
-  /** GET /v1/customers/:id/timeline */
-  timeline: async (id: string) => listOf<TimelineItem>(await optional<unknown>('GET', '/v1/customers/:id/timeline', `/v1/customers/${encodeURIComponent(id)}/timeline`), ['timeline', 'events', 'items']),
-};
-
-// ---- templates (messaging branch) ------------------------------------------------------------
-
-export interface Template {
-  id: string;
-  channel?: string;
-  subject?: string;
-  body?: string;
-  [more: string]: unknown;
-}
-
-export const templatesApi = {
-  list: async () => listOf<Template>(await optional<unknown>('GET', '/v1/templates', '/v1/templates'), ['templates']),
-  get: async (id: string) => oneOf<Template>(await optional<unknown>('GET', '/v1/templates/:id', `/v1/templates/${encodeURIComponent(id)}`), 'template'),
-  save: async (id: string, template: Omit<Template, 'id'>) => oneOf<Template>(await optional<unknown>('PUT', '/v1/templates/:id', `/v1/templates/${encodeURIComponent(id)}`, template), 'template'),
-};
-
-// ---- analytics and simulation (ops branch) ---------------------------------------------------
-
-/** Headline numbers of one journey; any may be missing. */
-export interface JourneyMetrics {
+export interface SimulationResult {
   journeyId: string;
-  entered?: number;
-  active?: number;
-  converted?: number;
-  conversionRate?: number;
+  journeyVersion: number;
+  customerId: string;
+  startedAt: string;
+  endedAt: string;
+  outcome: { status: string; reason: string };
+  steps: { at: string; step: string; outcome?: string }[];
+  messages: { at: string; step: string; channel: string; template: string; status: string; reason?: string; until?: string; subject?: string; text?: string }[];
+  events: { at: string; name: string; delivered: boolean }[];
+  updates: { at: string; traits?: Record<string, unknown>; addTags?: string[]; removeTags?: string[]; aiplStage?: string }[];
+  webhooks: { at: string; url: string }[];
+  wallMs: number;
 }
-
-export const analyticsApi = {
-  /** GET /v1/analytics/journeys */
-  journeys: async () => listOf<JourneyMetrics>(await optional<unknown>('GET', '/v1/analytics/journeys', '/v1/analytics/journeys'), ['journeys', 'items']),
-  /** GET /v1/analytics/journeys/:id (per-step and per-path numbers). */
-  journey: (id: string) => optional<Record<string, unknown>>('GET', '/v1/analytics/journeys/:id', `/v1/analytics/journeys/${encodeURIComponent(id)}`),
-};
 
 export const simulationApi = {
-  /** POST /v1/journeys/:id/simulate: runs the draft over its whole horizon on a time-skipping server. */
-  simulate: (id: string, body: { customers?: number; days?: number }) =>
-    optional<Record<string, unknown>>('POST', '/v1/journeys/:id/simulate', `/v1/journeys/${encodeURIComponent(id)}/simulate`, body),
+  /** POST /v1/journeys/:id/simulate: runs the draft (or a version) on a time-skipping server. */
+  simulate: async (id: string, body: { version?: number | 'draft'; profile?: SimulationProfile; customerId?: string; events?: ScriptedEvent[]; horizonDays?: number }) =>
+    (await request<{ simulation: SimulationResult }>('POST', `/v1/journeys/${enc(id)}/simulate`, body)).simulation,
 };
 
 export function describeError(error: unknown): string {
-  if (error instanceof NotAvailableError) return error.message;
   if (error instanceof ApiError) return `${error.message} (${error.status})`;
   if (error instanceof Error) return error.message;
   return String(error);

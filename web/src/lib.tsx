@@ -1,6 +1,6 @@
-/** Small shared pieces: hash routing, async loading, status badges, the "not available" notice. */
+/** Small shared pieces: hash routing, async loading, status badges. */
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { describeError, NotAvailableError } from './api';
+import { describeError } from './api';
 
 // ---- routing (hash: /console/#/journeys/x; the server only serves files) ---------------------
 
@@ -50,26 +50,13 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): [L
   return [result, useCallback(() => setTick((t) => t + 1), [])];
 }
 
-/** Renders loading / error / not-available states, or `children(data)`. */
+/** Renders loading / error states, or `children(data)`. */
 export function Show<T>({ loaded, what, children }: { loaded: Loaded<T>; what: string; children: (data: T) => ReactNode }) {
   if (loaded.state === 'loading') return <p className="muted" role="status">Loading {what}…</p>;
   if (loaded.state === 'error') {
-    if (loaded.error instanceof NotAvailableError) return <NotAvailable what={what} endpoint={loaded.error.endpoint} />;
     return <p className="error" role="alert">Could not load {what}: {describeError(loaded.error)}</p>;
   }
   return <>{children(loaded.data)}</>;
-}
-
-export function NotAvailable({ what, endpoint }: { what: string; endpoint: string }) {
-  return (
-    <div className="notice" role="status">
-      <strong>{what[0]!.toUpperCase() + what.slice(1)}: not available on this server yet.</strong>{' '}
-      <span>
-        The console calls <code>{endpoint}</code>, which this API does not serve. It appears once that part of Perennial is
-        deployed.
-      </span>
-    </div>
-  );
 }
 
 export function StatusBadge({ status }: { status: string }) {

@@ -1,11 +1,11 @@
 /**
- * Customers: find by identity, a profile, its timeline and enrollments. Search, profile and timeline
- * call the customer-profile and ops APIs (GET /v1/customers?identity=…, /v1/customers/:id,
- * /v1/customers/:id/timeline) and say so when those are not deployed; enrollments work today.
+ * Customers: find one by identity (GET /v1/customers?identity=kind:value), the profile
+ * (GET /v1/customers/:id: tags, AIPL stage and history, identities, owned products), enrollments
+ * and the timeline across journeys (GET /v1/customers/:id/timeline, paged by cursor).
  */
 import { useState, type FormEvent } from 'react';
-import { customersApi, describeError, enrollmentsApi, NotAvailableError, type Customer, type TimelineItem } from '../api';
-import { formatTime, href, NotAvailable, PageTitle, Show, useLoad } from '../lib';
+import { customersApi, describeError, enrollmentsApi, type Customer, type CustomerTimelineItem, type HistoryEntry } from '../api';
+import { formatTime, href, navigate, PageTitle, Show, useLoad } from '../lib';
 import { EnrollmentsTable } from './Enrollments';
 
 // drizzle/schema.ts identityKinds.
@@ -14,13 +14,15 @@ const identityKinds = ['email', 'phone', 'marketplace', 'wechat_openid', 'app_us
 export function CustomersPage() {
   const [kind, setKind] = useState('email');
   const [value, setValue] = useState('');
-  const [result, setResult] = useState<{ state: 'idle' } | { state: 'busy' } | { state: 'ok'; customers: Customer[] } | { state: 'error'; error: unknown }>({ state: 'idle' });
+  const [result, setResult] = useState<{ state: 'idle' } | { state: 'busy' } | { state: 'none' } | { state: 'error'; error: unknown }>({ state: 'idle' });
   const search = async (event: FormEvent) => {
     event.preventDefault();
     if (value.trim() === '') return;
     setResult({ state: 'busy' });
     try {
-      setResult({ state: 'ok', customers: await customersApi.findByIdentity(kind, value.trim()) });
+      const customer = await customersApi.findByIdentity(kind, value.trim());
+      if (customer) navigate(`/customers/${customer.id}`);
+      else setResult({ state: 'none' });
     } catch (error) {
       setResult({ state: 'error', error });
     }
@@ -45,26 +47,8 @@ export function CustomersPage() {
       </form>
       <div aria-live="polite">
         {result.state === 'busy' ? <p className="muted">Searching…</p> : null}
-        {result.state === 'error' ? (
-          result.error instanceof NotAvailableError ? (
-            <NotAvailable what="customer search" endpoint={result.error.endpoint} />
-          ) : (
-            <p className="error">Search failed: {describeError(result.error)}</p>
-          )
-        ) : null}
-        {result.state === 'ok' ? (
-          result.customers.length === 0 ? (
-            <p>No customer has that identity.</p>
-          ) : (
-            <ul>
-              {result.customers.map((c) => (
-                <li key={c.id}>
-                  <a href={href(`/customers/${c.id}`)}>{displayName(c)}</a> <span className="muted small">{c.id}</span>
-                </li>
-              ))}
-            </ul>
-          )
-        ) : null}
+        {result.state === 'none' ? <p>No customer has that identity.</p> : null}
+        {result.state === 'error' ? <p className="error">Search failed: {describeError(result.error)}</p> : null}
       </div>
       <p className="muted small">A customer id (from an enrollment) opens the profile directly: enrollments link to it.</p>
     </>
@@ -72,14 +56,12 @@ export function CustomersPage() {
 }
 
 function displayName(c: Customer): string {
-  const traits = c.traits ?? {};
-  const name = traits.name ?? traits.firstName ?? traits.email;
-  return typeof name === 'string' ? name : c.id;
+  const name = c.traits.name ?? c.traits.firstName ?? c.traits.email;
+  return typeof name === 'string' ? name : c.id.slice(0, 8);
 }
 
 export function CustomerPage({ id }: { id: string }) {
   const [profile] = useLoad(() => customersApi.get(id), [id]);
-  const [timeline] = useLoad(() => customersApi.timeline(id), [id]);
   const [enrollments] = useLoad(() => enrollmentsApi.list({ customerId: id, limit: 100 }), [id]);
   return (
     <>
@@ -90,26 +72,7 @@ export function CustomerPage({ id }: { id: string }) {
       <section aria-labelledby="profile-heading">
         <h2 id="profile-heading">Profile</h2>
         <Show loaded={profile} what="the customer profile">
-          {(c) => (
-            <dl className="facts">
-              <dt>Id</dt>
-              <dd>
-                <code>{c.id}</code>
-              </dd>
-              <dt>AIPL stage</dt>
-              <dd>{typeof c.aiplStage === 'string' ? c.aiplStage : '—'}</dd>
-              <dt>Time zone</dt>
-              <dd>{typeof c.timeZone === 'string' ? c.timeZone : '—'}</dd>
-              <dt>Tags</dt>
-              <dd>{Array.isArray(c.tags) ? c.tags.join(', ') || '—' : '—'}</dd>
-              <dt>Identities</dt>
-              <dd>{Array.isArray(c.identities) ? c.identities.map((i) => `${i.kind}: ${i.value}`).join(', ') || '—' : '—'}</dd>
-              <dt>Traits</dt>
-              <dd>
-                <pre>{JSON.stringify(c.traits ?? {}, null, 2)}</pre>
-              </dd>
-            </dl>
-          )}
+          {(c) => <Profile customer={c} />}
         </Show>
       </section>
       <section aria-labelledby="enrollments-heading">
@@ -120,28 +83,143 @@ export function CustomerPage({ id }: { id: string }) {
       </section>
       <section aria-labelledby="timeline-heading">
         <h2 id="timeline-heading">Timeline</h2>
-        <Show loaded={timeline} what="the customer timeline">
-          {(items) => <Timeline items={items} />}
-        </Show>
+        <CustomerTimeline id={id} />
       </section>
     </>
   );
 }
 
-/** A list of timeline or history items of unknown shape: time, kind, and the rest as JSON. */
-export function Timeline({ items }: { items: TimelineItem[] }) {
+function Profile({ customer: c }: { customer: Customer }) {
+  return (
+    <>
+      <dl className="facts" data-testid="profile">
+        <dt>Name</dt>
+        <dd>{displayName(c)}</dd>
+        <dt>Id</dt>
+        <dd>
+          <code>{c.id}</code>
+        </dd>
+        <dt>AIPL stage</dt>
+        <dd data-testid="aipl-stage">{c.aiplStage ?? '—'}</dd>
+        <dt>Tags</dt>
+        <dd data-testid="tags">{c.tags.length ? c.tags.map((t) => <span key={t} className="badge">{t}</span>) : '—'}</dd>
+        <dt>Identities</dt>
+        <dd>{c.identities.map((i) => `${i.kind}: ${i.value}`).join(', ') || '—'}</dd>
+        <dt>Time zone / locale</dt>
+        <dd>
+          {c.timeZone ?? '—'} / {c.locale ?? '—'}
+        </dd>
+        <dt>Traits</dt>
+        <dd>
+          <pre>{JSON.stringify(c.traits, null, 2)}</pre>
+        </dd>
+      </dl>
+      {c.aiplHistory.length ? (
+        <>
+          <h3>AIPL history</h3>
+          <ol>
+            {c.aiplHistory.map((h, i) => (
+              <li key={i}>
+                {formatTime(h.at)}: {h.from ?? '—'} → {h.to} <span className="muted small">({h.source})</span>
+              </li>
+            ))}
+          </ol>
+        </>
+      ) : null}
+      <h3>Devices and owned products</h3>
+      {c.ownedProducts.length === 0 ? (
+        <p className="muted">None recorded.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Product</th>
+              <th scope="col">Category</th>
+              <th scope="col">Serial</th>
+              <th scope="col">Purchased</th>
+              <th scope="col">Warranty ends</th>
+              <th scope="col">Latest telemetry</th>
+            </tr>
+          </thead>
+          <tbody>
+            {c.ownedProducts.map((p) => (
+              <tr key={p.id}>
+                <td>
+                  {p.name ?? p.sku} <span className="muted small">{p.sku}</span>
+                  {p.disposedAt ? <span className="muted small"> (disposed)</span> : null}
+                </td>
+                <td>{p.category}</td>
+                <td>{p.serial ?? '—'}</td>
+                <td>{formatTime(p.purchasedAt)}</td>
+                <td>{formatTime(p.warrantyEndsAt)}</td>
+                <td>
+                  {Object.entries(p.latestTelemetry)
+                    .map(([metric, r]) => `${metric} ${r.value}`)
+                    .join(', ') || '—'}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+function CustomerTimeline({ id }: { id: string }) {
+  const [pages, setPages] = useState<{ items: CustomerTimelineItem[]; nextCursor: string | null }[]>([]);
+  const [more, setMore] = useState<string | null>(null);
+  const [first] = useLoad(() => customersApi.timeline(id), [id]);
+  const loadMore = async (cursor: string) => {
+    setMore(null);
+    try {
+      const page = await customersApi.timeline(id, cursor);
+      setPages((p) => [...p, page]);
+    } catch (error) {
+      setMore(describeError(error));
+    }
+  };
+  return (
+    <Show loaded={first} what="the customer timeline">
+      {(page) => {
+        const all = [page, ...pages];
+        const items = all.flatMap((p) => p.items);
+        const next = all.at(-1)!.nextCursor;
+        return (
+          <>
+            <Timeline items={items} />
+            {next ? (
+              <button type="button" onClick={() => void loadMore(next)}>
+                Older
+              </button>
+            ) : null}
+            {more ? <p className="error">{more}</p> : null}
+          </>
+        );
+      }}
+    </Show>
+  );
+}
+
+/** A customer timeline or an enrollment history: time, kind, the readable line. */
+export function Timeline({ items }: { items: (CustomerTimelineItem | HistoryEntry)[] }) {
   if (items.length === 0) return <p className="muted">Nothing recorded.</p>;
   return (
-    <ol className="timeline">
-      {items.map((item, i) => {
-        const { at, kind, type, ...rest } = item;
-        return (
-          <li key={i}>
-            <span className="muted">{formatTime(typeof at === 'string' ? at : undefined)}</span> <strong>{String(kind ?? type ?? 'event')}</strong>{' '}
-            <code className="small">{JSON.stringify(rest)}</code>
-          </li>
-        );
-      })}
+    <ol className="timeline" data-testid="timeline">
+      {items.map((item, i) => (
+        <li key={i} data-kind={item.kind}>
+          <span className="muted">{formatTime(item.at)}</span> {item.text.startsWith(item.kind) ? null : <strong>{item.kind} </strong>}
+          {item.text}
+          {'enrollmentId' in item && item.enrollmentId ? (
+            <>
+              {' '}
+              <a href={href(`/enrollments/${item.enrollmentId}`)} className="small">
+                enrollment
+              </a>
+            </>
+          ) : null}
+        </li>
+      ))}
     </ol>
   );
 }

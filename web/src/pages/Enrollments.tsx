@@ -1,6 +1,9 @@
-/** Enrollments of a journey (GET /v1/enrollments?journeyId=…) and one enrollment with its history. */
-import { useState } from 'react';
-import { enrollmentsApi, type Enrollment, type EnrollmentStatus } from '../api';
+/**
+ * Enrollments of a journey (GET /v1/enrollments?journeyId=…) and one enrollment: its mirror row,
+ * messages, history timeline (GET /v1/enrollments/:id/history) and cancel.
+ */
+import { useState, type FormEvent } from 'react';
+import { describeError, enrollmentsApi, type Enrollment, type EnrollmentMessage, type EnrollmentStatus } from '../api';
 import { formatTime, href, PageTitle, Show, StatusBadge, useLoad } from '../lib';
 import { Timeline } from './Customers';
 
@@ -80,11 +83,11 @@ export function JourneyEnrollmentsPage({ id }: { id: string }) {
 }
 
 export function EnrollmentPage({ id }: { id: string }) {
-  const [loaded] = useLoad(() => enrollmentsApi.get(id), [id]);
-  const [history] = useLoad(() => enrollmentsApi.history(id), [id]);
+  const [loaded, reload] = useLoad(() => enrollmentsApi.get(id), [id]);
+  const [history, reloadHistory] = useLoad(() => enrollmentsApi.history(id), [id]);
   return (
     <Show loaded={loaded} what="the enrollment">
-      {({ enrollment: e, live }) => (
+      {({ enrollment: e, live, messages, temporalUiUrl }) => (
         <>
           <nav aria-label="Breadcrumb" className="breadcrumb">
             <a href={href('/journeys')}>Journeys</a> › <a href={href(`/journeys/${e.journeyId}`)}>{e.journeyId}</a> ›{' '}
@@ -114,9 +117,21 @@ export function EnrollmentPage({ id }: { id: string }) {
             </dd>
             <dt>Workflow</dt>
             <dd>
-              <code>{e.workflowId}</code>
+              <code>{e.workflowId}</code>{' '}
+              <a href={temporalUiUrl} target="_blank" rel="noreferrer">
+                Open in Temporal UI
+              </a>
             </dd>
           </dl>
+          {e.status === 'active' ? (
+            <CancelForm
+              id={e.id}
+              onCancelled={() => {
+                reload();
+                reloadHistory();
+              }}
+            />
+          ) : null}
           <h2>Path</h2>
           {e.path.length === 0 ? (
             <p className="muted">No steps yet.</p>
@@ -136,12 +151,79 @@ export function EnrollmentPage({ id }: { id: string }) {
               <pre>{JSON.stringify(live, null, 2)}</pre>
             </details>
           ) : null}
+          <h2>Messages</h2>
+          <MessagesTable messages={messages} />
           <h2>History</h2>
-          <Show loaded={history} what="enrollment history">
+          <Show loaded={history} what="the enrollment history">
             {(items) => <Timeline items={items} />}
           </Show>
         </>
       )}
     </Show>
+  );
+}
+
+function MessagesTable({ messages }: { messages: EnrollmentMessage[] }) {
+  if (messages.length === 0) return <p className="muted">No messages.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Step</th>
+          <th scope="col">Channel</th>
+          <th scope="col">Template</th>
+          <th scope="col">Status</th>
+          <th scope="col">Created</th>
+          <th scope="col">Sent</th>
+        </tr>
+      </thead>
+      <tbody>
+        {messages.map((m) => (
+          <tr key={`${m.stepId}-${m.occurrence}`}>
+            <td>
+              {m.stepId} <span className="muted small">#{m.occurrence}</span>
+            </td>
+            <td>{m.channel}</td>
+            <td>
+              <a href={href(`/templates/${m.templateId}`)}>{m.templateId}</a>
+            </td>
+            <td>
+              {m.status}
+              {m.reason ? <span className="muted small"> {m.reason}</span> : null}
+            </td>
+            <td>{formatTime(m.createdAt)}</td>
+            <td>{formatTime(m.sentAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function CancelForm({ id, onCancelled }: { id: string; onCancelled: () => void }) {
+  const [reason, setReason] = useState('');
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    try {
+      await enrollmentsApi.cancel(id, reason.trim());
+      setMessage({ ok: true, text: 'Cancelling…' });
+      // The workflow exits a moment later and the mirror row follows: wait for it (up to ~15 s).
+      for (let i = 0; i < 30; i++) {
+        await new Promise((resolve) => window.setTimeout(resolve, 500));
+        if ((await enrollmentsApi.get(id)).enrollment.status !== 'active') break;
+      }
+      onCancelled();
+    } catch (error) {
+      setMessage({ ok: false, text: describeError(error) });
+    }
+  };
+  return (
+    <form className="inline-form" onSubmit={(e) => void submit(e)}>
+      <label htmlFor="cancel-reason">Cancel with reason</label>
+      <input id="cancel-reason" value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={200} />
+      <button type="submit">Cancel enrollment</button>
+      <span aria-live="polite">{message ? <span className={message.ok ? 'ok' : 'error'}>{message.text}</span> : null}</span>
+    </form>
   );
 }
