@@ -12,6 +12,8 @@ import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { createDb } from '../../drizzle/client';
+import { migrate } from '../../drizzle/migrate';
 import { freePort, startDevServer, type DevServer } from '../../scripts/dev-server';
 import { findPostgresBin } from '../../scripts/postgres-cluster';
 import { provisionDevServer, waitForPort, type ServerExecutable } from '../../scripts/provision';
@@ -29,6 +31,8 @@ export interface FaultHarness {
   injected: Record<FaultKind, number>;
   /** Processes that exited without being killed, restarted by the supervisor. */
   unexpectedExits: { worker: number; api: number };
+  /** The last output of each unexpected exit. */
+  exitReasons: string[];
   killWorker(): void;
   startWorker(): Promise<void>;
   killApi(): void;
@@ -40,8 +44,18 @@ export interface FaultHarness {
   close(): Promise<void>;
 }
 
-const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+/**
+ * `node --import tsx entry.ts`: one process. `node_modules/.bin/tsx` would run the entry in a child
+ * process, and a SIGKILL to the wrapper would leave that child running.
+ */
+const tsx = [process.execPath, '--import', 'tsx'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** If the test process ends without `close()` (a timed-out hook), its children must not outlive it. */
+const onExit = new Set<() => void>();
+process.once('exit', () => {
+  for (const stop of onExit) stop();
+});
 
 export async function startFaultHarness(options: { taskQueue?: string } = {}): Promise<FaultHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'perennial-faults-'));
@@ -70,13 +84,22 @@ export async function startFaultHarness(options: { taskQueue?: string } = {}): P
     };
     const injected: Record<FaultKind, number> = { 'worker-kill': 0, 'postgres-restart': 0, 'temporal-restart': 0, 'api-kill': 0 };
     const unexpectedExits = { worker: 0, api: 0 };
-    const api = supervised('api', [tsx, 'api/main.ts'], { ...common, PORT: String(apiPort), ADMIN_API_KEY: adminKey }, { port: apiPort }, () => unexpectedExits.api++);
+    const exitReasons: string[] = [];
+    const api = supervised('api', [...tsx, 'api/main.ts'], { ...common, PORT: String(apiPort), ADMIN_API_KEY: adminKey }, { port: apiPort }, (why) => {
+      unexpectedExits.api++;
+      exitReasons.push(why);
+    });
     cleanups.unshift(() => api.stop());
-    const worker = supervised('worker', [tsx, 'worker/main.ts'], { ...common, SMTP_URL: sink.url }, { outputIncludes: 'worker running' }, () => unexpectedExits.worker++);
+    const worker = supervised('worker', [...tsx, 'worker/main.ts'], { ...common, SMTP_URL: sink.url }, { outputIncludes: 'worker running' }, (why) => {
+      unexpectedExits.worker++;
+      exitReasons.push(why);
+    });
     cleanups.unshift(() => worker.stop());
-    // The API migrates first; the worker then finds the schema in place.
-    await api.start();
-    await worker.start();
+    // Migrated here first: the processes then find the schema in place and can boot side by side.
+    const migrator = await createDb({ url: postgresCluster.url, max: 1 });
+    await migrate(migrator);
+    await migrator.close();
+    await Promise.all([api.start(), worker.start()]);
 
     return {
       apiUrl: `http://127.0.0.1:${apiPort}`,
@@ -85,6 +108,7 @@ export async function startFaultHarness(options: { taskQueue?: string } = {}): P
       sql,
       injected,
       unexpectedExits,
+      exitReasons,
       killWorker() {
         injected['worker-kill']++;
         worker.kill();
@@ -128,7 +152,7 @@ async function runCleanups(cleanups: (() => Promise<void> | void)[]) {
  */
 type Readiness = { port: number } | { outputIncludes: string };
 
-function supervised(name: string, command: string[], env: Record<string, string>, ready: Readiness, onUnexpectedExit: () => void) {
+function supervised(name: string, command: string[], env: Record<string, string>, ready: Readiness, onUnexpectedExit: (why: string) => void) {
   let child: ChildProcess | undefined;
   let wanted = false;
   let tail = '';
@@ -138,6 +162,9 @@ function supervised(name: string, command: string[], env: Record<string, string>
     const [file, ...args] = command;
     const proc = spawn(file!, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
+    const killOnExit = () => proc.kill('SIGKILL');
+    onExit.add(killOnExit);
+    proc.once('exit', () => onExit.delete(killOnExit));
     let output = '';
     return new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -160,7 +187,7 @@ function supervised(name: string, command: string[], env: Record<string, string>
           settled = true;
           reject(new Error(`${name} exited during start (${signal ?? code}): ${output.slice(-1000)}`));
         } else if (wanted && signal !== 'SIGKILL') {
-          onUnexpectedExit();
+          onUnexpectedExit(`${name} exited (${signal ?? code}): ${output.slice(-600)}`);
           setTimeout(() => {
             if (wanted && !child) void start().catch(() => undefined);
           }, 1_000);
@@ -184,7 +211,7 @@ function supervised(name: string, command: string[], env: Record<string, string>
           return;
         } catch (error) {
           if (attempt >= 30 || !wanted) throw error;
-          onUnexpectedExit();
+          onUnexpectedExit(error instanceof Error ? error.message.slice(0, 600) : String(error));
           await sleep(1_000);
         }
       }
@@ -232,6 +259,8 @@ async function startRestartablePostgres(dir: string) {
   const options = `-p ${port} -k ${pgDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=200`;
   const start = () => run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-w', '-l', join(pgDir, 'log'), 'start']);
   start();
+  const stopOnExit = () => spawnSync(asRoot ? 'runuser' : join(bin, 'pg_ctl'), [...(asRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl')] : []), '-D', data, '-m', 'immediate', 'stop']);
+  onExit.add(stopOnExit);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     /** Immediate stop (every connection cut, crash recovery on start), down for `downMs`, start. */
@@ -241,6 +270,7 @@ async function startRestartablePostgres(dir: string) {
       start();
     },
     stop() {
+      onExit.delete(stopOnExit);
       run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
     },
   };

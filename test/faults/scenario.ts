@@ -153,9 +153,9 @@ export async function runFaultScenario(h: FaultHarness, plan: FaultPlan): Promis
   const apiKills = (async () => {
     for (let i = 0; i < (plan.apiKills ?? 0); i++) {
       await sleep(between(300, 1_500));
-      while (inFlight === 0 && !ingestDone) await sleep(5);
+      while (inFlight === 0 && !ingestDone) await sleep(1);
       if (ingestDone) break;
-      await sleep(between(0, 60));
+      await sleep(between(0, 15));
       h.killApi();
       await sleep(between(200, 1_500));
       await h.startApi();

@@ -8,7 +8,7 @@ export function shortFaultTest(title: string, plan: Omit<FaultPlan, 'customers' 
   let harness: FaultHarness;
   beforeAll(async () => {
     harness = await startFaultHarness();
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await harness?.close();
   });
@@ -17,6 +17,7 @@ export function shortFaultTest(title: string, plan: Omit<FaultPlan, 'customers' 
     const report = await runFaultScenario(harness, { customers: 20, seed: 7, customersPerBatch: 5, settleTimeoutMs: 100_000, ...plan });
     const line = summaryLine(report);
     console.log(line);
+    if (harness.exitReasons.length) console.log(`unexpected exits:\n${harness.exitReasons.join('\n---\n')}`);
     expectExactlyOnce(report, `${line}\n${harness.logs()}`);
   }, 150_000);
 }

@@ -3,5 +3,5 @@ import { describe } from 'vitest';
 import { shortFaultTest } from '../faults/short';
 
 describe('fault: API killed during batch ingest', () => {
-  shortFaultTest('every acknowledged event is stored and routed once and every expected message arrives once', { apiKills: 2, customers: 40 });
+  shortFaultTest('every acknowledged event is stored and routed once and every expected message arrives once', { apiKills: 2, customers: 40, customersPerBatch: 10 });
 });
