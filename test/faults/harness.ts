@@ -187,7 +187,7 @@ function supervised(name: string, command: string[], env: Record<string, string>
           settled = true;
           reject(new Error(`${name} exited during start (${signal ?? code}): ${output.slice(-1000)}`));
         } else if (wanted && signal !== 'SIGKILL') {
-          onUnexpectedExit(`${name} exited (${signal ?? code}): ${output.slice(-600)}`);
+          onUnexpectedExit(`${name} exited (${signal ?? code}): ${output.slice(-3000)}`);
           setTimeout(() => {
             if (wanted && !child) void start().catch(() => undefined);
           }, 1_000);
@@ -256,7 +256,7 @@ async function startRestartablePostgres(dir: string) {
   const data = join(pgDir, 'data');
   const port = await freePort();
   run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-  const options = `-p ${port} -k ${pgDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=200`;
+  const options = `-p ${port} -k ${pgDir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
   const start = () => run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-w', '-l', join(pgDir, 'log'), 'start']);
   start();
   const stopOnExit = () => spawnSync(asRoot ? 'runuser' : join(bin, 'pg_ctl'), [...(asRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl')] : []), '-D', data, '-m', 'immediate', 'stop']);
