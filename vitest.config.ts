@@ -6,6 +6,7 @@ export default defineConfig({
     pool: 'forks',
     globalSetup: ['test/setup/global.ts'],
     include: ['test/**/*.test.ts'],
+    exclude: ['test/faults/**', '**/node_modules/**'], // the full fault run: npm run test:faults
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],
