@@ -81,6 +81,7 @@ export async function startFaultHarness(options: { taskQueue?: string } = {}): P
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_TASK_QUEUE: options.taskQueue ?? 'perennial-faults',
       LOG_LEVEL: 'info',
+      MESSAGING_LINK_SECRET: 'fault-suite-link-secret-0123456789abcdef',
     };
     const injected: Record<FaultKind, number> = { 'worker-kill': 0, 'postgres-restart': 0, 'temporal-restart': 0, 'api-kill': 0 };
     const unexpectedExits = { worker: 0, api: 0 };

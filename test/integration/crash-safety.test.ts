@@ -122,6 +122,7 @@ describe('crash safety', () => {
         TEMPORAL_ADDRESS: inject('devServerAddress'),
         TEMPORAL_TASK_QUEUE: taskQueue,
         ADMIN_API_KEY: ADMIN_KEY,
+        MESSAGING_LINK_SECRET: 'crash-safety-link-secret-0123456789abcdef',
         HOST: '127.0.0.1',
         PORT: String(port),
         LOG_LEVEL: 'silent',
