@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Worker } from '@temporalio/worker';
@@ -152,6 +152,24 @@ describe('perennial --json: stable shapes', () => {
     const bad = await cli(['journeys', 'simulate', journeyId, '--start-at', '2001-01-01T00:00:00Z', '--json']);
     expect(bad.code).toBe(1);
     expect(bad.stdout + bad.stderr).toContain('$.body.startAt');
+  });
+
+  it('demo generate writes a deterministic brand into DATABASE_URL and reports what it wrote', async () => {
+    const target = await createTestDatabase();
+    try {
+      const run = await cli(['demo', 'generate', '--customers', '40', '--seed', '5', '--now', '2026-11-01T00:00:00Z', '--json'], { env: { DATABASE_URL: target.url } });
+      expect(run.code, run.stderr).toBe(0);
+      const { summary } = JSON.parse(run.stdout) as { summary: { customers: number; identities: number; orders: number } };
+      expect(summary.customers).toBe(40);
+      expect(summary.identities).toBeGreaterThanOrEqual(40);
+      const [row] = await target.db.select({ n: sql<number>`count(*)::int` }).from(customers);
+      expect(row!.n).toBe(40);
+      const refused = await cli(['demo', 'generate', '--customers', '0']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('an integer from 1 to 1,000,000');
+    } finally {
+      await target.close();
+    }
   });
 
   it('enrollments list, show and history', async () => {
