@@ -4,7 +4,7 @@
  * stored rules in one transaction: readers see the old set or the new one, never half.
  */
 import { sql } from 'drizzle-orm';
-import type { Db } from '../drizzle/client';
+import { rowsOf, type Db } from '../drizzle/client';
 import { categoryAssociations } from '../drizzle/schema';
 import type { ActivityDeps } from './index';
 
@@ -41,7 +41,7 @@ export async function refreshCategoryAssociations(db: Db, now: Date, minCount = 
       join singles st on st.category = p.to_category
       cross join total t
       returning baskets`);
-    const rows = Array.isArray(inserted) ? (inserted as { baskets: number }[]) : (inserted as unknown as { rows: { baskets: number }[] }).rows;
+    const rows = rowsOf<{ baskets: number }>(inserted);
     return { baskets: rows[0]?.baskets ?? 0, rules: rows.length, computedAt: now.toISOString() };
   });
 }

@@ -10,7 +10,7 @@
 import { and, asc, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Enroller } from '../api/enroll';
-import type { Db } from '../drizzle/client';
+import { rowsOf, type Db } from '../drizzle/client';
 import { customers, journeys, journeyVersions, segmentMembers, segments } from '../drizzle/schema';
 import type { JourneyDefinition } from '../domain/journey/definition';
 import { checkRule, type SegmentRule } from '../domain/segments/rule';
@@ -45,7 +45,7 @@ export function parseStoredRule(segmentId: string, value: unknown): SegmentRule 
 }
 
 function counts(result: unknown): Record<string, number> {
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Record<string, unknown>[];
+  const rows = rowsOf<Record<string, unknown>>(result);
   return Object.fromEntries(Object.entries(rows[0] ?? {}).map(([k, v]) => [k, Number(v)]));
 }
 

@@ -18,7 +18,7 @@ import type { JourneyDuration } from '../domain/journey/definition';
 import type { Db } from '../drizzle/client';
 import { journeys, journeyVersions } from '../drizzle/schema';
 import { adminSecurity } from './http';
-import { rowsOf } from './sql-rows';
+import { rowsOf } from '../drizzle/client';
 
 const security = adminSecurity;
 const tags = ['analytics'];

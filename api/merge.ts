@@ -22,7 +22,7 @@
  */
 import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { Db } from '../drizzle/client';
+import { rowsOf, type Db } from '../drizzle/client';
 import { aiplStages, customerIdentities, customerMerges, customers, enrollments, type Consent } from '../drizzle/schema';
 import { controlSignal } from '../workflows/enrollment';
 
@@ -209,6 +209,6 @@ export async function driveMergeExits(db: Db | Tx, temporal: Client): Promise<nu
 }
 
 function count(result: unknown): number {
-  const rows = (Array.isArray(result) ? result : (result as { rows: { n: number }[] }).rows) as { n: number }[];
+  const rows = rowsOf<{ n: number }>(result);
   return Number(rows[0]?.n ?? 0);
 }

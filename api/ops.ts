@@ -12,7 +12,8 @@ import { customers, enrollments, enrollmentStatuses, messages } from '../drizzle
 import { controlSignal, statusQuery } from '../workflows/enrollment';
 import { renderHistory } from './history-timeline';
 import { adminSecurity } from './http';
-import { decodeCursor, encodeCursor, iso, rowsOf } from './sql-rows';
+import { decodeCursor, encodeCursor, iso } from './sql-rows';
+import { rowsOf } from '../drizzle/client';
 
 export interface OpsDeps {
   db: Db;

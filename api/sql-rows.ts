@@ -1,8 +1,3 @@
-/** Rows of `db.execute(sql…)`: postgres.js returns an array, PGlite `{ rows }`. */
-export function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
-
 /** A timestamp column from raw SQL (a Date from postgres.js and PGlite, a string from some paths) as ISO. */
 export function iso(value: unknown): string | null {
   if (value === null || value === undefined) return null;

@@ -17,7 +17,7 @@ import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Enroller } from '../api/enroll';
 import { driveMergeExits, survivorsOf } from '../api/merge';
-import type { Db } from '../drizzle/client';
+import { rowsOf, type Db } from '../drizzle/client';
 import { customers, enrollments, events, journeys, journeyVersions } from '../drizzle/schema';
 import { matchesFilter, type JourneyEvent } from '../domain/journey/conditions';
 import type { JourneyDefinition } from '../domain/journey/definition';
@@ -119,7 +119,7 @@ export function createEventRouter(deps: EventRouterDeps) {
     const inTransaction = <T>(work: (tx: Parameters<Parameters<Db['transaction']>[0]>[0]) => Promise<T>): Promise<T> =>
       deps.singleConnection ? work(db as unknown as Parameters<Parameters<Db['transaction']>[0]>[0]) : db.transaction(work);
     const routed = await inTransaction(async (tx) => {
-      const [lock] = resultRows<{ locked: boolean }>(await tx.execute(sql`select pg_try_advisory_xact_lock(${ROUTER_LOCK}) as locked`));
+      const [lock] = rowsOf<{ locked: boolean }>(await tx.execute(sql`select pg_try_advisory_xact_lock(${ROUTER_LOCK}) as locked`));
       if (!lock?.locked) return { result: { routed: 0, entered: 0, signalled: 0, ran: false }, customerIds: [] as string[] };
       await driveMergeExits(tx, deps.temporal);
       const batch = await tx
@@ -232,7 +232,3 @@ async function currentCustomers(tx: Tx, ids: (string | null)[]): Promise<Map<str
   return gone.length === 0 ? new Map() : survivorsOf(tx, gone);
 }
 
-/** `execute()` gives postgres.js an array of rows and PGlite `{ rows }`. */
-function resultRows<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}

@@ -12,7 +12,7 @@ import { createActivities } from '../../activities';
 import { buildApp } from '../../api/app';
 import { customers, journeys, journeyVersions, templates } from '../../drizzle/schema';
 import { enrollmentWorkflowId } from '../../workflows/enrollment';
-import { connectDevServer, createTestDatabase, createTestWorker, uniqueTaskQueue } from '../setup/harness';
+import { connectDevServer, createTestDatabase, createTestWorker, eventually, uniqueTaskQueue } from '../setup/harness';
 
 const ADMIN_KEY = 'api-test-admin-key-0123456789';
 const AUTH = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -145,16 +145,6 @@ async function enter(journeyId: string, customerId: string): Promise<Sent<EntryB
   const sent = await call<EntryBody>('POST', `/v1/journeys/${journeyId}/enrollments`, { customerId });
   if (sent.body.status === 'started' || sent.body.status === 'signalled') startedWorkflows.add(sent.body.workflowId);
   return sent;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function listEnrollments(query: string): Promise<EnrollmentRow[]> {

@@ -16,7 +16,7 @@ import { createActivities } from '../../activities';
 import { buildApp } from '../../api/app';
 import { createSimulator } from '../../simulation/simulate';
 import { customers, enrollments } from '../../drizzle/schema';
-import { connectDevServer, createTestDatabase, createTestWorker, uniqueTaskQueue, workflowBundle } from '../setup/harness';
+import { connectDevServer, createTestDatabase, createTestWorker, eventually, uniqueTaskQueue, workflowBundle } from '../setup/harness';
 
 const ADMIN_KEY = 'cli-test-admin-key-0123456789';
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
@@ -51,16 +51,6 @@ async function cliJson<T>(args: string[]): Promise<T> {
   const run = await cli([...args, '--json']);
   expect(run.code, run.stderr).toBe(0);
   return JSON.parse(run.stdout) as T;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const journeyId = `cli-${randomUUID().slice(0, 8)}`;

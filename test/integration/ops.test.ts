@@ -15,7 +15,7 @@ import type { TimelineEntry } from '../../api/history-timeline';
 import type { TimelineItem } from '../../api/ops';
 import { customerIdentities, customers, enrollments, events, templates } from '../../drizzle/schema';
 import { eventSignal } from '../../workflows/enrollment';
-import { connectDevServer, createTestDatabase, createTestWorker, uniqueTaskQueue } from '../setup/harness';
+import { connectDevServer, createTestDatabase, createTestWorker, eventually, uniqueTaskQueue } from '../setup/harness';
 
 const ADMIN_KEY = 'ops-test-admin-key-0123456789';
 const AUTH = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -65,16 +65,6 @@ afterAll(async () => {
 async function call<T>(method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown): Promise<{ status: number; body: T }> {
   const response = await app.inject({ method, url, headers: AUTH, ...(payload === undefined ? {} : { payload: payload as object }) });
   return { status: response.statusCode, body: response.json<T>() };
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Welcome mail, 2 s, a promotion the customer unsubscribed from (skipped), then a 30-day wait. */
