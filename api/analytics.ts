@@ -43,12 +43,28 @@ export interface VersionStats {
   entered: number;
   active: number;
   activeByStep: { step: string; count: number }[];
+  /** Per step: enrollments that reached it, passed it (noted in their path) and wait there now. */
+  steps: StepStats[];
   exits: { status: string; reason: string | null; count: number }[];
   messages: { channel: string; status: string; count: number }[];
   conversions: number;
   conversionRate: number | null;
   revenue: { orders: number; cents: number };
   splits: { step: string; holdout: { entered: number; conversions: number; rate: number | null } | null; arms: ArmStats[] }[];
+}
+
+/**
+ * One step's counts. The workflow notes a step in the path when it finishes it, so `passed` reads
+ * the path; `active` is the mirror's current step of active enrollments; `entered` is either
+ * (distinct enrollments: a loop through the step counts once). An enrollment that ended while
+ * waiting in a step (a goal, a cancel) has no current step any more: it counts for the steps it
+ * passed only. Paths keep the newest 200 entries, so very long loops forget their oldest steps.
+ */
+export interface StepStats {
+  step: string;
+  entered: number;
+  passed: number;
+  active: number;
 }
 
 /** A goal window as a Postgres interval literal, or null. */
@@ -88,6 +104,7 @@ export async function journeyVersionStats(db: Db, journeyId: string, version: nu
   const byStep = rowsOf<{ step: string; count: number }>(
     await db.execute(sql`${scoped} select current_step as step, count(*)::int as count from scoped where status = 'active' group by 1 order by 2 desc, 1`),
   );
+  const steps = await stepStats(db, journeyId, version);
   const exits = rowsOf<{ status: string; reason: string | null; count: number }>(
     await db.execute(sql`${scoped} select status, exit_reason as reason, count(*)::int as count from scoped where status <> 'active' group by 1, 2 order by 3 desc, 1, 2`),
   );
@@ -130,6 +147,7 @@ export async function journeyVersionStats(db: Db, journeyId: string, version: nu
     entered,
     active: n(summary?.active),
     activeByStep: byStep.map((r) => ({ step: r.step, count: n(r.count) })),
+    steps,
     exits: exits.map((r) => ({ status: r.status, reason: r.reason, count: n(r.count) })),
     messages: sent.map((r) => ({ channel: r.channel, status: r.status, count: n(r.count) })),
     conversions,
@@ -137,6 +155,79 @@ export async function journeyVersionStats(db: Db, journeyId: string, version: nu
     revenue: { orders: n(summary?.orders), cents: n(summary?.revenue) },
     splits,
   };
+}
+
+async function stepStats(db: Db, journeyId: string, version: number): Promise<StepStats[]> {
+  const rows = rowsOf<{ step: string; entered: number; passed: number; active: number }>(
+    await db.execute(sql`
+      select x.step, count(*)::int as entered, (count(*) filter (where x.passed))::int as passed, (count(*) filter (where x.here))::int as active
+        from (
+          select n.id, s.step, bool_or(s.passed) as passed, bool_or(s.here) as here
+            from enrollments n,
+                 lateral (
+                   select p ->> 'step' as step, true as passed, false as here from jsonb_array_elements(n.path) p
+                   union all
+                   select n.current_step, false, true where n.status = 'active' and n.current_step is not null
+                 ) s
+           where n.journey_id = ${journeyId} and n.journey_version = ${version} and s.step is not null
+           group by n.id, s.step
+        ) x
+       group by x.step order by x.step`),
+  );
+  return rows.map((r) => ({ step: r.step, entered: n(r.entered), passed: n(r.passed), active: n(r.active) }));
+}
+
+/** Every journey's headline numbers, over all its versions. */
+export interface JourneySummary {
+  journeyId: string;
+  entered: number;
+  active: number;
+  /** Conversions inside each version's goal window (as per version, above). */
+  converted: number;
+  conversionRate: number | null;
+  /** Ledger rows with status `sent` whose `sent_at` is in [from, to). */
+  messagesSent: number;
+}
+
+/**
+ * One statement for every journey (no query per journey): the mirror grouped by journey, each
+ * row's goal window read from its version's definition, and the ledger's sends in [from, to).
+ */
+export async function journeySummaries(db: Db, from: Date, to: Date): Promise<JourneySummary[]> {
+  const part = (unit: string, type: 'int' | 'float8') => sql.raw(`coalesce((v.definition #>> '{settings,goalWindow,${unit}}')::${type}, 0)`);
+  const rows = rowsOf<{ journey_id: string; entered: number; active: number; converted: number; sent: number }>(
+    await db.execute(sql`
+      with windows as (
+        select v.journey_id, v.version,
+               case when v.definition #> '{settings,goalWindow}' is null then null
+                    else make_interval(days => ${part('days', 'int')}, hours => ${part('hours', 'int')}, mins => ${part('minutes', 'int')}, secs => ${part('seconds', 'float8')}) end as goal_window
+          from journey_versions v
+      ),
+      mirror as (
+        select n.journey_id, count(*)::int as entered, (count(*) filter (where n.status = 'active'))::int as active,
+               (count(*) filter (where n.converted_at is not null and (w.goal_window is null or n.converted_at <= n.entered_at + w.goal_window)))::int as converted
+          from enrollments n
+          left join windows w on w.journey_id = n.journey_id and w.version = n.journey_version
+         group by n.journey_id
+      ),
+      sent as (
+        select m.journey_id, count(*)::int as sent
+          from messages m
+         where m.status = 'sent' and m.sent_at >= ${from.toISOString()}::timestamptz and m.sent_at < ${to.toISOString()}::timestamptz
+         group by m.journey_id
+      )
+      select j.id as journey_id, coalesce(mirror.entered, 0) as entered, coalesce(mirror.active, 0) as active,
+             coalesce(mirror.converted, 0) as converted, coalesce(sent.sent, 0) as sent
+        from journeys j
+        left join mirror on mirror.journey_id = j.id
+        left join sent on sent.journey_id = j.id
+       order by j.id`),
+  );
+  return rows.map((r) => {
+    const entered = n(r.entered);
+    const converted = n(r.converted);
+    return { journeyId: r.journey_id, entered, active: n(r.active), converted, conversionRate: entered ? converted / entered : null, messagesSent: n(r.sent) };
+  });
 }
 
 const dateOrDateTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'expected an ISO date (2026-01-31) or date-time with offset' });
@@ -164,6 +255,23 @@ export const analyticsRoutes: FastifyPluginAsyncZod<{ db: Db; clock?: () => Date
       const stats: VersionStats[] = [];
       for (const v of chosen) stats.push(await journeyVersionStats(db, id, v.version, v.definition));
       return { journeyId: id, versions: stats };
+    },
+  );
+
+  app.get(
+    '/v1/analytics/journeys',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Headline numbers of every journey: entered, active, converted (in the goal window), conversion rate, messages sent in the last `days` days',
+        querystring: z.object({ days: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'at least 1').max(366, 'at most 366').default(7) }),
+      },
+    },
+    async (request) => {
+      const to = clock();
+      const from = new Date(to.getTime() - request.query.days * 86_400_000);
+      return { from: from.toISOString(), to: to.toISOString(), journeys: await journeySummaries(db, from, to) };
     },
   );
 

@@ -5,6 +5,7 @@
 import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { predictDeviceDepletion, type DeviceDepletion } from '../activities/depletion';
 import type { Db } from '../drizzle/client';
 import { aiplHistory, customerIdentities, customers, events, identityKinds, orderLines, orders, ownedProducts, products, telemetryReadings, type IdentityKind } from '../drizzle/schema';
 import { consumablesFor } from './catalog';
@@ -23,7 +24,29 @@ export function parseIdentity(raw: string): { kind: IdentityKind; value: string 
   return { kind, value };
 }
 
-export async function loadProfile(db: Db, customerId: string) {
+const DAY_MS = 86_400_000;
+
+/**
+ * A device's predicted depletion as the profile shows it: the shared prediction (the refill
+ * journey reads the same) plus whole days left at `now` (negative: overdue; null: no date).
+ */
+export function depletionView(d: DeviceDepletion, now: Date) {
+  const { depletesAt, confidence, basis, usagePerDay, usedByNow } = d.prediction;
+  return {
+    consumable: { sku: d.consumable.sku, name: d.consumable.name, ratedLifeDays: d.consumable.ratedLifeDays, ratedUsage: d.consumable.ratedUsage, usageMetric: d.consumable.usageMetric },
+    cycleStartedAt: d.cycleStartedAt,
+    readings: d.readings,
+    depletesAt,
+    daysLeft: depletesAt === null ? null : Math.floor((Date.parse(depletesAt) - now.getTime()) / DAY_MS),
+    confidence,
+    basis,
+    usagePerDay,
+    usedByNow,
+  };
+}
+
+/** The profile at `now` (the clock decides the devices' predicted depletion and days left). */
+export async function loadProfile(db: Db, customerId: string, now: Date) {
   const [customer] = await db.select().from(customers).where(eq(customers.id, customerId));
   if (!customer) return null;
   const [identities, history, owned, orderRows] = await Promise.all([
@@ -39,7 +62,7 @@ export async function loadProfile(db: Db, customerId: string) {
   ]);
   const ownedIds = owned.map((o) => o.owned.id);
   const orderIds = orderRows.map((o) => o.id);
-  const [latest, lines, consumables] = await Promise.all([
+  const [latest, lines, consumables, depletion] = await Promise.all([
     ownedIds.length
       ? db
           .selectDistinctOn([telemetryReadings.ownedProductId, telemetryReadings.metric])
@@ -49,7 +72,9 @@ export async function loadProfile(db: Db, customerId: string) {
       : [],
     orderIds.length ? db.select().from(orderLines).where(inArray(orderLines.orderId, orderIds)).orderBy(asc(orderLines.lineNo)) : [],
     consumablesFor(db, owned.map((o) => o.owned.sku)),
+    owned.length ? predictDeviceDepletion(db, { customerId }, now) : [],
   ]);
+  const predicted = new Map(depletion.map((d) => [d.ownedProductId, depletionView(d, now)]));
   return {
     id: customer.id,
     traits: customer.traits,
@@ -74,6 +99,8 @@ export async function loadProfile(db: Db, customerId: string) {
       orderId: o.orderId,
       latestTelemetry: Object.fromEntries(latest.filter((r) => r.ownedProductId === o.id).map((r) => [r.metric, { value: r.value, readAt: r.readAt }])),
       consumables: (consumables.get(o.sku) ?? []).map((c) => ({ sku: c.sku, name: c.name, ratedLifeDays: c.ratedLifeDays, ratedUsage: c.ratedUsage, usageMetric: c.usageMetric })),
+      /** Held devices that take a consumable; null otherwise (and for disposed ones). */
+      predictedDepletion: predicted.get(o.id) ?? null,
     })),
     orders: orderRows.map((o) => ({
       id: o.id,
@@ -145,14 +172,14 @@ export const customerRoutes: FastifyPluginAsyncZod<{ db: Db; clock: () => Date }
         .select({ customerId: customerIdentities.customerId })
         .from(customerIdentities)
         .where(and(eq(customerIdentities.kind, kind), eq(customerIdentities.value, value)));
-      const customer = row ? await loadProfile(db, row.customerId) : null;
+      const customer = row ? await loadProfile(db, row.customerId, clock()) : null;
       if (!customer) return reply.code(404).send({ error: 'not_found', message: `no customer with identity ${kind}:${value}` });
       return { customer };
     },
   );
 
   app.get('/v1/customers/:id', { schema: { tags, security, summary: 'A customer profile', params: customerIdParam } }, async (request, reply) => {
-    const customer = await loadProfile(db, request.params.id);
+    const customer = await loadProfile(db, request.params.id, clock());
     if (!customer) return reply.code(404).send(notFound(request.params.id));
     return { customer };
   });
@@ -179,7 +206,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ db: Db; clock: () => Date }
       return true;
     });
     if (!found) return reply.code(404).send(notFound(id));
-    return { customer: await loadProfile(db, id) };
+    return { customer: await loadProfile(db, id, clock()) };
   });
 
   app.get(

@@ -8,12 +8,12 @@
 import { and, desc, eq, isNotNull } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createTemplateEngine, loadPartials, loadTemplate, renderContext, type Issue, type PartialMap } from '../activities/templates';
+import { createTemplateEngine, loadPartials, loadTemplate, renderContext, type Issue, type PartialMap, type TemplateVersionContent } from '../activities/templates';
 import type { Db } from '../drizzle/client';
 import { customers, journeys, journeyVersions, templatePartials, templates, templateVersions, type TemplateParts } from '../drizzle/schema';
 import { channels } from '../domain/journey/definition';
 import { isValidTimeZone } from '../domain/time';
-import { adminSecurity, RequestValidationError } from './http';
+import { adminSecurity, issuesOf, RequestValidationError } from './http';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'letters, digits, "-" or "_" (max 64)');
 const localeTag = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 tag such as en or zh-CN');
@@ -44,21 +44,21 @@ export type TemplateBody = z.infer<typeof templateBody>;
 const idParams = z.object({ id: slug });
 const versionParams = z.object({ id: slug, version: z.coerce.number().int().positive() });
 const partialBody = z.object({ kind: z.enum(['partial', 'layout']), source: source(200_000).min(1, 'must not be empty') }).strict();
+const sampleProfile = z
+  .object({
+    traits: z.record(z.string(), z.unknown()).default({}),
+    locale: localeTag.nullish(),
+    timeZone: z.string().refine(isValidTimeZone, 'an IANA time zone').optional(),
+    tags: z.array(z.string()).default([]),
+    aiplStage: z.string().nullish(),
+  })
+  .strict();
 const previewBody = z
   .object({
     version: z.number().int().positive().optional(),
     /** A stored customer, or a sample profile. */
     customerId: z.uuid().optional(),
-    sample: z
-      .object({
-        traits: z.record(z.string(), z.unknown()).default({}),
-        locale: localeTag.nullish(),
-        timeZone: z.string().refine(isValidTimeZone, 'an IANA time zone').optional(),
-        tags: z.array(z.string()).default([]),
-        aiplStage: z.string().nullish(),
-      })
-      .strict()
-      .optional(),
+    sample: sampleProfile.optional(),
     event: z.record(z.string(), z.unknown()).default({}),
     /** Render this locale instead of the customer's. */
     locale: localeTag.optional(),
@@ -66,18 +66,30 @@ const previewBody = z
   .strict()
   .refine((b) => (b.customerId === undefined) !== (b.sample === undefined), { message: 'give exactly one of customerId and sample' });
 
+/** A template being edited: checked and rendered in every locale, saved nowhere. */
+const draftPreviewBody = z
+  .object({
+    template: z.unknown().describe('a template body as PUT /v1/templates/:id takes it; its problems come back as `issues`, not as a 400'),
+    customerId: z.uuid().optional(),
+    sample: sampleProfile.optional(),
+    event: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict()
+  .refine((b) => b.template !== undefined, { path: ['template'], message: 'required: the template body to check and render' })
+  .refine((b) => (b.customerId === undefined) !== (b.sample === undefined), { message: 'give exactly one of customerId and sample' });
+
 /** Every problem of a template body against the stored partials: JSON paths under `$.body`. */
-export function validateTemplate(engine: ReturnType<typeof createTemplateEngine>, body: TemplateBody, partials: PartialMap): Issue[] {
+export function validateTemplate(engine: ReturnType<typeof createTemplateEngine>, body: TemplateBody, partials: PartialMap, root = '$.body'): Issue[] {
   const issues: Issue[] = [];
-  if (!(body.defaultLocale in body.locales)) issues.push({ path: '$.body.defaultLocale', message: `no locales.${body.defaultLocale}: the default locale must have content` });
+  if (!(body.defaultLocale in body.locales)) issues.push({ path: `${root}.defaultLocale`, message: `no locales.${body.defaultLocale}: the default locale must have content` });
   if (body.layout) {
     const layout = partials.get(body.layout);
-    if (!layout || layout.kind !== 'layout') issues.push({ path: '$.body.layout', message: `no layout "${body.layout}" (create it with PUT /v1/template-partials/${body.layout})` });
+    if (!layout || layout.kind !== 'layout') issues.push({ path: `${root}.layout`, message: `no layout "${body.layout}" (create it with PUT /v1/template-partials/${body.layout})` });
   }
-  if (body.channel === 'wechat' && !body.providerTemplateId) issues.push({ path: '$.body.providerTemplateId', message: 'a WeChat template message needs the template id from the WeChat console' });
+  if (body.channel === 'wechat' && !body.providerTemplateId) issues.push({ path: `${root}.providerTemplateId`, message: 'a WeChat template message needs the template id from the WeChat console' });
   const known = { variables: body.variables, partials: new Set([...partials].filter(([, p]) => p.kind === 'partial').map(([id]) => id)) };
   for (const [locale, parts] of Object.entries(body.locales)) {
-    const at = `$.body.locales.${locale}`;
+    const at = `${root}.locales.${locale}`;
     if (body.channel === 'email' && !parts.subject) issues.push({ path: `${at}.subject`, message: 'an email needs a subject' });
     if (body.channel === 'wechat' && !parts.fields) issues.push({ path: `${at}.fields`, message: 'a WeChat template message needs its fields (first, keyword1, …)' });
     for (const part of ['subject', 'text', 'html'] as const) {
@@ -185,30 +197,76 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
     return reply.code(existing ? 200 : 201).send({ id, ...body });
   });
 
+  /** The customer a preview renders for: a stored one (null when unknown) or the sample. */
+  async function previewProfile(body: { customerId?: string; sample?: z.infer<typeof sampleProfile> }): Promise<{ profile: Parameters<typeof renderContext>[0]; timeZone: string } | null> {
+    let timeZone = 'Asia/Shanghai';
+    if (body.customerId) {
+      const [customer] = await db.select().from(customers).where(eq(customers.id, body.customerId));
+      if (!customer) return null;
+      if (customer.timeZone && isValidTimeZone(customer.timeZone)) timeZone = customer.timeZone;
+      return { profile: customer, timeZone };
+    }
+    const sample = body.sample!;
+    const profile = { id: '00000000-0000-0000-0000-000000000000', traits: sample.traits, tags: sample.tags, aiplStage: sample.aiplStage ?? null, locale: sample.locale ?? null };
+    return { profile, timeZone: sample.timeZone ?? timeZone };
+  }
+  const previewLinks = { unsubscribe: '#unsubscribe-preview', preferences: '#preferences-preview' };
+  const customerNotFound = (id: string | undefined) => ({ error: 'not_found', message: `customer ${id} not found` });
+
   app.post('/v1/templates/:id/preview', { schema: { tags, security, summary: 'Render a version for a stored or sample customer', params: idParams, body: previewBody } }, async (request, reply) => {
     const { id } = request.params;
     const body = request.body;
     const content = await loadTemplate(db, id, body.version);
     if (!content) return reply.code(404).send({ error: 'not_found', message: `template ${id}${body.version ? ` version ${body.version}` : ''} not found` });
-    let profile: Parameters<typeof renderContext>[0];
-    let timeZone = 'Asia/Shanghai';
-    if (body.customerId) {
-      const [customer] = await db.select().from(customers).where(eq(customers.id, body.customerId));
-      if (!customer) return reply.code(404).send({ error: 'not_found', message: `customer ${body.customerId} not found` });
-      profile = customer;
-      if (customer.timeZone && isValidTimeZone(customer.timeZone)) timeZone = customer.timeZone;
-    } else {
-      const sample = body.sample!;
-      profile = { id: '00000000-0000-0000-0000-000000000000', traits: sample.traits, tags: sample.tags, aiplStage: sample.aiplStage ?? null, locale: sample.locale ?? null };
-      timeZone = sample.timeZone ?? timeZone;
-    }
-    const links = { unsubscribe: '#unsubscribe-preview', preferences: '#preferences-preview' };
+    const who = await previewProfile(body);
+    if (!who) return reply.code(404).send(customerNotFound(body.customerId));
+    const { profile, timeZone } = who;
     try {
-      const rendered = engine.render(content, renderContext(profile, timeZone, body.event, links), { requestedLocale: body.locale ?? profile.locale, timeZone, partials: await loadPartials(db) });
+      const rendered = engine.render(content, renderContext(profile, timeZone, body.event, previewLinks), { requestedLocale: body.locale ?? profile.locale, timeZone, partials: await loadPartials(db) });
       return { templateId: id, version: content.version, ...rendered };
     } catch (error) {
       // Strict mode: the customer lacks a variable the template uses. That is the previewer's input.
       throw new RequestValidationError([{ path: '$.body', message: `render failed: ${error instanceof Error ? error.message : String(error)}` }]);
     }
   });
+
+  /**
+   * The editor's live check: a template body that is being edited is validated as a save would
+   * (issues at `$.body.template.…`) and rendered in each of its locales for the customer, and
+   * nothing is saved. A template with problems is an answer (200 with `issues`), not a bad request:
+   * the console calls this on every pause in typing.
+   */
+  app.post(
+    '/v1/template-previews',
+    { schema: { tags, security, summary: 'Check an unsaved template body and render each of its locales for a stored or sample customer (saves nothing)', body: draftPreviewBody } },
+    async (request, reply) => {
+      const body = request.body;
+      const who = await previewProfile(body);
+      if (!who) return reply.code(404).send(customerNotFound(body.customerId));
+      const parsed = templateBody.safeParse(body.template);
+      if (!parsed.success) return { issues: issuesOf(parsed.error, ['$', 'body', 'template']), previews: [] };
+      const template = parsed.data;
+      const partials = await loadPartials(db);
+      const issues = validateTemplate(engine, template, partials, '$.body.template');
+      const content: TemplateVersionContent = {
+        templateId: 'preview',
+        channel: template.channel,
+        version: null,
+        defaultLocale: template.defaultLocale,
+        locales: template.locales,
+        layout: template.layout ?? null,
+        providerTemplateId: template.providerTemplateId ?? null,
+        variables: template.variables,
+      };
+      const context = renderContext(who.profile, who.timeZone, body.event, previewLinks);
+      const previews = Object.keys(template.locales).map((locale) => {
+        try {
+          return engine.render(content, context, { requestedLocale: locale, timeZone: who.timeZone, partials });
+        } catch (error) {
+          return { locale, error: `render failed: ${error instanceof Error ? error.message : String(error)}` };
+        }
+      });
+      return { issues, previews };
+    },
+  );
 };

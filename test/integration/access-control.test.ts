@@ -56,6 +56,7 @@ const accessTable: Record<string, Access> = {
   'POST /v1/enrollments/:id/cancel': 'admin',
   'GET /v1/customers/:id/timeline': 'admin',
   'GET /v1/analytics/journeys/:id': 'admin',
+  'GET /v1/analytics/journeys': 'admin',
   'GET /v1/analytics/funnel': 'admin',
   'GET /v1/templates': 'admin',
   'GET /v1/templates/:id': 'admin',
@@ -64,6 +65,7 @@ const accessTable: Record<string, Access> = {
   'GET /v1/templates/:id/versions': 'admin',
   'GET /v1/templates/:id/versions/:version': 'admin',
   'POST /v1/templates/:id/preview': 'admin',
+  'POST /v1/template-previews': 'admin',
   'GET /v1/template-partials': 'admin',
   'PUT /v1/template-partials/:id': 'admin',
   // Messaging links and provider callbacks: authenticated by their signed token or HMAC, not by keys.

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
-import type { VersionStats } from '../../api/analytics';
+import type { JourneySummary, VersionStats } from '../../api/analytics';
 import { aiplHistory, customers, enrollments, journeys, journeyVersions, messages, orders } from '../../drizzle/schema';
 import { define } from '../fixtures/journeys';
 import { connectDevServer, createTestDatabase, uniqueTaskQueue } from '../setup/harness';
@@ -295,6 +295,128 @@ describe('journey analytics per version', () => {
   });
 });
 
+describe('per-step counts (drawn on the journey graph)', () => {
+  it.each([1, 2])('v%i: entered, passed (in the path) and active (current step) per step match the rows', async (version) => {
+    const { body } = await get<{ versions: VersionStats[] }>(`/v1/analytics/journeys/${journeyId}?version=${version}`);
+    const rows = seeded.filter((e) => e.version === version);
+    const pathOf = (e: Seeded) => ['welcome', ...(e.arm ? ['ab'] : [])];
+    const here = (e: Seeded, step: string) => e.status === 'active' && e.currentStep === step;
+    const stepIds = [...new Set(rows.flatMap((e) => [...pathOf(e), ...(e.status === 'active' && e.currentStep ? [e.currentStep] : [])]))].sort();
+    const expected = stepIds.map((step) => ({
+      step,
+      entered: rows.filter((e) => pathOf(e).includes(step) || here(e, step)).length,
+      passed: rows.filter((e) => pathOf(e).includes(step)).length,
+      active: rows.filter((e) => here(e, step)).length,
+    }));
+    expect(body.versions[0]!.steps).toEqual(expected);
+    // The same active numbers as activeByStep, and everyone passed the first step.
+    expect(Object.fromEntries(expected.filter((s) => s.active).map((s) => [s.step, s.active]))).toEqual(Object.fromEntries(body.versions[0]!.activeByStep.map((s) => [s.step, s.count])));
+    expect(expected.find((s) => s.step === 'welcome')).toMatchObject({ entered: rows.length, passed: rows.length });
+  });
+
+  it('counts an enrollment once per step even when a loop passed it several times', async () => {
+    const loopId = 'ana-loop';
+    await db.db.insert(journeys).values({ id: loopId, name: 'Loop', status: 'published', draft: plainV2, latestVersion: 1 });
+    await db.db.insert(journeyVersions).values({ journeyId: loopId, version: 1, definition: plainV2 });
+    const at = new Date(BASE).toISOString();
+    await db.db.insert(enrollments).values({
+      id: randomUUID(),
+      journeyId: loopId,
+      journeyVersion: 1,
+      customerId: randomUUID(),
+      enrollmentKey: 'default',
+      workflowId: `enrollment/${loopId}/x/default`,
+      status: 'active',
+      currentStep: 'wait',
+      path: [{ step: 'wait', at }, { step: 'check', at, outcome: 'again' }, { step: 'wait', at }, { step: 'check', at, outcome: 'again' }],
+      enteredAt: new Date(BASE),
+    });
+    const { body } = await get<{ versions: VersionStats[] }>(`/v1/analytics/journeys/${loopId}`);
+    expect(body.versions[0]!.steps).toEqual([
+      { step: 'check', entered: 1, passed: 1, active: 0 },
+      { step: 'wait', entered: 1, passed: 1, active: 1 },
+    ]);
+  });
+});
+
+describe('headline numbers of every journey (GET /v1/analytics/journeys)', () => {
+  const NOW = BASE + 60 * DAY; // the app clock
+  const summaryId = 'ana-summary';
+  const emptyId = 'ana-empty';
+  const windowed = define({
+    name: 'Summary',
+    entry: { type: 'api' },
+    goals: [{ id: 'bought', event: 'order_completed' }],
+    settings: { timeZone: 'UTC', goalWindow: { days: 1, hours: 12 } },
+    start: 'wait',
+    steps: { wait: { type: 'wait', duration: { days: 20 }, next: 'done' }, done: { type: 'exit', reason: 'window-over' } },
+  });
+  const sentAt = [NOW - 1 * DAY, NOW - 7 * DAY + 60_000, NOW - 7 * DAY - 60_000, NOW - 20 * DAY, NOW];
+  let summaries: { from: string; to: string; journeys: JourneySummary[] };
+
+  beforeAll(async () => {
+    await db.db.insert(journeys).values([
+      { id: summaryId, name: 'Summary', status: 'published', draft: windowed, latestVersion: 1 },
+      { id: emptyId, name: 'Nobody yet', status: 'draft', draft: windowed, latestVersion: null },
+    ]);
+    await db.db.insert(journeyVersions).values({ journeyId: summaryId, version: 1, definition: windowed });
+    const enteredAt = NOW - 10 * DAY;
+    const rows = [
+      { status: 'active' as const, convertedAt: null },
+      { status: 'converted' as const, convertedAt: enteredAt + 36 * 3_600_000 }, // the window's last instant: counts
+      { status: 'converted' as const, convertedAt: enteredAt + 37 * 3_600_000 }, // after the window: does not
+      { status: 'completed' as const, convertedAt: null },
+    ].map((r, i) => ({
+      id: randomUUID(),
+      journeyId: summaryId,
+      journeyVersion: 1,
+      customerId: randomUUID(),
+      enrollmentKey: 'default',
+      workflowId: `enrollment/${summaryId}/${i}/default`,
+      status: r.status,
+      currentStep: r.status === 'active' ? 'wait' : null,
+      enteredAt: new Date(enteredAt),
+      exitedAt: r.status === 'active' ? null : new Date(enteredAt + 2 * DAY),
+      convertedAt: r.convertedAt === null ? null : new Date(r.convertedAt),
+    }));
+    await db.db.insert(enrollments).values(rows);
+    const first = rows[0]!;
+    await db.db.insert(messages).values([
+      ...sentAt.map((at, i) => ({ enrollmentId: first.id, stepId: 'mail', occurrence: i + 1, journeyId: summaryId, customerId: first.customerId, channel: 'email', templateId: 't', status: 'sent' as const, sentAt: new Date(at) })),
+      { enrollmentId: first.id, stepId: 'mail', occurrence: 99, journeyId: summaryId, customerId: first.customerId, channel: 'email', templateId: 't', status: 'skipped' as const, reason: 'quiet-hours' },
+      { enrollmentId: first.id, stepId: 'mail', occurrence: 98, journeyId: summaryId, customerId: first.customerId, channel: 'sms', templateId: 't', status: 'failed' as const, sentAt: new Date(NOW - DAY) },
+    ]);
+    const { status, body } = await get<typeof summaries>('/v1/analytics/journeys');
+    expect(status).toBe(200);
+    summaries = body;
+  });
+
+  it('lists every journey, with zeros for one nobody entered', () => {
+    expect(summaries.journeys.map((j) => j.journeyId)).toEqual([emptyId, 'ana-loop', summaryId, journeyId].sort());
+    expect(summaries.journeys.find((j) => j.journeyId === emptyId)).toEqual({ journeyId: emptyId, entered: 0, active: 0, converted: 0, conversionRate: null, messagesSent: 0 });
+    expect({ from: summaries.from, to: summaries.to }).toEqual({ from: new Date(NOW - 7 * DAY).toISOString(), to: new Date(NOW).toISOString() });
+  });
+
+  it('counts conversions inside each version’s goal window, and sends in the last 7 days [from, to)', () => {
+    expect(summaries.journeys.find((j) => j.journeyId === summaryId)).toEqual({ journeyId: summaryId, entered: 4, active: 1, converted: 1, conversionRate: 0.25, messagesSent: 2 });
+  });
+
+  it('agrees with the per-version analytics of a journey with several versions', async () => {
+    const { body } = await get<{ versions: VersionStats[] }>(`/v1/analytics/journeys/${journeyId}`);
+    const sum = (f: (v: VersionStats) => number) => body.versions.reduce((s, v) => s + f(v), 0);
+    const entered = sum((v) => v.entered);
+    const converted = sum((v) => v.conversions);
+    expect(summaries.journeys.find((j) => j.journeyId === journeyId)).toEqual({ journeyId, entered, active: sum((v) => v.active), converted, conversionRate: converted / entered, messagesSent: 0 });
+    expect(entered).toBe(seeded.filter((e) => e.version !== 0).length);
+  });
+
+  it('takes a longer window with ?days', async () => {
+    const { body } = await get<typeof summaries>('/v1/analytics/journeys?days=30');
+    expect(body.from).toBe(new Date(NOW - 30 * DAY).toISOString());
+    expect(body.journeys.find((j) => j.journeyId === summaryId)?.messagesSent).toBe(4);
+  });
+});
+
 describe('AIPL funnel', () => {
   it('counts customers per current stage; the default range is the 90 days before now (the app clock)', async () => {
     const { status, body } = await get<{ from: string; to: string; stages: { stage: string | null; customers: number }[] }>('/v1/analytics/funnel');
@@ -336,6 +458,8 @@ describe('bad input is a 400 naming the JSON path', () => {
     ['/v1/analytics/journeys/Trial', '$.params.id'],
     [`/v1/analytics/journeys/${journeyId}?version=0`, '$.query.version'],
     [`/v1/analytics/journeys/${journeyId}?version=latest`, '$.query.version'],
+    ['/v1/analytics/journeys?days=0', '$.query.days'],
+    ['/v1/analytics/journeys?days=week', '$.query.days'],
   ])('GET %s → 400 at %s', async (url, path) => {
     const { status, body } = await get<{ error: string; issues: { path: string }[] }>(url);
     expect(status).toBe(400);

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProfileActivities } from '../../activities/profiles';
 import { buildApp } from '../../api/app';
 import { createApiKey } from '../../api/keys';
-import { aiplHistory, customerIdentities, events, orders, telemetryReadings } from '../../drizzle/schema';
+import { predictDeviceDepletion } from '../../activities/depletion';
+import { aiplHistory, customerIdentities, events, orders, ownedProducts, telemetryReadings } from '../../drizzle/schema';
 import { connectDevServer, createTestDatabase, uniqueTaskQueue } from '../setup/harness';
 
 const ADMIN_KEY = 'profile-test-bootstrap-admin-key-0123';
@@ -87,6 +88,16 @@ interface Profile {
     orderId: string | null;
     latestTelemetry: Record<string, { value: number; readAt: string }>;
     consumables: { sku: string; ratedLifeDays: number | null; ratedUsage: number | null; usageMetric: string | null }[];
+    predictedDepletion: {
+      consumable: { sku: string; name: string };
+      cycleStartedAt: string;
+      readings: number;
+      depletesAt: string | null;
+      daysLeft: number | null;
+      confidence: number;
+      basis: string;
+      usagePerDay: number | null;
+    } | null;
   }[];
   orders: { id: string; externalId: string; source: string; currency: string | null; totalCents: number | null; orderedAt: string; lines: { lineNo: number; sku: string; category: string; quantity: number; unitPriceCents: number | null }[] }[];
 }
@@ -589,6 +600,50 @@ describe('customer API', () => {
     const even = await call<{ events: { name: string }[] }>('GET', `/v1/customers/${id}/events?name=Even%20Day`);
     expect(even.body.events.map((e) => e.name)).toEqual(['Even Day', 'Even Day']);
     expect((await call<{ issues: Issue[] }>('GET', `/v1/customers/${id}/events?cursor=garbage&limit=0`)).body.issues!.map((i) => i.path).sort()).toEqual(['$.query.cursor', '$.query.limit']);
+  });
+
+  it("shows each held device's predicted consumable depletion at the app clock, as the shared loader predicts it", async () => {
+    const userId = newUser();
+    await identify({ userId, traits: { name: 'Grace' } });
+    const id = (await profileOf(`app_user:${userId}`)).id;
+    const DAY = 86_400_000;
+    const installedAt = new Date(NOW.getTime() - 20 * DAY);
+    const [metered, rated, hood, gone] = await db.db
+      .insert(ownedProducts)
+      .values([
+        { customerId: id, sku: 'WP-100', category: 'water-purifier', serial: `SN-M-${userId}`, installedAt },
+        { customerId: id, sku: 'WP-200', category: 'water-purifier', serial: `SN-R-${userId}`, installedAt },
+        { customerId: id, sku: 'RH-1', category: 'range-hood', installedAt },
+        { customerId: id, sku: 'WP-200', category: 'water-purifier', installedAt, disposedAt: new Date(NOW.getTime() - DAY) },
+      ])
+      .returning({ id: ownedProducts.id });
+    // 30 litres a day on a 3,000-litre filter: empty 100 days after installation, 80 days from now.
+    await db.db.insert(telemetryReadings).values(Array.from({ length: 21 }, (_, d) => ({ ownedProductId: metered!.id, metric: 'litres_filtered', value: d * 30, readAt: new Date(installedAt.getTime() + d * DAY) })));
+
+    const profile = await call<{ customer: Profile }>('GET', `/v1/customers/${id}`);
+    expect(profile.status).toBe(200);
+    const byId = new Map(profile.body.customer.ownedProducts.map((p) => [p.id, p.predictedDepletion]));
+    expect(byId.get(metered!.id)).toMatchObject({
+      consumable: { sku: 'FLT-100', name: 'RO filter' },
+      cycleStartedAt: installedAt.toISOString(),
+      readings: 21,
+      depletesAt: new Date(installedAt.getTime() + 100 * DAY).toISOString(),
+      daysLeft: 80,
+      basis: 'telemetry',
+      usagePerDay: 30,
+    });
+    // No readings: the rated life (180 days) decides, with less confidence.
+    expect(byId.get(rated!.id)).toMatchObject({ consumable: { sku: 'FLT-100' }, readings: 0, depletesAt: new Date(installedAt.getTime() + 180 * DAY).toISOString(), daysLeft: 160, basis: 'rated-life' });
+    expect(byId.get(rated!.id)!.confidence).toBeLessThan(byId.get(metered!.id)!.confidence);
+    // Devices without a consumable, and disposed ones, have no prediction.
+    expect(byId.get(hood!.id)).toBeNull();
+    expect(byId.get(gone!.id)).toBeNull();
+    // The same numbers as the loader the refill journey uses.
+    for (const shared of await predictDeviceDepletion(db.db, { customerId: id }, NOW)) {
+      expect(byId.get(shared.ownedProductId)).toMatchObject({ depletesAt: shared.prediction.depletesAt, confidence: shared.prediction.confidence, basis: shared.prediction.basis });
+    }
+    // Lookup by identity answers the same profile.
+    expect((await profileOf(`app_user:${userId}`)).ownedProducts.map((p) => p.predictedDepletion)).toEqual(profile.body.customer.ownedProducts.map((p) => p.predictedDepletion));
   });
 
   it('the new routes are in the OpenAPI document with the admin security', async () => {

@@ -187,6 +187,74 @@ describe('preview', () => {
   });
 });
 
+describe('live preview of an unsaved template (POST /v1/template-previews)', () => {
+  const draftPreview = (payload: unknown) => app.inject({ method: 'POST', url: '/v1/template-previews', headers: AUTH, payload: payload as object });
+  interface DraftAnswer {
+    issues: Issue[];
+    previews: ({ locale: string; subject?: string; text: string } | { locale: string; error: string })[];
+  }
+
+  it('renders every locale of the draft for a sample or stored customer, and saves nothing', async () => {
+    const sample = await draftPreview({ template: welcome, sample: { traits: { firstName: 'Ann', model: 'X' } }, event: { total: 5 } });
+    expect(sample.statusCode).toBe(200);
+    expect(sample.json<DraftAnswer>()).toEqual({
+      issues: [],
+      previews: [
+        { locale: 'en', subject: 'Welcome, Ann', text: 'Your X costs CN¥5.00.', html: '<p>Hi Ann</p>' },
+        { locale: 'zh-CN', subject: '欢迎，Ann', text: '您的X价格¥5.00。', html: '<p>您好 Ann</p>' },
+      ],
+    });
+    const [customer] = await db.db.insert(customers).values({ traits: { firstName: '林', model: 'AquaPure 5' }, locale: 'zh-CN' }).returning();
+    const stored = await draftPreview({ template: welcome, customerId: customer!.id, event: { total: 1299 } });
+    expect(stored.json<DraftAnswer>().previews.map((p) => ('subject' in p ? p.subject : p))).toEqual(['Welcome, 林', '欢迎，林']);
+    expect(await db.db.select().from(templates).where(eq(templates.id, 'preview'))).toEqual([]);
+  });
+
+  it('answers the problems of the draft as issues at their paths per locale (200), rendering the locales that still render', async () => {
+    const draft = {
+      ...welcome,
+      defaultLocale: 'fr',
+      locales: { en: { ...welcome.locales.en, subject: 'Hi {{customer.nickname}}' }, 'zh-CN': { ...welcome.locales['zh-CN'], text: '{{#if customer.model}}未闭合' } },
+    };
+    const res = await draftPreview({ template: draft, sample: { traits: { firstName: 'Ann', model: 'X', nickname: 'A' } }, event: { total: 5 } });
+    expect(res.statusCode).toBe(200);
+    const answer = res.json<DraftAnswer>();
+    expect(answer.issues.map((i) => i.path).sort()).toEqual(['$.body.template.defaultLocale', '$.body.template.locales.en.subject', '$.body.template.locales.zh-CN.text']);
+    expect(answer.issues.find((i) => i.path.endsWith('zh-CN.text'))?.message).toMatch(/^parse error at line 1/);
+    expect(answer.previews[0]).toMatchObject({ locale: 'en', subject: 'Hi A' });
+    expect(answer.previews[1]).toEqual({ locale: 'zh-CN', error: expect.stringMatching(/^render failed: /) });
+
+    // A sample lacking a variable: that locale's preview says so.
+    const lacking = await draftPreview({ template: welcome, sample: { traits: { firstName: 'Ann' } }, event: { total: 5 } });
+    expect(lacking.json<DraftAnswer>().previews).toEqual([
+      { locale: 'en', error: expect.stringContaining('"model" not defined') },
+      { locale: 'zh-CN', error: expect.stringContaining('"model" not defined') },
+    ]);
+  });
+
+  it('answers a body that is not a template with issues under $.body.template, and bad requests with 400/404', async () => {
+    const shapeless = await draftPreview({ template: { channel: 'fax', defaultLocale: 'en_US', locales: { en: { text: '' } } }, sample: {} });
+    expect(shapeless.statusCode).toBe(200);
+    expect(shapeless.json<DraftAnswer>()).toEqual({
+      issues: expect.arrayContaining([
+        { path: '$.body.template.channel', message: expect.any(String) },
+        { path: '$.body.template.defaultLocale', message: 'a BCP 47 tag such as en or zh-CN' },
+        { path: '$.body.template.locales.en.text', message: 'must not be empty' },
+      ]),
+      previews: [],
+    });
+    const noTemplate = await draftPreview({ sample: {} });
+    expect(noTemplate.statusCode).toBe(400);
+    expect(issuesOf(noTemplate).map((i) => i.path)).toContain('$.body.template');
+    const neither = await draftPreview({ template: welcome });
+    expect(neither.statusCode).toBe(400);
+    const unknown = await draftPreview({ template: welcome, customerId: randomUUID() });
+    expect(unknown.statusCode).toBe(404);
+    const noKey = await app.inject({ method: 'POST', url: '/v1/template-previews', payload: { template: welcome, sample: {} } });
+    expect(noKey.statusCode).toBe(401);
+  });
+});
+
 describe('deleting', () => {
   it('refuses while a published journey sends the template, deletes it otherwise', async () => {
     await put('in-use', welcome);
