@@ -2,9 +2,9 @@
 import { Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useMemo } from 'react';
-import { journeyGraph } from './graph';
+import { journeyGraph, type StepCounts } from './graph';
 
-type StepData = { label: string; detail: string; type: string; unreachable: boolean; count?: { active: number; total: number } };
+type StepData = { label: string; detail: string; type: string; unreachable: boolean; count?: StepCounts };
 type StepNode = Node<StepData, 'step'>;
 
 function StepBox({ data }: NodeProps<StepNode>) {
@@ -13,13 +13,19 @@ function StepBox({ data }: NodeProps<StepNode>) {
       <Handle type="target" position={Position.Top} isConnectable={false} />
       <div className="step-title">
         <span className="step-id">{data.label}</span>
-        {data.count ? (
-          <span className="step-count" title={`${data.count.active} active, ${data.count.total} in total at this step`}>
-            {data.count.active}/{data.count.total}
+        {data.count && data.type !== 'entry' ? (
+          <span className="step-count" title={`${data.count.active} waiting at this step now`} data-count="active">
+            {data.count.active} now
           </span>
         ) : null}
       </div>
       <div className="step-detail">{data.detail}</div>
+      {data.count ? (
+        <div className="step-counts">
+          <span data-count="entered">{data.count.entered} entered</span>
+          {data.type !== 'entry' ? <span data-count="passed">{data.count.passed} passed</span> : null}
+        </div>
+      ) : null}
       <Handle type="source" position={Position.Bottom} isConnectable={false} />
     </div>
   );
@@ -27,7 +33,7 @@ function StepBox({ data }: NodeProps<StepNode>) {
 
 const nodeTypes = { step: StepBox };
 
-export function JourneyGraph({ definition, counts, label }: { definition: unknown; counts?: Map<string, { active: number; total: number }>; label: string }) {
+export function JourneyGraph({ definition, counts, label }: { definition: unknown; counts?: Map<string, StepCounts>; label: string }) {
   const graph = useMemo(() => journeyGraph(definition), [definition]);
   const nodes: StepNode[] = graph.nodes.map((n) => {
     const count = counts?.get(n.id);
@@ -77,7 +83,7 @@ export function JourneyGraph({ definition, counts, label }: { definition: unknow
               .map((n) => (
                 <li key={n.id}>
                   <code>{n.id}</code> — {n.detail}
-                  {counts?.get(n.id) ? ` (${counts.get(n.id)!.active} active now)` : ''}
+                  {describeCounts(counts?.get(n.id))}
                   {n.unreachable ? ' (unreachable)' : ''}
                   {graph.edges
                     .filter((e) => e.source === n.id)
@@ -93,4 +99,8 @@ export function JourneyGraph({ definition, counts, label }: { definition: unknow
       </figcaption>
     </figure>
   );
+}
+
+function describeCounts(c: StepCounts | undefined): string {
+  return c ? ` (${c.entered} entered, ${c.passed} passed, ${c.active} waiting now)` : '';
 }

@@ -170,6 +170,21 @@ export interface OwnedProduct {
   warrantyEndsAt: string | null;
   disposedAt: string | null;
   latestTelemetry: Record<string, { value: number; readAt: string }>;
+  /** Held devices that take a consumable (activities/depletion.ts, the refill journey's loader); else null. */
+  predictedDepletion: PredictedDepletion | null;
+}
+
+export interface PredictedDepletion {
+  consumable: { sku: string; name: string; ratedLifeDays: number | null; ratedUsage: number | null; usageMetric: string | null };
+  cycleStartedAt: string;
+  readings: number;
+  depletesAt: string | null;
+  /** Whole days from now; negative when overdue. */
+  daysLeft: number | null;
+  confidence: number;
+  basis: 'telemetry' | 'rated-life' | 'rated-life-cap' | 'unknown';
+  usagePerDay: number | null;
+  usedByNow: number | null;
 }
 
 export interface Customer {
@@ -270,12 +285,24 @@ export interface RenderedPreview {
   fields?: Record<string, string>;
 }
 
+/** One locale of a live preview: rendered, or why it could not be. */
+export type DraftPreview = (RenderedPreviewParts & { locale: string }) | { locale: string; error: string };
+export type RenderedPreviewParts = Omit<RenderedPreview, 'templateId' | 'version' | 'locale'>;
+
+export interface PreviewCustomer {
+  sample?: { traits: Record<string, unknown>; locale?: string };
+  customerId?: string;
+}
+
 export const templatesApi = {
   list: async () => (await request<{ templates: TemplateRow[] }>('GET', '/v1/templates')).templates,
   get: (id: string) => request<{ template: TemplateContent; versions: { version: number; defaultLocale: string; createdAt: string }[] }>('GET', `/v1/templates/${enc(id)}`),
   save: (id: string, body: TemplateBody) => request<{ id: string; version: number }>('PUT', `/v1/templates/${enc(id)}`, body),
   preview: (id: string, body: { sample: { traits: Record<string, unknown>; locale?: string }; event?: Record<string, unknown> }) =>
     request<RenderedPreview>('POST', `/v1/templates/${enc(id)}/preview`, body),
+  /** POST /v1/template-previews: checks an unsaved body (issues at $.body.template…) and renders each locale; saves nothing. */
+  previewDraft: (template: TemplateBody, customer: PreviewCustomer, event: Record<string, unknown>) =>
+    request<{ issues: Issue[]; previews: DraftPreview[] }>('POST', '/v1/template-previews', { template, ...customer, event }),
 };
 
 // ---- analytics (api/analytics.ts, api/associations.ts) ---------------------------------------
@@ -293,11 +320,22 @@ export interface ArmStats {
   significant: boolean | null;
 }
 
+export interface StepStats {
+  step: string;
+  /** Enrollments that reached the step (passed it, or wait there now). */
+  entered: number;
+  /** Enrollments whose path notes the step (the workflow notes a step when it finishes it). */
+  passed: number;
+  /** Active enrollments at the step now. */
+  active: number;
+}
+
 export interface VersionStats {
   version: number;
   entered: number;
   active: number;
   activeByStep: { step: string; count: number }[];
+  steps: StepStats[];
   exits: { status: string; reason: string | null; count: number }[];
   messages: { channel: string; status: string; count: number }[];
   conversions: number;
@@ -323,7 +361,18 @@ export interface AssociationRule {
   lift: number;
 }
 
+/** GET /v1/analytics/journeys: every journey's headline numbers, one query. */
+export interface JourneySummary {
+  journeyId: string;
+  entered: number;
+  active: number;
+  converted: number;
+  conversionRate: number | null;
+  messagesSent: number;
+}
+
 export const analyticsApi = {
+  summaries: (days = 7) => request<{ from: string; to: string; journeys: JourneySummary[] }>('GET', `/v1/analytics/journeys?days=${days}`),
   journey: (id: string) => request<{ journeyId: string; versions: VersionStats[] }>('GET', `/v1/analytics/journeys/${enc(id)}`),
   funnel: () => request<Funnel>('GET', '/v1/analytics/funnel'),
   associations: () => request<{ rules: AssociationRule[]; computedAt: string | null }>('GET', '/v1/categories/associations?limit=50'),

@@ -166,15 +166,31 @@ export function journeyGraph(definition: unknown): JourneyGraph {
   return { nodes, edges };
 }
 
-/** Enrollments per current step, for the counts drawn on the graph. */
-export function countByStep(enrollments: readonly { currentStep: string | null; status: string }[]): Map<string, { active: number; total: number }> {
-  const counts = new Map<string, { active: number; total: number }>();
-  for (const e of enrollments) {
-    if (!e.currentStep) continue;
-    const c = counts.get(e.currentStep) ?? { active: 0, total: 0 };
-    c.total++;
-    if (e.status === 'active') c.active++;
-    counts.set(e.currentStep, c);
+/** What a graph node shows: enrollments that reached the step, passed it, and wait there now. */
+export interface StepCounts {
+  entered: number;
+  passed: number;
+  active: number;
+}
+
+/**
+ * Per-step counts for the graph from the analytics API (GET /v1/analytics/journeys/:id): one
+ * version's, or summed over all versions (`'all'`, for the draft, whose steps may match several).
+ * The entry node gets the enrollments of the chosen versions.
+ */
+export function stepCounts(
+  versions: readonly { version: number; entered: number; active: number; steps: readonly ({ step: string } & StepCounts)[] }[],
+  chosen: number | 'all',
+): Map<string, StepCounts> {
+  const counts = new Map<string, StepCounts>();
+  const add = (id: string, c: StepCounts) => {
+    const sum = counts.get(id) ?? { entered: 0, passed: 0, active: 0 };
+    counts.set(id, { entered: sum.entered + c.entered, passed: sum.passed + c.passed, active: sum.active + c.active });
+  };
+  for (const v of versions) {
+    if (chosen !== 'all' && v.version !== chosen) continue;
+    add(ENTRY_NODE, { entered: v.entered, passed: v.entered, active: 0 });
+    for (const s of v.steps) add(s.step, s);
   }
   return counts;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countByStep, ENTRY_NODE, journeyGraph } from '../../../web/src/graph';
+import { ENTRY_NODE, journeyGraph, stepCounts } from '../../../web/src/graph';
 import { phoneNurture } from '../../fixtures/journeys';
 
 describe('journey graph (console)', () => {
@@ -38,12 +38,17 @@ describe('journey graph (console)', () => {
     expect(journeyGraph('not json at all')).toEqual({ nodes: [expect.objectContaining({ id: ENTRY_NODE })], edges: [] });
   });
 
-  it('counts enrollments per current step, active apart', () => {
-    const counts = countByStep([
-      { currentStep: 'wait', status: 'active' },
-      { currentStep: 'wait', status: 'exited' },
-      { currentStep: null, status: 'active' },
-    ]);
-    expect(Object.fromEntries(counts)).toEqual({ wait: { active: 1, total: 2 } });
+  it('takes per-step counts from the analytics of one version, or sums every version', () => {
+    const versions = [
+      { version: 1, entered: 5, active: 1, steps: [{ step: 'wait', entered: 5, passed: 4, active: 1 }] },
+      { version: 2, entered: 2, active: 2, steps: [{ step: 'wait', entered: 2, passed: 0, active: 2 }, { step: 'new', entered: 1, passed: 1, active: 0 }] },
+    ];
+    expect(Object.fromEntries(stepCounts(versions, 2))).toEqual({
+      [ENTRY_NODE]: { entered: 2, passed: 2, active: 0 },
+      wait: { entered: 2, passed: 0, active: 2 },
+      new: { entered: 1, passed: 1, active: 0 },
+    });
+    expect(Object.fromEntries(stepCounts(versions, 'all'))).toMatchObject({ [ENTRY_NODE]: { entered: 7 }, wait: { entered: 7, passed: 4, active: 3 } });
+    expect(stepCounts(versions, 3).size).toBe(0);
   });
 });

@@ -4,7 +4,7 @@
  * and the timeline across journeys (GET /v1/customers/:id/timeline, paged by cursor).
  */
 import { useState, type FormEvent } from 'react';
-import { customersApi, describeError, enrollmentsApi, type Customer, type CustomerTimelineItem, type HistoryEntry } from '../api';
+import { customersApi, describeError, enrollmentsApi, type Customer, type CustomerTimelineItem, type HistoryEntry, type PredictedDepletion } from '../api';
 import { formatTime, href, navigate, PageTitle, Show, useLoad } from '../lib';
 import { EnrollmentsTable } from './Enrollments';
 
@@ -139,11 +139,12 @@ function Profile({ customer: c }: { customer: Customer }) {
               <th scope="col">Purchased</th>
               <th scope="col">Warranty ends</th>
               <th scope="col">Latest telemetry</th>
+              <th scope="col">Consumable runs out</th>
             </tr>
           </thead>
           <tbody>
             {c.ownedProducts.map((p) => (
-              <tr key={p.id}>
+              <tr key={p.id} data-device={p.serial ?? p.id}>
                 <td>
                   {p.name ?? p.sku} <span className="muted small">{p.sku}</span>
                   {p.disposedAt ? <span className="muted small"> (disposed)</span> : null}
@@ -157,12 +158,59 @@ function Profile({ customer: c }: { customer: Customer }) {
                     .map(([metric, r]) => `${metric} ${r.value}`)
                     .join(', ') || '—'}
                 </td>
+                <td data-testid="depletion">{p.predictedDepletion ? <Depletion d={p.predictedDepletion} /> : <span className="muted">—</span>}</td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
     </>
+  );
+}
+
+const basisText: Record<PredictedDepletion['basis'], string> = {
+  telemetry: 'usage telemetry',
+  'rated-life': 'rated life',
+  'rated-life-cap': 'rated life (before usage runs it out)',
+  unknown: 'not enough data',
+};
+
+function formatDate(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleDateString(undefined, { dateStyle: 'medium' });
+}
+
+function daysText(days: number): string {
+  if (days < 0) return `${-days} day${days === -1 ? '' : 's'} overdue`;
+  if (days === 0) return 'today';
+  return `${days} day${days === 1 ? '' : 's'} left`;
+}
+
+/** A device's predicted consumable depletion: date, days left, confidence and what decided it. */
+function Depletion({ d }: { d: PredictedDepletion }) {
+  return (
+    <div className="depletion">
+      <div>
+        {d.consumable.name} <span className="muted small">{d.consumable.sku}</span>
+      </div>
+      {d.depletesAt === null || d.daysLeft === null ? (
+        <div className="muted">No prediction ({basisText[d.basis]})</div>
+      ) : (
+        <div>
+          <strong data-field="date">
+            <time dateTime={d.depletesAt}>{formatDate(d.depletesAt)}</time>
+          </strong>{' '}
+          <span data-field="days-left" className={d.daysLeft < 14 ? 'error' : undefined}>
+            ({daysText(d.daysLeft)})
+          </span>
+        </div>
+      )}
+      <div className="muted small">
+        <span data-field="confidence">confidence {Math.round(d.confidence * 100)}%</span> · <span data-field="basis">from {basisText[d.basis]}</span>
+        {d.usagePerDay !== null && d.consumable.usageMetric ? ` · ${d.usagePerDay.toFixed(1)} ${d.consumable.usageMetric}/day` : ''}
+        {` · since ${formatDate(d.cycleStartedAt)}`}
+      </div>
+    </div>
   );
 }
 

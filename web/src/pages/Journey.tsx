@@ -1,22 +1,23 @@
 /** One journey: its graph with per-step counts, lifecycle actions and version history. */
 import { useState } from 'react';
-import { describeError, enrollmentsApi, journeysApi, type Journey, type JourneyVersion } from '../api';
-import { countByStep } from '../graph';
+import { analyticsApi, describeError, journeysApi, type Journey, type JourneyVersion } from '../api';
+import { stepCounts } from '../graph';
 import { JourneyGraph } from '../JourneyGraph';
 import { formatTime, href, PageTitle, Show, StatusBadge, useLoad } from '../lib';
 
 export function JourneyPage({ id }: { id: string }) {
   const [loaded, reload] = useLoad(async () => {
-    const [{ journey, versions }, enrollments] = await Promise.all([journeysApi.get(id), enrollmentsApi.list({ journeyId: id, limit: 500 })]);
-    return { journey, versions, enrollments };
+    const [{ journey, versions }, analytics] = await Promise.all([journeysApi.get(id), analyticsApi.journey(id)]);
+    return { journey, versions, stats: analytics.versions };
   }, [id]);
   const [shown, setShown] = useState<number | 'draft' | null>(null);
   return (
     <Show loaded={loaded} what="the journey">
-      {({ journey, versions, enrollments }) => {
+      {({ journey, versions, stats }) => {
         const selected = shown ?? (journey.latestVersion ?? 'draft');
         const definition = selected === 'draft' ? journey.draft : versions.find((v) => v.version === selected)?.definition;
-        const counts = countByStep(enrollments.filter((e) => selected === 'draft' || e.journeyVersion === selected));
+        const counts = stepCounts(stats, selected === 'draft' ? 'all' : selected);
+        const entered = stats.reduce((sum, v) => sum + v.entered, 0);
         return (
           <>
             <div className="page-head">
@@ -28,8 +29,7 @@ export function JourneyPage({ id }: { id: string }) {
                   Edit draft
                 </a>
                 <a className="button" href={href(`/journeys/${id}/enrollments`)}>
-                  Enrollments ({enrollments.length}
-                  {enrollments.length === 500 ? '+' : ''})
+                  Enrollments ({entered})
                 </a>
               </div>
             </div>
@@ -52,7 +52,9 @@ export function JourneyPage({ id }: { id: string }) {
                   </select>
                 </label>
               </div>
-              <p className="muted small">Numbers on steps: enrollments there now (active / all whose last step it is{selected === 'draft' ? ', any version' : ''}).</p>
+              <p className="muted small">
+                On each step: enrollments that reached it (entered), finished it (passed) and wait there now{selected === 'draft' ? ', over all versions' : ''}.
+              </p>
               <JourneyGraph definition={definition} counts={counts} label={`Graph of ${journey.name}`} />
             </section>
             <Versions versions={versions} onShow={setShown} />
