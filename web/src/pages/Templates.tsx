@@ -338,7 +338,7 @@ function TemplateForm({ id, template }: { id: string | undefined; template: Temp
                   Remove locale {l.tag}
                 </button>
               </div>
-              <div className="locale-preview" aria-live="polite" data-testid={`preview-${l.tag}`}>
+              <div className="locale-preview" data-testid={`preview-${l.tag}`}>
                 <h3 className="small">Preview ({l.tag})</h3>
                 {preview === undefined ? (
                   <p className="muted small">{live.state === 'checking' ? 'Rendering…' : 'No preview.'}</p>
