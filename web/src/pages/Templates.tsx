@@ -317,12 +317,12 @@ function TemplateForm({ id, template }: { id: string | undefined; template: Temp
               <div>
                 <div className="field">
                   <label htmlFor={`${base}-subject`}>Subject — {l.tag}</label>
-                  <input id={`${base}-subject`} value={l.subject} onChange={(e) => update(l.key, { subject: e.target.value })} {...described(issuesAt(`${at}.subject`), `${base}-subject`)} />
+                  <input id={`${base}-subject`} lang={l.tag} value={l.subject} onChange={(e) => update(l.key, { subject: e.target.value })} {...described(issuesAt(`${at}.subject`), `${base}-subject`)} />
                   {inline(issuesAt(`${at}.subject`), `${base}-subject`)}
                 </div>
                 <div className="field">
                   <label htmlFor={`${base}-text`}>Body (Handlebars) — {l.tag}</label>
-                  <textarea id={`${base}-text`} rows={7} value={l.text} onChange={(e) => update(l.key, { text: e.target.value })} spellCheck={false} {...described(issuesAt(`${at}.text`), `${base}-text`)} />
+                  <textarea id={`${base}-text`} lang={l.tag} rows={7} value={l.text} onChange={(e) => update(l.key, { text: e.target.value })} spellCheck={false} {...described(issuesAt(`${at}.text`), `${base}-text`)} />
                   {inline(issuesAt(`${at}.text`), `${base}-text`)}
                 </div>
                 {rest.length ? (
@@ -345,7 +345,7 @@ function TemplateForm({ id, template }: { id: string | undefined; template: Temp
                 ) : 'error' in preview ? (
                   <p className="error small">{preview.error}</p>
                 ) : (
-                  <dl className="facts">
+                  <dl className="facts" lang={l.tag}>
                     {preview.subject !== undefined ? (
                       <>
                         <dt>Subject</dt>
