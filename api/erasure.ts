@@ -121,8 +121,8 @@ export async function eraseCustomer(db: Db, options: { customerId: string; reaso
       await tx.execute(sql`
         select distinct channel, address from messages where customer_id = any(${idList}) and address is not null
         union
-        select case kind when 'email' then 'email' when 'phone' then 'sms' else 'wechat' end, value
-          from customer_identities where customer_id = ${id} and kind in ('email', 'phone', 'wechat_openid')`),
+        select case kind when 'email' then 'email' when 'phone' then 'sms' when 'app_user' then 'push' else 'wechat' end, value
+          from customer_identities where customer_id = ${id} and kind in ('email', 'phone', 'app_user', 'wechat_openid')`),
     );
     const running = rowsOf<{ workflow_id: string }>(await tx.execute(sql`select distinct workflow_id from enrollments where customer_id = any(${idList}) and status = 'active'`)).map((r) => r.workflow_id);
 
