@@ -4,6 +4,7 @@
  */
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { customerMerges, enrollments, type EnrollmentStatus } from '../drizzle/schema';
+import { isErased } from '../api/erasure';
 import { survivorOf } from '../api/merge';
 import type { ActivityDeps } from './index';
 
@@ -64,7 +65,10 @@ export function createEnrollmentActivities({ db }: Pick<ActivityDeps, 'db'>) {
         convertedAt: toDate(p.convertedAt),
       };
       const { id: _id, journeyId: _j, customerId: _c, enteredAt: _e, ...changing } = row;
-      await db
+      await db.transaction(async (tx) => {
+        // An erased customer's workflow (told to exit, or mid-step) leaves no row behind.
+        if (await isErased(tx, customerId)) return;
+        await tx
         .insert(enrollments)
         .values(row)
         // A row a merge ended stays ended while the workflow catches up with its exit signal.
@@ -74,6 +78,7 @@ export function createEnrollmentActivities({ db }: Pick<ActivityDeps, 'db'>) {
           // `is distinct from`: exit_reason is null on every running row, and `null = 'merged'` is null.
           setWhere: sql`${enrollments.exitReason} is distinct from 'merged' or excluded.status <> 'active'`,
         });
+      });
     },
   };
 }

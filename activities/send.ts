@@ -21,6 +21,7 @@ import { conditionNeeds, evaluateConditions } from '../domain/journey/conditions
 import { applicableCaps, capExceeded, capWindowStart, countInWindows, nextAllowedSendTime } from '../domain/messaging';
 import { quietHoursEnd, resolveTimeZone } from '../domain/time';
 import type { ActivityDeps } from './index';
+import { isErased } from '../api/erasure';
 import { survivorOf } from '../api/merge';
 import { createProfileActivities } from './profiles';
 import { createTemplateEngine, loadPartials, loadTemplate, renderContext, type RenderedMessage } from './templates';
@@ -68,11 +69,16 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
     and(eq(messages.enrollmentId, r.enrollmentId), eq(messages.stepId, r.stepId), eq(messages.occurrence, r.occurrence));
 
   async function recordSkip(r: SendRequest, reason: string, extra: { address?: string } = {}): Promise<SendOutcome> {
-    await db
-      .insert(messages)
-      .values({ ...ledgerColumns(r), ...extra, status: 'skipped', reason, createdAt: clock() })
-      .onConflictDoNothing();
-    return { status: 'skipped', reason };
+    const erased = await db.transaction(async (tx) => {
+      // Erased meanwhile (this send was mid-flight): nothing may be written about the customer again.
+      if (await isErased(tx, r.customerId)) return true;
+      await tx
+        .insert(messages)
+        .values({ ...ledgerColumns(r), ...extra, status: 'skipped', reason, createdAt: clock() })
+        .onConflictDoNothing();
+      return false;
+    });
+    return erased ? erasedOutcome : { status: 'skipped', reason };
   }
 
   return {
@@ -99,7 +105,7 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
       }
 
       const [customer] = await db.select().from(customers).where(eq(customers.id, r.customerId));
-      if (!customer) return recordSkip(r, 'customer-deleted');
+      if (!customer) return (await isErased(db, r.customerId)) ? erasedOutcome : recordSkip(r, 'customer-deleted');
       const consentGiven = customer.consent.channels[r.channel];
       if (r.kind === 'marketing' ? consentGiven !== true : consentGiven === false) return recordSkip(r, 'no-consent');
       if (r.kind === 'marketing' && r.topic && customer.consent.topics[r.topic] === false) return recordSkip(r, 'unsubscribed-topic');
@@ -167,7 +173,8 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
         const row = { ...ledgerColumns(r), id: rowId, address: address.value, locale: rendered.locale, templateVersion: template.version, links: destinations, createdAt: now };
         const capped = await db.transaction(async (tx) => {
           // Serialise this customer's send decisions: the cap count and the insert are one step.
-          await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, r.customerId)).for('update');
+          const [locked] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, r.customerId)).for('update');
+          if (!locked) return ERASED; // erased since it was read above: no ledger row, no send
           const limits = r.kind === 'marketing' && messaging?.caps ? applicableCaps(messaging.caps, r.channel) : [];
           if (limits.length > 0) {
             const since = new Date(Math.min(...limits.map((l) => capWindowStart(now, l.period, timeZone).getTime())));
@@ -186,6 +193,7 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
           if (inserted.length === 0) throw new Error('another attempt holds this ledger row; retrying to read its outcome');
           return null;
         });
+        if (capped === ERASED) return erasedOutcome;
         if (capped) return { status: 'skipped', reason: capped };
       }
 
@@ -227,6 +235,10 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
     },
   };
 }
+
+/** A send for a customer erased meanwhile: skipped, and (unlike other skips) no ledger row is written. */
+const erasedOutcome: SendOutcome = { status: 'skipped', reason: 'customer-erased' };
+const ERASED = Symbol('erased');
 
 function ledgerColumns(r: SendRequest) {
   return {

@@ -28,6 +28,8 @@ import { bundleWorkflows } from '../worker/create';
 import { segmentRoutes } from './segments';
 import { mergeRoutes } from './merges';
 import { opsRoutes } from './ops';
+import { erasureRoutes } from './erasure';
+import { privateLoggerOptions } from '../worker/logging';
 
 export interface AppDeps {
   db: Db;
@@ -45,6 +47,11 @@ export interface AppDeps {
   checkOnPublish?: boolean;
   /** Public unsubscribe, preference, tracking and provider-webhook routes; omitted: not served. */
   messaging?: Omit<TrackingOptions, 'db' | 'clock'>;
+  /**
+   * HMAC key of the identity hashes kept by erasures (ERASURE_HASH_SECRET, else MESSAGING_LINK_SECRET).
+   * Unset (tests): the link secret, else the bootstrap admin key. Changing it forgets past erasures' hashes.
+   */
+  erasureSecret?: string;
   /** The built console (web/dist by default); served under /console, see api/console.ts. */
   consoleDir?: string;
 }
@@ -57,7 +64,8 @@ export const DEFAULT_TEMPORAL_UI_URL = 'http://127.0.0.1:8233';
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Signed link tokens (unsubscribe, click) travel as one path parameter: longer than Fastify's 100-character default.
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 4096 } });
+  const logger = deps.logger ? privateLoggerOptions(deps.logger === true ? 'info' : deps.logger.level) : false;
+  const app = Fastify({ logger, bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 4096 } });
   // Before any plugin: encapsulated scopes inherit the handler set when they are registered.
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof RequestValidationError) return reply.code(400).send({ error: 'invalid_request', issues: error.issues });
@@ -76,10 +84,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const enroller = createEnroller({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, clock });
   const verifyKey = createKeyVerifier(deps.db, deps.adminApiKey);
   const simulate = deps.simulate ?? defaultSimulator(deps.db);
+  const erasureSecret = deps.erasureSecret ?? deps.messaging?.linkSecret ?? deps.adminApiKey;
 
   app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
   await registerConsole(app, deps.consoleDir);
-  await app.register(ingestRoutes, { db: deps.db, verifyKey, clock });
+  await app.register(ingestRoutes, { db: deps.db, verifyKey, clock, erasureSecret });
   // Public, token-authenticated (no admin key): links in messages and provider callbacks.
   if (deps.messaging) await app.register(trackingRoutes, { ...deps.messaging, db: deps.db, clock });
 
@@ -101,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await admin.register(customerRoutes, { db: deps.db, clock });
     await admin.register(segmentRoutes, { db: deps.db, enroller, clock });
     await admin.register(mergeRoutes, { db: deps.db });
+    await admin.register(erasureRoutes, { db: deps.db, temporal: deps.temporal, secret: erasureSecret });
     const tags = ['journeys'];
     const security = adminSecurity;
 

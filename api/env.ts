@@ -11,6 +11,11 @@ export const apiEnv = temporalEnv.extend(databaseEnv.shape).extend(logEnv.shape)
   /** Links from enrollments to their workflow; the default is the dev server's Web UI. */
   TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
   ADMIN_API_KEY: z.string({ error: 'required: the admin key clients send as `Authorization: Bearer <key>`' }).min(16, 'use at least 16 characters'),
+  /**
+   * HMAC key of the identity hashes erasures keep (re-imports of erased customers are refused);
+   * default: MESSAGING_LINK_SECRET. Changing it forgets the hashes of every past erasure.
+   */
+  ERASURE_HASH_SECRET: z.string().min(32, 'use at least 32 characters').optional(),
   /** Topics on the preference page: comma-separated `id:Label` (customers' own consent topics are added). */
   MESSAGING_TOPICS: z
     .string()

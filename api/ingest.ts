@@ -13,6 +13,7 @@ import type { Db } from '../drizzle/client';
 import { events, type ApiKeyKind } from '../drizzle/schema';
 import { identitiesOf, mergeTraits, normalizeDeviceSerial, normalizeEmail, normalizeMarketplaceId, normalizePhone, normalizeWechatOpenId, resolveCustomer, type Identity } from './identity';
 import type { MergeOutcome } from './merge';
+import { carriesReconsent, erasureGate } from './erasure';
 import { documentOnly, jsonPath, writeSecurity, type Issue } from './http';
 import { applyProfileEffects, profileIssues } from './profile-effects';
 
@@ -27,6 +28,8 @@ export interface IngestOptions {
   db: Db;
   verifyKey: (plaintext: string) => Promise<ApiKeyKind | null>;
   clock: () => Date;
+  /** Keys the hashes of erased identities (api/erasure.ts): messages naming one are refused. */
+  erasureSecret: string;
 }
 
 /** One validated message, ready to store. */
@@ -41,9 +44,12 @@ export interface IngestMessage {
   /** Identify only: traits to merge into the customer, without email and phone (those are identities). */
   traits: Record<string, unknown>;
   identities: Identity[];
+  /** Explicit re-consent (api/erasure.ts `carriesReconsent`): lets an erased identity back in. */
+  reconsent: boolean;
 }
 
-export type IngestStatus = 'accepted' | 'duplicate';
+/** `refused`: the message names an identity of an erased customer and carries no re-consent; nothing was stored. */
+export type IngestStatus = 'accepted' | 'duplicate' | 'refused';
 
 const jsonObject = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
 const identifier = z
@@ -112,6 +118,7 @@ export function parseMessage(type: MessageType, input: unknown, at: readonly Pro
       properties: 'event' in data ? (data.properties ?? {}) : given,
       traits: type === 'identify' ? traits : {},
       identities: identitiesOf({ userId: data.userId ?? undefined, anonymousId: data.anonymousId ?? undefined, email, phone, more }),
+      reconsent: carriesReconsent('event' in data ? data.event : 'identify', data.context),
     },
   };
 }
@@ -176,10 +183,14 @@ function normalized(raw: unknown, normalize: (value: string) => string | null, p
  * a concurrent resend until this commits), then the customer, traits and the row's `customer_id`,
  * all in one transaction.
  */
-export async function ingestMessage(db: Db, message: IngestMessage): Promise<{ status: IngestStatus; customerId?: string; merges?: MergeOutcome[] }> {
+export async function ingestMessage(db: Db, message: IngestMessage, erasureSecret?: string): Promise<{ status: IngestStatus; customerId?: string; merges?: MergeOutcome[]; refusedKinds?: string[] }> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction(async (tx) => {
+        if (erasureSecret !== undefined) {
+          const gate = await erasureGate(tx, erasureSecret, message.identities, message.reconsent);
+          if (gate.refused) return { status: 'refused' as const, refusedKinds: gate.kinds };
+        }
         const [row] = await tx
           .insert(events)
           .values({ messageId: message.messageId, name: message.name, properties: message.properties, occurredAt: message.occurredAt })
@@ -219,7 +230,7 @@ export interface BatchResult {
 const batchDoc = z.object({ batch: z.array(z.union([schemas.identify.extend({ type: z.literal('identify') }), schemas.track.extend({ type: z.literal('track') })])) });
 const batchBody = z.object({ batch: z.array(z.unknown(), { error: 'required: an array of messages' }) }, { error: 'must be a JSON object' });
 
-export const ingestRoutes: FastifyPluginAsyncZod<IngestOptions> = async (app, { db, verifyKey, clock }) => {
+export const ingestRoutes: FastifyPluginAsyncZod<IngestOptions> = async (app, { db, verifyKey, clock, erasureSecret }) => {
   app.addHook('onRequest', async (request, reply) => {
     const kind = await verifyKey(basicUsername(request.headers.authorization));
     if (kind === null) {
@@ -248,7 +259,8 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestOptions> = async (app, { 
     app.post(`/v1/${type}`, { bodyLimit: MESSAGE_LIMIT_BYTES, schema }, async (request, reply) => {
       const parsed = parseMessage(type, request.body ?? {}, ['$'], clock());
       if ('issues' in parsed) return invalid(reply, parsed.issues);
-      const { status } = await ingestMessage(db, parsed.message);
+      const { status, refusedKinds } = await ingestMessage(db, parsed.message, erasureSecret);
+      if (status === 'refused') return reply.code(409).send({ error: 'erased', message: erasedMessage(refusedKinds), messageId: parsed.message.messageId });
       return { success: true, status, messageId: parsed.message.messageId };
     });
   }
@@ -273,8 +285,8 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestOptions> = async (app, { 
         results.push({ index, status: 'rejected', errors: parsed.issues });
         continue;
       }
-      const { status } = await ingestMessage(db, parsed.message);
-      results.push({ index, status, messageId: parsed.message.messageId });
+      const { status, refusedKinds } = await ingestMessage(db, parsed.message, erasureSecret);
+      results.push({ index, status, messageId: parsed.message.messageId, ...(status === 'refused' ? { errors: [{ path: jsonPath(at), message: erasedMessage(refusedKinds) }] } : {}) });
     }
     return { results };
   });
@@ -292,6 +304,9 @@ function checkBatchItem(item: unknown, at: readonly PropertyKey[]): { type: Mess
   }
   return { type: type as MessageType };
 }
+
+const erasedMessage = (kinds: string[] = []) =>
+  `not stored: the ${kinds.join(', ')} identity belongs to an erased customer; send it with re-consent (event "Consent Given" or context.consent.given: true) to create a new customer`;
 
 function invalid(reply: FastifyReply, issues: Issue[]) {
   return reply.code(400).send({ error: 'invalid_request', issues });

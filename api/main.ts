@@ -20,6 +20,7 @@ async function main() {
     logger: { level: env.LOG_LEVEL },
     messaging: { linkSecret: env.MESSAGING_LINK_SECRET, providerSecret: env.PROVIDER_WEBHOOK_SECRET, topics: env.MESSAGING_TOPICS },
     checkOnPublish: true,
+    erasureSecret: env.ERASURE_HASH_SECRET ?? env.MESSAGING_LINK_SECRET,
   });
   await app.listen({ host: env.HOST, port: env.PORT });
   const shutdown = async () => {

@@ -297,7 +297,7 @@ enrollments
 
 // ---- customers -------------------------------------------------------------------------------
 
-const customers = program.command('customers').description("a customer's enrollments and timeline");
+const customers = program.command('customers').description("a customer's enrollments and timeline; erasure");
 
 customers
   .command('show <id>')
@@ -337,6 +337,33 @@ customers
     );
     emit({ customerId: id, items }, () => table(['at', 'kind', 'journey', 'what happened'], items.map((i) => [time(i.at), i.kind, i.journeyId, i.text])));
   });
+
+customers
+  .command('erase <id>')
+  .description('erase the customer: delete everything held about them, cancel their enrollments, keep only identity hashes (re-import refused without re-consent)')
+  .requiredOption('-r, --reason <reason>', 'why, without personal data (kept in the audit row), e.g. "GDPR request #1234"')
+  .action(async (id: string, options: { reason: string }) => {
+    const body = await api().post<ErasureAnswer>(`/v1/customers/${encodeURIComponent(id)}/erase`, { reason: options.reason });
+    emit(body, () =>
+      [
+        `customer ${body.customerId} ${body.alreadyErased ? 'was already erased' : 'erased'} at ${time(body.erasedAt)} (${body.reason})`,
+        table(['deleted', 'rows'], Object.entries(body.counts).map(([k, v]) => [k, v])),
+        body.pendingCancels.length > 0 ? `${body.pendingCancels.length} enrollment(s) not reached in Temporal: run the command again` : `enrollments told to exit: ${body.enrollmentsSignalled}`,
+      ].join('\n'),
+    );
+  });
+
+interface ErasureAnswer {
+  erasureId: string;
+  customerId: string;
+  mergedIds: string[];
+  erasedAt: string;
+  reason: string;
+  counts: Record<string, number>;
+  alreadyErased: boolean;
+  enrollmentsSignalled: number;
+  pendingCancels: string[];
+}
 
 // ---- analytics -------------------------------------------------------------------------------
 

@@ -458,3 +458,37 @@ export const categoryAssociations = pgTable(
   },
   (t) => [primaryKey({ name: 'category_associations_pkey', columns: [t.fromCategory, t.toCategory] }), index('category_associations_lift_idx').on(t.fromCategory, t.lift)],
 );
+
+/**
+ * Erasures (right to be forgotten): one audit row per erased customer, without personal data — the
+ * internal ids (the customer and the ids merged into it), when, why, and how many rows went.
+ * `pending_cancels` holds enrollment workflow ids still to be sent `exit: erased`; cleared once done.
+ */
+export const customerErasures = pgTable(
+  'customer_erasures',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    customerId: uuid('customer_id').notNull(),
+    /** Ids merged into the customer before it was erased (running workflows may still carry them). */
+    mergedIds: uuid('merged_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    reason: text('reason').notNull(),
+    erasedAt: timestamp('erased_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Rows deleted per table, identities hashed, enrollments cancelled. */
+    counts: jsonb('counts').$type<Record<string, number>>().notNull().default({}),
+    pendingCancels: text('pending_cancels').array().notNull().default(sql`'{}'::text[]`),
+  },
+  (t) => [uniqueIndex('customer_erasures_customer_key').on(t.customerId), index('customer_erasures_merged_ids_idx').using('gin', t.mergedIds)],
+);
+
+/**
+ * Keyed hashes (HMAC-SHA256 with the server's erasure secret) of every identity an erased customer
+ * had: ingest refuses a message naming one, unless it carries explicit re-consent (then the hash goes).
+ */
+export const erasedIdentities = pgTable('erased_identities', {
+  /** Lower-case hex HMAC-SHA256 of `<kind>:<normalised value>`. */
+  hash: text('hash').primaryKey(),
+  erasureId: uuid('erasure_id')
+    .notNull()
+    .references(() => customerErasures.id, { onDelete: 'cascade' }),
+  createdAt: createdAt(),
+});

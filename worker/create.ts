@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Activities } from '../activities';
+import { scrubActivityError } from './logging';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -27,6 +28,8 @@ export function createJourneyWorker(options: JourneyWorkerOptions): Promise<Work
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     // Sleeping enrollments hold no memory: evict idle workflows from the cache freely.
     maxCachedWorkflows: 2_000,
+    // A failure's message is kept in the workflow history and logged: no email or phone in it.
+    interceptors: { activity: [() => ({ inbound: { execute: (input, next) => next(input).catch((error: unknown) => Promise.reject(scrubActivityError(error))) } })] },
   });
 }
 

@@ -1,6 +1,8 @@
 /** `npm run worker`: the production worker process. */
 import { pino } from 'pino';
 import { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import type { Logger } from 'pino';
 import { createEnroller } from '../api/enroll';
 import { createActivities } from '../activities';
 import { createRateLimiter } from '../activities/rate-limiter';
@@ -11,11 +13,14 @@ import { connectDatabase, connectTemporal, DependencyError } from './connect';
 import { createJourneyWorker } from './create';
 import { createEventRouter } from './router';
 import { ensureSchedules } from './schedules';
+import { privateLoggerOptions, safeError, scrubPii } from './logging';
 import { capsFromEnv, databaseConfigFromEnv, EnvError, parseEnv, workerEnv, type WorkerEnv } from './env';
 
 async function main() {
   const env = parseEnv(workerEnv, process.env);
-  const log = pino({ level: env.LOG_LEVEL });
+  const log = pino(privateLoggerOptions(env.LOG_LEVEL));
+  // Temporal's own log lines (activity and workflow failures) go through the same scrubbing.
+  Runtime.install({ logger: runtimeLogger(log, env.LOG_LEVEL) });
   const database = await connectDatabase(databaseConfigFromEnv(process.env));
   await migrate(database);
   const temporal = await connectTemporal(env);
@@ -55,6 +60,16 @@ async function main() {
   await worker.run(); // resolves after SIGINT/SIGTERM: the SDK drains in-flight tasks
   await stopRouter();
   await Promise.all([temporal.native.close(), temporal.client.close(), database.close()]);
+}
+
+const temporalLevels: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
+
+function runtimeLogger(log: Logger, level: string): DefaultLogger {
+  return new DefaultLogger(temporalLevels[level] ?? 'INFO', (entry) => {
+    const meta = Object.fromEntries(Object.entries(entry.meta ?? {}).map(([k, v]) => [k, v instanceof Error ? safeError(v) : typeof v === 'string' ? scrubPii(v) : v]));
+    const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[entry.level];
+    log[method]({ ...meta, source: 'temporal' }, scrubPii(entry.message));
+  });
 }
 
 function transportsFromEnv(env: WorkerEnv): Transports {

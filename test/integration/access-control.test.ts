@@ -43,6 +43,7 @@ const accessTable: Record<string, Access> = {
   'PATCH /v1/customers/:id': 'admin',
   'GET /v1/customers/:id/events': 'admin',
   'GET /v1/customers/:id/merges': 'admin',
+  'POST /v1/customers/:id/erase': 'admin',
   'GET /v1/segments': 'admin',
   'GET /v1/segments/:id': 'admin',
   'PUT /v1/segments/:id': 'admin',

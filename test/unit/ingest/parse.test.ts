@@ -83,6 +83,7 @@ describe('parseMessage', () => {
           { kind: 'email', value: 'mei@example.com' },
           { kind: 'phone', value: '+8613800138000' },
         ],
+        reconsent: false,
       },
     });
   });
