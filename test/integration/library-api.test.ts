@@ -62,7 +62,7 @@ describe('journey library API', () => {
   it('GET /v1/library lists every entry with titles and summaries in en and zh-CN and its parameter schema', async () => {
     const response = await app.inject({ method: 'GET', url: '/v1/library', headers: AUTH });
     expect(response.statusCode).toBe(200);
-    const { library } = response.json<{ library: { id: string; title: Record<string, string>; summary: Record<string, string>; events: string[]; parameters: { properties?: Record<string, unknown> } | null }[] }>();
+    const { library } = response.json<{ library: { id: string; title: Record<string, string>; summary: { en: string; 'zh-CN': string }; events: string[]; parameters: { properties?: Record<string, unknown> } | null }[] }>();
     const ids = library.map((e) => e.id);
     expect(ids).toEqual(expect.arrayContaining(['lead-nurture', 'warranty-upsell']));
     for (const entry of library) {
