@@ -53,8 +53,8 @@ export function touchDays(windowDays: number): number[] {
 type Copy = { subject: string; text: string };
 const hello = { en: 'Hi{{#if customer.firstName}} {{customer.firstName}}{{/if}},', 'zh-CN': '{{#if customer.firstName}}{{customer.firstName}}，{{/if}}您好！' };
 const signOff = {
-  en: '\n\nNot interested any more? Unsubscribe: {{links.unsubscribe}}',
-  'zh-CN': '\n\n不想再收到此类邮件？退订：{{links.unsubscribe}}',
+  en: '{{#if links.unsubscribe}}\n\nNot interested any more? Unsubscribe: {{links.unsubscribe}}{{/if}}',
+  'zh-CN': '{{#if links.unsubscribe}}\n\n不想再收到此类邮件？退订：{{links.unsubscribe}}{{/if}}',
 };
 
 /** Three themes over a decision: how to choose, what owners say, a reason to decide now. */

@@ -39,8 +39,8 @@ const endsOn = {
   'zh-CN': '{{#if event.warranty_ends_at}}将于 {{date event.warranty_ends_at "long"}} {{/if}}',
 };
 const signOff = {
-  en: '\n\nNot interested? Unsubscribe: {{links.unsubscribe}}',
-  'zh-CN': '\n\n不想再收到此类邮件？退订：{{links.unsubscribe}}',
+  en: '{{#if links.unsubscribe}}\n\nNot interested? Unsubscribe: {{links.unsubscribe}}{{/if}}',
+  'zh-CN': '{{#if links.unsubscribe}}\n\n不想再收到此类邮件？退订：{{links.unsubscribe}}{{/if}}',
 };
 
 function template(zh: { subject: string; text: string }, en: { subject: string; text: string }): TemplateBody {
