@@ -295,7 +295,7 @@ describe('perennial library', () => {
     expect(first.templates.filter((t) => t.saved)).toHaveLength(3);
     const again = await cli(['library', 'install', 'lead-nurture', '--params', params]);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout).toMatch(/lead-nurture-phone\s+1\s+up to date/);
+    expect(again.stdout).toMatch(/lead-nurture-phone\W+1\W+up to date/);
     expect(again.stdout).toContain('3 templates (all up to date)');
 
     const bad = await cli(['library', 'install', 'lead-nurture', '--params', '{"categories":["kettle"]}']);
