@@ -137,11 +137,11 @@ Ctrl-C stops everything.`);
 }
 
 /**
- * For the first minute: how many demo enrollments the router has started, whenever it changes
- * (the live demo events are routed in the background).
+ * For the first minute: the enrollments by status whenever they change (the live demo events are
+ * routed in the background).
  */
 function watchEnrollments(db: Db, log: (line: string) => void): () => void {
-  let last = -1;
+  let last = '';
   const started = Date.now();
   const timer = setInterval(() => {
     void db
@@ -149,10 +149,13 @@ function watchEnrollments(db: Db, log: (line: string) => void): () => void {
       .from(enrollments)
       .groupBy(enrollments.status)
       .then((rows) => {
-        const total = rows.reduce((sum, r) => sum + r.n, 0);
-        if (total !== last) {
-          last = total;
-          log(`demo enrollments: ${rows.map((r) => `${r.n} ${r.status}`).join(', ') || 'none yet'}`);
+        const line = rows
+          .sort((a, b) => a.status.localeCompare(b.status))
+          .map((r) => `${r.n} ${r.status}`)
+          .join(', ');
+        if (line !== last) {
+          last = line;
+          log(`demo enrollments after ${Math.round((Date.now() - started) / 1000)} s: ${line || 'none yet'}`);
         }
       })
       .catch(() => undefined);
