@@ -13,8 +13,7 @@ import { createTemplateEngine, loadPartials, loadTemplate } from '../activities/
 import type { Db } from '../drizzle/client';
 import { productCategories, products } from '../drizzle/schema';
 import { InstallParameterError, library, libraryEntry, planInstall, type InstallContext } from '../library';
-import type { TemplateBody } from './templates';
-import { saveTemplateVersion, validateTemplate } from './templates';
+import { saveTemplateVersion, validateTemplate, type TemplateBody } from './templates';
 import { adminSecurity, issuesOf, jsonPath, RequestValidationError } from './http';
 import { JourneyError, type JourneyService } from './journeys';
 

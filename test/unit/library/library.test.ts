@@ -4,7 +4,9 @@ import { createTemplateEngine } from '../../../activities/templates';
 import { validateTemplate } from '../../../api/templates';
 import { validateJourney } from '../../../domain/journey/validate';
 import { library, planInstall, InstallParameterError, type InstallContext } from '../../../library';
-import { touchDays } from '../../../library/journeys/lead-nurture';
+import { nurtureJourney, touchDays } from '../../../library/journeys/lead-nurture';
+import { journeyDefinitionSchema } from '../../../domain/journey/definition';
+import { dateFromAttribute, decisionWindowEnd, spreadTouches } from '../../../domain/time';
 import { demoCategories, demoProducts } from '../../../demo/generator';
 
 const context: InstallContext = {
@@ -60,5 +62,20 @@ describe('journey library', () => {
     ]);
     expect(() => planInstall(entry, entry.parameters!.parse({ categories: ['kettle'] }), context)).toThrow(InstallParameterError);
     expect(entry.parameters!.safeParse({ decisionWindows: { phone: 1 } }).success).toBe(false);
+  });
+
+  it('lead nurture: the dated waits are exactly spreadTouches and decisionWindowEnd from the entry instant, across DST', () => {
+    // Europe/Berlin leaves summer time on 2026-10-25: calendar days, not 24-hour blocks.
+    const zone = 'Europe/Berlin';
+    const entered = new Date('2026-10-10T13:00:00Z');
+    const definition = journeyDefinitionSchema.parse({ ...nurtureJourney('phone', 41).definition, settings: { timeZone: zone } });
+    const at = (stepId: string) => {
+      const step = definition.steps[stepId];
+      if (step?.type !== 'wait' || !step.until) throw new Error(`${stepId} is not a wait.until`);
+      expect(step.until.attribute).toBe('entry.timestamp');
+      return dateFromAttribute(entered.toISOString(), step.until.offset, zone);
+    };
+    expect(['touch-1-day', 'touch-2-day', 'touch-3-day'].map(at)).toEqual(spreadTouches(entered, 41, 3, zone));
+    expect(at('window-end')).toEqual(decisionWindowEnd(entered, 41, zone));
   });
 });
