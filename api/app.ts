@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../drizzle/client';
+import type { JourneyDefinition } from '../domain/journey/definition';
 import { customers } from '../drizzle/schema';
 import { catalogRoutes } from './catalog';
 import { customerRoutes } from './customers';
@@ -16,6 +17,7 @@ import { registerConsole } from './console';
 import { createEnroller } from './enroll';
 import { adminSecurity, registerHttpConventions, RequestValidationError } from './http';
 import { ingestRoutes } from './ingest';
+import { createLibraryService, libraryRoutes } from './library';
 import { createJourneyService, JourneyError } from './journeys';
 import { apiKeyRoutes, createKeyVerifier } from './keys';
 import { checkBeforePublish, simulationRoutes, type PublishCheck } from './simulation';
@@ -111,6 +113,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await admin.register(segmentRoutes, { db: deps.db, enroller, clock });
     await admin.register(mergeRoutes, { db: deps.db });
     await admin.register(erasureRoutes, { db: deps.db, temporal: deps.temporal, secret: erasureSecret });
+    const check = deps.checkOnPublish ? (journey: { id: string; definition: JourneyDefinition }) => checkBeforePublish(deps.db, simulate, journey) : undefined;
+    await admin.register(libraryRoutes, { library: createLibraryService({ db: deps.db, journeys, check }) });
     const tags = ['journeys'];
     const security = adminSecurity;
 

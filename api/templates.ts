@@ -101,6 +101,35 @@ export function validateTemplate(engine: ReturnType<typeof createTemplateEngine>
   return issues;
 }
 
+/**
+ * Saves `body` (already validated) as the next version of template `id`, creating the template on
+ * its first save. A template's channel cannot change: journeys send it on that channel.
+ */
+export async function saveTemplateVersion(db: Db, id: string, body: TemplateBody): Promise<{ created: boolean; version: number }> {
+  const defaults: TemplateParts = body.locales[body.defaultLocale]!;
+  return db.transaction(async (tx) => {
+    const [existing] = await tx.select().from(templates).where(eq(templates.id, id)).for('update');
+    if (existing && existing.channel !== body.channel) {
+      throw new RequestValidationError([{ path: '$.body.channel', message: `template ${id} is a ${existing.channel} template; journeys send it on that channel, so it cannot change` }]);
+    }
+    // A legacy template (no versions yet) becomes version 1 on its first save.
+    const version = (existing?.latestVersion ?? 0) + 1;
+    const columns = { channel: body.channel, subject: defaults.subject ?? null, text: defaults.text, html: defaults.html ?? null, latestVersion: version };
+    if (existing) await tx.update(templates).set({ ...columns, updatedAt: new Date() }).where(eq(templates.id, id));
+    else await tx.insert(templates).values({ id, ...columns });
+    await tx.insert(templateVersions).values({
+      templateId: id,
+      version,
+      defaultLocale: body.defaultLocale,
+      locales: body.locales,
+      layout: body.layout ?? null,
+      providerTemplateId: body.providerTemplateId ?? null,
+      variables: body.variables,
+    });
+    return { created: !existing, version };
+  });
+}
+
 export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const engine = createTemplateEngine();
   const tags = ['templates'];
@@ -142,28 +171,7 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
     const body = request.body;
     const issues = validateTemplate(engine, body, await loadPartials(db));
     if (issues.length) throw new RequestValidationError(issues);
-    const defaults: TemplateParts = body.locales[body.defaultLocale]!;
-    const saved = await db.transaction(async (tx) => {
-      const [existing] = await tx.select().from(templates).where(eq(templates.id, id)).for('update');
-      if (existing && existing.channel !== body.channel) {
-        throw new RequestValidationError([{ path: '$.body.channel', message: `template ${id} is a ${existing.channel} template; journeys send it on that channel, so it cannot change` }]);
-      }
-      // A legacy template (no versions yet) becomes version 1 on its first save.
-      const version = (existing?.latestVersion ?? 0) + 1;
-      const columns = { channel: body.channel, subject: defaults.subject ?? null, text: defaults.text, html: defaults.html ?? null, latestVersion: version };
-      if (existing) await tx.update(templates).set({ ...columns, updatedAt: new Date() }).where(eq(templates.id, id));
-      else await tx.insert(templates).values({ id, ...columns });
-      await tx.insert(templateVersions).values({
-        templateId: id,
-        version,
-        defaultLocale: body.defaultLocale,
-        locales: body.locales,
-        layout: body.layout ?? null,
-        providerTemplateId: body.providerTemplateId ?? null,
-        variables: body.variables,
-      });
-      return { created: !existing, version };
-    });
+    const saved = await saveTemplateVersion(db, id, body);
     return reply.code(saved.created ? 201 : 200).send({ id, version: saved.version, template: await loadTemplate(db, id) });
   });
 

@@ -13,7 +13,9 @@ import { createSmtpTransport } from '../activities/transports';
 import { buildApp } from '../api/app';
 import { createEnroller } from '../api/enroll';
 import { createApiKey, verifyApiKey } from '../api/keys';
+import { count } from 'drizzle-orm';
 import type { Db } from '../drizzle/client';
+import { enrollments } from '../drizzle/schema';
 import { migrate } from '../drizzle/migrate';
 import { connectDatabase, connectTemporal, DependencyError } from '../worker/connect';
 import { bundleWorkflows, createJourneyWorker } from '../worker/create';
@@ -94,7 +96,9 @@ async function main() {
   await app.listen({ host: '127.0.0.1', port: env.PORT });
 
   step('loading demo data');
-  const demo = await seedDemo({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE });
+  const seeded = await seedDemo({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, log: (line) => console.log(`  ${line}`) });
+  const demo = `${seeded.customers} customers, ${seeded.journeys.length} library journeys published (GET /v1/library)`;
+  const stopWatching = watchEnrollments(database.db, (line) => console.log(`▸ ${line}`));
   const writeKey = await persistentWriteKey(database.db, join(env.DATA_DIR, 'write-key'));
 
   console.log(`
@@ -116,6 +120,7 @@ Ctrl-C stops everything.`);
     if (stopping) return;
     stopping = true;
     step('shutting down');
+    stopWatching();
     await app.close();
     await stopRouter();
     if (worker.getState() === 'RUNNING') worker.shutdown(); // the SDK may already be draining on SIGINT
@@ -129,6 +134,34 @@ Ctrl-C stops everything.`);
   };
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
+}
+
+/**
+ * For the first minute: the enrollments by status whenever they change (the live demo events are
+ * routed in the background).
+ */
+function watchEnrollments(db: Db, log: (line: string) => void): () => void {
+  let last = '';
+  const started = Date.now();
+  const timer = setInterval(() => {
+    void db
+      .select({ status: enrollments.status, n: count() })
+      .from(enrollments)
+      .groupBy(enrollments.status)
+      .then((rows) => {
+        const line = rows
+          .sort((a, b) => a.status.localeCompare(b.status))
+          .map((r) => `${r.n} ${r.status}`)
+          .join(', ');
+        if (line !== last) {
+          last = line;
+          log(`demo enrollments after ${Math.round((Date.now() - started) / 1000)} s: ${line || 'none yet'}`);
+        }
+      })
+      .catch(() => undefined);
+    if (Date.now() - started > 60_000) clearInterval(timer);
+  }, 2_000);
+  return () => clearInterval(timer);
 }
 
 function persistentKey(file: string): string {

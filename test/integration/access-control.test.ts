@@ -67,6 +67,8 @@ const accessTable: Record<string, Access> = {
   'GET /v1/templates/:id/versions/:version': 'admin',
   'POST /v1/templates/:id/preview': 'admin',
   'POST /v1/template-previews': 'admin',
+  'GET /v1/library': 'admin',
+  'POST /v1/library/:id/install': 'admin',
   'GET /v1/template-partials': 'admin',
   'PUT /v1/template-partials/:id': 'admin',
   // Messaging links and provider callbacks: authenticated by their signed token or HMAC, not by keys.

@@ -280,3 +280,26 @@ describe('perennial for people and on errors', () => {
     expect(noApi.stderr).toContain('cannot reach the Perennial API at http://127.0.0.1:9');
   });
 });
+
+describe('perennial library', () => {
+  it('lists the library, installs an entry with parameters, and installing again publishes nothing new', async () => {
+    const listed = await cliJson<{ library: { id: string; title: { en: string; 'zh-CN': string } }[] }>(['library', 'list']);
+    expect(listed.library.map((e) => e.id)).toEqual(expect.arrayContaining(['lead-nurture', 'warranty-upsell']));
+    const human = await cli(['library', 'list']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('决策周期内的线索培育');
+
+    const params = JSON.stringify({ decisionWindows: { phone: 41 }, categories: ['phone'] });
+    const first = await cliJson<{ journeys: { id: string; version: number; published: boolean }[]; templates: { saved: boolean }[] }>(['library', 'install', 'lead-nurture', '--params', params]);
+    expect(first.journeys).toEqual([{ id: 'lead-nurture-phone', version: 1, published: true }]);
+    expect(first.templates.filter((t) => t.saved)).toHaveLength(3);
+    const again = await cli(['library', 'install', 'lead-nurture', '--params', params]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/lead-nurture-phone\W+1\W+up to date/);
+    expect(again.stdout).toContain('3 templates (all up to date)');
+
+    const bad = await cli(['library', 'install', 'lead-nurture', '--params', '{"categories":["kettle"]}']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('$.body.parameters.categories[0]');
+  });
+});
