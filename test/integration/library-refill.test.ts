@@ -15,8 +15,7 @@ import type { JourneyDefinition } from '../../domain/journey/definition';
 import { addCivilDays, fromLocal, toLocal } from '../../domain/time';
 import { consumableRefill } from '../../library/journeys/consumable-refill';
 import { createEventRouter } from '../../worker/router';
-import type { enrollmentWorkflow} from '../../workflows/enrollment';
-import { enrollmentWorkflowId, statusQuery } from '../../workflows/enrollment';
+import { enrollmentWorkflowId, statusQuery, type enrollmentWorkflow } from '../../workflows/enrollment';
 import { emailCustomer, installLibraryJourney, recordingTransport, serverNow } from '../fixtures/library';
 import { createTestDatabase, createTestWorker, createTimeSkippingEnv, eventually, uniqueTaskQueue } from '../setup/harness';
 
