@@ -17,6 +17,7 @@ import { consumableRefill } from '../../library/journeys/consumable-refill';
 import { createEventRouter } from '../../worker/router';
 import { enrollmentWorkflowId, statusQuery, type enrollmentWorkflow } from '../../workflows/enrollment';
 import { emailCustomer, installLibraryJourney, recordingTransport, serverNow } from '../fixtures/library';
+import { saveHistoryIfRecording } from '../setup/histories';
 import { createTestDatabase, createTestWorker, createTimeSkippingEnv, eventually, uniqueTaskQueue } from '../setup/harness';
 
 const DAY = 86_400_000;
@@ -148,6 +149,7 @@ describe('consumable refill over two cycles', () => {
         await db.db.update(ownedProducts).set({ disposedAt: day(200) }).where(eq(ownedProducts.id, purifier!.id));
         await emit('Product Disposed', { serial: 'SN-A' }, day(200));
         expect(await a.result()).toMatchObject({ status: 'exited', reason: 'exit:device-disposed' });
+        await saveHistoryIfRecording('refill-two-cycles', a);
         expect((await b.query(statusQuery)).exit).toBeUndefined();
       });
 
