@@ -11,6 +11,7 @@ import { enrollmentWorkflow, eventSignal, statusQuery } from '../../workflows/en
 import { SETTLE_MS } from '../../workflows/steps/wait-depletion';
 import { createFakeActivities, emptyFacts, newWorld } from '../fixtures/fake-activities';
 import { define } from '../fixtures/journeys';
+import { untilIdle } from '../fixtures/library';
 import { createTestWorker, createTimeSkippingEnv, eventually, uniqueTaskQueue } from '../setup/harness';
 
 const DAY = 86_400_000;
@@ -88,11 +89,13 @@ describe('the depletion wait', () => {
     predict('SN-1', new Date(now + 60 * DAY));
     const handle = await start('SN-1', 120);
     const firstRun = (await handle.describe()).runId;
+    await untilIdle([handle]);
     await resting(handle, new Date(now + 53 * DAY));
     expect(calls.get('SN-1')).toBe(1);
 
     // Readings of another device: recorded, never a recompute.
     for (let i = 0; i < 5; i++) await handle.signal(eventSignal, reading('SN-OTHER', i));
+    await untilIdle([handle]);
     await env.sleep(2 * SETTLE_MS);
     expect(calls.get('SN-1')).toBe(1);
 
@@ -100,7 +103,9 @@ describe('the depletion wait', () => {
     predict('SN-1', new Date(now + 40 * DAY));
     for (let burst = 0; burst < 4; burst++) {
       for (let i = 0; i < 8; i++) await handle.signal(eventSignal, reading('SN-1', burst * 10 + i));
+      await untilIdle([handle]);
       await env.sleep(2 * SETTLE_MS);
+      await untilIdle([handle]);
     }
     await resting(handle, new Date(now + 33 * DAY));
     console.log(`depletion wait: ${calls.get('SN-1')} predictions for 1 start + 4 bursts of 8 readings`);

@@ -14,7 +14,7 @@ import { addCivilDays, fromLocal, toLocal } from '../../domain/time';
 import { crossCategoryRecommendation } from '../../library/journeys/cross-category-recommendation';
 import { createEventRouter } from '../../worker/router';
 import { enrollmentWorkflowId, type enrollmentWorkflow } from '../../workflows/enrollment';
-import { emailCustomer, installLibraryJourney, recordingTransport, serverNow } from '../fixtures/library';
+import { emailCustomer, installLibraryJourney, recordingTransport, serverNow, untilIdle } from '../fixtures/library';
 import { createTestDatabase, createTestWorker, createTimeSkippingEnv, uniqueTaskQueue } from '../setup/harness';
 
 const DAY = 86_400_000;
@@ -100,6 +100,7 @@ describe('cross-category recommendation journey', () => {
           await db.db.insert(events).values({ messageId: `order-${c.id}`, customerId: c.id, name: 'Order Completed', properties: { order_id: `O-${c.id.slice(0, 6)}` }, occurredAt: t0 });
         }
         expect(await router.routeOnce()).toMatchObject({ entered: 3 });
+        await untilIdle(customers.map((c) => env.client.workflow.getHandle(enrollmentWorkflowId(crossCategoryRecommendation.id, c.id, 'default'))));
         // Day 10: the premium customer buys the recommended dishwasher; the second look leaves it out.
         await env.sleep(day(10, 15).getTime() - (await env.currentTimeMs()));
         await db.db.insert(ownedProducts).values({ customerId: premium.id, sku: 'DW-PRO', category: 'dishwasher', purchasedAt: day(10, 15) });

@@ -13,8 +13,8 @@ import type { JourneyDefinition } from '../../domain/journey/definition';
 import { addCivilDays, fromLocal, isoWeekday, toLocal, type CivilDate } from '../../domain/time';
 import { maintenanceService } from '../../library/journeys/maintenance-service';
 import { createEventRouter } from '../../worker/router';
-import { enrollmentWorkflowId, statusQuery } from '../../workflows/enrollment';
-import { emailCustomer, installLibraryJourney, recordingTransport, serverNow } from '../fixtures/library';
+import { enrollmentWorkflowId } from '../../workflows/enrollment';
+import { emailCustomer, installLibraryJourney, recordingTransport, serverNow, untilIdle } from '../fixtures/library';
 import { createTestDatabase, createTestWorker, createTimeSkippingEnv, eventually, uniqueTaskQueue } from '../setup/harness';
 
 const DAY = 86_400_000;
@@ -91,7 +91,7 @@ describe('maintenance service over more than a year', () => {
           await db.db.insert(events).values({ messageId: `install-${k}`, customerId: install.customerId, name: 'Product Installed', properties: install.properties, occurredAt: install.at });
         }
         expect(await router.routeOnce()).toMatchObject({ routed: 3, entered: 2 });
-        for (const handle of handles) await eventually('the enrollment at rest', async () => ((await handle.query(statusQuery)).nextWakeAt ? true : undefined), 60_000);
+        await untilIdle(handles);
         await env.sleep(horizon.getTime() - (await env.currentTimeMs()));
         await eventually(
           'every reminder up to the horizon',
