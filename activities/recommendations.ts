@@ -42,10 +42,13 @@ export const MAX_RECOMMENDATIONS = 3;
 const CANDIDATES = 20;
 const ENERGY_EFFICIENT_GRADES = 2;
 
+/** `recommendations` inside a Handlebars expression (`{{#each recommendations}}`, `{{recommendations.0.name}}`), not in plain text. */
+const READS_RECOMMENDATIONS = /\{\{[^}]*\brecommendations\b/;
+
 /** True when a template reads `recommendations` (the only reason to load them). */
 export function usesRecommendations(template: Pick<TemplateVersionContent, 'locales'>): boolean {
   return Object.values(template.locales).some((parts) =>
-    [parts.subject, parts.text, parts.html, ...Object.values(parts.fields ?? {})].some((source) => source?.includes('recommendations') === true),
+    [parts.subject, parts.text, parts.html, ...Object.values(parts.fields ?? {})].some((source) => source !== undefined && READS_RECOMMENDATIONS.test(source)),
   );
 }
 

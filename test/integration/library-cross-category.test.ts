@@ -7,7 +7,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { fitsPreferences, preferencesOf } from '../../activities/recommendations';
+import { fitsPreferences, preferencesOf, usesRecommendations } from '../../activities/recommendations';
 import { createEnroller } from '../../api/enroll';
 import { categoryAssociations, events, messages, ownedProducts, productCategories, products } from '../../drizzle/schema';
 import { addCivilDays, fromLocal, toLocal } from '../../domain/time';
@@ -54,6 +54,12 @@ describe('preferences against product attributes', () => {
     expect(preferencesOf({ traits: { priceBand: 'premium' }, tags: ['style:modern', 'energy-saver'] })).toEqual({ priceBand: 'premium', style: 'modern', energyEfficient: true });
     expect(preferencesOf({ traits: {}, tags: ['price:budget'] })).toEqual({ priceBand: 'budget' });
     expect(preferencesOf({ traits: { energyEfficient: true }, tags: [] })).toEqual({ energyEfficient: true });
+  });
+  it('loads recommendations only for templates whose expressions read them', () => {
+    const withText = (text: string) => ({ locales: { en: { text } } });
+    expect(usesRecommendations(withText('{{#each recommendations}}{{name}}{{/each}}'))).toBe(true);
+    expect(usesRecommendations(withText('Top pick: {{recommendations.0.name}}'))).toBe(true);
+    expect(usesRecommendations(withText('Our recommendations for {{customer.firstName}}'))).toBe(false);
   });
   it('keeps a product only when it declares what every stated preference asks for', () => {
     expect(fitsPreferences({ priceBand: 'premium', energyGrade: 1 }, { priceBand: 'premium', energyEfficient: true })).toBe(true);
