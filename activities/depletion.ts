@@ -10,6 +10,7 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../drizzle/client';
 import { predictDepletion, type DepletionPrediction } from '../domain/predictions';
+import { survivorOf } from '../api/merge';
 
 export interface DeviceDepletion {
   ownedProductId: string;
@@ -110,4 +111,28 @@ export async function predictDeviceDepletion(db: Db, target: { customerId: strin
     });
   }
   return result;
+}
+
+/** What a depletion wait needs to know: when (ISO), how sure, and which cycle and consumable it is about. */
+export interface ConsumablePrediction {
+  /** null when the device is gone or takes no consumable, or nothing can be predicted. */
+  depletesAt: string | null;
+  basis: DepletionPrediction['basis'];
+  confidence: number;
+  cycleStartedAt: string | null;
+  consumableSku: string | null;
+}
+
+export function createDepletionActivities({ db, clock }: { db: Db; clock: () => Date }) {
+  return {
+    /** The predicted depletion of the consumable in the customer's device `serial`, now. */
+    async predictConsumableDepletion(request: { customerId: string; serial: string }): Promise<ConsumablePrediction> {
+      // The workflow may carry a customer id merged away since entry: devices moved to the survivor.
+      const customerId = await survivorOf(db, request.customerId);
+      const [device] = await predictDeviceDepletion(db, { customerId, serial: request.serial }, clock());
+      if (!device) return { depletesAt: null, basis: 'unknown', confidence: 0, cycleStartedAt: null, consumableSku: null };
+      const { prediction } = device;
+      return { depletesAt: prediction.depletesAt, basis: prediction.basis, confidence: prediction.confidence, cycleStartedAt: device.cycleStartedAt, consumableSku: device.consumable.sku };
+    },
+  };
 }

@@ -6,6 +6,7 @@ import type { Db } from '../drizzle/client';
 import type { Enroller } from '../api/enroll';
 import { createAssociationActivities } from './associations';
 import { createDateEntryActivities } from './date-entry';
+import { createDepletionActivities } from './depletion';
 import { createEnrollmentActivities } from './enrollments';
 import type { FrequencyCaps } from '../domain/messaging';
 import { createProfileActivities } from './profiles';
@@ -48,6 +49,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWebhookActivities(deps),
     ...createDateEntryActivities(deps),
     ...createAssociationActivities(deps),
+    ...createDepletionActivities(deps),
     ...createSegmentActivities(deps),
   };
 }
@@ -56,3 +58,4 @@ export type Activities = ReturnType<typeof createActivities>;
 export type { CustomerFacts } from '../domain/journey/conditions';
 export type { SendRequest, SendOutcome } from './send';
 export type { RefreshResult } from './segments';
+export type { ConsumablePrediction } from './depletion';

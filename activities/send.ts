@@ -25,6 +25,7 @@ import { isErased } from '../api/erasure';
 import { survivorOf } from '../api/merge';
 import { createProfileActivities } from './profiles';
 import { createTemplateEngine, loadPartials, loadTemplate, renderContext, type RenderedMessage } from './templates';
+import { loadRecommendations, usesRecommendations } from './recommendations';
 import { signLink } from './tokens';
 import { MessageNotAcceptedError } from './transports';
 
@@ -150,7 +151,10 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
       const linkToken = (p: 'unsubscribe' | 'preferences') => (messaging ? signLink(messaging.linkSecret, { p, c: r.customerId, m: rowId }) : undefined);
       const unsubscribeToken = linkToken('unsubscribe');
       const links = messaging ? { unsubscribe: `${publicUrl}/u/${unsubscribeToken}`, preferences: `${publicUrl}/preferences/${linkToken('preferences')}` } : {};
-      const context = renderContext(customer, timeZone, r.entryEvent?.properties ?? {}, links);
+      // Only templates that show recommendations pay for them; with none to show, there is no message.
+      const recommendations = usesRecommendations(template) ? await loadRecommendations(db, customer) : undefined;
+      if (recommendations?.length === 0) return recordSkip(r, 'nothing-to-recommend');
+      const context = { ...renderContext(customer, timeZone, r.entryEvent?.properties ?? {}, links), ...(recommendations && { recommendations }) };
       let rendered: RenderedMessage;
       try {
         rendered = engine.render(template, context, { requestedLocale: customer.locale, timeZone, partials: await loadPartials(db) });

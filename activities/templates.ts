@@ -37,6 +37,8 @@ export interface Issue {
 
 /** Profile fields every template may use next to declared traits. */
 export const profileFields = ['id', 'locale', 'timeZone', 'tags', 'aiplStage'] as const;
+/** Computed at send time when a template uses them (activities/recommendations.ts). */
+export const computedRoots: readonly string[] = ['recommendations'];
 /** Links the send activity provides. */
 export const linkNames = ['unsubscribe', 'preferences'] as const;
 const LEGACY_LOCALE = 'und';
@@ -168,8 +170,8 @@ export function createTemplateEngine() {
         } else if (root === 'links') {
           if (field !== undefined && (linkNames as readonly string[]).includes(field)) return;
           issues.push({ path, message: `unknown variable "${name}" at ${at(p)}: links are ${linkNames.join(', ')}` });
-        } else if (!(root !== undefined && known.extraRoots?.includes(root))) {
-          issues.push({ path, message: `unknown variable "${name}" at ${at(p)}: variables start with customer., event. or links.` });
+        } else if (!(root !== undefined && (computedRoots.includes(root) || known.extraRoots?.includes(root)))) {
+          issues.push({ path, message: `unknown variable "${name}" at ${at(p)}: variables start with customer., event., links. or ${computedRoots.join(', ')}` });
         }
       };
       const visitExpr = (e: hbs.AST.Expression, scoped: boolean) => {

@@ -22,6 +22,8 @@ import type { Consent } from '../drizzle/schema';
 import { eventCountKey, evaluateConditions, type CustomerFacts, type JourneyEvent } from '../domain/journey/conditions';
 import type { JourneyDefinition } from '../domain/journey/definition';
 import { quietHoursEnd, resolveTimeZone } from '../domain/time';
+import { simulatedDepletion } from './depletion';
+import { loadRecommendations, usesRecommendations } from '../activities/recommendations';
 import type { ServerExecutable } from '../scripts/provision';
 import { startTimeSkippingEnvironment } from '../scripts/time-skipping';
 import { registerSearchAttributes } from '../worker/search-attributes';
@@ -137,9 +139,12 @@ interface Recording {
   messages: SimulatedMessage[];
   updates: SimulationResult['updates'];
   webhooks: SimulationResult['webhooks'];
+  /** The entry event and the scripted events delivered so far (consumable predictions read them). */
+  entry?: JourneyEvent;
+  delivered: JourneyEvent[];
 }
 function newRecord(): Recording {
-  return { progress: [], messages: [], updates: [], webhooks: [] };
+  return { progress: [], messages: [], updates: [], webhooks: [], delivered: [] };
 }
 
 async function run(env: TestWorkflowEnvironment, taskQueue: string, request: SimulationRequest, record: Recording): Promise<Omit<SimulationResult, 'wallMs'>> {
@@ -159,6 +164,7 @@ async function run(env: TestWorkflowEnvironment, taskQueue: string, request: Sim
     enrollmentKey: 'simulation',
     entryEvent,
   };
+  record.entry = entryEvent;
   const handle = await env.client.workflow.start(enrollmentWorkflow, {
     taskQueue,
     workflowId: `simulation/${request.journey.id}/${randomUUID()}`,
@@ -177,8 +183,10 @@ async function run(env: TestWorkflowEnvironment, taskQueue: string, request: Sim
     }
     const now = await env.currentTimeMs();
     if (at > now) await env.sleep(at - now);
+    const event: JourneyEvent = { id: `simulation-${index}`, name: scripted.name, properties: scripted.properties, timestamp: new Date(at).toISOString() };
+    record.delivered.push(event); // before the signal: the prediction it triggers must see it
     const delivered = await handle
-      .signal('perennial.event', { id: `simulation-${index}`, name: scripted.name, properties: scripted.properties, timestamp: new Date(at).toISOString() })
+      .signal('perennial.event', event)
       .then(() => true)
       .catch(() => false); // ended meanwhile
     events.push({ at: new Date(at).toISOString(), name: scripted.name, delivered });
@@ -250,6 +258,10 @@ function simulationActivities(customer: SimulatedCustomer, record: Recording, db
       if (update.aiplStage) customer.aiplStage = update.aiplStage;
       record.updates.push({ at: simulatedNow().toISOString(), traits: update.traits, addTags: update.addTags, removeTags: update.removeTags, aiplStage: update.aiplStage });
     },
+    async predictConsumableDepletion(request) {
+      const entry = record.entry ?? { properties: {}, timestamp: simulatedNow().toISOString() };
+      return simulatedDepletion(db, entry, record.delivered, request.serial, simulatedNow());
+    },
     async callWebhook(request) {
       record.webhooks.push({ at: simulatedNow().toISOString(), url: request.url });
       return { status: 200 };
@@ -276,7 +288,12 @@ function simulationActivities(customer: SimulatedCustomer, record: Recording, db
       // The same versioned, localized rendering as a real send (latest version, partials, layout).
       const template = await loadTemplate(db, r.template);
       if (!template) return skip('template-not-found');
-      const context = renderContext({ ...customer, id: customer.customerId }, timeZone, r.entryEvent?.properties ?? {}, { unsubscribe: '#unsubscribe', preferences: '#preferences' });
+      const recommendations = usesRecommendations(template) ? await loadRecommendations(db, { ...customer, id: customer.customerId }, customer.ownedProducts.map((p) => p.category)) : undefined;
+      if (recommendations?.length === 0) return skip('nothing-to-recommend');
+      const context = {
+        ...renderContext({ ...customer, id: customer.customerId }, timeZone, r.entryEvent?.properties ?? {}, { unsubscribe: '#unsubscribe', preferences: '#preferences' }),
+        ...(recommendations && { recommendations }),
+      };
       try {
         const rendered = renderer.render(template, context, { requestedLocale: customer.locale, timeZone, partials: await loadPartials(db) });
         record.messages.push({ ...base, status: 'would-send', subject: rendered.subject, text: rendered.text, html: rendered.html });

@@ -20,7 +20,7 @@ import { driveMergeExits, survivorsOf } from '../api/merge';
 import { rowsOf, type Db } from '../drizzle/client';
 import { customers, enrollments, events, journeys, journeyVersions } from '../drizzle/schema';
 import { matchesFilter, type JourneyEvent } from '../domain/journey/conditions';
-import type { JourneyDefinition } from '../domain/journey/definition';
+import { depletionWaitEvents, type JourneyDefinition } from '../domain/journey/definition';
 import { enrollmentWorkflowId, eventSignal } from '../workflows/enrollment';
 
 const ROUTER_LOCK = 727_275; // arbitrary, fixed: 'perennial router'
@@ -39,10 +39,10 @@ interface PublishedJourney {
   definition: JourneyDefinition;
 }
 
-/** Event names a journey version listens to while running: goals and waitForEvent steps. */
+/** Event names a journey version listens to while running: goals, waitForEvent steps, depletion waits. */
 export function listenedEvents(definition: JourneyDefinition): Set<string> {
   const names = new Set(definition.goals.map((g) => g.event));
-  for (const step of Object.values(definition.steps)) if (step.type === 'waitForEvent') names.add(step.event);
+  for (const step of Object.values(definition.steps)) if (step.type === 'waitForEvent') names.add(step.event); else if (step.type === 'wait' && step.depletion) depletionWaitEvents.forEach((name) => names.add(name));
   return names;
 }
 

@@ -22,7 +22,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { JourneyDefinition } from '../domain/journey/definition';
 import type { JourneyEvent } from '../domain/journey/conditions';
 import { runStep } from './steps';
-import { createStepContext, type EnrollmentState, type PathEntry } from './steps/context';
+import { createStepContext, DEFAULT_MAX_HISTORY_EVENTS, type EnrollmentState, type PathEntry } from './steps/context';
 import { applyEvent } from './steps/events';
 
 // ---- contract --------------------------------------------------------------------------------
@@ -87,8 +87,6 @@ export function enrollmentWorkflowId(journeyId: string, customerId: string, enro
 }
 
 // ---- workflow --------------------------------------------------------------------------------
-
-const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 
 export async function enrollmentWorkflow(input: EnrollmentInput): Promise<EnrollmentResult> {
   const firstRun = input.state === undefined;

@@ -151,13 +151,17 @@ function holds(condition: Condition, facts: CustomerFacts, root: Record<string, 
   }
 }
 
-/** True when every condition holds (an empty list holds). Attribute paths read `traits.*`, `tags`, `aiplStage`, `timeZone`. */
-export function evaluateConditions(conditions: Condition[], facts: CustomerFacts): boolean {
+/**
+ * True when every condition holds (an empty list holds). Attribute paths read `traits.*`, `tags`, `aiplStage`,
+ * `timeZone`, and `entry.*` (the entry event) when one is given (branch steps).
+ */
+export function evaluateConditions(conditions: Condition[], facts: CustomerFacts, entry?: JourneyEvent): boolean {
   const root: Record<string, unknown> = {
     traits: facts.traits,
     tags: facts.tags,
     aiplStage: facts.aiplStage,
     timeZone: facts.timeZone,
+    ...(entry ? { entry: eventRoot(entry) } : {}),
   };
   return conditions.every((c) => holds(c, facts, root));
 }

@@ -121,6 +121,31 @@ export type Goal = z.infer<typeof goalSchema>;
 
 // ---- steps -----------------------------------------------------------------------------------
 
+/**
+ * Until `daysBefore` days before the predicted depletion of the consumable in the device whose
+ * serial the entry event carries. Telemetry, a replacement or a purchase of that consumable moves it.
+ */
+export const depletionWaitSchema = z
+  .object({
+    /** Days before the predicted depletion (negative: after it, e.g. a last call). */
+    daysBefore: z.number().int().min(-365).max(365),
+    /** Where the device's serial is read: an entry-event path. */
+    serial: z.string().min(1).default('entry.properties.serial'),
+  })
+  .strict();
+
+/** Until the next `month`/`day` at local `at` (this year's if still ahead, else next year's). */
+export const yearlyWaitSchema = z
+  .object({
+    month: z.number().int().min(1).max(12),
+    day: z.number().int().min(1).max(31),
+    at: hhmm.default('09:00'),
+  })
+  .strict();
+
+/** Events that may move a depletion wait: the router delivers them to enrollments waiting so. */
+export const depletionWaitEvents = ['Telemetry Reported', 'Consumable Replaced', 'Order Completed'] as const;
+
 const next = id;
 const waitStep = z
   .object({
@@ -128,12 +153,20 @@ const waitStep = z
     duration: positiveDurationSchema.optional(),
     until: dateRefSchema.optional(),
     window: localWindowSchema.optional(),
+    depletion: depletionWaitSchema.optional(),
+    yearly: yearlyWaitSchema.optional(),
+    /** Depletion waits: where to go when there is no prediction (device gone, no consumable); default `next`. */
+    onUnknown: id.optional(),
+    /** Depletion waits: where to go when a new consumable cycle starts meanwhile (bought, replaced); default: keep waiting for the new cycle's date. */
+    onNewCycle: id.optional(),
     next,
   })
   .strict()
   .superRefine((s, ctx) => {
-    const modes = [s.duration, s.until, s.window].filter((m) => m !== undefined).length;
-    if (modes !== 1) ctx.addIssue({ code: 'custom', message: 'a wait needs exactly one of duration, until, window' });
+    const modes = [s.duration, s.until, s.window, s.depletion, s.yearly].filter((m) => m !== undefined).length;
+    if (modes !== 1) ctx.addIssue({ code: 'custom', message: 'a wait needs exactly one of duration, until, window, depletion, yearly' });
+    for (const key of ['onUnknown', 'onNewCycle'] as const)
+      if (s[key] !== undefined && s.depletion === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${key} belongs to a depletion wait` });
   });
 
 const waitForEventStep = z

@@ -9,6 +9,7 @@
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { compare } from './conditions';
+import { maxDayOfMonth } from '../time/yearly';
 import {
   aiplStages,
   journeyDefinitionSchema,
@@ -178,6 +179,11 @@ interface StepReference {
 export function stepReferences(step: Step): StepReference[] {
   switch (step.type) {
     case 'wait':
+      return [
+        { path: ['next'], target: step.next },
+        ...(step.onUnknown === undefined ? [] : [{ path: ['onUnknown'], target: step.onUnknown }]),
+        ...(step.onNewCycle === undefined ? [] : [{ path: ['onNewCycle'], target: step.onNewCycle }]),
+      ];
     case 'send':
     case 'update':
     case 'webhook':
@@ -200,11 +206,12 @@ export function stepReferences(step: Step): StepReference[] {
 }
 
 /**
- * A step that certainly lets time pass before continuing: a `duration` wait or a `waitForEvent` (positive timeout).
- * `until` and `window` waits return at once when the date has passed / the window is open, so they do not count.
+ * A step that certainly lets time pass before continuing: a `duration` or `yearly` wait or a `waitForEvent` (positive
+ * timeout). `until`, `window` and `depletion` waits return at once when the date has passed / the window is open, so they do not count.
  */
 function passesTime(step: Step): boolean {
-  return step.type === 'waitForEvent' || (step.type === 'wait' && step.duration !== undefined);
+  // A yearly wait always ends strictly after it started; a depletion wait ends at once when the date has passed.
+  return step.type === 'waitForEvent' || (step.type === 'wait' && (step.duration !== undefined || step.yearly !== undefined));
 }
 
 function hasOwnStep(steps: Record<string, Step>, id: string): boolean {
@@ -474,6 +481,18 @@ function checkStep(id: string, step: Step, def: JourneyDefinition, ctx: Validati
             message: `"${attribute}" reads the entry event, but a "${def.entry.type}" entry has none`,
           });
       }
+      if (step.depletion) {
+        const serial = step.depletion.serial;
+        const problem = checkPathRoot(serial, ['entry'], 'device serials');
+        if (problem) out.push({ segs: [...at, 'depletion', 'serial'], message: problem });
+        else if (def.entry.type !== 'event')
+          out.push({
+            segs: [...at, 'depletion', 'serial'],
+            message: `"${serial}" reads the entry event, but a "${def.entry.type}" entry has none: a depletion wait needs an event entry carrying the device serial`,
+          });
+      }
+      if (step.yearly && step.yearly.day > maxDayOfMonth(step.yearly.month))
+        out.push({ segs: [...at, 'yearly', 'day'], message: `month ${step.yearly.month} never has a day ${step.yearly.day}` });
       return;
     case 'waitForEvent': {
       if (ctx.knownEvents && !ctx.knownEvents.has(step.event))
@@ -495,7 +514,13 @@ function checkStep(id: string, step: Step, def: JourneyDefinition, ctx: Validati
     case 'branch':
       checkDuplicateIds(step.branches, [...at, 'branches'], out);
       step.branches.forEach((b, k) =>
-        checkConditionList(listItems(b.when, [...at, 'branches', k, 'when']), customerRoots, customerWhat, ctx, out),
+        checkConditionList(
+          listItems(b.when, [...at, 'branches', k, 'when']),
+          def.entry.type === 'event' || def.entry.type === 'date' ? [...customerRoots, 'entry'] : customerRoots,
+          customerWhat,
+          ctx,
+          out,
+        ),
       );
       return;
     case 'split':

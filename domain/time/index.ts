@@ -15,3 +15,4 @@ export {
   isoWeekday,
 } from './local';
 export { nextDailyRun, formatCivilDate, parseCivilDate } from './daily';
+export { type YearlyDate, nextYearlyDate, maxDayOfMonth } from './yearly';

@@ -53,6 +53,8 @@ function describeStep(step: Obj): string {
       if (step.duration) return `wait ${duration(step.duration)}`;
       if (isObj(step.until)) return `until ${str(step.until.attribute) ?? '?'}`;
       if (isObj(step.window)) return `window ${str(step.window.start) ?? '?'}–${str(step.window.end) ?? '?'}`;
+      if (isObj(step.depletion)) return `until ${typeof step.depletion.daysBefore === 'number' ? step.depletion.daysBefore : '?'}d before depletion`;
+      if (isObj(step.yearly)) return `yearly ${String(step.yearly.month ?? '?')}/${String(step.yearly.day ?? '?')} ${str(step.yearly.at) ?? '09:00'}`;
       return 'wait';
     case 'waitForEvent':
       return `wait for ${str(step.event) ?? '?'} (≤ ${duration(step.timeout)})`;
@@ -106,6 +108,11 @@ export function stepLinks(step: Obj): { target: string; label?: string }[] {
       break;
     case 'split':
       for (const a of arr(step.arms)) if (isObj(a)) push(a.next, `${str(a.id) ?? '?'}${typeof a.weight === 'number' ? ` (${a.weight})` : ''}${a.holdout === true ? ' holdout' : ''}`);
+      break;
+    case 'wait':
+      push(step.next);
+      push(step.onNewCycle, 'new cycle');
+      push(step.onUnknown, 'unknown');
       break;
     default:
       push(step.next);

@@ -30,10 +30,14 @@ export interface EnrollmentState {
   customerTimeZone?: string | null;
   exit?: { status: 'completed' | 'exited' | 'converted' | 'cancelled'; reason: string; at: string };
   converted?: { goal: string; at: string };
+  /** Depletion waits: the consumable cycle (ISO start) last seen per device serial, to notice a new one. */
+  depletionCycles?: Record<string, string>;
 }
 
 export const MAX_SEEN_EVENT_IDS = 500;
 export const MAX_INBOX = 50;
+/** Continue-as-new after this many history events even if the server does not suggest it yet. */
+export const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 const MAX_PATH = 200;
 
 // Activities retry transient failures forever with backoff; permanent ones are non-retryable.

@@ -1,11 +1,16 @@
-/** `wait`: a duration, until a date attribute ± offset, or until the next allowed local window. */
+/**
+ * `wait`: a duration, until a date attribute ± offset, until the next allowed local window, until the
+ * next yearly date (seasonal), or until before a consumable's predicted depletion (./wait-depletion).
+ */
 import { patched } from '@temporalio/workflow';
 import type { StepOf } from '../../domain/journey/definition';
 import { getPath } from '../../domain/journey/conditions';
-import { addDuration, dateFromAttribute, nextWindowStart } from '../../domain/time';
+import { addDuration, dateFromAttribute, nextWindowStart, nextYearlyDate } from '../../domain/time';
+import { depletionWait } from './wait-depletion';
 import type { StepContext, StepResult } from './context';
 
 export async function waitStep(ctx: StepContext, stepId: string, step: StepOf<'wait'>): Promise<StepResult> {
+  if (step.depletion) return depletionWait(ctx, stepId, { ...step, depletion: step.depletion });
   const target = await wakeTime(ctx, step);
   if (!target) {
     ctx.note(stepId, 'skipped:no-date');
@@ -17,6 +22,8 @@ export async function waitStep(ctx: StepContext, stepId: string, step: StepOf<'w
 }
 
 async function wakeTime(ctx: StepContext, step: StepOf<'wait'>): Promise<Date | null> {
+  // The season comes by the customer's current zone (they may have moved since entry).
+  if (step.yearly) return nextYearlyDate(ctx.now(), step.yearly, await ctx.refreshTimeZone());
   if (step.window) {
     // A local-time window uses the customer's zone as it is now, not as it was at entry. Added
     // after enrollments were running: their histories have no such read, hence the patch.

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ENTRY_NODE, journeyGraph, stepCounts } from '../../../web/src/graph';
 import { phoneNurture } from '../../fixtures/journeys';
+import { consumableRefill } from '../../../library/journeys/consumable-refill';
+import { maintenanceService } from '../../../library/journeys/maintenance-service';
 
 describe('journey graph (console)', () => {
   it('draws one node per step plus the entry, and one edge per next', () => {
@@ -51,4 +53,13 @@ describe('journey graph (console)', () => {
     expect(Object.fromEntries(stepCounts(versions, 'all'))).toMatchObject({ [ENTRY_NODE]: { entered: 7 }, wait: { entered: 7, passed: 4, active: 3 } });
     expect(stepCounts(versions, 3).size).toBe(0);
   });
+
+  it('draws the refill journey: depletion waits with their new-cycle and unknown links, described by their dates', () => {
+    const graph = journeyGraph(consumableRefill.definition);
+    const labels = graph.edges.map((e) => `${e.source}-${e.label ?? ''}->${e.target}`);
+    expect(labels).toEqual(expect.arrayContaining(['until_empty-new cycle->refilled', 'until_low-unknown->no_device', 'until_low-->reminder_morning']));
+    expect(graph.nodes.find((n) => n.id === 'until_low')).toMatchObject({ detail: 'until 14d before depletion' });
+    expect(journeyGraph(maintenanceService.definition).nodes.find((n) => n.id === 'until_season')).toMatchObject({ detail: 'yearly 5/1 09:30' });
+  });
 });
+
