@@ -23,6 +23,9 @@ const LEAD_CATEGORIES = ['phone', 'fridge', 'washer', 'air-conditioner', 'tv'];
 const LEAD_SOURCES = ['store_visit', 'registration', 'ad_response'];
 const LIVE_LEADS = 12;
 const LIVE_REGISTRATIONS = 8;
+const LIVE_INSTALLATIONS = 6;
+/** Categories whose installation starts the refill (water purifier) or maintenance (air conditioner, range hood) journeys. */
+const INSTALLED_CATEGORIES = ['water-purifier', 'air-conditioner', 'range-hood'];
 
 export interface SeedDeps {
   db: Db;
@@ -129,12 +132,27 @@ async function ingestLiveEvents(db: Db, now: Date, log: (line: string) => void):
     await track(`demo-live-registration-${device.id}`, email, 'Device Registered', { serial, sku: device.sku, category: device.category, warranty_ends_at: device.warrantyEndsAt!.toISOString() }, now);
   }
 
+  // Installations of devices that take a consumable or need servicing: refill and maintenance journeys.
+  const installable = reachableIds.length
+    ? await db
+        .select()
+        .from(ownedProducts)
+        .where(and(inArray(ownedProducts.customerId, reachableIds), isNull(ownedProducts.disposedAt), inArray(ownedProducts.category, INSTALLED_CATEGORIES)))
+        .orderBy(asc(ownedProducts.id))
+        .limit(LIVE_INSTALLATIONS)
+    : [];
+  for (const device of installable) {
+    const email = reachable.find((r) => r.id === device.customerId)!.email;
+    const serial = device.serial ?? `DEMO-${device.id.slice(0, 8).toUpperCase()}`;
+    await track(`demo-live-installation-${device.id}`, email, 'Product Installed', { serial, sku: device.sku, category: device.category }, now);
+  }
+
   // One lead buys right away: its nurture ends as a conversion.
   const buyer = leads[0];
   if (buyer) {
     const category = LEAD_CATEGORIES[0]!;
     await track(`demo-live-order-${buyer.id}`, buyer.email, 'Order Completed', { order_id: `DEMO-LIVE-${buyer.id.slice(0, 8)}`, currency: 'CNY', total: 4999, products: [{ sku: 'PH-X1', category, price: 4999, quantity: 1 }] }, now);
   }
-  log(`live demo events: ${result.accepted} ingested${result.duplicate ? `, ${result.duplicate} already there` : ''} (${leads.length} leads, ${devices.length} device registrations, ${buyer ? 1 : 0} purchase)`);
+  log(`live demo events: ${result.accepted} ingested${result.duplicate ? `, ${result.duplicate} already there` : ''} (${leads.length} leads, ${devices.length} device registrations, ${installable.length} installations, ${buyer ? 1 : 0} purchase)`);
   return result;
 }

@@ -71,6 +71,7 @@ describe('npm start demo data', () => {
     const byJourney = new Set(rows.map((r) => r.journeyId));
     expect([...byJourney].some((id) => id.startsWith('lead-nurture-'))).toBe(true);
     expect([...byJourney].some((id) => id.startsWith('warranty-upsell-'))).toBe(true);
+    for (const id of ['consumable-refill', 'maintenance-service', 'cross-category-recommendation']) expect(byJourney.has(id), id).toBe(true);
     expect(rows.filter((r) => r.status === 'converted').map((r) => r.journeyId)).toEqual(['lead-nurture-phone']);
 
     // Again: no new customers, versions, events or enrollments.
