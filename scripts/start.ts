@@ -50,7 +50,7 @@ async function main() {
 
   step('provisioning the Temporal dev server');
   const executable = await provisionDevServer((line) => console.log(`  ${line}`));
-  step('starting the Temporal dev server (history in .data/temporal.db)');
+  step(`starting the Temporal dev server (history in ${join(env.DATA_DIR, 'temporal.db')})`);
   const devServer = await startDevServer({ executable, port: env.TEMPORAL_PORT, uiPort: env.TEMPORAL_UI_PORT, dbFile: join(env.DATA_DIR, 'temporal.db') });
 
   step(env.DATABASE_URL ? 'connecting to Postgres' : `opening embedded Postgres (PGlite) in ${env.PGLITE_DIR}`);
