@@ -167,7 +167,7 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
         const row = { ...ledgerColumns(r), id: rowId, address: address.value, locale: rendered.locale, templateVersion: template.version, links: destinations, createdAt: now };
         const capped = await db.transaction(async (tx) => {
           // Serialise this customer's send decisions: the cap count and the insert are one step.
-          await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, r.customerId)).for('update');
+          await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, r.customerId)).for('no key update');
           const limits = r.kind === 'marketing' && messaging?.caps ? applicableCaps(messaging.caps, r.channel) : [];
           if (limits.length > 0) {
             const since = new Date(Math.min(...limits.map((l) => capWindowStart(now, l.period, timeZone).getTime())));

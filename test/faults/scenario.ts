@@ -42,6 +42,11 @@ export interface FaultReport {
     unaccounted: number;
   };
   seconds: number;
+  /**
+   * Set when the run did not settle in time: who was connected to Postgres, in what state, waiting
+   * on what and behind whom (`pg_stat_activity`, `pg_blocking_pids`), to tell a stall from slowness.
+   */
+  stalled?: string;
 }
 
 export const FAULT_JOURNEY_ID = 'faults-two-sends';
@@ -191,6 +196,7 @@ export async function runFaultScenario(h: FaultHarness, plan: FaultPlan): Promis
 
   // Every enrollment ends (or the timeout says what did not).
   const deadline = Date.now() + (plan.settleTimeoutMs ?? 300_000);
+  let stalled: string | undefined;
   for (;;) {
     const state = await query(() => h.sql<{ ended: number; unrouted: number; sending: number }[]>`
       select (select count(*)::int from enrollments where journey_id = ${FAULT_JOURNEY_ID} and status <> 'active') as ended,
@@ -198,12 +204,24 @@ export async function runFaultScenario(h: FaultHarness, plan: FaultPlan): Promis
              (select count(*)::int from messages where status = 'sending') as sending`);
     const row = state[0]!;
     if (row.ended >= plan.customers && row.unrouted === 0 && row.sending === 0) break;
-    if (Date.now() > deadline) break;
+    if (Date.now() > deadline) {
+      stalled = `not settled after ${plan.settleTimeoutMs ?? 300_000} ms: ${JSON.stringify(row)}\n${await query(() => activity(h))}`;
+      break;
+    }
     await sleep(500);
   }
   await sleep(500); // the last SMTP sessions close
 
-  return { ...(await count(h, plan.customers, acknowledged)), batches, seconds: Math.round((Date.now() - started) / 1000) };
+  return { ...(await count(h, plan.customers, acknowledged)), batches, seconds: Math.round((Date.now() - started) / 1000), ...(stalled ? { stalled } : {}) };
+}
+
+/** Every other session on the database: state, wait, blockers, transaction age, query. */
+async function activity(h: FaultHarness): Promise<string> {
+  const rows = await h.sql<{ pid: number; app: string; state: string | null; wait: string | null; blocked_by: number[]; xact_s: number | null; query: string }[]>`
+    select pid, application_name as app, state, wait_event_type || ':' || wait_event as wait, pg_blocking_pids(pid) as blocked_by,
+           round(extract(epoch from now() - xact_start))::int as xact_s, left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 140) as query
+    from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() order by xact_start nulls last`;
+  return rows.map((r) => `pid=${r.pid} ${r.app} ${r.state ?? '-'} wait=${r.wait ?? '-'} blocked-by=[${r.blocked_by.join(',')}] xact=${r.xact_s ?? '-'}s ${r.query}`).join('\n');
 }
 
 /** Retries a read while Postgres is coming back. */

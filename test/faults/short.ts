@@ -17,8 +17,9 @@ export function shortFaultTest(title: string, plan: Omit<FaultPlan, 'customers' 
     const report = await runFaultScenario(harness, { customers: 20, seed: 7, customersPerBatch: 5, settleTimeoutMs: 100_000, ...plan });
     const line = summaryLine(report);
     console.log(line);
+    if (report.stalled) console.log(`stalled:\n${report.stalled}`);
     if (harness.exitReasons.length) console.log(`unexpected exits:\n${harness.exitReasons.join('\n---\n')}`);
-    expectExactlyOnce(report, `${line}\n${harness.logs()}`);
+    expectExactlyOnce(report, `${line}\n${report.stalled ?? ''}\n${harness.logs()}`);
     // The faults really happened: each planned one was injected, and an API kill cost a resend.
     expect(report.injected).toEqual({
       'worker-kill': plan.workerKills ?? 0,
