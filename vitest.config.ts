@@ -6,7 +6,9 @@ export default defineConfig({
     pool: 'forks',
     globalSetup: ['test/setup/global.ts'],
     include: ['test/**/*.test.ts'],
-    exclude: ['test/faults/**', '**/node_modules/**'], // the full fault run: npm run test:faults
+    // The short fault runs (test/faults/short-*.test.ts) are part of npm test; the full one is
+    // npm run test:faults.
+    exclude: ['test/faults/full.test.ts', '**/node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],

@@ -2,8 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * `npm run test:faults`: the full fault-injection run (FAULTS_CUSTOMERS, default 1,000) and the short
- * run per fault kind (`short-*.test.ts`), real processes only. Not part of `npm test`: the short runs
- * stalled routing under CI's parallel load (see docs/faults.md).
+ * run per fault kind (`short-*.test.ts`, also part of `npm test`), real processes only.
  */
 export default defineConfig({
   test: {

@@ -66,7 +66,7 @@ export function createProfileActivities({ db, clock }: Pick<ActivityDeps, 'db' |
     async applyProfileUpdate(request: ProfileUpdate): Promise<void> {
       const update = { ...request, customerId: await survivorOf(db, request.customerId) };
       await db.transaction(async (tx) => {
-        const [customer] = await tx.select().from(customers).where(eq(customers.id, update.customerId)).for('update');
+        const [customer] = await tx.select().from(customers).where(eq(customers.id, update.customerId)).for('no key update');
         if (!customer) return; // erased meanwhile: nothing to update
         const remove = new Set(update.removeTags ?? []);
         const tags = [...new Set([...customer.tags, ...(update.addTags ?? [])])].filter((t) => !remove.has(t)).sort();

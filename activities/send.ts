@@ -177,7 +177,7 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
         const row = { ...ledgerColumns(r), id: rowId, address: address.value, locale: rendered.locale, templateVersion: template.version, links: destinations, createdAt: now };
         const capped = await db.transaction(async (tx) => {
           // Serialise this customer's send decisions: the cap count and the insert are one step.
-          const [locked] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, r.customerId)).for('update');
+          const [locked] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, r.customerId)).for('no key update');
           if (!locked) return ERASED; // erased since it was read above: no ledger row, no send
           const limits = r.kind === 'marketing' && messaging?.caps ? applicableCaps(messaging.caps, r.channel) : [];
           if (limits.length > 0) {

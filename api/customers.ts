@@ -188,7 +188,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ db: Db; clock: () => Date }
     const { id } = request.params;
     const body = request.body;
     const found = await db.transaction(async (tx) => {
-      const [customer] = await tx.select().from(customers).where(eq(customers.id, id)).for('update');
+      const [customer] = await tx.select().from(customers).where(eq(customers.id, id)).for('no key update');
       if (!customer) return false;
       const remove = new Set(body.removeTags ?? []);
       const nextTags = body.tags ?? (body.addTags || body.removeTags ? [...new Set([...customer.tags, ...(body.addTags ?? [])])].filter((t) => !remove.has(t)) : undefined);

@@ -92,7 +92,7 @@ export const trackingRoutes: FastifyPluginAsyncZod<TrackingOptions> = async (app
   /** Unsubscribes from the message's topic, or from its channel when it had none. */
   async function unsubscribe(payload: LinkPayload, row: typeof messages.$inferSelect) {
     await db.transaction(async (tx) => {
-      const [customer] = await tx.select({ consent: customers.consent }).from(customers).where(eq(customers.id, payload.c)).for('update');
+      const [customer] = await tx.select({ consent: customers.consent }).from(customers).where(eq(customers.id, payload.c)).for('no key update');
       if (!customer) return;
       const consent: Consent = { channels: { ...customer.consent.channels }, topics: { ...customer.consent.topics } };
       if (row.topic) consent.topics[row.topic] = false;
@@ -146,7 +146,7 @@ export const trackingRoutes: FastifyPluginAsyncZod<TrackingOptions> = async (app
     const form = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, string[]>) : {};
     const checked = new Set(form.topic ?? []);
     await db.transaction(async (tx) => {
-      const [customer] = await tx.select({ consent: customers.consent }).from(customers).where(eq(customers.id, found.payload.c)).for('update');
+      const [customer] = await tx.select({ consent: customers.consent }).from(customers).where(eq(customers.id, found.payload.c)).for('no key update');
       if (!customer) return;
       const offered = new Set([...(options.topics ?? []).map((t) => t.id), ...Object.keys(customer.consent.topics)]);
       const topics = { ...customer.consent.topics };

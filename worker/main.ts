@@ -53,7 +53,8 @@ async function main() {
   // Stored events reach journeys through the router; it resumes from `routed_at` after any restart.
   const afterBatch = async (customerIds: string[]) => void (await segmentMembership.evaluateForCustomers(customerIds));
   const stopRouter = createEventRouter({ db: database.db, temporal: temporalClient, enroller, afterBatch, singleConnection: database.driver.kind === 'pglite' }).start({
-    onBatch: (result) => log.debug(result, 'events routed'),
+    // A batch is bounded (about 5 s, plus one event's Temporal calls): a slower one is worth a line.
+    onBatch: (result) => (result.ms > 10_000 ? log.warn(result, 'slow event-routing batch') : log.debug(result, 'events routed')),
     onError: (error) => log.warn({ err: error }, 'event routing failed; retrying'),
   });
   log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, db: database.describe }, 'worker running');

@@ -11,7 +11,13 @@
  * Merges (api/merge.ts): before each batch the router sends the pending `exit: merged` signals of
  * committed merges. The batch's customer rows are held `for key share`, so a merge of one of them
  * waits for the batch (and a batch waits for a merge in flight); an event read with a customer id
- * merged meanwhile is routed as its survivor's, never under the old id.
+ * merged meanwhile is routed as its survivor's, never under the old id. `for key share` conflicts
+ * with nothing else: profile writers lock customers `for no key update`.
+ *
+ * A batch's transaction stays open across its Temporal calls, so it is bounded: it stops taking
+ * events after `maxBatchMs` (the rest follow at once in the next batch), each event's Temporal calls
+ * have a deadline, its statements and lock waits time out, and Postgres ends it if the process stalls
+ * mid-batch (`idle_in_transaction_session_timeout`). A merge waits at most about one bounded batch.
  */
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -23,7 +29,9 @@ import { matchesFilter, type JourneyEvent } from '../domain/journey/conditions';
 import { depletionWaitEvents, type JourneyDefinition } from '../domain/journey/definition';
 import { enrollmentWorkflowId, eventSignal } from '../workflows/enrollment';
 
-const ROUTER_LOCK = 727_275; // arbitrary, fixed: 'perennial router'
+const ROUTER_LOCK = 727_275;
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]; // arbitrary, fixed: 'perennial router'
 
 export interface RouteResult {
   routed: number;
@@ -31,6 +39,10 @@ export interface RouteResult {
   signalled: number;
   /** False when another router holds the lock: nothing was done. */
   ran: boolean;
+  /** Un-routed events were left for the next batch (a full batch, or one cut at `maxBatchMs`). */
+  more: boolean;
+  /** How long the batch took, lock to commit. */
+  ms: number;
 }
 
 interface PublishedJourney {
@@ -52,6 +64,13 @@ export interface EventRouterDeps {
   enroller: Enroller;
   batchSize?: number;
   /**
+   * A batch takes no further events after this long (default 5 s): its customers' rows are held
+   * until it commits, and a merge of one of them waits for that.
+   */
+  maxBatchMs?: number;
+  /** Deadline for one event's Temporal calls (default 20 s); a batch that hits it is re-driven. */
+  temporalCallMs?: number;
+  /**
    * Runs after each committed batch with the customers it touched (e.g. re-evaluating cheap
    * segments). The events are already routed: a failure here is reported, not re-driven.
    */
@@ -68,6 +87,8 @@ export interface EventRouterDeps {
 export function createEventRouter(deps: EventRouterDeps) {
   const { db } = deps;
   const batchSize = deps.batchSize ?? 200;
+  const maxBatchMs = deps.maxBatchMs ?? 5_000;
+  const temporalCallMs = deps.temporalCallMs ?? 20_000;
   let index: { stamp: string; entries: Map<string, PublishedJourney[]>; listeners: Map<string, PublishedJourney[]> } | undefined;
   const listening = new Map<string, Set<string>>(); // `${journeyId}@${version}` → event names (versions are immutable)
 
@@ -116,25 +137,36 @@ export function createEventRouter(deps: EventRouterDeps) {
   }
 
   async function routeBatch(): Promise<{ result: RouteResult; customerIds: string[] }> {
-    const inTransaction = <T>(work: (tx: Parameters<Parameters<Db['transaction']>[0]>[0]) => Promise<T>): Promise<T> =>
-      deps.singleConnection ? work(db as unknown as Parameters<Parameters<Db['transaction']>[0]>[0]) : db.transaction(work);
-    const routed = await inTransaction(async (tx) => {
+    const started = Date.now();
+    const inTransaction = <T>(work: (tx: Tx) => Promise<T>): Promise<T> => (deps.singleConnection ? work(db as unknown as Tx) : db.transaction(work));
+    return inTransaction(async (tx) => {
+      const nothing = (ran: boolean) => ({ result: { routed: 0, entered: 0, signalled: 0, ran, more: false, ms: Date.now() - started }, customerIds: [] as string[] });
+      if (!deps.singleConnection) {
+        // Nothing in this transaction may wait or linger unboundedly: it holds the batch's rows.
+        await tx.execute(sql`select set_config('statement_timeout', '30s', true), set_config('lock_timeout', '10s', true),
+          set_config('idle_in_transaction_session_timeout', ${`${Math.max(60_000, 3 * temporalCallMs)}ms`}, true)`);
+      }
       const [lock] = rowsOf<{ locked: boolean }>(await tx.execute(sql`select pg_try_advisory_xact_lock(${ROUTER_LOCK}) as locked`));
-      if (!lock?.locked) return { result: { routed: 0, entered: 0, signalled: 0, ran: false }, customerIds: [] as string[] };
-      await driveMergeExits(tx, deps.temporal);
+      if (!lock?.locked) return nothing(false);
+      // Autocommit statements on the pool: no merge row stays locked while this batch runs.
+      await driveMergeExits(db, deps.temporal);
       const batch = await tx
         .select()
         .from(events)
         .where(isNull(events.routedAt))
         .orderBy(asc(events.receivedAt), asc(events.id))
         .limit(batchSize);
+      if (batch.length === 0) return nothing(true);
       const survivor = await currentCustomers(tx, batch.map((row) => row.customerId));
       const { entries, listeners } = await journeyIndex();
       let entered = 0;
       let signalled = 0;
       // Enrollments this batch started: their mirror rows may not exist yet when the next event comes.
       const startedNow = new Map<string, { workflowId: string; journeyId: string; journeyVersion: number }[]>();
+      const done: typeof batch = [];
       for (const row of batch) {
+        if (done.length > 0 && Date.now() - started > maxBatchMs) break; // the rest: next batch, at once
+        done.push(row);
         if (!row.customerId) continue;
         const customerId = survivor.get(row.customerId) ?? row.customerId;
         const event: JourneyEvent = { id: row.id, name: row.name, properties: row.properties, timestamp: row.occurredAt.toISOString() };
@@ -153,57 +185,63 @@ export function createEventRouter(deps: EventRouterDeps) {
         for (const journey of listeners.get(row.name) ?? []) {
           if (!journey.definition.concurrencyKey?.length) targets.add(enrollmentWorkflowId(journey.id, customerId, 'default'));
         }
-        for (const workflowId of targets) {
-          const delivered = await deps.temporal.workflow
-            .getHandle(workflowId)
-            .signal(eventSignal, event)
-            .then(() => true)
-            .catch((error: unknown) => {
-              // Not running (never started, or already ended): nothing to deliver to.
-              if (error instanceof WorkflowNotFoundError) return false;
-              throw error;
-            });
-          if (delivered) signalled++;
-        }
+        const entering = (entries.get(row.name) ?? []).filter((journey) => journey.definition.entry.type === 'event' && matchesFilter(journey.definition.entry.filter, event));
 
-        for (const journey of entries.get(row.name) ?? []) {
-          const entry = journey.definition.entry;
-          if (entry.type !== 'event' || !matchesFilter(entry.filter, event)) continue;
-          const outcome = await deps.enroller.enter({ journey: { ...journey, status: 'published' }, customerId, event });
-          if (outcome.status === 'rejected') continue;
-          entered++;
-          startedNow.set(customerId, [...(startedNow.get(customerId) ?? []), { workflowId: outcome.workflowId, journeyId: journey.id, journeyVersion: journey.version }]);
-        }
+        // Every Temporal call of this event under one deadline (the enroller's calls share the client).
+        await deps.temporal.withDeadline(Date.now() + temporalCallMs, async () => {
+          for (const workflowId of targets) {
+            const delivered = await deps.temporal.workflow
+              .getHandle(workflowId)
+              .signal(eventSignal, event)
+              .then(() => true)
+              .catch((error: unknown) => {
+                // Not running (never started, or already ended): nothing to deliver to.
+                if (error instanceof WorkflowNotFoundError) return false;
+                throw error;
+              });
+            if (delivered) signalled++;
+          }
+          for (const journey of entering) {
+            const outcome = await deps.enroller.enter({ journey: { ...journey, status: 'published' }, customerId, event });
+            if (outcome.status === 'rejected') continue;
+            entered++;
+            startedNow.set(customerId, [...(startedNow.get(customerId) ?? []), { workflowId: outcome.workflowId, journeyId: journey.id, journeyVersion: journey.version }]);
+          }
+        });
       }
-      if (batch.length > 0) {
-        await tx
-          .update(events)
-          .set({ routedAt: sql`now()` })
-          .where(inArray(events.id, batch.map((r) => r.id)));
-      }
+      await tx
+        .update(events)
+        .set({ routedAt: sql`now()` })
+        .where(inArray(events.id, done.map((r) => r.id)));
       // Survivors, not ids merged away while the events waited: segment checks need live customers.
-      const customerIds = [...new Set(batch.flatMap((row) => (row.customerId ? [survivor.get(row.customerId) ?? row.customerId] : [])))];
-      return { result: { routed: batch.length, entered, signalled, ran: true }, customerIds };
+      const customerIds = [...new Set(done.flatMap((row) => (row.customerId ? [survivor.get(row.customerId) ?? row.customerId] : [])))];
+      const more = done.length < batch.length || batch.length === batchSize;
+      return { result: { routed: done.length, entered, signalled, ran: true, more, ms: Date.now() - started }, customerIds };
     });
-    return routed;
   }
 
   return {
     routeOnce,
-    /** Routes until stopped: immediately again after a full batch, else every `idleMs`. */
+    /**
+     * Routes until stopped: immediately again while events are left, else every `idleMs`. After a
+     * failure (Postgres or Temporal away, a deadline hit) it retries soon and backs off to 5 s.
+     */
     start(options: { idleMs?: number; onBatch?: (result: RouteResult) => void; onError?: (error: unknown) => void } = {}) {
       let stopped = false;
       let timer: NodeJS.Timeout | undefined;
       let running: Promise<void> = Promise.resolve();
+      let failures = 0;
       const tick = () => {
         running = routeOnce()
           .then((result) => {
+            failures = 0;
             if (result.routed > 0) options.onBatch?.(result);
-            if (!stopped) timer = setTimeout(tick, result.routed === batchSize ? 0 : (options.idleMs ?? 250));
+            if (!stopped) timer = setTimeout(tick, result.more ? 0 : (options.idleMs ?? 250));
           })
           .catch((error: unknown) => {
             options.onError?.(error);
-            if (!stopped) timer = setTimeout(tick, 2_000); // Temporal or Postgres away: try again shortly
+            failures++;
+            if (!stopped) timer = setTimeout(tick, Math.min(5_000, 250 * 2 ** Math.min(failures - 1, 5)));
           });
       };
       tick();
@@ -216,8 +254,6 @@ export function createEventRouter(deps: EventRouterDeps) {
   };
 }
 export type EventRouter = ReturnType<typeof createEventRouter>;
-
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /**
  * Holds the batch's customers (`for key share`, in id order like merges) and maps ids merged away

@@ -33,7 +33,8 @@ describe(`fault injection: ${customers} customers`, () => {
     });
     const line = `${summaryLine(report)} seed=${seed}`;
     console.log(line);
+    if (report.stalled) console.log(`stalled:\n${report.stalled}`);
     if (harness.exitReasons.length) console.log(`unexpected exits:\n${harness.exitReasons.join('\n---\n')}`);
-    expectExactlyOnce(report, `${line}\n${harness.logs()}`);
+    expectExactlyOnce(report, `${line}\n${report.stalled ?? ''}\n${harness.logs()}`);
   });
 });

@@ -86,12 +86,13 @@ export async function startFaultHarness(options: { taskQueue?: string } = {}): P
     const injected: Record<FaultKind, number> = { 'worker-kill': 0, 'postgres-restart': 0, 'temporal-restart': 0, 'api-kill': 0 };
     const unexpectedExits = { worker: 0, api: 0 };
     const exitReasons: string[] = [];
-    const api = supervised('api', [...tsx, 'api/main.ts'], { ...common, PORT: String(apiPort), ADMIN_API_KEY: adminKey }, { port: apiPort }, (why) => {
+    // PGAPPNAME names each process's sessions in pg_stat_activity (stall diagnostics).
+    const api = supervised('api', [...tsx, 'api/main.ts'], { ...common, PGAPPNAME: 'perennial-api', PORT: String(apiPort), ADMIN_API_KEY: adminKey }, { port: apiPort }, (why) => {
       unexpectedExits.api++;
       exitReasons.push(why);
     });
     cleanups.unshift(() => api.stop());
-    const worker = supervised('worker', [...tsx, 'worker/main.ts'], { ...common, SMTP_URL: sink.url }, { outputIncludes: 'worker running' }, (why) => {
+    const worker = supervised('worker', [...tsx, 'worker/main.ts'], { ...common, PGAPPNAME: 'perennial-worker', SMTP_URL: sink.url }, { outputIncludes: 'worker running' }, (why) => {
       unexpectedExits.worker++;
       exitReasons.push(why);
     });

@@ -2,6 +2,9 @@
  * The fault scenario: a journey that sends two emails three seconds apart, N customers ingested in
  * Segment batches through the API, faults injected on a schedule drawn from a seeded RNG, then a
  * count of what arrived at the SMTP sink against the ledger, the events and the enrollments.
+ *
+ * Runs may follow each other on one harness: each has its own customers (user ids and emails carry
+ * the run id), and counts only its own events, enrollments, ledger rows, arrivals and faults.
  */
 import { randomUUID } from 'node:crypto';
 import type { FaultHarness, FaultKind } from './harness';
@@ -42,6 +45,13 @@ export interface FaultReport {
     unaccounted: number;
   };
   seconds: number;
+  /** Seconds spent publishing the journey, ingesting (with the faults), and settling after. */
+  phases: { publish: number; ingest: number; settle: number };
+  /**
+   * Set when the run did not settle in time: who was connected to Postgres, in what state, waiting
+   * on what and behind whom (`pg_stat_activity`, `pg_blocking_pids`), to tell a stall from slowness.
+   */
+  stalled?: string;
 }
 
 export const FAULT_JOURNEY_ID = 'faults-two-sends';
@@ -74,7 +84,10 @@ export function seededRandom(seed: number): () => number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Puts and publishes the journey through the API, once per harness (a later run finds it published). */
 export async function publishFaultJourney(h: FaultHarness): Promise<void> {
+  const [existing] = await h.sql<{ status: string }[]>`select status from journeys where id = ${FAULT_JOURNEY_ID}`;
+  if (existing?.status === 'published') return;
   await h.sql`insert into templates (id, channel, subject, text) values
     ('faults-first', 'email', 'Welcome', 'Hello {{customer.firstName}}'),
     ('faults-second', 'email', 'Still thinking?', 'Hello again {{customer.firstName}}')
@@ -86,20 +99,20 @@ export async function publishFaultJourney(h: FaultHarness): Promise<void> {
   if (published.status !== 200) throw new Error(`publish: ${published.status} ${await published.text()}`);
 }
 
-export function customerEmail(i: number) {
-  return `customer-${i}@faults.test`;
+export function customerEmail(runId: string, i: number) {
+  return `customer-${runId}-${i}@faults.test`;
 }
 
 /** Two messages per customer with fixed messageIds: a resent batch is the same batch. */
 function batchFor(from: number, to: number, runId: string) {
   const batch: object[] = [];
   for (let i = from; i < to; i++) {
-    const userId = `faults-${i}`;
+    const userId = `faults-${runId}-${i}`;
     batch.push({
       type: 'identify',
       messageId: `${runId}-identify-${i}`,
       userId,
-      traits: { email: customerEmail(i), firstName: `C${i}`, consent: { channels: { email: true } } },
+      traits: { email: customerEmail(runId, i), firstName: `C${i}`, consent: { channels: { email: true } } },
     });
     batch.push({ type: 'track', messageId: `${runId}-lead-${i}`, userId, event: 'lead_captured', properties: { source: 'faults' } });
   }
@@ -117,7 +130,11 @@ export async function runFaultScenario(h: FaultHarness, plan: FaultPlan): Promis
   const runId = randomUUID().slice(0, 8);
   const perBatch = plan.customersPerBatch ?? 25;
   const writeAuth = `Basic ${Buffer.from(`${h.adminKey}:`).toString('base64')}`;
+  // What earlier runs on this harness left: their faults, exits and arrivals are not this run's.
+  const before = { injected: { ...h.injected }, exits: { ...h.unexpectedExits }, arrivals: h.sink.messages.length };
+  const since = (t: number) => Math.round((Date.now() - t) / 1000);
   await publishFaultJourney(h);
+  const published = Date.now();
 
   // Ingest: every batch is retried with the same body until the API answers 200 (Segment semantics).
   const acknowledged = new Set<string>();
@@ -188,22 +205,41 @@ export async function runFaultScenario(h: FaultHarness, plan: FaultPlan): Promis
   })();
 
   await Promise.all([ingest, apiKills, infrastructure]);
+  const ingested = Date.now();
 
   // Every enrollment ends (or the timeout says what did not).
   const deadline = Date.now() + (plan.settleTimeoutMs ?? 300_000);
+  let stalled: string | undefined;
   for (;;) {
     const state = await query(() => h.sql<{ ended: number; unrouted: number; sending: number }[]>`
-      select (select count(*)::int from enrollments where journey_id = ${FAULT_JOURNEY_ID} and status <> 'active') as ended,
+      select (select count(*)::int from enrollments where journey_id = ${FAULT_JOURNEY_ID} and status <> 'active'
+                and customer_id in (select customer_id from events where message_id like ${`${runId}-%`})) as ended,
              (select count(*)::int from events where routed_at is null) as unrouted,
              (select count(*)::int from messages where status = 'sending') as sending`);
     const row = state[0]!;
     if (row.ended >= plan.customers && row.unrouted === 0 && row.sending === 0) break;
-    if (Date.now() > deadline) break;
+    if (Date.now() > deadline) {
+      stalled = `not settled after ${plan.settleTimeoutMs ?? 300_000} ms: ${JSON.stringify(row)}\n${await query(() => activity(h))}`;
+      break;
+    }
     await sleep(500);
   }
   await sleep(500); // the last SMTP sessions close
 
-  return { ...(await count(h, plan.customers, acknowledged)), batches, seconds: Math.round((Date.now() - started) / 1000) };
+  const phases = { publish: Math.round((published - started) / 1000), ingest: Math.round((ingested - published) / 1000), settle: since(ingested) };
+  const counted = await count(h, plan.customers, runId, acknowledged, before.arrivals);
+  const injected = Object.fromEntries(Object.entries(h.injected).map(([kind, n]) => [kind, n - before.injected[kind as FaultKind]])) as Record<FaultKind, number>;
+  const unexpectedExits = { worker: h.unexpectedExits.worker - before.exits.worker, api: h.unexpectedExits.api - before.exits.api };
+  return { ...counted, injected, unexpectedExits, batches, seconds: since(started), phases, ...(stalled ? { stalled } : {}) };
+}
+
+/** Every other session on the database: state, wait, blockers, transaction age, query. */
+async function activity(h: FaultHarness): Promise<string> {
+  const rows = await h.sql<{ pid: number; app: string; state: string | null; wait: string | null; blocked_by: number[]; xact_s: number | null; query: string }[]>`
+    select pid, application_name as app, state, wait_event_type || ':' || wait_event as wait, pg_blocking_pids(pid) as blocked_by,
+           round(extract(epoch from now() - xact_start))::int as xact_s, left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 140) as query
+    from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() order by xact_start nulls last`;
+  return rows.map((r) => `pid=${r.pid} ${r.app} ${r.state ?? '-'} wait=${r.wait ?? '-'} blocked-by=[${r.blocked_by.join(',')}] xact=${r.xact_s ?? '-'}s ${r.query}`).join('\n');
 }
 
 /** Retries a read while Postgres is coming back. */
@@ -218,22 +254,31 @@ async function query<T>(read: () => Promise<T>): Promise<T> {
   }
 }
 
-async function count(h: FaultHarness, customers: number, acknowledged: Set<string>): Promise<Omit<FaultReport, 'batches' | 'seconds'>> {
+async function count(
+  h: FaultHarness,
+  customers: number,
+  runId: string,
+  acknowledged: Set<string>,
+  arrivalsBefore: number,
+): Promise<Omit<FaultReport, 'batches' | 'seconds' | 'phases' | 'injected' | 'unexpectedExits'>> {
   const ids = [...acknowledged];
+  const mine = `${runId}-%`;
   const [events] = await h.sql<{ stored: number; unrouted: number; total: number }[]>`
     select count(*) filter (where message_id = any(${ids}))::int as stored,
            count(*) filter (where message_id = any(${ids}) and routed_at is null)::int as unrouted,
            count(*)::int as total
-    from events`;
+    from events where message_id like ${mine}`;
+  const runCustomers = () => h.sql`select customer_id from events where message_id like ${mine}`;
   const enrollmentRows = await h.sql<{ customer_id: string; status: string; id: string }[]>`
-    select customer_id, status, id from enrollments where journey_id = ${FAULT_JOURNEY_ID}`;
+    select customer_id, status, id from enrollments where journey_id = ${FAULT_JOURNEY_ID} and customer_id in (${runCustomers()})`;
   const perCustomer = new Map<string, number>();
   for (const e of enrollmentRows) perCustomer.set(e.customer_id, (perCustomer.get(e.customer_id) ?? 0) + 1);
   const ledgerRows = await h.sql<{ status: string; provider_message_id: string | null; enrollment_id: string; step_id: string; occurrence: number }[]>`
-    select status, provider_message_id, enrollment_id, step_id, occurrence from messages where journey_id = ${FAULT_JOURNEY_ID}`;
+    select status, provider_message_id, enrollment_id, step_id, occurrence from messages where journey_id = ${FAULT_JOURNEY_ID} and customer_id in (${runCustomers()})`;
 
   const arrivals = new Map<string, number>();
-  for (const mail of h.sink.messages) {
+  const arrived = h.sink.messages.slice(arrivalsBefore);
+  for (const mail of arrived) {
     const id = mail.parsed.messageId ?? '(none)';
     arrivals.set(id, (arrivals.get(id) ?? 0) + 1);
   }
@@ -264,8 +309,6 @@ async function count(h: FaultHarness, customers: number, acknowledged: Set<strin
   }
   return {
     customers,
-    injected: { ...h.injected },
-    unexpectedExits: { ...h.unexpectedExits },
     events: { acknowledged: acknowledged.size, stored: events!.stored, unrouted: events!.unrouted, duplicates: events!.total - events!.stored },
     enrollments: {
       total: enrollmentRows.length,
@@ -273,7 +316,7 @@ async function count(h: FaultHarness, customers: number, acknowledged: Set<strin
       ended: enrollmentRows.filter((e) => e.status !== 'active').length,
       completed: enrollmentRows.filter((e) => e.status === 'completed').length,
     },
-    messages: { expected, ledger, received: h.sink.messages.length, duplicates, lost, uncertain, uncertainDelivered, unaccounted },
+    messages: { expected, ledger, received: arrived.length, duplicates, lost, uncertain, uncertainDelivered, unaccounted },
   };
 }
 
@@ -286,6 +329,6 @@ export function summaryLine(r: FaultReport): string {
     `faults: customers=${r.customers} ${faults} unexpected-exits(worker=${r.unexpectedExits.worker} api=${r.unexpectedExits.api}) ` +
     `batches=${r.batches.sent} retried=${r.batches.retried} | events acknowledged=${r.events.acknowledged} stored=${r.events.stored} unrouted=${r.events.unrouted} | ` +
     `enrollments=${r.enrollments.total} completed=${r.enrollments.completed} | messages expected=${m.expected} received=${m.received} ` +
-    `duplicates=${m.duplicates} lost=${m.lost} uncertain=${m.uncertain} (delivered ${m.uncertainDelivered}) unaccounted=${m.unaccounted} | ${r.seconds} s`
+    `duplicates=${m.duplicates} lost=${m.lost} uncertain=${m.uncertain} (delivered ${m.uncertainDelivered}) unaccounted=${m.unaccounted} | ${r.seconds} s (publish ${r.phases.publish}, ingest ${r.phases.ingest}, settle ${r.phases.settle})`
   );
 }

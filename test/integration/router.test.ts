@@ -7,28 +7,27 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { createEnroller } from '../../api/enroll';
+import { createEnroller, type Enroller } from '../../api/enroll';
 import { createJourneyService } from '../../api/journeys';
 import { customers, enrollments, events } from '../../drizzle/schema';
 import { createEventRouter } from '../../worker/router';
-import { connectDevServer, createTestDatabase, createTestWorker, uniqueTaskQueue } from '../setup/harness';
+import { connectDevServer, createTestDatabase, createTestWorker, eventually, uniqueTaskQueue } from '../setup/harness';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let temporal: Awaited<ReturnType<typeof connectDevServer>>;
 let worker: Worker;
 let workerRunning: Promise<void>;
 let router: ReturnType<typeof createEventRouter>;
+let enroller: Enroller;
+let activities: ReturnType<typeof createActivities>;
 const started: string[] = [];
 
 beforeAll(async () => {
   [db, temporal] = await Promise.all([createTestDatabase(), connectDevServer()]);
   const taskQueue = uniqueTaskQueue('router');
-  const enroller = createEnroller({ db: db.db, temporal: temporal.client, taskQueue, clock: () => new Date() });
-  worker = await createTestWorker({
-    connection: temporal.native,
-    taskQueue,
-    activities: createActivities({ db: db.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1', enroller }),
-  });
+  enroller = createEnroller({ db: db.db, temporal: temporal.client, taskQueue, clock: () => new Date() });
+  activities = createActivities({ db: db.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1', enroller });
+  worker = await createTestWorker({ connection: temporal.native, taskQueue, activities });
   workerRunning = worker.run();
   router = createEventRouter({ db: db.db, temporal: temporal.client, enroller, batchSize: 50 });
   const service = createJourneyService({ db: db.db, temporal: temporal.client, taskQueue });
@@ -114,5 +113,72 @@ describe('event router', () => {
     expect([a.ran, b.ran].sort()).toEqual([false, true]);
     expect(a.routed + b.routed).toBe(5);
     expect(await db.db.select().from(events).where(and(eq(events.customerId, customerId), isNull(events.routedAt)))).toEqual([]);
+  });
+
+  it('a batch held open by slow Temporal calls holds up no profile write of its customers, even more of them than the pool has connections', async () => {
+    // The stall the fault runs saw: sends and profile updates locked the customer `for update`,
+    // queued behind the batch's `for key share`, each holding a pool connection, until the batch
+    // itself waited for a connection and nothing moved.
+    const [first, second] = [await newCustomer(), await newCustomer()];
+    await store(first, 'lead_captured', { category: 'phone' });
+    await store(second, 'lead_captured', { category: 'phone' });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entering!: () => void;
+    const inBatch = new Promise<void>((resolve) => (entering = resolve));
+    const slow: Enroller = {
+      enter: async (request) => {
+        entering();
+        await gate;
+        return enroller.enter(request);
+      },
+    };
+    const routing = createEventRouter({ db: db.db, temporal: temporal.client, enroller: slow, batchSize: 50 }).routeOnce();
+    await inBatch; // the batch holds both customers' rows and waits in its first Temporal call
+    const updates = Array.from({ length: 8 }, (_, i) => activities.applyProfileUpdate({ customerId: i % 2 ? first : second, traits: { [`seen${i}`]: true }, reason: 'test' }));
+    const outcome = await Promise.race([Promise.all(updates).then(() => 'written'), new Promise((r) => setTimeout(r, 15_000, 'blocked'))]);
+    release();
+    expect(outcome).toBe('written');
+    expect(await routing).toMatchObject({ ran: true, routed: 2, entered: 2 });
+    const [profile] = await db.db.select({ traits: customers.traits }).from(customers).where(eq(customers.id, first));
+    expect(profile!.traits).toMatchObject({ seen1: true, seen3: true, seen5: true, seen7: true });
+    await enrollmentOf(first, 'active');
+    await enrollmentOf(second, 'active');
+  });
+
+  it('a batch stops taking events after maxBatchMs and says more are left; the rest follow in order', async () => {
+    const ids = [await newCustomer(), await newCustomer(), await newCustomer()];
+    for (const id of ids) await store(id, 'lead_captured', { category: 'phone' });
+    const slow: Enroller = { enter: async (request) => (await new Promise((r) => setTimeout(r, 50)), enroller.enter(request)) };
+    const bounded = createEventRouter({ db: db.db, temporal: temporal.client, enroller: slow, batchSize: 50, maxBatchMs: 1 });
+    expect(await bounded.routeOnce()).toMatchObject({ ran: true, routed: 1, entered: 1, more: true });
+    expect((await unrouted()).map((e) => e.customerId).sort()).toEqual(ids.slice(1).sort()); // the oldest went first
+    expect(await bounded.routeOnce()).toMatchObject({ routed: 1, more: true });
+    expect(await bounded.routeOnce()).toMatchObject({ routed: 1, more: false });
+    expect(await bounded.routeOnce()).toMatchObject({ ran: true, routed: 0, more: false });
+    for (const id of ids) await enrollmentOf(id, 'active');
+  });
+
+  it('a running router retries a failed batch on its own and then routes it', async () => {
+    const customerId = await newCustomer();
+    await store(customerId, 'lead_captured', { category: 'phone' });
+    let failures = 0;
+    const flaky: Enroller = {
+      enter: async (request) => {
+        if (failures++ === 0) throw new Error('Temporal away');
+        return enroller.enter(request);
+      },
+    };
+    const errors: unknown[] = [];
+    const began = Date.now();
+    const stop = createEventRouter({ db: db.db, temporal: temporal.client, enroller: flaky, batchSize: 50 }).start({ idleMs: 50, onError: (error) => errors.push(error) });
+    try {
+      await enrollmentOf(customerId, 'active');
+      await eventually('the event marked routed', async () => ((await unrouted()).length === 0 ? true : undefined));
+    } finally {
+      await stop();
+    }
+    expect(errors).toHaveLength(1);
+    expect(Date.now() - began).toBeLessThan(20_000);
   });
 });
