@@ -258,7 +258,16 @@ async function storeBatch(tx: Tx, messages: readonly IngestMessage[]): Promise<I
   const eventIds = new Map(inserted.map((row) => [row.messageId, row.id]));
   const stored = unique.filter((i) => eventIds.has(messages[i]!.messageId));
 
-  let owners = await ownersOfMany(tx, stored.flatMap((i) => messages[i]!.identities));
+  const named = stored.flatMap((i) => messages[i]!.identities);
+  let owners = await ownersOfMany(tx, named);
+  const unknown = named.filter((identity) => !owners.has(identityKey(identity)));
+  if (unknown.length > 0) {
+    // Concurrent batches naming the same new people would claim them in their own batch orders and
+    // deadlock (each waits for the other's whole batch). Taking them in one global order instead,
+    // a batch waits for the one that got there first, then finds those people known.
+    await lockIdentities(tx, unknown);
+    owners = await ownersOfMany(tx, named);
+  }
   let pending: { id: string; customerId: string }[] = [];
   const flush = async () => {
     if (pending.length === 0) return;
@@ -289,6 +298,17 @@ async function storeBatch(tx: Tx, messages: readonly IngestMessage[]): Promise<I
   }
   await flush();
   return messages.map((m, i) => (firsts.get(m.messageId) === i && eventIds.has(m.messageId) ? 'accepted' : 'duplicate'));
+}
+
+const IDENTITY_LOCKS = 727_276; // advisory lock class (two-key form) of identities being claimed by a batch
+
+/** Transaction-scoped advisory locks on `identities`, taken in the order of their keys. */
+async function lockIdentities(tx: Tx, identities: readonly Identity[]): Promise<void> {
+  const keys = JSON.stringify([...new Set(identities.map((identity) => `${identity.kind}:${identity.value}`))]);
+  await tx.execute(sql`
+    select count(pg_advisory_xact_lock(${IDENTITY_LOCKS}, h)) from (
+      select distinct hashtext(k) as h from jsonb_array_elements_text(${keys}::jsonb) as k order by h
+    ) as sorted`);
 }
 
 /** `ownersOf` for many identities at once (one statement, however many). */

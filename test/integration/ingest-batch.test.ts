@@ -4,9 +4,10 @@
  * the middle of a batch, concurrent batches naming the same new people.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestBatch, ingestMessage, parseMessage, type IngestMessage } from '../../api/ingest';
+import { rowsOf } from '../../drizzle/client';
 import { customerIdentities, customers, events } from '../../drizzle/schema';
 import { createTestDatabase } from '../setup/harness';
 
@@ -58,6 +59,13 @@ describe('ingestBatch', () => {
 
     const rows = await stored(batch.map((m) => m.messageId));
     expect(rows.map((r) => r.messageId)).toEqual(batch.map((m) => m.messageId)); // the router's order is the batch's
+    // One transaction for the batch: `received_at` is its start plus a microsecond per position.
+    const offsets = rowsOf<{ offset: number }>(
+      await db.db.execute(sql`
+        select (extract(epoch from received_at - min(received_at) over ()) * 1000000)::int as offset
+        from ${events} where ${inArray(events.messageId, batch.map((m) => m.messageId))} order by received_at`),
+    );
+    expect(offsets.map((o) => o.offset)).toEqual([0, 1, 2, 3]);
     const freshCustomer = await ownerOf('app_user', fresh);
     expect(await ownerOf('email', `${fresh}@example.com`)).toBe(freshCustomer);
     expect(rows.map((r) => r.customerId)).toEqual([knownCustomer, freshCustomer, freshCustomer, knownCustomer]);
