@@ -10,11 +10,15 @@
  * do-not-disturb dates (defer; marketing only) → template (render failure skips) → provider rate
  * limit (retry later) → frequency caps (marketing only), decided under a lock on the customer row
  * together with the ledger insert, so two journeys cannot both take a cap's last slot.
+ *
+ * Round trips: everything the guardrails read is one statement (`loadSendFacts`), so a send where no
+ * cap applies is three: the facts, the ledger claim (`sending`), the ledger update after the provider.
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, gte, inArray, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/activity';
-import { customerIdentities, customers, journeys, messages, suppressions } from '../drizzle/schema';
+import { rowsOf, type Db } from '../drizzle/client';
+import { customers, messages, type Consent, type MessageStatus, type templates } from '../drizzle/schema';
 import type { JourneyEvent } from '../domain/journey/conditions';
 import type { Condition } from '../domain/journey/definition';
 import { conditionNeeds, evaluateConditions } from '../domain/journey/conditions';
@@ -22,10 +26,11 @@ import { applicableCaps, capExceeded, capWindowStart, countInWindows, nextAllowe
 import { quietHoursEnd, resolveTimeZone } from '../domain/time';
 import type { ActivityDeps } from './index';
 import { isErased } from '../api/erasure';
-import { survivorOf } from '../api/merge';
+import { MAX_CHAIN } from '../api/merge';
+import type { Tx } from '../api/identity';
 import { createProfileActivities } from './profiles';
-import { createTemplateEngine, loadPartials, loadTemplate, renderContext, type RenderedMessage } from './templates';
 import { loadRecommendations, usesRecommendations } from './recommendations';
+import { createTemplateEngine, renderContext, templateContent, type PartialMap, type RenderedMessage, type TemplateVersionRow } from './templates';
 import { signLink } from './tokens';
 import { MessageNotAcceptedError } from './transports';
 
@@ -84,8 +89,10 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
 
   return {
     async sendMessage(request: SendRequest): Promise<SendOutcome> {
-      const r = { ...request, customerId: await survivorOf(db, request.customerId) }; // the workflow may carry a merged id
-      const [previous] = await db.select().from(messages).where(ledgerKey(r));
+      // Everything the guardrails read, in one round trip (see `loadSendFacts`); decided below in order.
+      const facts = await loadSendFacts(db, request);
+      const r = { ...request, customerId: facts.customerId }; // the workflow may carry a merged id
+      const previous = facts.previous;
       if (previous) {
         if (previous.status === 'sent') return { status: 'sent', messageId: previous.providerMessageId ?? previous.id };
         if (previous.status === 'skipped') return { status: 'skipped', reason: previous.reason ?? 'skipped' };
@@ -100,29 +107,21 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
 
       // A paused journey holds its sends, also for enrollments that missed the pause broadcast
       // (entered as it was paused): the activity retries, with backoff, until the journey resumes.
-      const [journey] = await db.select({ status: journeys.status }).from(journeys).where(eq(journeys.id, r.journeyId));
-      if (journey?.status === 'paused') {
+      if (facts.journeyStatus === 'paused') {
         throw ApplicationFailure.create({ type: 'JourneyPaused', message: `journey ${r.journeyId} is paused: holding this send until it resumes` });
       }
 
-      const [customer] = await db.select().from(customers).where(eq(customers.id, r.customerId));
+      const customer = facts.customer;
       if (!customer) return (await isErased(db, r.customerId)) ? erasedOutcome : recordSkip(r, 'customer-deleted');
       const consentGiven = customer.consent.channels[r.channel];
       if (r.kind === 'marketing' ? consentGiven !== true : consentGiven === false) return recordSkip(r, 'no-consent');
       if (r.kind === 'marketing' && r.topic && customer.consent.topics[r.topic] === false) return recordSkip(r, 'unsubscribed-topic');
 
-      const [address] = await db
-        .select({ value: customerIdentities.value })
-        .from(customerIdentities)
-        .where(and(eq(customerIdentities.customerId, r.customerId), eq(customerIdentities.kind, identityKindFor[r.channel])))
-        .limit(1);
+      const address = facts.address === null ? undefined : { value: facts.address };
       if (!address) return recordSkip(r, 'no-address');
       // Suppression holds for transactional messages too: a hard-bounced address does not exist, and a
       // complaint is a demand to stop that the provider will enforce against our reputation anyway.
-      const [suppressed] = await db
-        .select({ reason: suppressions.reason })
-        .from(suppressions)
-        .where(and(eq(suppressions.channel, r.channel), eq(suppressions.address, address.value)));
+      const suppressed = facts.suppressedReason === null ? undefined : { reason: facts.suppressedReason };
       if (suppressed) return recordSkip(r, `suppressed:${suppressed.reason}`, { address: address.value });
 
       if (r.onlyIf?.length) {
@@ -143,7 +142,7 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
       const transport = transports[r.channel];
       // A deployment problem, not the customer's: retry (with backoff) until the channel is configured.
       if (!transport) throw new Error(`no ${r.channel} transport is configured on this worker`);
-      const template = await loadTemplate(db, r.template);
+      const template = facts.template;
       if (!template) throw ApplicationFailure.create({ type: 'TemplateNotFound', message: `template ${r.template} not found`, nonRetryable: true });
 
       // The row id is known before rendering: links in the message are signed over it.
@@ -157,7 +156,7 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
       const context = { ...renderContext(customer, timeZone, r.entryEvent?.properties ?? {}, links), ...(recommendations && { recommendations }) };
       let rendered: RenderedMessage;
       try {
-        rendered = engine.render(template, context, { requestedLocale: customer.locale, timeZone, partials: await loadPartials(db) });
+        rendered = engine.render(template, context, { requestedLocale: customer.locale, timeZone, partials: facts.partials });
       } catch (error) {
         return recordSkip(r, `render-failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
       }
@@ -175,26 +174,36 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
       // under the same key and let the provider deduplicate.
       if (previous?.status !== 'sending') {
         const row = { ...ledgerColumns(r), id: rowId, address: address.value, locale: rendered.locale, templateVersion: template.version, links: destinations, createdAt: now };
+        const limits = r.kind === 'marketing' && messaging?.caps ? applicableCaps(messaging.caps, r.channel) : [];
+        const claim = async (tx: Tx) => {
+          const inserted = await tx.insert(messages).values({ ...row, status: 'sending' }).onConflictDoNothing().returning({ id: messages.id });
+          if (inserted.length === 0) throw new Error('another attempt holds this ledger row; retrying to read its outcome');
+        };
         const capped = await db.transaction(async (tx) => {
+          if (limits.length === 0) {
+            // No cap covers this channel (or the message is transactional): the row counts toward no
+            // cap's window, so nothing needs serialising; the key-share lock only keeps an erasure
+            // (which deletes the row) from slipping between the read above and this claim.
+            const [present] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, r.customerId)).for('key share');
+            if (!present) return ERASED;
+            await claim(tx);
+            return null;
+          }
           // Serialise this customer's send decisions: the cap count and the insert are one step.
           const [locked] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, r.customerId)).for('no key update');
           if (!locked) return ERASED; // erased since it was read above: no ledger row, no send
-          const limits = r.kind === 'marketing' && messaging?.caps ? applicableCaps(messaging.caps, r.channel) : [];
-          if (limits.length > 0) {
-            const since = new Date(Math.min(...limits.map((l) => capWindowStart(now, l.period, timeZone).getTime())));
-            const sent = await tx
-              .select({ at: messages.createdAt, channel: messages.channel })
-              .from(messages)
-              .where(and(eq(messages.customerId, r.customerId), eq(messages.kind, 'marketing'), inArray(messages.status, countedStatuses), gte(messages.createdAt, since)));
-            const over = capExceeded(countInWindows(now, sent, limits, timeZone));
-            if (over) {
-              const reason = `frequency-cap:${over.scope}/${over.period}`;
-              await tx.insert(messages).values({ ...row, status: 'skipped', reason }).onConflictDoNothing();
-              return reason;
-            }
+          const since = new Date(Math.min(...limits.map((l) => capWindowStart(now, l.period, timeZone).getTime())));
+          const sent = await tx
+            .select({ at: messages.createdAt, channel: messages.channel })
+            .from(messages)
+            .where(and(eq(messages.customerId, r.customerId), eq(messages.kind, 'marketing'), inArray(messages.status, countedStatuses), gte(messages.createdAt, since)));
+          const over = capExceeded(countInWindows(now, sent, limits, timeZone));
+          if (over) {
+            const reason = `frequency-cap:${over.scope}/${over.period}`;
+            await tx.insert(messages).values({ ...row, status: 'skipped', reason }).onConflictDoNothing();
+            return reason;
           }
-          const inserted = await tx.insert(messages).values({ ...row, status: 'sending' }).onConflictDoNothing().returning({ id: messages.id });
-          if (inserted.length === 0) throw new Error('another attempt holds this ledger row; retrying to read its outcome');
+          await claim(tx);
           return null;
         });
         if (capped === ERASED) return erasedOutcome;
@@ -279,4 +288,85 @@ function addTracking(html: string, clickUrl: (url: string) => string, pixelUrl: 
   const tracked = html.replace(HREF, (whole, url: string) => (url.startsWith(`${publicUrl}/`) ? whole : `href="${clickUrl(decodeEntities(url))}"`));
   const pixel = `<img src="${pixelUrl}" width="1" height="1" alt="" style="display:none">`;
   return /<\/body>/i.test(tracked) ? tracked.replace(/<\/body>/i, `${pixel}</body>`) : `${tracked}${pixel}`;
+}
+
+interface SendFacts {
+  /** The request's customer, or its survivor when it was merged (as `survivorOf`). */
+  customerId: string;
+  /** The ledger row of this (enrollment, step, occurrence). */
+  previous: { id: string; status: MessageStatus; reason: string | null; providerMessageId: string | null } | undefined;
+  journeyStatus: string | null;
+  customer: { id: string; traits: Record<string, unknown>; tags: string[]; aiplStage: string | null; timeZone: string | null; locale: string | null; consent: Consent } | undefined;
+  /** The customer's first identity of the channel's kind. */
+  address: string | null;
+  suppressedReason: string | null;
+  /** The template's latest version (undefined: no such template or version). */
+  template: ReturnType<typeof templateContent> | undefined;
+  partials: PartialMap;
+}
+
+interface SendFactsRow {
+  customer_id: string;
+  previous: unknown;
+  journey_status: string | null;
+  customer: unknown;
+  address: string | null;
+  suppressed: string | null;
+  template: unknown;
+  version: unknown;
+  partials: unknown;
+}
+
+/** postgres.js parses json columns, PGlite may hand them over as text. */
+const json = <T>(value: unknown): T | undefined => (value === null || value === undefined ? undefined : ((typeof value === 'string' ? JSON.parse(value) : value) as T));
+
+/**
+ * What the guardrails of one send read, in one statement instead of eight round trips: the merge
+ * chain to the surviving customer (`survivorOf`), the ledger row, the journey's status, the
+ * customer, its address on the channel and that address's suppression, the template with its
+ * latest version, and every partial (a small table; sends and previews read it whole). Read
+ * together, decided one by one in the guardrail order above.
+ */
+async function loadSendFacts(db: Db, r: SendRequest): Promise<SendFacts> {
+  const [row] = rowsOf<SendFactsRow>(
+    await db.execute(sql`
+      with recursive chain(id, depth) as (
+        select ${r.customerId}::uuid, 0
+        union all
+        select m.survivor_id, chain.depth + 1 from customer_merges m join chain on m.merged_id = chain.id where chain.depth < ${MAX_CHAIN}
+      ),
+      survivor as (select id from chain order by depth desc limit 1),
+      address as (
+        select i.value from customer_identities i, survivor s where i.customer_id = s.id and i.kind = ${identityKindFor[r.channel]} limit 1
+      ),
+      tpl as (select * from templates where id = ${r.template})
+      select
+        (select id from survivor)::text as customer_id,
+        (select json_build_object('id', m.id, 'status', m.status, 'reason', m.reason, 'providerMessageId', m.provider_message_id)
+           from messages m where m.enrollment_id = ${r.enrollmentId}::uuid and m.step_id = ${r.stepId} and m.occurrence = ${r.occurrence}) as previous,
+        (select status from journeys where id = ${r.journeyId}) as journey_status,
+        (select json_build_object('id', c.id, 'traits', c.traits, 'tags', c.tags, 'aiplStage', c.aipl_stage, 'timeZone', c.time_zone, 'locale', c.locale, 'consent', c.consent)
+           from customers c, survivor s where c.id = s.id) as customer,
+        (select value from address) as address,
+        (select reason from suppressions where channel = ${r.channel} and address = (select value from address)) as suppressed,
+        (select json_build_object('id', t.id, 'channel', t.channel, 'subject', t.subject, 'text', t.text, 'html', t.html, 'latestVersion', t.latest_version) from tpl t) as template,
+        (select json_build_object('version', v.version, 'defaultLocale', v.default_locale, 'locales', v.locales, 'layout', v.layout, 'providerTemplateId', v.provider_template_id, 'variables', v.variables)
+           from template_versions v, tpl t where v.template_id = t.id and v.version = t.latest_version) as version,
+        (select json_agg(json_build_object('id', p.id, 'kind', p.kind, 'source', p.source)) from template_partials p) as partials
+    `),
+  );
+  if (!row) throw new Error('unreachable: the send facts query returns one row');
+  const template = json<Pick<typeof templates.$inferSelect, 'id' | 'channel' | 'subject' | 'text' | 'html' | 'latestVersion'>>(row.template);
+  const version = json<TemplateVersionRow>(row.version);
+  const partials = json<{ id: string; kind: 'partial' | 'layout'; source: string }[]>(row.partials) ?? [];
+  return {
+    customerId: row.customer_id,
+    previous: json(row.previous),
+    journeyStatus: row.journey_status,
+    customer: json(row.customer),
+    address: row.address,
+    suppressedReason: row.suppressed,
+    template: !template ? undefined : template.latestVersion === null ? templateContent(template, null) : version ? templateContent(template, version) : undefined,
+    partials: new Map(partials.map((p) => [p.id, { kind: p.kind, source: p.source }])),
+  };
 }

@@ -65,9 +65,27 @@ export async function loadTemplate(db: Db, templateId: string, version?: number)
   const [template] = await db.select().from(templates).where(eq(templates.id, templateId));
   if (!template) return undefined;
   const wanted = version ?? template.latestVersion;
-  if (wanted === null || wanted === undefined) {
+  if (wanted === null || wanted === undefined) return templateContent(template, null);
+  const [row] = await db
+    .select()
+    .from(templateVersions)
+    .where(eq(templateVersions.templateId, templateId))
+    .orderBy(desc(templateVersions.version))
+    .then((rows) => rows.filter((r) => r.version === wanted));
+  return row ? templateContent(template, row) : undefined;
+}
+
+export type TemplateVersionRow = Pick<typeof templateVersions.$inferSelect, 'version' | 'defaultLocale' | 'locales' | 'layout' | 'providerTemplateId' | 'variables'>;
+
+/**
+ * What a send renders, from the `templates` row and its version row (`null` for a template saved
+ * before versioning, whose `templates` columns are the content). The send activity reads both rows
+ * in its one query (activities/send.ts) and builds the content here, as `loadTemplate` does.
+ */
+export function templateContent(template: Pick<typeof templates.$inferSelect, 'id' | 'channel' | 'subject' | 'text' | 'html'>, row: TemplateVersionRow | null): TemplateVersionContent {
+  if (row === null) {
     return {
-      templateId,
+      templateId: template.id,
       channel: template.channel,
       version: null,
       defaultLocale: LEGACY_LOCALE,
@@ -77,15 +95,8 @@ export async function loadTemplate(db: Db, templateId: string, version?: number)
       variables: { traits: [], event: [] },
     };
   }
-  const [row] = await db
-    .select()
-    .from(templateVersions)
-    .where(eq(templateVersions.templateId, templateId))
-    .orderBy(desc(templateVersions.version))
-    .then((rows) => rows.filter((r) => r.version === wanted));
-  if (!row) return undefined;
   return {
-    templateId,
+    templateId: template.id,
     channel: template.channel,
     version: row.version,
     defaultLocale: row.defaultLocale,

@@ -85,7 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? (() => new Date());
   const enroller = createEnroller({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, clock });
   const verifyKey = createKeyVerifier(deps.db, deps.adminApiKey);
-  const simulate = deps.simulate ?? defaultSimulator(deps.db);
+  const simulate = deps.simulate ?? defaultSimulator(deps.db, app);
   const erasureSecret = deps.erasureSecret ?? deps.messaging?.linkSecret ?? deps.adminApiKey;
 
   app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
@@ -184,13 +184,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   return app;
 }
 
-/** Provisioning and bundling happen on the first simulation, once per process. */
-function defaultSimulator(db: Db): Simulate {
+/**
+ * Provisioning and bundling happen on the first simulation, once per process; after each one the
+ * next one's server and worker are prepared (`keepSpare`), stopped when the app closes.
+ */
+function defaultSimulator(db: Db, app: FastifyInstance): Simulate {
   let server: ReturnType<typeof provisionTestServer> | undefined;
   let bundle: ReturnType<typeof bundleWorkflows> | undefined;
-  return createSimulator({
+  const simulator = createSimulator({
     db,
     testServer: () => (server ??= provisionTestServer(() => {})),
     workflowBundle: () => (bundle ??= bundleWorkflows()),
+    keepSpare: true,
   });
+  app.addHook('onClose', () => simulator.close());
+  return simulator;
 }

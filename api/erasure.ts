@@ -57,6 +57,38 @@ export async function erasureGate(tx: Tx, secret: string, identities: readonly I
 }
 
 /**
+ * `erasureGate` for a batch's messages, in batch order and one read: a message naming an erased
+ * identity is refused unless it re-consents, which clears the hashes it names — for the messages
+ * after it too, as if they had been ingested one by one.
+ */
+export async function erasureGateBatch(
+  tx: Tx,
+  secret: string,
+  messages: readonly { identities: readonly Identity[]; reconsent: boolean }[],
+): Promise<({ refused: false } | { refused: true; kinds: string[] })[]> {
+  const hashesOf = messages.map((m) => new Map(m.identities.map((identity) => [identityHash(secret, identity), identity.kind])));
+  const all = [...new Set(hashesOf.flatMap((hashes) => [...hashes.keys()]))];
+  const pass = () => messages.map(() => ({ refused: false as const }));
+  if (all.length === 0) return pass();
+  const erased = new Set(rowsOf<{ hash: string }>(await tx.execute(sql`select hash from erased_identities where hash = any(string_to_array(${all.join(',')}, ','))`)).map((row) => row.hash));
+  if (erased.size === 0) return pass();
+  const cleared: string[] = [];
+  const outcomes = messages.map((message, i) => {
+    const hashes = hashesOf[i]!;
+    const hits = [...hashes.keys()].filter((hash) => erased.has(hash));
+    if (hits.length === 0) return { refused: false as const };
+    if (!message.reconsent) return { refused: true as const, kinds: [...new Set(hits.map((hash) => hashes.get(hash)!))] };
+    for (const hash of hits) {
+      erased.delete(hash);
+      cleared.push(hash);
+    }
+    return { refused: false as const };
+  });
+  if (cleared.length > 0) await tx.delete(erasedIdentities).where(inArray(erasedIdentities.hash, cleared));
+  return outcomes;
+}
+
+/**
  * For activities of workflows that may outlive their customer: true when `customerId` (a survivor,
  * or an id merged away) was erased. Waits for an erasure of that customer in progress (a key-share
  * lock on its row), so a write after this answer `false` cannot be missed by that erasure.

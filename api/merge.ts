@@ -46,7 +46,7 @@ export interface MergeOutcome {
   moved: MergeMoved;
 }
 
-const MAX_CHAIN = 64;
+export const MAX_CHAIN = 64;
 
 /**
  * Merges `customerIds` (two or more, as found owning a message's identities) into the oldest of

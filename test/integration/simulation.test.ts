@@ -210,3 +210,25 @@ describe('POST /v1/journeys/:id/simulate', () => {
     expect(noJourney.statusCode).toBe(404);
   });
 });
+
+describe('a simulator keeping a spare server', () => {
+  it('serves the next simulation from the spare with the same dated schedule, starting now (not where the last one left the clock), and stops it on close', async () => {
+    const warm = createSimulator({ db: db.db, testServer: async () => inject('testServerExecutable'), workflowBundle: async () => workflowBundle(), keepSpare: true });
+    try {
+      const request = { journey: { id: 'phone-nurture', version: 1, definition: phoneNurture }, customer: customer(), entryProperties: { category: 'phone', model: 'MX7' }, events: [] };
+      const schedule = (result: Awaited<ReturnType<typeof simulate>>) => result.messages.map((m) => [m.status, m.step, Math.round((Date.parse(m.at) - Date.parse(result.startedAt)) / DAY)]);
+      const cold = await warm(request);
+      await warm.ready();
+      const before = Date.now();
+      const served = await warm(request);
+      expect(Date.parse(served.startedAt)).toBeGreaterThanOrEqual(before - 60_000);
+      expect(Date.parse(served.startedAt)).toBeLessThan(Date.now() + 60_000); // not 41 days on, where the cold run's server ended
+      expect(schedule(served)).toEqual(schedule(cold));
+      expect(served.outcome).toEqual(cold.outcome);
+      expect(served.messages.filter((m) => m.status === 'would-send')).toHaveLength(4);
+    } finally {
+      await warm.close();
+    }
+    await warm.ready(); // nothing left starting after close
+  }, 180_000);
+});
