@@ -6,9 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestBatch, ingestMessage, parseMessage, type IngestMessage } from '../../api/ingest';
+import { identityHash } from '../../api/erasure';
+import { ingestBatch, ingestMessage, parseMessage, type BatchOutcome, type IngestMessage } from '../../api/ingest';
 import { rowsOf } from '../../drizzle/client';
-import { customerIdentities, customers, events } from '../../drizzle/schema';
+import { customerErasures, customerIdentities, customers, erasedIdentities, events } from '../../drizzle/schema';
 import { createTestDatabase } from '../setup/harness';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -35,6 +36,8 @@ async function stored(messageIds: string[]) {
     .orderBy(asc(events.receivedAt), asc(events.id));
 }
 
+const statusesOf = (outcomes: BatchOutcome[]) => outcomes.map((o) => o.status);
+
 async function ownerOf(kind: 'app_user' | 'anonymous' | 'email', value: string) {
   const [row] = await db.db.select({ customerId: customerIdentities.customerId }).from(customerIdentities).where(and(eq(customerIdentities.kind, kind), eq(customerIdentities.value, value)));
   return row?.customerId;
@@ -54,7 +57,7 @@ describe('ingestBatch', () => {
       message('track', { userId: known }),
     ];
     const repeated = { ...batch[1]! };
-    const statuses = await ingestBatch(db.db, [...batch, repeated, first]);
+    const statuses = statusesOf(await ingestBatch(db.db, [...batch, repeated, first]));
     expect(statuses).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'duplicate', 'duplicate']);
 
     const rows = await stored(batch.map((m) => m.messageId));
@@ -81,7 +84,7 @@ describe('ingestBatch', () => {
     expect(older).not.toBe(younger);
 
     const batch = [message('track', { anonymousId }), message('track', { userId, anonymousId }), message('track', { anonymousId })];
-    expect(await ingestBatch(db.db, batch)).toEqual(['accepted', 'accepted', 'accepted']);
+    expect(statusesOf(await ingestBatch(db.db, batch))).toEqual(['accepted', 'accepted', 'accepted']);
     const rows = await stored(batch.map((m) => m.messageId));
     expect(rows.map((r) => r.customerId)).toEqual([older, older, older]);
     expect(await db.db.select().from(customers).where(eq(customers.id, younger!))).toEqual([]);
@@ -89,15 +92,15 @@ describe('ingestBatch', () => {
 
   it('a batch sent again is all duplicates and stores nothing twice', async () => {
     const batch = Array.from({ length: 5 }, (_, i) => message('track', { userId: `u-resend-${i}` }));
-    expect(await ingestBatch(db.db, batch)).toEqual(batch.map(() => 'accepted'));
-    expect(await ingestBatch(db.db, batch)).toEqual(batch.map(() => 'duplicate'));
+    expect(statusesOf(await ingestBatch(db.db, batch))).toEqual(batch.map(() => 'accepted'));
+    expect(statusesOf(await ingestBatch(db.db, batch))).toEqual(batch.map(() => 'duplicate'));
     expect(await stored(batch.map((m) => m.messageId))).toHaveLength(5);
   });
 
   it('concurrent batches naming the same new people create each person once, and every row points to them', async () => {
     const people = Array.from({ length: 20 }, () => `u-${randomUUID()}`);
     const batches = Array.from({ length: 4 }, (_, b) => people.map((userId, i) => (i % 4 === b ? message('identify', { userId, traits: { batch: b } }) : message('track', { userId }))));
-    const statuses = await Promise.all(batches.map((batch) => ingestBatch(db.db, batch)));
+    const statuses = await Promise.all(batches.map(async (batch) => statusesOf(await ingestBatch(db.db, batch))));
     expect(statuses.flat()).toEqual(batches.flat().map(() => 'accepted'));
     const owners = await db.db.select({ value: customerIdentities.value, customerId: customerIdentities.customerId }).from(customerIdentities).where(inArray(customerIdentities.value, people));
     expect(owners).toHaveLength(people.length);
@@ -106,5 +109,20 @@ describe('ingestBatch', () => {
     expect(rows).toHaveLength(80);
     const byMessage = new Map(rows.map((r) => [r.messageId, r.customerId]));
     for (const batch of batches) for (const m of batch) expect(byMessage.get(m.messageId)).toBe(ownerBy.get(m.identities[0]!.value));
+  });
+  it('refuses the messages of an erased person in batch order: refused until one re-consents, accepted from then on', async () => {
+    const secret = 'ingest-batch-test-erasure-secret-0000000000';
+    const email = `erased-${randomUUID()}@example.com`;
+    const [erasure] = await db.db.insert(customerErasures).values({ customerId: randomUUID(), reason: 'ingest-batch test' }).returning();
+    await db.db.insert(erasedIdentities).values({ hash: identityHash(secret, { kind: 'email', value: email }), erasureId: erasure!.id });
+    const other = message('track', { userId: `u-${randomUUID()}` });
+    const before = message('identify', { anonymousId: `a-${randomUUID()}`, traits: { email } });
+    const consent = message('identify', { anonymousId: `a-${randomUUID()}`, traits: { email }, context: { consent: { given: true } } });
+    const after = message('identify', { anonymousId: `a-${randomUUID()}`, traits: { email } });
+    const outcomes = await ingestBatch(db.db, [before, other, consent, after], secret);
+    expect(outcomes).toEqual([{ status: 'refused', refusedKinds: ['email'] }, { status: 'accepted' }, { status: 'accepted' }, { status: 'accepted' }]);
+    expect((await stored([before, other, consent, after].map((m) => m.messageId))).map((r) => r.messageId).sort()).toEqual([other, consent, after].map((m) => m.messageId).sort());
+    expect(await db.db.select().from(erasedIdentities).where(eq(erasedIdentities.hash, identityHash(secret, { kind: 'email', value: email })))).toEqual([]);
+    expect(statusesOf(await ingestBatch(db.db, [before], secret))).toEqual(['accepted']);
   });
 });
