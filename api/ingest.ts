@@ -10,7 +10,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { rowsOf, type Db } from '../drizzle/client';
-import { customerIdentities, events, type ApiKeyKind } from '../drizzle/schema';
+import { customerIdentities, customers, events, type ApiKeyKind } from '../drizzle/schema';
 import { identitiesOf, mergeTraits, normalizeDeviceSerial, normalizeEmail, normalizeMarketplaceId, normalizePhone, normalizeWechatOpenId, resolveCustomer, type Identity, type Resolution, type Tx } from './identity';
 import type { MergeOutcome } from './merge';
 import { carriesReconsent, erasureGate, erasureGateBatch } from './erasure';
@@ -287,7 +287,19 @@ async function storeBatch(tx: Tx, messages: readonly IngestMessage[], erasureSec
     owners = await ownersOfMany(tx, named);
   }
   let pending: { id: string; customerId: string }[] = [];
+  // People first seen in this batch through plain track calls: created together at the next flush.
+  let newCustomers: { id: string }[] = [];
+  let newIdentities: (Identity & { customerId: string })[] = [];
   const flush = async () => {
+    if (newCustomers.length > 0) {
+      await tx.insert(customers).values(newCustomers);
+      const claimed = await tx.insert(customerIdentities).values(newIdentities).onConflictDoNothing().returning({ kind: customerIdentities.kind });
+      // A single-message ingest (no batch lock) claimed one of them meanwhile: start the batch again,
+      // it will find that person known.
+      if (claimed.length < newIdentities.length) throw new IdentityClaimedMeanwhile();
+      newCustomers = [];
+      newIdentities = [];
+    }
     if (pending.length === 0) return;
     await tx.execute(sql`
       update ${events} set customer_id = v."customerId"
@@ -301,8 +313,22 @@ async function storeBatch(tx: Tx, messages: readonly IngestMessage[], erasureSec
     const known = message.identities.map((identity) => owners.get(identityKey(identity)));
     const customerIds = new Set(known);
     const [only] = customerIds;
-    if (message.type === 'track' && !Object.hasOwn(profileEvents, message.name) && customerIds.size === 1 && only !== undefined) {
+    const plainTrack = message.type === 'track' && !Object.hasOwn(profileEvents, message.name);
+    if (plainTrack && customerIds.size === 1 && only !== undefined) {
       pending.push({ id: eventId, customerId: only });
+      continue;
+    }
+    if (plainTrack && customerIds.size === 1 && only === undefined) {
+      // Nobody known by any of its identities: what `resolveCustomer` would do — a new customer
+      // owning them all — planned here and written in bulk.
+      const customerId = randomUUID();
+      newCustomers.push({ id: customerId });
+      const distinct = new Map(message.identities.map((identity) => [identityKey(identity), identity]));
+      for (const [key, identity] of distinct) {
+        newIdentities.push({ ...identity, customerId });
+        owners.set(key, customerId);
+      }
+      pending.push({ id: eventId, customerId });
       continue;
     }
     await flush();
@@ -350,6 +376,14 @@ function identityKey(identity: Identity): string {
 }
 
 const RETRYABLE_CODES = new Set(['40P01', '40001', '23503']);
+/** Retried like a serialization failure (SQLSTATE 40001): the batch is stored again from the start. */
+class IdentityClaimedMeanwhile extends Error {
+  readonly code = '40001';
+  constructor() {
+    super('an identity new to this batch was claimed by a concurrent request');
+  }
+}
+
 function retryable(error: unknown): boolean {
   for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
     const code = (e as { code?: unknown }).code;

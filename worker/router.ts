@@ -159,6 +159,9 @@ export function createEventRouter(deps: EventRouterDeps) {
       if (batch.length === 0) return nothing(true);
       const survivor = await currentCustomers(tx, batch.map((row) => row.customerId));
       const { entries, listeners } = await journeyIndex();
+      // The batch's customers' running enrollments in one read (not one per event): events of
+      // customers in no journey, the common case, then cost nothing more than their UPDATE.
+      const running = await activeEnrollments(tx, batch.map((row) => (row.customerId ? (survivor.get(row.customerId) ?? row.customerId) : null)));
       let entered = 0;
       let signalled = 0;
       // Enrollments this batch started: their mirror rows may not exist yet when the next event comes.
@@ -173,11 +176,7 @@ export function createEventRouter(deps: EventRouterDeps) {
 
         // Running enrollments first: a purchase must reach the nurture before it could re-enter anything.
         const targets = new Set<string>();
-        const running = await tx
-          .select({ workflowId: enrollments.workflowId, journeyId: enrollments.journeyId, journeyVersion: enrollments.journeyVersion })
-          .from(enrollments)
-          .where(and(eq(enrollments.customerId, customerId), eq(enrollments.status, 'active')));
-        for (const enrollment of [...running, ...(startedNow.get(customerId) ?? [])]) {
+        for (const enrollment of [...(running.get(customerId) ?? []), ...(startedNow.get(customerId) ?? [])]) {
           if (await listensTo(enrollment.journeyId, enrollment.journeyVersion, row.name)) targets.add(enrollment.workflowId);
         }
         // An enrollment may be running before its first mirror write (worker slow or down): its ID
@@ -254,6 +253,21 @@ export function createEventRouter(deps: EventRouterDeps) {
   };
 }
 export type EventRouter = ReturnType<typeof createEventRouter>;
+
+type RunningEnrollment = { workflowId: string; journeyId: string; journeyVersion: number };
+
+/** Active enrollments (mirror rows) of the given customers, by customer. */
+async function activeEnrollments(tx: Tx, ids: (string | null)[]): Promise<Map<string, RunningEnrollment[]>> {
+  const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
+  const byCustomer = new Map<string, RunningEnrollment[]>();
+  if (wanted.length === 0) return byCustomer;
+  const rows = await tx
+    .select({ customerId: enrollments.customerId, workflowId: enrollments.workflowId, journeyId: enrollments.journeyId, journeyVersion: enrollments.journeyVersion })
+    .from(enrollments)
+    .where(and(inArray(enrollments.customerId, wanted), eq(enrollments.status, 'active')));
+  for (const { customerId, ...enrollment } of rows) byCustomer.set(customerId, [...(byCustomer.get(customerId) ?? []), enrollment]);
+  return byCustomer;
+}
 
 /**
  * Holds the batch's customers (`for key share`, in id order like merges) and maps ids merged away

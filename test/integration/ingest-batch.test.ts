@@ -125,4 +125,17 @@ describe('ingestBatch', () => {
     expect(await db.db.select().from(erasedIdentities).where(eq(erasedIdentities.hash, identityHash(secret, { kind: 'email', value: email })))).toEqual([]);
     expect(statusesOf(await ingestBatch(db.db, [before], secret))).toEqual(['accepted']);
   });
+  it('creates the people a batch sees first through plain track calls together: one customer per person, owning all its identities', async () => {
+    const people = Array.from({ length: 5 }, () => ({ userId: `u-${randomUUID()}`, anonymousId: `a-${randomUUID()}` }));
+    const batch = [...people, ...people].map((person, i) => message('track', i < people.length ? person : { userId: person.userId }));
+    expect(statusesOf(await ingestBatch(db.db, batch))).toEqual(batch.map(() => 'accepted'));
+    const rows = await stored(batch.map((m) => m.messageId));
+    for (const person of people) {
+      const owner = await ownerOf('app_user', person.userId);
+      expect(owner).toBeDefined();
+      expect(await ownerOf('anonymous', person.anonymousId)).toBe(owner);
+      expect(rows.filter((r) => r.customerId === owner)).toHaveLength(2);
+    }
+    expect(new Set(rows.map((r) => r.customerId)).size).toBe(people.length);
+  });
 });
