@@ -25,14 +25,15 @@ async function shortRun(plan: Omit<FaultPlan, 'customers' | 'seed'> & { customer
   const exits = harness.exitReasons.slice(exitsBefore);
   if (exits.length) console.log(`unexpected exits:\n${exits.join('\n---\n')}`);
   expectExactlyOnce(report, `${line}\n${report.stalled ?? ''}\n${harness.logs()}`);
-  // The faults really happened: each planned one was injected, and an API kill cost a resend.
-  expect(report.injected).toEqual({
-    'worker-kill': plan.workerKills ?? 0,
-    'postgres-restart': plan.postgresRestarts ?? 0,
-    'temporal-restart': plan.temporalRestarts ?? 0,
-    'api-kill': plan.apiKills ?? 0,
-  });
-  if (plan.apiKills) expect(report.batches.retried).toBeGreaterThan(0);
+  // The faults really happened: each planned one was injected, and an API kill cost a resend. API
+  // kills only land while a batch is in flight, so a fast ingest may end before the last planned one.
+  const { 'api-kill': apiKills, ...others } = report.injected;
+  expect(others).toEqual({ 'worker-kill': plan.workerKills ?? 0, 'postgres-restart': plan.postgresRestarts ?? 0, 'temporal-restart': plan.temporalRestarts ?? 0 });
+  if (plan.apiKills) {
+    expect(apiKills).toBeGreaterThanOrEqual(1);
+    expect(apiKills).toBeLessThanOrEqual(plan.apiKills);
+    expect(report.batches.retried).toBeGreaterThan(0);
+  } else expect(apiKills).toBe(0);
 }
 
 const title = 'every acknowledged event is stored and routed once, every expected message arrives once';

@@ -158,7 +158,8 @@ describe('journey library API', () => {
     expect(routed.entered).toBe(1);
     const row = await eventually('the nurture enrollment', async () => {
       const [e] = await db.db.select().from(enrollments).where(eq(enrollments.journeyId, 'lead-nurture-phone'));
-      return e && e.currentStep !== 'stage-check' ? e : undefined;
+      // Asleep at its first wait: the first touch's, or the holdout arm's wait for the window end.
+      return e && ['touch-1-day', 'window-end'].includes(e.currentStep ?? '') ? e : undefined;
     });
     started.add(row.workflowId);
     expect(row).toMatchObject({ journeyVersion: 3, status: 'active' });
