@@ -7,53 +7,28 @@ import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import { buildApp } from '../../api/app';
 import { customers, journeys, journeyVersions, templates } from '../../drizzle/schema';
 import { enrollmentWorkflowId } from '../../workflows/enrollment';
-import { connectDevServer, createTestDatabase, createTestWorker, eventually, uniqueTaskQueue } from '../setup/harness';
+import { startApiStack, type ApiStack } from '../setup/api-stack';
+import { eventually } from '../setup/harness';
 
 const ADMIN_KEY = 'api-test-admin-key-0123456789';
 const AUTH = { authorization: `Bearer ${ADMIN_KEY}` };
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let temporal: Awaited<ReturnType<typeof connectDevServer>>;
-let worker: Worker;
-let workerRunning: Promise<void>;
+let stack: ApiStack;
+let db: ApiStack['db'];
+let temporal: ApiStack['temporal'];
 let app: FastifyInstance;
 /** Every workflow this file started, terminated in afterAll (they wait for weeks). */
-const startedWorkflows = new Set<string>();
+let startedWorkflows: Set<string>;
 
 beforeAll(async () => {
-  [db, temporal] = await Promise.all([createTestDatabase(), connectDevServer()]);
-  const taskQueue = uniqueTaskQueue('api');
-  worker = await createTestWorker({
-    connection: temporal.native,
-    taskQueue,
-    activities: createActivities({ db: db.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1' }),
-  });
-  workerRunning = worker.run();
-  app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue, adminApiKey: ADMIN_KEY });
-  await app.ready();
+  stack = await startApiStack({ name: 'api', adminApiKey: ADMIN_KEY });
+  ({ db, temporal, app, started: startedWorkflows } = stack);
 });
 
 afterAll(async () => {
-  await app?.close();
-  if (temporal) {
-    await Promise.all(
-      [...startedWorkflows].map((id) =>
-        temporal.client.workflow
-          .getHandle(id)
-          .terminate('api.test.ts cleanup')
-          .catch(() => undefined), // already completed
-      ),
-    );
-  }
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await workerRunning;
-  await temporal?.close();
-  await db?.close();
+  await stack?.close();
 });
 
 // ---- helpers ---------------------------------------------------------------------------------

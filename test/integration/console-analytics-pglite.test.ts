@@ -3,21 +3,17 @@
  * PGlite (the embedded Postgres of `npm start`) lacks: `make_interval` over the goal window, the
  * path's `jsonb_array_elements`, and the profile's depletion loader, on a migrated PGlite database.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journeySummaries, journeyVersionStats } from '../../api/analytics';
 import { loadProfile } from '../../api/customers';
-import { createDb, type DbHandle } from '../../drizzle/client';
-import { migrate } from '../../drizzle/migrate';
+import type { DbHandle } from '../../drizzle/client';
 import { consumableCompatibility, customers, enrollments, journeys, journeyVersions, messages, ownedProducts, products } from '../../drizzle/schema';
 import { define } from '../fixtures/journeys';
+import { createPgliteDatabase } from '../setup/harness';
 
 const DAY = 86_400_000;
 const now = new Date('2026-11-24T12:00:00Z');
-let dir: string;
 let handle: DbHandle;
 
 const definition = define({
@@ -30,13 +26,10 @@ const definition = define({
 });
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'console-pglite-'));
-  handle = await createDb({ pgliteDir: dir });
-  await migrate(handle);
+  handle = await createPgliteDatabase();
 });
 afterAll(async () => {
   await handle?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('console analytics on PGlite', () => {

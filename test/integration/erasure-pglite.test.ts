@@ -2,30 +2,23 @@
  * Erasure on the embedded PGlite driver (`npm start` without DATABASE_URL): one connection, so the
  * erasure transaction, the ingest gate and the activities' erased-customer guard must use `tx` only.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { eraseCustomer } from '../../api/erasure';
 import { ingestMessage, parseMessage } from '../../api/ingest';
-import { createDb, rowsOf, type DbHandle } from '../../drizzle/client';
-import { migrate } from '../../drizzle/migrate';
+import { rowsOf, type DbHandle } from '../../drizzle/client';
 import { customerIdentities, customers, events } from '../../drizzle/schema';
+import { createPgliteDatabase } from '../setup/harness';
 
 const SECRET = 'erasure-pglite-secret-0123456789abcdef';
-let dir: string;
 let handle: DbHandle;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'perennial-erasure-pglite-'));
-  handle = await createDb({ pgliteDir: dir });
-  await migrate(handle);
+  handle = await createPgliteDatabase();
 });
 afterAll(async () => {
   await handle?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function ingest(type: 'identify' | 'track', body: Record<string, unknown>) {

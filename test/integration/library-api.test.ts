@@ -8,47 +8,38 @@ import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import type { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import { buildApp } from '../../api/app';
 import { createEnroller } from '../../api/enroll';
 import { createApiKey } from '../../api/keys';
 import { demoCategories, demoProducts } from '../../demo/generator';
 import { enrollments, journeyVersions, productCategories, products, templateVersions } from '../../drizzle/schema';
 import { createSimulator } from '../../simulation/simulate';
 import { createEventRouter } from '../../worker/router';
-import { connectDevServer, createTestDatabase, createTestWorker, eventually, uniqueTaskQueue, workflowBundle } from '../setup/harness';
+import { startApiStack, type ApiStack } from '../setup/api-stack';
+import { eventually, workflowBundle } from '../setup/harness';
 
 const ADMIN_KEY = 'library-test-admin-key-0123456789';
 const AUTH = { authorization: `Bearer ${ADMIN_KEY}` };
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let temporal: Awaited<ReturnType<typeof connectDevServer>>;
-let worker: Worker;
-let workerRunning: Promise<void>;
+let stack: ApiStack;
+let db: ApiStack['db'];
+let temporal: ApiStack['temporal'];
 let app: FastifyInstance;
 let taskQueue: string;
-const started = new Set<string>();
+let started: Set<string>;
 
 beforeAll(async () => {
-  [db, temporal] = await Promise.all([createTestDatabase(), connectDevServer()]);
-  taskQueue = uniqueTaskQueue('library');
-  worker = await createTestWorker({ connection: temporal.native, taskQueue, activities: createActivities({ db: db.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1' }) });
-  workerRunning = worker.run();
-  const simulate = createSimulator({ db: db.db, testServer: async () => inject('testServerExecutable'), workflowBundle: async () => workflowBundle() });
-  app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue, adminApiKey: ADMIN_KEY, simulate, checkOnPublish: true });
-  await app.ready();
+  stack = await startApiStack({
+    name: 'library',
+    adminApiKey: ADMIN_KEY,
+    app: ({ db }) => ({ simulate: createSimulator({ db: db.db, testServer: async () => inject('testServerExecutable'), workflowBundle: async () => workflowBundle() }), checkOnPublish: true }),
+  });
+  ({ db, temporal, app, taskQueue, started } = stack);
   await db.db.insert(productCategories).values(demoCategories.map((c) => ({ ...c })));
   await db.db.insert(products).values(demoProducts);
 }, 120_000);
 
 afterAll(async () => {
-  await app?.close();
-  await Promise.all([...started].map((id) => temporal?.client.workflow.getHandle(id).terminate('library-api.test.ts cleanup').catch(() => undefined)));
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await workerRunning;
-  await temporal?.close();
-  await db?.close();
+  await stack?.close();
 });
 
 interface Outcome {

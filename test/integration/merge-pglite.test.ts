@@ -2,28 +2,21 @@
  * Merges on the embedded PGlite driver (`npm start` without DATABASE_URL): the same ingest path,
  * row locks, jsonb history and survivor lookup as on Postgres.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestMessage, parseMessage } from '../../api/ingest';
 import { survivorOf, type MergeMoved } from '../../api/merge';
-import { createDb, type DbHandle } from '../../drizzle/client';
-import { migrate } from '../../drizzle/migrate';
+import type { DbHandle } from '../../drizzle/client';
 import { customerIdentities, customerMerges, customers, events } from '../../drizzle/schema';
+import { createPgliteDatabase } from '../setup/harness';
 
-let dir: string;
 let handle: DbHandle;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'perennial-merge-pglite-'));
-  handle = await createDb({ pgliteDir: dir });
-  await migrate(handle);
+  handle = await createPgliteDatabase();
 });
 afterAll(async () => {
   await handle?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function ingest(type: 'identify' | 'track', body: Record<string, unknown>) {

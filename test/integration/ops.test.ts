@@ -7,26 +7,24 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { OutboundMessage, Transport } from '../../activities/transports';
-import { buildApp } from '../../api/app';
 import type { TimelineEntry } from '../../api/history-timeline';
 import type { TimelineItem } from '../../api/ops';
 import { customerIdentities, customers, enrollments, events, templates } from '../../drizzle/schema';
 import { eventSignal } from '../../workflows/enrollment';
-import { connectDevServer, createTestDatabase, createTestWorker, eventually, uniqueTaskQueue } from '../setup/harness';
+import { startApiStack, type ApiStack } from '../setup/api-stack';
+import { eventually } from '../setup/harness';
 
 const ADMIN_KEY = 'ops-test-admin-key-0123456789';
 const AUTH = { authorization: `Bearer ${ADMIN_KEY}` };
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let temporal: Awaited<ReturnType<typeof connectDevServer>>;
-let worker: Worker;
-let workerRunning: Promise<void>;
+let stack: ApiStack;
+let db: ApiStack['db'];
+let temporal: ApiStack['temporal'];
 let app: FastifyInstance;
+let startedWorkflows: Set<string>;
 const outbox: OutboundMessage[] = [];
-const startedWorkflows = new Set<string>();
 
 const memoryEmail: Transport = {
   idempotent: true,
@@ -37,16 +35,13 @@ const memoryEmail: Transport = {
 };
 
 beforeAll(async () => {
-  [db, temporal] = await Promise.all([createTestDatabase(), connectDevServer()]);
-  const taskQueue = uniqueTaskQueue('ops');
-  worker = await createTestWorker({
-    connection: temporal.native,
-    taskQueue,
-    activities: createActivities({ db: db.db, transports: { email: memoryEmail }, clock: () => new Date(), publicUrl: 'http://127.0.0.1' }),
+  stack = await startApiStack({
+    name: 'ops',
+    adminApiKey: ADMIN_KEY,
+    activities: ({ db }) => createActivities({ db: db.db, transports: { email: memoryEmail }, clock: () => new Date(), publicUrl: 'http://127.0.0.1' }),
+    app: () => ({ temporalUiUrl: 'http://ui.example:8233/' }),
   });
-  workerRunning = worker.run();
-  app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue, adminApiKey: ADMIN_KEY, temporalUiUrl: 'http://ui.example:8233/' });
-  await app.ready();
+  ({ db, temporal, app, started: startedWorkflows } = stack);
   await db.db.insert(templates).values([
     { id: 'ops-welcome', channel: 'email', subject: 'Welcome', text: 'Hello {{customer.firstName}}' },
     { id: 'ops-promo', channel: 'email', subject: 'Deals', text: 'Deals for you' },
@@ -54,12 +49,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await app?.close();
-  if (temporal) await Promise.all([...startedWorkflows].map((id) => temporal.client.workflow.getHandle(id).terminate('ops.test.ts cleanup').catch(() => undefined)));
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await workerRunning;
-  await temporal?.close();
-  await db?.close();
+  await stack?.close();
 });
 
 async function call<T>(method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown): Promise<{ status: number; body: T }> {

@@ -2,30 +2,23 @@
  * The segment SQL uses nothing PGlite (the embedded Postgres of `npm start`) lacks: every leaf
  * kind, preview, a full refresh and the on-event path, against a migrated PGlite database.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSegmentMembership } from '../../activities/segments';
-import { createDb, type DbHandle } from '../../drizzle/client';
-import { migrate } from '../../drizzle/migrate';
+import type { DbHandle } from '../../drizzle/client';
 import { customers, events, orderLines, orders, ownedProducts, segmentMembers, segments } from '../../drizzle/schema';
 import { checkRule, type SegmentRule } from '../../domain/segments/rule';
+import { createPgliteDatabase } from '../setup/harness';
 
-let dir: string;
 let handle: DbHandle;
 const now = new Date();
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'segments-pglite-'));
-  handle = await createDb({ pgliteDir: dir });
-  await migrate(handle);
+  handle = await createPgliteDatabase();
 });
 afterAll(async () => {
   await handle?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const rule = (value: unknown): SegmentRule => {

@@ -1,11 +1,15 @@
 /** Per-test-file helpers: a private Postgres database, a time-skipping server, the dev server. */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createDb, withDatabase, type DbHandle } from '../../drizzle/client';
+import { migrate } from '../../drizzle/migrate';
 import type { Activities } from '../../activities';
 import { registerSearchAttributes } from '../../worker/search-attributes';
 import { startTimeSkippingEnvironment } from '../../scripts/time-skipping';
@@ -25,6 +29,20 @@ export async function createTestDatabase(): Promise<DbHandle & { url: string }> 
       await handle.close();
       await admin.unsafe(`drop database if exists ${name} with (force)`);
       await admin.end();
+    },
+  };
+}
+
+/** A fresh, migrated embedded database (PGlite, what `npm start` runs on) in a temp dir, removed by `close()`. */
+export async function createPgliteDatabase(): Promise<DbHandle> {
+  const dir = mkdtempSync(join(tmpdir(), 'perennial-pglite-'));
+  const handle = await createDb({ pgliteDir: dir });
+  await migrate(handle);
+  return {
+    ...handle,
+    async close() {
+      await handle.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
