@@ -180,18 +180,16 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
           if (inserted.length === 0) throw new Error('another attempt holds this ledger row; retrying to read its outcome');
         };
         const capped = await db.transaction(async (tx) => {
+          // The customer row is held so an erasure (which deletes it) cannot slip between the read
+          // above and the claim. With a cap, the lock also serialises this customer's send decisions
+          // (the cap count and the insert are one step); without one the row counts toward no cap's
+          // window, and a key-share lock suffices.
+          const [locked] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, r.customerId)).for(limits.length === 0 ? 'key share' : 'no key update');
+          if (!locked) return ERASED; // erased since it was read above: no ledger row, no send
           if (limits.length === 0) {
-            // No cap covers this channel (or the message is transactional): the row counts toward no
-            // cap's window, so nothing needs serialising; the key-share lock only keeps an erasure
-            // (which deletes the row) from slipping between the read above and this claim.
-            const [present] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, r.customerId)).for('key share');
-            if (!present) return ERASED;
             await claim(tx);
             return null;
           }
-          // Serialise this customer's send decisions: the cap count and the insert are one step.
-          const [locked] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, r.customerId)).for('no key update');
-          if (!locked) return ERASED; // erased since it was read above: no ledger row, no send
           const since = new Date(Math.min(...limits.map((l) => capWindowStart(now, l.period, timeZone).getTime())));
           const sent = await tx
             .select({ at: messages.createdAt, channel: messages.channel })

@@ -46,14 +46,8 @@ export function carriesReconsent(name: string, context: Record<string, unknown> 
  * customer and the message does not re-consent; with re-consent the matched hashes are deleted.
  */
 export async function erasureGate(tx: Tx, secret: string, identities: readonly Identity[], reconsent: boolean): Promise<{ refused: false } | { refused: true; kinds: string[] }> {
-  if (identities.length === 0) return { refused: false };
-  const hashes = new Map(identities.map((identity) => [identityHash(secret, identity), identity.kind]));
-  // Raw and one parameter whatever the count: this runs for every ingested message.
-  const found = rowsOf<{ hash: string }>(await tx.execute(sql`select hash from erased_identities where hash = any(string_to_array(${[...hashes.keys()].join(',')}, ','))`));
-  if (found.length === 0) return { refused: false };
-  if (!reconsent) return { refused: true, kinds: [...new Set(found.map((row) => hashes.get(row.hash)!))] };
-  await tx.delete(erasedIdentities).where(inArray(erasedIdentities.hash, found.map((row) => row.hash)));
-  return { refused: false };
+  const [outcome] = await erasureGateBatch(tx, secret, [{ identities, reconsent }]);
+  return outcome!;
 }
 
 /**
