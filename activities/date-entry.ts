@@ -22,7 +22,10 @@ export function createDateEntryActivities({ db, enroller, clock }: Pick<Activity
     const [row] = await db
       .select({ status: journeys.status, version: journeyVersions.version, definition: journeyVersions.definition })
       .from(journeys)
-      .innerJoin(journeyVersions, and(eq(journeyVersions.journeyId, journeys.id), eq(journeyVersions.version, journeys.latestVersion)))
+      .innerJoin(
+        journeyVersions,
+        and(eq(journeyVersions.journeyId, journeys.id), eq(journeyVersions.version, journeys.latestVersion)),
+      )
       .where(eq(journeys.id, journeyId))
       .orderBy(desc(journeyVersions.version))
       .limit(1);
@@ -39,10 +42,22 @@ export function createDateEntryActivities({ db, enroller, clock }: Pick<Activity
     },
 
     /** Enters everyone whose date + offset is `day` (local, brand zone). Safe to repeat: entry ids are per day. */
-    async enterDueCustomers({ journeyId, day }: { journeyId: string; day: string }): Promise<{ due: number; entered: number; rejected: number }> {
-      if (!enroller) throw ApplicationFailure.create({ type: 'Misconfigured', message: 'date entries need an enroller in the activity deps', nonRetryable: true });
+    async enterDueCustomers({
+      journeyId,
+      day,
+    }: {
+      journeyId: string;
+      day: string;
+    }): Promise<{ due: number; entered: number; rejected: number }> {
+      if (!enroller)
+        throw ApplicationFailure.create({
+          type: 'Misconfigured',
+          message: 'date entries need an enroller in the activity deps',
+          nonRetryable: true,
+        });
       const row = await latest(journeyId);
-      if (!row || row.status !== 'published' || row.definition.entry.type !== 'date') return { due: 0, entered: 0, rejected: 0 };
+      if (!row || row.status !== 'published' || row.definition.entry.type !== 'date')
+        return { due: 0, entered: 0, rejected: 0 };
       const { definition, version } = row;
       const entry = definition.entry as Extract<typeof definition.entry, { type: 'date' }>;
       // attribute + offset = day  ⇔  attribute = day − offset (calendar days; finer offsets are ignored here)
@@ -55,16 +70,36 @@ export function createDateEntryActivities({ db, enroller, clock }: Pick<Activity
           .select({ id: customers.id })
           .from(customers)
           .where(sql`left(${customers.traits} ->> ${field}, 10) = ${attributeDay}`);
-        for (const r of rows) due.push({ customerId: r.id, key: r.id, properties: { date: attributeDay, attribute: entry.attribute } });
+        for (const r of rows)
+          due.push({ customerId: r.id, key: r.id, properties: { date: attributeDay, attribute: entry.attribute } });
       } else if (source === 'products' && field && field in productColumns) {
         const column = productColumns[field as keyof typeof productColumns];
         const rows = await db
-          .select({ id: ownedProducts.id, customerId: ownedProducts.customerId, sku: ownedProducts.sku, category: ownedProducts.category })
+          .select({
+            id: ownedProducts.id,
+            customerId: ownedProducts.customerId,
+            sku: ownedProducts.sku,
+            category: ownedProducts.category,
+          })
           .from(ownedProducts)
-          .where(and(isNull(ownedProducts.disposedAt), sql`(${column} at time zone ${definition.settings.timeZone})::date = ${attributeDay}::date`));
-        for (const r of rows) due.push({ customerId: r.customerId, key: r.id, properties: { productId: r.id, sku: r.sku, category: r.category, date: attributeDay } });
+          .where(
+            and(
+              isNull(ownedProducts.disposedAt),
+              sql`(${column} at time zone ${definition.settings.timeZone})::date = ${attributeDay}::date`,
+            ),
+          );
+        for (const r of rows)
+          due.push({
+            customerId: r.customerId,
+            key: r.id,
+            properties: { productId: r.id, sku: r.sku, category: r.category, date: attributeDay },
+          });
       } else {
-        throw ApplicationFailure.create({ type: 'UnsupportedDateAttribute', message: `date entry attribute ${entry.attribute} is not traits.<name> or products.warrantyEndsAt|purchasedAt|installedAt`, nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: 'UnsupportedDateAttribute',
+          message: `date entry attribute ${entry.attribute} is not traits.<name> or products.warrantyEndsAt|purchasedAt|installedAt`,
+          nonRetryable: true,
+        });
       }
 
       let entered = 0;
@@ -72,7 +107,12 @@ export function createDateEntryActivities({ db, enroller, clock }: Pick<Activity
         const outcome = await enroller.enter({
           journey: { id: journeyId, version, definition, status: 'published' },
           customerId: d.customerId,
-          event: { id: `date:${journeyId}:${day}:${d.key}`, name: 'date_reached', properties: d.properties, timestamp: clock().toISOString() },
+          event: {
+            id: `date:${journeyId}:${day}:${d.key}`,
+            name: 'date_reached',
+            properties: d.properties,
+            timestamp: clock().toISOString(),
+          },
         });
         if (outcome.status !== 'rejected') entered++;
       }

@@ -18,7 +18,14 @@ export interface DeviceDepletion {
   serial: string | null;
   deviceSku: string;
   category: string;
-  consumable: { sku: string; name: string; category: string; ratedLifeDays: number | null; ratedUsage: number | null; usageMetric: string | null };
+  consumable: {
+    sku: string;
+    name: string;
+    category: string;
+    ratedLifeDays: number | null;
+    ratedUsage: number | null;
+    usageMetric: string | null;
+  };
   /** ISO instant the current consumable's life started. */
   cycleStartedAt: string;
   /** Readings of the usage metric in this cycle. */
@@ -49,7 +56,11 @@ interface DeviceRow {
  * consumable, with its prediction at `now`. A device with several compatible consumables gets the
  * first by SKU (catalogs list one cartridge type per device model).
  */
-export async function predictDeviceDepletion(db: Db, target: { customerId: string; serial?: string }, now: Date): Promise<DeviceDepletion[]> {
+export async function predictDeviceDepletion(
+  db: Db,
+  target: { customerId: string; serial?: string },
+  now: Date,
+): Promise<DeviceDepletion[]> {
   const serialFilter = target.serial === undefined ? sql`` : sql`and d.serial = ${target.serial}`;
   const devices = rowsOf<DeviceRow>(
     await db.execute(sql`
@@ -130,9 +141,16 @@ export function createDepletionActivities({ db, clock }: { db: Db; clock: () => 
       // The workflow may carry a customer id merged away since entry: devices moved to the survivor.
       const customerId = await survivorOf(db, request.customerId);
       const [device] = await predictDeviceDepletion(db, { customerId, serial: request.serial }, clock());
-      if (!device) return { depletesAt: null, basis: 'unknown', confidence: 0, cycleStartedAt: null, consumableSku: null };
+      if (!device)
+        return { depletesAt: null, basis: 'unknown', confidence: 0, cycleStartedAt: null, consumableSku: null };
       const { prediction } = device;
-      return { depletesAt: prediction.depletesAt, basis: prediction.basis, confidence: prediction.confidence, cycleStartedAt: device.cycleStartedAt, consumableSku: device.consumable.sku };
+      return {
+        depletesAt: prediction.depletesAt,
+        basis: prediction.basis,
+        confidence: prediction.confidence,
+        cycleStartedAt: device.cycleStartedAt,
+        consumableSku: device.consumable.sku,
+      };
     },
   };
 }

@@ -38,16 +38,34 @@ export function createEnrollmentActivities({ db }: Pick<ActivityDeps, 'db'>) {
         const [other] = await db
           .select({ id: enrollments.id })
           .from(enrollments)
-          .where(and(eq(enrollments.customerId, customerId), eq(enrollments.journeyId, p.journeyId), eq(enrollments.enrollmentKey, p.enrollmentKey), eq(enrollments.status, 'active'), ne(enrollments.id, p.enrollmentId)))
+          .where(
+            and(
+              eq(enrollments.customerId, customerId),
+              eq(enrollments.journeyId, p.journeyId),
+              eq(enrollments.enrollmentKey, p.enrollmentKey),
+              eq(enrollments.status, 'active'),
+              ne(enrollments.id, p.enrollmentId),
+            ),
+          )
           .limit(1);
-        const [mine] = await db.select({ exitReason: enrollments.exitReason }).from(enrollments).where(eq(enrollments.id, p.enrollmentId));
+        const [mine] = await db
+          .select({ exitReason: enrollments.exitReason })
+          .from(enrollments)
+          .where(eq(enrollments.id, p.enrollmentId));
         merged = other !== undefined || mine?.exitReason === 'merged';
         // Not recorded by the merge itself (that one already holds its pending exit): record it now.
         if (other && mine?.exitReason !== 'merged') {
           await db
             .update(customerMerges)
-            .set({ moved: sql`jsonb_set(${customerMerges.moved}, '{pendingExits}', coalesce(${customerMerges.moved} -> 'pendingExits', '[]'::jsonb) || ${JSON.stringify([p.workflowId])}::jsonb)` })
-            .where(and(eq(customerMerges.mergedId, p.customerId), sql`not coalesce(${customerMerges.moved} -> 'pendingExits' @> ${JSON.stringify([p.workflowId])}::jsonb, false)`));
+            .set({
+              moved: sql`jsonb_set(${customerMerges.moved}, '{pendingExits}', coalesce(${customerMerges.moved} -> 'pendingExits', '[]'::jsonb) || ${JSON.stringify([p.workflowId])}::jsonb)`,
+            })
+            .where(
+              and(
+                eq(customerMerges.mergedId, p.customerId),
+                sql`not coalesce(${customerMerges.moved} -> 'pendingExits' @> ${JSON.stringify([p.workflowId])}::jsonb, false)`,
+              ),
+            );
         }
       }
       const row = {
@@ -57,7 +75,9 @@ export function createEnrollmentActivities({ db }: Pick<ActivityDeps, 'db'>) {
         customerId,
         enrollmentKey: p.enrollmentKey,
         workflowId: p.workflowId,
-        ...(merged ? { status: 'cancelled' as const, exitReason: 'merged', exitedAt: new Date() } : { status: p.status, exitedAt: toDate(p.exitedAt), exitReason: p.exitReason }),
+        ...(merged
+          ? { status: 'cancelled' as const, exitReason: 'merged', exitedAt: new Date() }
+          : { status: p.status, exitedAt: toDate(p.exitedAt), exitReason: p.exitReason }),
         currentStep: p.currentStep,
         nextWakeAt: merged ? null : toDate(p.nextWakeAt),
         path: p.path,
@@ -69,15 +89,15 @@ export function createEnrollmentActivities({ db }: Pick<ActivityDeps, 'db'>) {
         // An erased customer's workflow (told to exit, or mid-step) leaves no row behind.
         if (await isErased(tx, customerId)) return;
         await tx
-        .insert(enrollments)
-        .values(row)
-        // A row a merge ended stays ended while the workflow catches up with its exit signal.
-        .onConflictDoUpdate({
-          target: enrollments.id,
-          set: { ...changing, updatedAt: sql`now()` },
-          // `is distinct from`: exit_reason is null on every running row, and `null = 'merged'` is null.
-          setWhere: sql`${enrollments.exitReason} is distinct from 'merged' or excluded.status <> 'active'`,
-        });
+          .insert(enrollments)
+          .values(row)
+          // A row a merge ended stays ended while the workflow catches up with its exit signal.
+          .onConflictDoUpdate({
+            target: enrollments.id,
+            set: { ...changing, updatedAt: sql`now()` },
+            // `is distinct from`: exit_reason is null on every running row, and `null = 'merged'` is null.
+            setWhere: sql`${enrollments.exitReason} is distinct from 'merged' or excluded.status <> 'active'`,
+          });
       });
     },
   };

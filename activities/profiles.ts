@@ -26,7 +26,12 @@ export function createProfileActivities({ db, clock }: Pick<ActivityDeps, 'db' |
       const { eventCounts } = request;
       const customerId = await survivorOf(db, request.customerId); // the workflow may carry a merged id
       const [customer] = await db.select().from(customers).where(eq(customers.id, customerId));
-      if (!customer) throw ApplicationFailure.create({ type: 'CustomerNotFound', message: `customer ${customerId} not found`, nonRetryable: true });
+      if (!customer)
+        throw ApplicationFailure.create({
+          type: 'CustomerNotFound',
+          message: `customer ${customerId} not found`,
+          nonRetryable: true,
+        });
       const products = await db
         .select({
           sku: ownedProducts.sku,
@@ -66,7 +71,11 @@ export function createProfileActivities({ db, clock }: Pick<ActivityDeps, 'db' |
     async applyProfileUpdate(request: ProfileUpdate): Promise<void> {
       const update = { ...request, customerId: await survivorOf(db, request.customerId) };
       await db.transaction(async (tx) => {
-        const [customer] = await tx.select().from(customers).where(eq(customers.id, update.customerId)).for('no key update');
+        const [customer] = await tx
+          .select()
+          .from(customers)
+          .where(eq(customers.id, update.customerId))
+          .for('no key update');
         if (!customer) return; // erased meanwhile: nothing to update
         const remove = new Set(update.removeTags ?? []);
         const tags = [...new Set([...customer.tags, ...(update.addTags ?? [])])].filter((t) => !remove.has(t)).sort();
@@ -81,7 +90,13 @@ export function createProfileActivities({ db, clock }: Pick<ActivityDeps, 'db' |
           .where(eq(customers.id, update.customerId));
         // Every change of stage is history; the source names the journey (and step, when given).
         if (update.aiplStage && update.aiplStage !== customer.aiplStage) {
-          await tx.insert(aiplHistory).values({ customerId: update.customerId, fromStage: customer.aiplStage, toStage: update.aiplStage, at: clock(), source: update.reason });
+          await tx.insert(aiplHistory).values({
+            customerId: update.customerId,
+            fromStage: customer.aiplStage,
+            toStage: update.aiplStage,
+            at: clock(),
+            source: update.reason,
+          });
         }
       });
     },

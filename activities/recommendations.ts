@@ -48,7 +48,9 @@ const READS_RECOMMENDATIONS = /\{\{[^}]*\brecommendations\b/;
 /** True when a template reads `recommendations` (the only reason to load them). */
 export function usesRecommendations(template: Pick<TemplateVersionContent, 'locales'>): boolean {
   return Object.values(template.locales).some((parts) =>
-    [parts.subject, parts.text, parts.html, ...Object.values(parts.fields ?? {})].some((source) => source !== undefined && READS_RECOMMENDATIONS.test(source)),
+    [parts.subject, parts.text, parts.html, ...Object.values(parts.fields ?? {})].some(
+      (source) => source !== undefined && READS_RECOMMENDATIONS.test(source),
+    ),
   );
 }
 
@@ -58,7 +60,11 @@ export function preferencesOf(customer: { traits: Record<string, unknown>; tags:
   const priceBand = text(customer.traits.priceBand) ?? tagged('price:');
   const style = text(customer.traits.style) ?? tagged('style:');
   const energyEfficient = customer.traits.energyEfficient === true || customer.tags.includes('energy-saver');
-  return { ...(priceBand ? { priceBand } : {}), ...(style ? { style } : {}), ...(energyEfficient ? { energyEfficient } : {}) };
+  return {
+    ...(priceBand ? { priceBand } : {}),
+    ...(style ? { style } : {}),
+    ...(energyEfficient ? { energyEfficient } : {}),
+  };
 }
 
 /** Whether a product's attributes meet every stated preference. */
@@ -88,18 +94,37 @@ export async function loadRecommendations(
   customer: { id: string; traits: Record<string, unknown>; tags: string[] },
   heldCategories?: readonly string[],
 ): Promise<RecommendedCategory[]> {
-  const held = heldCategories ? [...new Set(heldCategories)] : rowsOf<{ category: string }>(
-    await db.execute(sql`
+  const held = heldCategories
+    ? [...new Set(heldCategories)]
+    : rowsOf<{ category: string }>(
+        await db.execute(sql`
       select category from owned_products where customer_id = ${customer.id} and disposed_at is null
       union
       select l.category from order_lines l join orders o on o.id = l.order_id where o.customer_id = ${customer.id}`),
       ).map((r) => r.category);
   if (held.length === 0) return [];
-  const rules = rowsOf<{ from_category: string; to_category: string; count: number; support: number; confidence: number; lift: number }>(
+  const rules = rowsOf<{
+    from_category: string;
+    to_category: string;
+    count: number;
+    support: number;
+    confidence: number;
+    lift: number;
+  }>(
     await db.execute(sql`
       select from_category, to_category, count, support, confidence, lift from category_associations
-      where from_category in (${sql.join(held.map((c) => sql`${c}`), sql`, `)}) and lift > 1`),
-  ).map((r): AssociationRule => ({ from: r.from_category, to: r.to_category, count: Number(r.count), support: Number(r.support), confidence: Number(r.confidence), lift: Number(r.lift) }));
+      where from_category in (${sql.join(
+        held.map((c) => sql`${c}`),
+        sql`, `,
+      )}) and lift > 1`),
+  ).map((r): AssociationRule => ({
+    from: r.from_category,
+    to: r.to_category,
+    count: Number(r.count),
+    support: Number(r.support),
+    confidence: Number(r.confidence),
+    lift: Number(r.lift),
+  }));
   const candidates = recommendCategories(held, rules, CANDIDATES);
   if (candidates.length === 0) return [];
 
@@ -107,13 +132,18 @@ export async function loadRecommendations(
     await db.execute(sql`
       select p.sku, p.name, p.category, c.name as category_name, p.price_cents, p.currency, p.attributes
       from products p left join product_categories c on c.id = p.category
-      where p.kind = 'device' and p.category in (${sql.join(candidates.map((c) => sql`${c.category}`), sql`, `)})
+      where p.kind = 'device' and p.category in (${sql.join(
+        candidates.map((c) => sql`${c.category}`),
+        sql`, `,
+      )})
       order by p.price_cents asc nulls last, p.sku`),
   );
   const preferences = preferencesOf(customer);
   const result: RecommendedCategory[] = [];
   for (const candidate of candidates) {
-    const example = products.find((p) => p.category === candidate.category && fitsPreferences(p.attributes ?? {}, preferences));
+    const example = products.find(
+      (p) => p.category === candidate.category && fitsPreferences(p.attributes ?? {}, preferences),
+    );
     if (!example) continue;
     result.push({
       category: candidate.category,
@@ -121,7 +151,12 @@ export async function loadRecommendations(
       because: candidate.because,
       lift: candidate.lift,
       confidence: candidate.confidence,
-      product: { sku: example.sku, name: example.name, price: example.price_cents === null ? null : Number(example.price_cents) / 100, currency: example.currency },
+      product: {
+        sku: example.sku,
+        name: example.name,
+        price: example.price_cents === null ? null : Number(example.price_cents) / 100,
+        currency: example.currency,
+      },
     });
     if (result.length === MAX_RECOMMENDATIONS) break;
   }

@@ -31,8 +31,12 @@ const dateStyles = new Set(['short', 'medium', 'long', 'full']);
 function registerHelpers(hbs: typeof Handlebars) {
   hbs.registerHelper('date', function (value: unknown, ...rest: unknown[]) {
     const options = rest.pop() as HelperOptions;
-    const style = typeof rest[0] === 'string' && dateStyles.has(rest[0]) ? (rest[0] as 'short' | 'medium' | 'long' | 'full') : 'medium';
-    const date = value instanceof Date ? value : new Date(typeof value === 'number' || typeof value === 'string' ? value : NaN);
+    const style =
+      typeof rest[0] === 'string' && dateStyles.has(rest[0])
+        ? (rest[0] as 'short' | 'medium' | 'long' | 'full')
+        : 'medium';
+    const date =
+      value instanceof Date ? value : new Date(typeof value === 'number' || typeof value === 'string' ? value : NaN);
     if (Number.isNaN(date.getTime())) throw new Error(`date: ${JSON.stringify(value)} is not a date`);
     return new Intl.DateTimeFormat(options.data?.locale ?? 'en', {
       dateStyle: style,
@@ -45,7 +49,9 @@ function registerHelpers(hbs: typeof Handlebars) {
     const code = typeof rest[0] === 'string' ? rest[0] : 'CNY';
     const n = typeof amount === 'number' ? amount : Number(amount);
     if (!Number.isFinite(n)) throw new Error(`currency: ${JSON.stringify(amount)} is not a number`);
-    return new Intl.NumberFormat(options.data?.locale ?? 'en', { style: 'currency', currency: code }).format(options.hash.cents === true ? n / 100 : n);
+    return new Intl.NumberFormat(options.data?.locale ?? 'en', { style: 'currency', currency: code }).format(
+      options.hash.cents === true ? n / 100 : n,
+    );
   });
   hbs.registerHelper('plural', function (count: unknown, options: HelperOptions) {
     const n = typeof count === 'number' ? count : Number(count);
@@ -53,14 +59,20 @@ function registerHelpers(hbs: typeof Handlebars) {
     const locale = options.data?.locale ?? 'en';
     const hash = options.hash as Record<string, unknown>;
     // An explicit `zero=` wins for 0 even where the language has no "zero" category (English).
-    const form = n === 0 && typeof hash.zero === 'string' ? hash.zero : (hash[new Intl.PluralRules(locale).select(n)] ?? hash.other);
+    const form =
+      n === 0 && typeof hash.zero === 'string'
+        ? hash.zero
+        : (hash[new Intl.PluralRules(locale).select(n)] ?? hash.other);
     if (typeof form !== 'string') throw new Error('plural: give at least other="…"');
     return form.replaceAll('#', new Intl.NumberFormat(locale).format(n));
   });
 }
 
 /** What Handlebars is given at every call that needs no `@data`: prototype access stays off (its default since 4.6, said explicitly). */
-const PLAIN_RUNTIME_OPTIONS: Handlebars.RuntimeOptions = Object.freeze({ allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
+const PLAIN_RUNTIME_OPTIONS: Handlebars.RuntimeOptions = Object.freeze({
+  allowProtoPropertiesByDefault: false,
+  allowProtoMethodsByDefault: false,
+});
 const NO_PARTIALS: Readonly<Record<string, string>> = Object.freeze({});
 
 interface Compiled {
@@ -86,7 +98,8 @@ function isPlainLookup(hbs: typeof Handlebars, source: string): boolean {
     if (statement.type === 'ContentStatement' || statement.type === 'CommentStatement') return true;
     if (statement.type !== 'MustacheStatement') return false;
     const mustache = statement as hbs.AST.MustacheStatement;
-    if (mustache.params.length > 0 || (mustache.hash?.pairs.length ?? 0) > 0 || mustache.path.type !== 'PathExpression') return false;
+    if (mustache.params.length > 0 || (mustache.hash?.pairs.length ?? 0) > 0 || mustache.path.type !== 'PathExpression')
+      return false;
     const path = mustache.path as hbs.AST.PathExpression;
     return !path.data && path.depth === 0 && !Object.hasOwn(hbs.helpers, path.parts[0] ?? path.original);
   });
@@ -103,7 +116,14 @@ export function createRenderer() {
     let compiled = cache.get(source);
     if (!compiled) {
       const needsRuntime = !isPlainLookup(hbs, source);
-      compiled = { template: (needsRuntime ? hbs : plain).compile(source, { strict: true, noEscape: !escapeHtml, data: needsRuntime }), needsRuntime };
+      compiled = {
+        template: (needsRuntime ? hbs : plain).compile(source, {
+          strict: true,
+          noEscape: !escapeHtml,
+          data: needsRuntime,
+        }),
+        needsRuntime,
+      };
       if (cache.size > 1_000) cache.clear(); // edited templates would otherwise accumulate forever
       cache.set(source, compiled);
     }
@@ -117,7 +137,8 @@ export function createRenderer() {
       if (!needsRuntime) return template(context, PLAIN_RUNTIME_OPTIONS);
       const given = options?.partials ?? NO_PARTIALS;
       const partials: Record<string, HandlebarsTemplateDelegate> = {};
-      for (const name in given) if (Object.hasOwn(given, name)) partials[name] = compile(given[name]!, escapeHtml).template;
+      for (const name in given)
+        if (Object.hasOwn(given, name)) partials[name] = compile(given[name]!, escapeHtml).template;
       return template(context, {
         ...PLAIN_RUNTIME_OPTIONS,
         partials,

@@ -9,7 +9,14 @@ import { sql, type SQL } from 'drizzle-orm';
 import { customers, events, orderLines, orders, ownedProducts } from '../drizzle/schema';
 import type { CountOp, SegmentRule, TraitRule } from '../domain/segments/rule';
 
-const operators: Record<CountOp | 'gt' | 'gte' | 'lt' | 'lte', string> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+const operators: Record<CountOp | 'gt' | 'gte' | 'lt' | 'lte', string> = {
+  eq: '=',
+  neq: '<>',
+  gt: '>',
+  gte: '>=',
+  lt: '<',
+  lte: '<=',
+};
 const op = (name: keyof typeof operators): SQL => sql.raw(operators[name]);
 const json = (value: unknown): SQL => sql`${JSON.stringify(value)}::jsonb`;
 /** Orders that count toward `orders` rules. */
@@ -24,19 +31,32 @@ export function compileRule(rule: SegmentRule, options: CompileOptions): SQL {
 }
 
 function compile(rule: SegmentRule, options: CompileOptions): SQL {
-  if ('all' in rule) return sql`(${sql.join(rule.all.map((r) => compile(r, options)), sql` and `)})`;
-  if ('any' in rule) return sql`(${sql.join(rule.any.map((r) => compile(r, options)), sql` or `)})`;
+  if ('all' in rule)
+    return sql`(${sql.join(
+      rule.all.map((r) => compile(r, options)),
+      sql` and `,
+    )})`;
+  if ('any' in rule)
+    return sql`(${sql.join(
+      rule.any.map((r) => compile(r, options)),
+      sql` or `,
+    )})`;
   if ('not' in rule) return sql`(not ${compile(rule.not, options)})`;
   if ('trait' in rule) return sql`coalesce(${trait(rule)}, false)`;
   if ('tag' in rule) {
     const has = sql`(${rule.tag}::text = any(${customers.tags}))`;
     return rule.has ? sql`coalesce(${has}, false)` : sql`(not coalesce(${has}, false))`;
   }
-  if ('aiplStage' in rule) return sql`coalesce(${customers.aiplStage} in (${sql.join(rule.aiplStage.map((s) => sql`${s}::text`), sql`, `)}), false)`;
+  if ('aiplStage' in rule)
+    return sql`coalesce(${customers.aiplStage} in (${sql.join(
+      rule.aiplStage.map((s) => sql`${s}::text`),
+      sql`, `,
+    )}), false)`;
   if ('consent' in rule) {
     const { channel, topic } = rule.consent;
     // A channel counts only when explicitly granted; a topic unless explicitly refused (as sends do).
-    if (channel !== undefined) return sql`coalesce((${customers.consent} -> 'channels' -> ${channel}::text) = 'true'::jsonb, false)`;
+    if (channel !== undefined)
+      return sql`coalesce((${customers.consent} -> 'channels' -> ${channel}::text) = 'true'::jsonb, false)`;
     return sql`coalesce((${customers.consent} -> 'topics' -> ${topic ?? ''}::text) <> 'false'::jsonb, true)`;
   }
   if ('owns' in rule) {
@@ -57,7 +77,10 @@ function compile(rule: SegmentRule, options: CompileOptions): SQL {
 
 /** The trait's jsonb value: `jsonb_extract_path(traits, $1, $2 …)`, each path segment a parameter. */
 function traitValue(path: string): SQL {
-  return sql`jsonb_extract_path(${customers.traits}, ${sql.join(path.split('.').map((s) => sql`${s}::text`), sql`, `)})`;
+  return sql`jsonb_extract_path(${customers.traits}, ${sql.join(
+    path.split('.').map((s) => sql`${s}::text`),
+    sql`, `,
+  )})`;
 }
 
 function trait(rule: TraitRule): SQL {
@@ -90,17 +113,23 @@ function trait(rule: TraitRule): SQL {
 }
 
 function ordersCondition(rule: Extract<SegmentRule, { orders: unknown }>['orders'], options: CompileOptions): SQL {
-  const window = rule.withinDays !== undefined
-    ? sql` and ${orders.orderedAt} >= ${new Date(options.now.getTime() - rule.withinDays * 86_400_000).toISOString()}::timestamptz and ${orders.orderedAt} <= ${options.now.toISOString()}::timestamptz`
-    : sql``;
-  const statuses = sql`${orders.status} not in (${sql.join(excludedOrderStatuses.map((s) => sql`${s}::text`), sql`, `)})`;
+  const window =
+    rule.withinDays !== undefined
+      ? sql` and ${orders.orderedAt} >= ${new Date(options.now.getTime() - rule.withinDays * 86_400_000).toISOString()}::timestamptz and ${orders.orderedAt} <= ${options.now.toISOString()}::timestamptz`
+      : sql``;
+  const statuses = sql`${orders.status} not in (${sql.join(
+    excludedOrderStatuses.map((s) => sql`${s}::text`),
+    sql`, `,
+  )})`;
   // One row per matching order with its amount: the whole order, or only its lines of the category.
-  const perOrder = rule.category !== undefined
-    ? sql`select ${orders.id} as id, coalesce(sum(${orderLines.quantity}::bigint * ${orderLines.unitPriceCents}), 0) as amount from ${orders} join ${orderLines} on ${orderLines.orderId} = ${orders.id} and ${orderLines.category} = ${rule.category}::text where ${orders.customerId} = ${customers.id} and ${statuses}${window} group by ${orders.id}`
-    : sql`select ${orders.id} as id, coalesce(${orders.totalCents}, 0) as amount from ${orders} where ${orders.customerId} = ${customers.id} and ${statuses}${window}`;
+  const perOrder =
+    rule.category !== undefined
+      ? sql`select ${orders.id} as id, coalesce(sum(${orderLines.quantity}::bigint * ${orderLines.unitPriceCents}), 0) as amount from ${orders} join ${orderLines} on ${orderLines.orderId} = ${orders.id} and ${orderLines.category} = ${rule.category}::text where ${orders.customerId} = ${customers.id} and ${statuses}${window} group by ${orders.id}`
+      : sql`select ${orders.id} as id, coalesce(${orders.totalCents}, 0) as amount from ${orders} where ${orders.customerId} = ${customers.id} and ${statuses}${window}`;
   const tests: SQL[] = [];
   const count = rule.count ?? (rule.totalCents === undefined ? { op: 'gte' as const, value: 1 } : undefined);
   if (count) tests.push(sql`count(*) ${op(count.op)} ${count.value}::bigint`);
-  if (rule.totalCents) tests.push(sql`coalesce(sum(matching.amount), 0) ${op(rule.totalCents.op)} ${rule.totalCents.value}::numeric`);
+  if (rule.totalCents)
+    tests.push(sql`coalesce(sum(matching.amount), 0) ${op(rule.totalCents.op)} ${rule.totalCents.value}::numeric`);
   return sql`coalesce((select ${sql.join(tests, sql` and `)} from (${perOrder}) as matching), false)`;
 }

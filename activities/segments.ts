@@ -40,7 +40,10 @@ export class InvalidStoredRuleError extends Error {}
 
 export function parseStoredRule(segmentId: string, value: unknown): SegmentRule {
   const checked = checkRule(value);
-  if (!checked.rule) throw new InvalidStoredRuleError(`segment ${segmentId}: stored rule is invalid: ${checked.issues.map((i) => i.message).join('; ')}`);
+  if (!checked.rule)
+    throw new InvalidStoredRuleError(
+      `segment ${segmentId}: stored rule is invalid: ${checked.issues.map((i) => i.message).join('; ')}`,
+    );
   return checked.rule;
 }
 
@@ -57,8 +60,17 @@ export function createSegmentMembership(deps: { db: Db; enroller?: Enroller; clo
     const rows = await db
       .select({ id: journeys.id, version: journeyVersions.version, definition: journeyVersions.definition })
       .from(journeys)
-      .innerJoin(journeyVersions, and(eq(journeyVersions.journeyId, journeys.id), eq(journeyVersions.version, journeys.latestVersion)))
-      .where(and(eq(journeys.status, 'published'), sql`${journeyVersions.definition} -> 'entry' ->> 'type' = 'segment'`, sql`${journeyVersions.definition} -> 'entry' ->> 'segment' = ${segmentId}::text`));
+      .innerJoin(
+        journeyVersions,
+        and(eq(journeyVersions.journeyId, journeys.id), eq(journeyVersions.version, journeys.latestVersion)),
+      )
+      .where(
+        and(
+          eq(journeys.status, 'published'),
+          sql`${journeyVersions.definition} -> 'entry' ->> 'type' = 'segment'`,
+          sql`${journeyVersions.definition} -> 'entry' ->> 'segment' = ${segmentId}::text`,
+        ),
+      );
     return rows as { id: string; version: number; definition: JourneyDefinition }[];
   }
 
@@ -70,7 +82,12 @@ export function createSegmentMembership(deps: { db: Db; enroller?: Enroller; clo
       await db.update(segmentMembers).set({ entriesCheckedAt: clock() }).where(pending);
       return 0;
     }
-    if (!deps.enroller) throw ApplicationFailure.create({ type: 'Misconfigured', message: 'segment entries need an enroller in the deps', nonRetryable: true });
+    if (!deps.enroller)
+      throw ApplicationFailure.create({
+        type: 'Misconfigured',
+        message: 'segment entries need an enroller in the deps',
+        nonRetryable: true,
+      });
     let started = 0;
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
@@ -97,7 +114,10 @@ export function createSegmentMembership(deps: { db: Db; enroller?: Enroller; clo
         }
       }
       const ids = batch.map((m) => m.customerId);
-      await db.update(segmentMembers).set({ entriesCheckedAt: clock() }).where(and(eq(segmentMembers.segmentId, segmentId), inArray(segmentMembers.customerId, ids)));
+      await db
+        .update(segmentMembers)
+        .set({ entriesCheckedAt: clock() })
+        .where(and(eq(segmentMembers.segmentId, segmentId), inArray(segmentMembers.customerId, ids)));
       after = ids[ids.length - 1]!;
     }
   }
@@ -108,8 +128,18 @@ export function createSegmentMembership(deps: { db: Db; enroller?: Enroller; clo
    */
   async function apply(segmentId: string, rule: SegmentRule, now: Date, scope?: string[]) {
     const condition = compileRule(rule, { now });
-    const inScope: SQL = scope ? sql` and ${customers.id} in (${sql.join(scope.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``;
-    const leaversInScope: SQL = scope ? sql` and m.customer_id in (${sql.join(scope.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``;
+    const inScope: SQL = scope
+      ? sql` and ${customers.id} in (${sql.join(
+          scope.map((id) => sql`${id}::uuid`),
+          sql`, `,
+        )})`
+      : sql``;
+    const leaversInScope: SQL = scope
+      ? sql` and m.customer_id in (${sql.join(
+          scope.map((id) => sql`${id}::uuid`),
+          sql`, `,
+        )})`
+      : sql``;
     return db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(${SEGMENT_LOCK}, hashtext(${segmentId}::text))`);
       const result = counts(
@@ -132,7 +162,11 @@ export function createSegmentMembership(deps: { db: Db; enroller?: Enroller; clo
       const left = result.left ?? 0;
       const [row] = await tx
         .update(segments)
-        .set(scope ? { memberCount: sql`${segments.memberCount} + ${entered - left}::int` } : { memberCount: result.matched ?? 0, refreshedAt: now })
+        .set(
+          scope
+            ? { memberCount: sql`${segments.memberCount} + ${entered - left}::int` }
+            : { memberCount: result.matched ?? 0, refreshedAt: now },
+        )
         .where(eq(segments.id, segmentId))
         .returning({ memberCount: segments.memberCount });
       return { members: row?.memberCount ?? 0, entered, left };
@@ -144,9 +178,17 @@ export function createSegmentMembership(deps: { db: Db; enroller?: Enroller; clo
 
     async preview(rule: SegmentRule, limit: number): Promise<PreviewResult> {
       const condition = compileRule(rule, { now: clock() });
-      const [total] = await db.select({ count: sql<number>`count(*)::int` }).from(customers).where(condition);
+      const [total] = await db
+        .select({ count: sql<number>`count(*)::int` })
+        .from(customers)
+        .where(condition);
       const sample = await db
-        .select({ customerId: customers.id, traits: customers.traits, tags: customers.tags, aiplStage: customers.aiplStage })
+        .select({
+          customerId: customers.id,
+          traits: customers.traits,
+          tags: customers.tags,
+          aiplStage: customers.aiplStage,
+        })
         .from(customers)
         .where(condition)
         .orderBy(asc(customers.id))
@@ -167,11 +209,17 @@ export function createSegmentMembership(deps: { db: Db; enroller?: Enroller; clo
      * The on-event path: re-evaluates every cheap segment (`evaluated_on_event`) for these
      * customers only, one statement per segment, and starts entries for newcomers.
      */
-    async evaluateForCustomers(customerIds: string[]): Promise<{ segments: number; entered: number; left: number; enrollments: number }> {
+    async evaluateForCustomers(
+      customerIds: string[],
+    ): Promise<{ segments: number; entered: number; left: number; enrollments: number }> {
       const ids = [...new Set(customerIds)];
       const total = { segments: 0, entered: 0, left: 0, enrollments: 0 };
       if (ids.length === 0) return total;
-      const cheap = await db.select({ id: segments.id, rule: segments.rule }).from(segments).where(eq(segments.evaluatedOnEvent, true)).orderBy(asc(segments.id));
+      const cheap = await db
+        .select({ id: segments.id, rule: segments.rule })
+        .from(segments)
+        .where(eq(segments.evaluatedOnEvent, true))
+        .orderBy(asc(segments.id));
       const now = clock();
       for (const segment of cheap) {
         const checked = checkRule(segment.rule);
@@ -199,7 +247,8 @@ export function createSegmentActivities(deps: Pick<ActivityDeps, 'db' | 'enrolle
       try {
         return await membership.refresh(segmentId);
       } catch (error) {
-        if (error instanceof InvalidStoredRuleError) throw ApplicationFailure.create({ type: 'InvalidSegmentRule', message: error.message, nonRetryable: true });
+        if (error instanceof InvalidStoredRuleError)
+          throw ApplicationFailure.create({ type: 'InvalidSegmentRule', message: error.message, nonRetryable: true });
         throw error;
       }
     },

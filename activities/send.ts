@@ -30,7 +30,14 @@ import { MAX_CHAIN } from '../api/merge';
 import type { Tx } from '../api/identity';
 import { createProfileActivities } from './profiles';
 import { loadRecommendations, usesRecommendations } from './recommendations';
-import { createTemplateEngine, renderContext, templateContent, type PartialMap, type RenderedMessage, type TemplateVersionRow } from './templates';
+import {
+  createTemplateEngine,
+  renderContext,
+  templateContent,
+  type PartialMap,
+  type RenderedMessage,
+  type TemplateVersionRow,
+} from './templates';
 import { signLink } from './tokens';
 import { MessageNotAcceptedError } from './transports';
 
@@ -60,19 +67,26 @@ export type SendOutcome =
 const identityKindFor = { email: 'email', sms: 'phone', push: 'app_user', wechat: 'wechat_openid' } as const;
 
 /** The ledger key as one string: the provider idempotency key, and (as `<key@domain>`) the email Message-ID. */
-export const ledgerKeyString = (r: Pick<SendRequest, 'enrollmentId' | 'stepId' | 'occurrence'>) => `${r.enrollmentId}.${r.stepId}.${r.occurrence}`;
+export const ledgerKeyString = (r: Pick<SendRequest, 'enrollmentId' | 'stepId' | 'occurrence'>) =>
+  `${r.enrollmentId}.${r.stepId}.${r.occurrence}`;
 
 /** Rows that count toward frequency caps: anything that went out or may have. */
 const countedStatuses = ['sending', 'sent', 'uncertain'] as const;
 
-export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports' | 'clock' | 'publicUrl' | 'messaging'>) {
+export function createSendActivities(
+  deps: Pick<ActivityDeps, 'db' | 'transports' | 'clock' | 'publicUrl' | 'messaging'>,
+) {
   const { db, transports, clock, messaging } = deps;
   const engine = createTemplateEngine();
   const profiles = createProfileActivities(deps);
   const publicUrl = deps.publicUrl.replace(/\/+$/, '');
 
   const ledgerKey = (r: SendRequest) =>
-    and(eq(messages.enrollmentId, r.enrollmentId), eq(messages.stepId, r.stepId), eq(messages.occurrence, r.occurrence));
+    and(
+      eq(messages.enrollmentId, r.enrollmentId),
+      eq(messages.stepId, r.stepId),
+      eq(messages.occurrence, r.occurrence),
+    );
 
   async function recordSkip(r: SendRequest, reason: string, extra: { address?: string } = {}): Promise<SendOutcome> {
     const erased = await db.transaction(async (tx) => {
@@ -96,11 +110,15 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
       if (previous) {
         if (previous.status === 'sent') return { status: 'sent', messageId: previous.providerMessageId ?? previous.id };
         if (previous.status === 'skipped') return { status: 'skipped', reason: previous.reason ?? 'skipped' };
-        if (previous.status === 'uncertain') return { status: 'uncertain', reason: previous.reason ?? 'crashed mid-send' };
+        if (previous.status === 'uncertain')
+          return { status: 'uncertain', reason: previous.reason ?? 'crashed mid-send' };
         if (previous.status === 'failed') return { status: 'skipped', reason: previous.reason ?? 'provider-rejected' };
         if (previous.status === 'sending' && !transports[r.channel]?.idempotent) {
           // An earlier attempt died during the provider call: it may have gone out. Never resend.
-          await db.update(messages).set({ status: 'uncertain', reason: 'attempt died during provider call' }).where(ledgerKey(r));
+          await db
+            .update(messages)
+            .set({ status: 'uncertain', reason: 'attempt died during provider call' })
+            .where(ledgerKey(r));
           return { status: 'uncertain', reason: 'attempt died during provider call' };
         }
       }
@@ -108,14 +126,18 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
       // A paused journey holds its sends, also for enrollments that missed the pause broadcast
       // (entered as it was paused): the activity retries, with backoff, until the journey resumes.
       if (facts.journeyStatus === 'paused') {
-        throw ApplicationFailure.create({ type: 'JourneyPaused', message: `journey ${r.journeyId} is paused: holding this send until it resumes` });
+        throw ApplicationFailure.create({
+          type: 'JourneyPaused',
+          message: `journey ${r.journeyId} is paused: holding this send until it resumes`,
+        });
       }
 
       const customer = facts.customer;
       if (!customer) return (await isErased(db, r.customerId)) ? erasedOutcome : recordSkip(r, 'customer-deleted');
       const consentGiven = customer.consent.channels[r.channel];
       if (r.kind === 'marketing' ? consentGiven !== true : consentGiven === false) return recordSkip(r, 'no-consent');
-      if (r.kind === 'marketing' && r.topic && customer.consent.topics[r.topic] === false) return recordSkip(r, 'unsubscribed-topic');
+      if (r.kind === 'marketing' && r.topic && customer.consent.topics[r.topic] === false)
+        return recordSkip(r, 'unsubscribed-topic');
 
       const address = facts.address === null ? undefined : { value: facts.address };
       if (!address) return recordSkip(r, 'no-address');
@@ -132,7 +154,11 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
       const now = clock();
       const timeZone = resolveTimeZone(customer.timeZone, r.brandTimeZone);
       if (r.kind === 'marketing') {
-        const until = nextAllowedSendTime(now, { quietHours: r.quietHours, doNotDisturb: messaging?.doNotDisturb }, timeZone);
+        const until = nextAllowedSendTime(
+          now,
+          { quietHours: r.quietHours, doNotDisturb: messaging?.doNotDisturb },
+          timeZone,
+        );
         if (until) {
           const reason = r.quietHours && quietHoursEnd(now, r.quietHours, timeZone) ? 'quiet-hours' : 'do-not-disturb';
           return { status: 'deferred', until: until.toISOString(), reason };
@@ -143,48 +169,94 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
       // A deployment problem, not the customer's: retry (with backoff) until the channel is configured.
       if (!transport) throw new Error(`no ${r.channel} transport is configured on this worker`);
       const template = facts.template;
-      if (!template) throw ApplicationFailure.create({ type: 'TemplateNotFound', message: `template ${r.template} not found`, nonRetryable: true });
+      if (!template)
+        throw ApplicationFailure.create({
+          type: 'TemplateNotFound',
+          message: `template ${r.template} not found`,
+          nonRetryable: true,
+        });
 
       // The row id is known before rendering: links in the message are signed over it.
       const rowId = previous?.id ?? randomUUID();
-      const linkToken = (p: 'unsubscribe' | 'preferences') => (messaging ? signLink(messaging.linkSecret, { p, c: r.customerId, m: rowId }) : undefined);
+      const linkToken = (p: 'unsubscribe' | 'preferences') =>
+        messaging ? signLink(messaging.linkSecret, { p, c: r.customerId, m: rowId }) : undefined;
       const unsubscribeToken = linkToken('unsubscribe');
-      const links = messaging ? { unsubscribe: `${publicUrl}/u/${unsubscribeToken}`, preferences: `${publicUrl}/preferences/${linkToken('preferences')}` } : {};
+      const links = messaging
+        ? {
+            unsubscribe: `${publicUrl}/u/${unsubscribeToken}`,
+            preferences: `${publicUrl}/preferences/${linkToken('preferences')}`,
+          }
+        : {};
       // Only templates that show recommendations pay for them; with none to show, there is no message.
       const recommendations = usesRecommendations(template) ? await loadRecommendations(db, customer) : undefined;
       if (recommendations?.length === 0) return recordSkip(r, 'nothing-to-recommend');
-      const context = { ...renderContext(customer, timeZone, r.entryEvent?.properties ?? {}, links), ...(recommendations && { recommendations }) };
+      const context = {
+        ...renderContext(customer, timeZone, r.entryEvent?.properties ?? {}, links),
+        ...(recommendations && { recommendations }),
+      };
       let rendered: RenderedMessage;
       try {
-        rendered = engine.render(template, context, { requestedLocale: customer.locale, timeZone, partials: facts.partials });
+        rendered = engine.render(template, context, {
+          requestedLocale: customer.locale,
+          timeZone,
+          partials: facts.partials,
+        });
       } catch (error) {
         return recordSkip(r, `render-failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
       }
       const destinations = linksIn(rendered).filter((url) => !url.startsWith(`${publicUrl}/`));
       if (messaging && r.channel === 'email' && rendered.html && messaging.tracking !== false) {
-        rendered.html = addTracking(rendered.html, (url) => `${publicUrl}/c/${signLink(messaging.linkSecret, { p: 'click', c: r.customerId, m: rowId, u: url })}`, `${publicUrl}/o/${signLink(messaging.linkSecret, { p: 'open', c: r.customerId, m: rowId })}`, publicUrl);
+        rendered.html = addTracking(
+          rendered.html,
+          (url) =>
+            `${publicUrl}/c/${signLink(messaging.linkSecret, { p: 'click', c: r.customerId, m: rowId, u: url })}`,
+          `${publicUrl}/o/${signLink(messaging.linkSecret, { p: 'open', c: r.customerId, m: rowId })}`,
+          publicUrl,
+        );
       }
 
       // Not skipped: a full bucket frees up within seconds, and Temporal retries at exactly that delay.
       const wait = messaging?.rateLimiter?.take(r.channel) ?? 0;
-      if (wait > 0) throw ApplicationFailure.create({ type: 'RateLimited', message: `${r.channel} provider rate limit: retry in ${wait} ms`, nextRetryDelay: wait });
+      if (wait > 0)
+        throw ApplicationFailure.create({
+          type: 'RateLimited',
+          message: `${r.channel} provider rate limit: retry in ${wait} ms`,
+          nextRetryDelay: wait,
+        });
 
       // The ledger row goes in before the provider call; a concurrent attempt loses the insert. A
       // `sending` row that is still here belongs to an idempotent transport (see above): resend
       // under the same key and let the provider deduplicate.
       if (previous?.status !== 'sending') {
-        const row = { ...ledgerColumns(r), id: rowId, address: address.value, locale: rendered.locale, templateVersion: template.version, links: destinations, createdAt: now };
+        const row = {
+          ...ledgerColumns(r),
+          id: rowId,
+          address: address.value,
+          locale: rendered.locale,
+          templateVersion: template.version,
+          links: destinations,
+          createdAt: now,
+        };
         const limits = r.kind === 'marketing' && messaging?.caps ? applicableCaps(messaging.caps, r.channel) : [];
         const claim = async (tx: Tx) => {
-          const inserted = await tx.insert(messages).values({ ...row, status: 'sending' }).onConflictDoNothing().returning({ id: messages.id });
-          if (inserted.length === 0) throw new Error('another attempt holds this ledger row; retrying to read its outcome');
+          const inserted = await tx
+            .insert(messages)
+            .values({ ...row, status: 'sending' })
+            .onConflictDoNothing()
+            .returning({ id: messages.id });
+          if (inserted.length === 0)
+            throw new Error('another attempt holds this ledger row; retrying to read its outcome');
         };
         const capped = await db.transaction(async (tx) => {
           // The customer row is held so an erasure (which deletes it) cannot slip between the read
           // above and the claim. With a cap, the lock also serialises this customer's send decisions
           // (the cap count and the insert are one step); without one the row counts toward no cap's
           // window, and a key-share lock suffices.
-          const [locked] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, r.customerId)).for(limits.length === 0 ? 'key share' : 'no key update');
+          const [locked] = await tx
+            .select({ id: customers.id })
+            .from(customers)
+            .where(eq(customers.id, r.customerId))
+            .for(limits.length === 0 ? 'key share' : 'no key update');
           if (!locked) return ERASED; // erased since it was read above: no ledger row, no send
           if (limits.length === 0) {
             await claim(tx);
@@ -194,11 +266,21 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
           const sent = await tx
             .select({ at: messages.createdAt, channel: messages.channel })
             .from(messages)
-            .where(and(eq(messages.customerId, r.customerId), eq(messages.kind, 'marketing'), inArray(messages.status, countedStatuses), gte(messages.createdAt, since)));
+            .where(
+              and(
+                eq(messages.customerId, r.customerId),
+                eq(messages.kind, 'marketing'),
+                inArray(messages.status, countedStatuses),
+                gte(messages.createdAt, since),
+              ),
+            );
           const over = capExceeded(countInWindows(now, sent, limits, timeZone));
           if (over) {
             const reason = `frequency-cap:${over.scope}/${over.period}`;
-            await tx.insert(messages).values({ ...row, status: 'skipped', reason }).onConflictDoNothing();
+            await tx
+              .insert(messages)
+              .values({ ...row, status: 'skipped', reason })
+              .onConflictDoNothing();
             return reason;
           }
           await claim(tx);
@@ -231,7 +313,10 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
         if (error instanceof MessageNotAcceptedError && error.permanent) {
           // Refused for good (e.g. 550 no such user): retrying is pointless; the journey moves on.
           const reason = `provider-rejected: ${error.message}`.slice(0, 300);
-          await db.update(messages).set({ status: 'failed', reason }).where(and(ledgerKey(r), eq(messages.status, 'sending')));
+          await db
+            .update(messages)
+            .set({ status: 'failed', reason })
+            .where(and(ledgerKey(r), eq(messages.status, 'sending')));
           return { status: 'skipped', reason };
         }
         // Provably not accepted (connection refused, a 4xx reply): free the ledger key so the retry
@@ -241,7 +326,10 @@ export function createSendActivities(deps: Pick<ActivityDeps, 'db' | 'transports
         }
         throw error;
       }
-      await db.update(messages).set({ status: 'sent', providerMessageId, sentAt: sql`now()` }).where(ledgerKey(r));
+      await db
+        .update(messages)
+        .set({ status: 'sent', providerMessageId, sentAt: sql`now()` })
+        .where(ledgerKey(r));
       return { status: 'sent', messageId: providerMessageId };
     },
   };
@@ -272,18 +360,25 @@ const URL_IN_TEXT = /https?:\/\/[^\s<>"')]+/g;
 export function linksIn(message: Pick<RenderedMessage, 'html' | 'text' | 'fields'>): string[] {
   const urls = new Set<string>();
   for (const m of message.html?.matchAll(HREF) ?? []) urls.add(decodeEntities(m[1]!));
-  for (const source of [message.text, ...Object.values(message.fields ?? {})]) for (const m of source.matchAll(URL_IN_TEXT)) urls.add(m[0]);
+  for (const source of [message.text, ...Object.values(message.fields ?? {})])
+    for (const m of source.matchAll(URL_IN_TEXT)) urls.add(m[0]);
   return [...urls];
 }
 
 /** Handlebars escapes `&` in attribute values; the reader's browser would follow the decoded URL. */
 function decodeEntities(s: string): string {
-  return s.replace(/&(amp|quot|#x27|#39|lt|gt|#x3D|#x60);/g, (_, e: string) => ({ amp: '&', quot: '"', '#x27': "'", '#39': "'", lt: '<', gt: '>', '#x3D': '=', '#x60': '`' })[e] ?? _);
+  return s.replace(
+    /&(amp|quot|#x27|#39|lt|gt|#x3D|#x60);/g,
+    (_, e: string) =>
+      ({ amp: '&', quot: '"', '#x27': "'", '#39': "'", lt: '<', gt: '>', '#x3D': '=', '#x60': '`' })[e] ?? _,
+  );
 }
 
 /** Click redirects for outbound links (our own links stay direct) and a 1×1 open pixel. */
 function addTracking(html: string, clickUrl: (url: string) => string, pixelUrl: string, publicUrl: string): string {
-  const tracked = html.replace(HREF, (whole, url: string) => (url.startsWith(`${publicUrl}/`) ? whole : `href="${clickUrl(decodeEntities(url))}"`));
+  const tracked = html.replace(HREF, (whole, url: string) =>
+    url.startsWith(`${publicUrl}/`) ? whole : `href="${clickUrl(decodeEntities(url))}"`,
+  );
   const pixel = `<img src="${pixelUrl}" width="1" height="1" alt="" style="display:none">`;
   return /<\/body>/i.test(tracked) ? tracked.replace(/<\/body>/i, `${pixel}</body>`) : `${tracked}${pixel}`;
 }
@@ -294,7 +389,17 @@ interface SendFacts {
   /** The ledger row of this (enrollment, step, occurrence). */
   previous: { id: string; status: MessageStatus; reason: string | null; providerMessageId: string | null } | undefined;
   journeyStatus: string | null;
-  customer: { id: string; traits: Record<string, unknown>; tags: string[]; aiplStage: string | null; timeZone: string | null; locale: string | null; consent: Consent } | undefined;
+  customer:
+    | {
+        id: string;
+        traits: Record<string, unknown>;
+        tags: string[];
+        aiplStage: string | null;
+        timeZone: string | null;
+        locale: string | null;
+        consent: Consent;
+      }
+    | undefined;
   /** The customer's first identity of the channel's kind. */
   address: string | null;
   suppressedReason: string | null;
@@ -316,7 +421,8 @@ interface SendFactsRow {
 }
 
 /** postgres.js parses json columns, PGlite may hand them over as text. */
-const json = <T>(value: unknown): T | undefined => (value === null || value === undefined ? undefined : ((typeof value === 'string' ? JSON.parse(value) : value) as T));
+const json = <T>(value: unknown): T | undefined =>
+  value === null || value === undefined ? undefined : ((typeof value === 'string' ? JSON.parse(value) : value) as T);
 
 /**
  * What the guardrails of one send read, in one statement instead of eight round trips: the merge
@@ -354,7 +460,9 @@ async function loadSendFacts(db: Db, r: SendRequest): Promise<SendFacts> {
     `),
   );
   if (!row) throw new Error('unreachable: the send facts query returns one row');
-  const template = json<Pick<typeof templates.$inferSelect, 'id' | 'channel' | 'subject' | 'text' | 'html' | 'latestVersion'>>(row.template);
+  const template = json<
+    Pick<typeof templates.$inferSelect, 'id' | 'channel' | 'subject' | 'text' | 'html' | 'latestVersion'>
+  >(row.template);
   const version = json<TemplateVersionRow>(row.version);
   const partials = json<{ id: string; kind: 'partial' | 'layout'; source: string }[]>(row.partials) ?? [];
   return {
@@ -364,7 +472,13 @@ async function loadSendFacts(db: Db, r: SendRequest): Promise<SendFacts> {
     customer: json(row.customer),
     address: row.address,
     suppressedReason: row.suppressed,
-    template: !template ? undefined : template.latestVersion === null ? templateContent(template, null) : version ? templateContent(template, version) : undefined,
+    template: !template
+      ? undefined
+      : template.latestVersion === null
+        ? templateContent(template, null)
+        : version
+          ? templateContent(template, version)
+          : undefined,
     partials: new Map(partials.map((p) => [p.id, { kind: p.kind, source: p.source }])),
   };
 }

@@ -6,7 +6,13 @@
 import { desc, eq, inArray } from 'drizzle-orm';
 import type Handlebars from 'handlebars';
 import type { Db } from '../drizzle/client';
-import { templatePartials, templates, templateVersions, type TemplateParts, type TemplateVariables } from '../drizzle/schema';
+import {
+  templatePartials,
+  templates,
+  templateVersions,
+  type TemplateParts,
+  type TemplateVariables,
+} from '../drizzle/schema';
 import { builtInHelpers, createRenderer, formattingHelpers, type RenderContext } from './render';
 
 /** What a send renders: one version, all its locales. */
@@ -47,7 +53,11 @@ const LEGACY_LOCALE = 'und';
  * The best of `available` for a reader asking for `requested`: the exact tag (case-insensitive),
  * else the same language (`zh-TW` for `zh-CN` when no `zh-CN`; `zh` first), else `fallback`.
  */
-export function pickLocale(available: readonly string[], requested: string | null | undefined, fallback: string): string {
+export function pickLocale(
+  available: readonly string[],
+  requested: string | null | undefined,
+  fallback: string,
+): string {
   if (requested) {
     const want = requested.toLowerCase();
     const exact = available.find((l) => l.toLowerCase() === want);
@@ -61,7 +71,11 @@ export function pickLocale(available: readonly string[], requested: string | nul
   return fallback;
 }
 
-export async function loadTemplate(db: Db, templateId: string, version?: number): Promise<TemplateVersionContent | undefined> {
+export async function loadTemplate(
+  db: Db,
+  templateId: string,
+  version?: number,
+): Promise<TemplateVersionContent | undefined> {
   const [template] = await db.select().from(templates).where(eq(templates.id, templateId));
   if (!template) return undefined;
   const wanted = version ?? template.latestVersion;
@@ -75,21 +89,33 @@ export async function loadTemplate(db: Db, templateId: string, version?: number)
   return row ? templateContent(template, row) : undefined;
 }
 
-export type TemplateVersionRow = Pick<typeof templateVersions.$inferSelect, 'version' | 'defaultLocale' | 'locales' | 'layout' | 'providerTemplateId' | 'variables'>;
+export type TemplateVersionRow = Pick<
+  typeof templateVersions.$inferSelect,
+  'version' | 'defaultLocale' | 'locales' | 'layout' | 'providerTemplateId' | 'variables'
+>;
 
 /**
  * What a send renders, from the `templates` row and its version row (`null` for a template saved
  * before versioning, whose `templates` columns are the content). The send activity reads both rows
  * in its one query (activities/send.ts) and builds the content here, as `loadTemplate` does.
  */
-export function templateContent(template: Pick<typeof templates.$inferSelect, 'id' | 'channel' | 'subject' | 'text' | 'html'>, row: TemplateVersionRow | null): TemplateVersionContent {
+export function templateContent(
+  template: Pick<typeof templates.$inferSelect, 'id' | 'channel' | 'subject' | 'text' | 'html'>,
+  row: TemplateVersionRow | null,
+): TemplateVersionContent {
   if (row === null) {
     return {
       templateId: template.id,
       channel: template.channel,
       version: null,
       defaultLocale: LEGACY_LOCALE,
-      locales: { [LEGACY_LOCALE]: { subject: template.subject ?? undefined, text: template.text, html: template.html ?? undefined } },
+      locales: {
+        [LEGACY_LOCALE]: {
+          subject: template.subject ?? undefined,
+          text: template.text,
+          html: template.html ?? undefined,
+        },
+      },
       layout: null,
       providerTemplateId: null,
       variables: { traits: [], event: [] },
@@ -109,7 +135,11 @@ export function templateContent(template: Pick<typeof templates.$inferSelect, 'i
 
 /** Every partial and layout (a small table; sends and previews read it whole). */
 export async function loadPartials(db: Db, ids?: string[]) {
-  const rows = ids ? (ids.length ? await db.select().from(templatePartials).where(inArray(templatePartials.id, ids)) : []) : await db.select().from(templatePartials);
+  const rows = ids
+    ? ids.length
+      ? await db.select().from(templatePartials).where(inArray(templatePartials.id, ids))
+      : []
+    : await db.select().from(templatePartials);
   return new Map(rows.map((r) => [r.id, { kind: r.kind, source: r.source }]));
 }
 
@@ -123,11 +153,17 @@ export function createTemplateEngine() {
     renderer,
 
     /** Renders the locale best matching `requestedLocale`; strict mode throws on a missing variable. */
-    render(content: TemplateVersionContent, context: RenderContext, options: { requestedLocale?: string | null; timeZone: string; partials: PartialMap }): RenderedMessage {
+    render(
+      content: TemplateVersionContent,
+      context: RenderContext,
+      options: { requestedLocale?: string | null; timeZone: string; partials: PartialMap },
+    ): RenderedMessage {
       const locale = pickLocale(Object.keys(content.locales), options.requestedLocale, content.defaultLocale);
       const parts = content.locales[locale] ?? content.locales[content.defaultLocale];
       if (!parts) throw new Error(`template ${content.templateId} has no ${content.defaultLocale} content`);
-      const partials = Object.fromEntries([...options.partials].filter(([, p]) => p.kind === 'partial').map(([id, p]) => [id, p.source]));
+      const partials = Object.fromEntries(
+        [...options.partials].filter(([, p]) => p.kind === 'partial').map(([id, p]) => [id, p.source]),
+      );
       // The locale tag reaches Intl; the legacy placeholder "und" formats as the runtime default.
       const common = { locale: locale === LEGACY_LOCALE ? 'en' : locale, timeZone: options.timeZone, partials };
       const text = { ...common, escapeHtml: false };
@@ -142,7 +178,9 @@ export function createTemplateEngine() {
         subject: parts.subject ? renderer.render(parts.subject, context, text) : undefined,
         text: renderer.render(parts.text, context, text),
         html,
-        fields: parts.fields ? Object.fromEntries(Object.entries(parts.fields).map(([k, src]) => [k, renderer.render(src, context, text)])) : undefined,
+        fields: parts.fields
+          ? Object.fromEntries(Object.entries(parts.fields).map(([k, src]) => [k, renderer.render(src, context, text)]))
+          : undefined,
       };
     },
 
@@ -152,7 +190,11 @@ export function createTemplateEngine() {
      * declared trait>`, `event.<declared property>`, `links.<unsubscribe|preferences>`).
      * `path` is the JSON path reported with each issue.
      */
-    check(source: string, path: string, known: { variables: TemplateVariables; partials: ReadonlySet<string>; extraRoots?: readonly string[] }): Issue[] {
+    check(
+      source: string,
+      path: string,
+      known: { variables: TemplateVariables; partials: ReadonlySet<string>; extraRoots?: readonly string[] },
+    ): Issue[] {
       let ast: hbs.AST.Program;
       try {
         ast = parseWithLocation(hbs, source);
@@ -173,28 +215,50 @@ export function createTemplateEngine() {
         const [root, field] = parts;
         const name = parts.join('.');
         if (root === 'customer') {
-          if (field === undefined || (profileFields as readonly string[]).includes(field) || known.variables.traits.includes(field)) return;
-          issues.push({ path, message: `unknown variable "${name}" at ${at(p)}: customer fields are ${profileFields.join(', ')} and declared traits (${known.variables.traits.join(', ') || 'none'})` });
+          if (
+            field === undefined ||
+            (profileFields as readonly string[]).includes(field) ||
+            known.variables.traits.includes(field)
+          )
+            return;
+          issues.push({
+            path,
+            message: `unknown variable "${name}" at ${at(p)}: customer fields are ${profileFields.join(', ')} and declared traits (${known.variables.traits.join(', ') || 'none'})`,
+          });
         } else if (root === 'event') {
           if (field === undefined || known.variables.event.includes(field)) return;
-          issues.push({ path, message: `unknown variable "${name}" at ${at(p)}: declare event properties in variables.event (${known.variables.event.join(', ') || 'none'})` });
+          issues.push({
+            path,
+            message: `unknown variable "${name}" at ${at(p)}: declare event properties in variables.event (${known.variables.event.join(', ') || 'none'})`,
+          });
         } else if (root === 'links') {
           if (field !== undefined && (linkNames as readonly string[]).includes(field)) return;
           issues.push({ path, message: `unknown variable "${name}" at ${at(p)}: links are ${linkNames.join(', ')}` });
         } else if (!(root !== undefined && (computedRoots.includes(root) || known.extraRoots?.includes(root)))) {
-          issues.push({ path, message: `unknown variable "${name}" at ${at(p)}: variables start with customer., event., links. or ${computedRoots.join(', ')}` });
+          issues.push({
+            path,
+            message: `unknown variable "${name}" at ${at(p)}: variables start with customer., event., links. or ${computedRoots.join(', ')}`,
+          });
         }
       };
       const visitExpr = (e: hbs.AST.Expression, scoped: boolean) => {
         if (e.type === 'PathExpression') checkPath(e as hbs.AST.PathExpression, scoped);
         else if (e.type === 'SubExpression') visitCall(e as hbs.AST.SubExpression, scoped);
       };
-      const visitCall = (node: hbs.AST.MustacheStatement | hbs.AST.SubExpression | hbs.AST.BlockStatement, scoped: boolean) => {
+      const visitCall = (
+        node: hbs.AST.MustacheStatement | hbs.AST.SubExpression | hbs.AST.BlockStatement,
+        scoped: boolean,
+      ) => {
         const callee = node.path;
-        const hasArgs = node.params.length > 0 || (node.hash?.pairs.length ?? 0) > 0 || node.type === 'BlockStatement' || node.type === 'SubExpression';
+        const hasArgs =
+          node.params.length > 0 ||
+          (node.hash?.pairs.length ?? 0) > 0 ||
+          node.type === 'BlockStatement' ||
+          node.type === 'SubExpression';
         if (callee.type === 'PathExpression') {
           const p = callee as hbs.AST.PathExpression;
-          if (hasArgs && !p.data && p.parts.length === 1 && !helpers.has(p.original)) issues.push({ path, message: `unknown helper "${p.original}" at ${at(node)}` });
+          if (hasArgs && !p.data && p.parts.length === 1 && !helpers.has(p.original))
+            issues.push({ path, message: `unknown helper "${p.original}" at ${at(node)}` });
           else if (!hasArgs) checkPath(p, scoped);
         }
         for (const param of node.params) visitExpr(param, scoped);
@@ -212,7 +276,8 @@ export function createTemplateEngine() {
             visit(block.inverse, scoped);
           } else if (s.type === 'PartialStatement' || s.type === 'PartialBlockStatement') {
             const partial = s as hbs.AST.PartialStatement;
-            const name = partial.name.type === 'PathExpression' ? (partial.name as hbs.AST.PathExpression).original : '';
+            const name =
+              partial.name.type === 'PathExpression' ? (partial.name as hbs.AST.PathExpression).original : '';
             if (!known.partials.has(name)) issues.push({ path, message: `unknown partial "${name}" at ${at(s)}` });
           }
         }
@@ -232,7 +297,10 @@ export type TemplateEngine = ReturnType<typeof createTemplateEngine>;
 function parseWithLocation(hbs: typeof Handlebars, source: string): hbs.AST.Program {
   const base = (hbs as unknown as { Parser: { yy: unknown; parse(s: string): unknown } }).Parser;
   if (!base.yy || typeof (base.yy as { locInfo?: unknown }).locInfo !== 'function') hbs.parse(''); // installs the parser's helpers
-  const parser = Object.create(base) as { parseError: (message: string, hash: unknown) => never; parse(s: string): unknown };
+  const parser = Object.create(base) as {
+    parseError: (message: string, hash: unknown) => never;
+    parse(s: string): unknown;
+  };
   parser.parseError = (message, hash) => {
     throw Object.assign(new Error(message), { hash });
   };
@@ -242,22 +310,45 @@ function parseWithLocation(hbs: typeof Handlebars, source: string): hbs.AST.Prog
 }
 
 function describeParseError(error: unknown): string {
-  const e = error as { message?: string; hash?: { loc?: { last_line: number; last_column: number }; token?: string }; lineNumber?: number; column?: number };
+  const e = error as {
+    message?: string;
+    hash?: { loc?: { last_line: number; last_column: number }; token?: string };
+    lineNumber?: number;
+    column?: number;
+  };
   const detail = (e.message ?? String(error)).split('\n');
   if (e.hash?.loc) {
     const expected = detail.at(-1) ?? '';
     return `parse error at line ${e.hash.loc.last_line}, column ${e.hash.loc.last_column + 1}: ${expected}`;
   }
-  if (typeof e.lineNumber === 'number') return `compile error at line ${e.lineNumber}, column ${(e.column ?? 0) + 1}: ${(detail[0] ?? '').replace(/ - \d+:\d+$/, '')}`;
+  if (typeof e.lineNumber === 'number')
+    return `compile error at line ${e.lineNumber}, column ${(e.column ?? 0) + 1}: ${(detail[0] ?? '').replace(/ - \d+:\d+$/, '')}`;
   return `compile error: ${detail[0] ?? ''}`;
 }
 
 /** What templates see: `customer` (traits, then profile fields), `event` (entry event properties), `links`. */
 export function renderContext(
-  customer: { id: string; traits: Record<string, unknown>; tags: string[]; aiplStage: string | null; locale: string | null },
+  customer: {
+    id: string;
+    traits: Record<string, unknown>;
+    tags: string[];
+    aiplStage: string | null;
+    locale: string | null;
+  },
   timeZone: string,
   event: Record<string, unknown>,
   links: Partial<Record<(typeof linkNames)[number], string>>,
 ): RenderContext {
-  return { customer: { ...customer.traits, id: customer.id, tags: customer.tags, aiplStage: customer.aiplStage, locale: customer.locale, timeZone }, event, links };
+  return {
+    customer: {
+      ...customer.traits,
+      id: customer.id,
+      tags: customer.tags,
+      aiplStage: customer.aiplStage,
+      locale: customer.locale,
+      timeZone,
+    },
+    event,
+    links,
+  };
 }

@@ -19,7 +19,8 @@ export interface LinkPayload {
   u?: string;
 }
 
-const mac = (secret: string, payload: string) => createHmac('sha256', secret).update(`perennial.link.v1.${payload}`).digest();
+const mac = (secret: string, payload: string) =>
+  createHmac('sha256', secret).update(`perennial.link.v1.${payload}`).digest();
 
 export function signLink(secret: string, payload: LinkPayload): string {
   const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
@@ -50,7 +51,14 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
   return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
 }
 
-export function verifyWebhook(secret: string, timestamp: string | undefined, signature: string | undefined, body: string, now: Date, toleranceSeconds = 300): boolean {
+export function verifyWebhook(
+  secret: string,
+  timestamp: string | undefined,
+  signature: string | undefined,
+  body: string,
+  now: Date,
+  toleranceSeconds = 300,
+): boolean {
   if (!timestamp || !signature || !/^\d+$/.test(timestamp)) return false;
   if (Math.abs(now.getTime() / 1000 - Number(timestamp)) > toleranceSeconds) return false;
   const given = Buffer.from(signature.replace(/^v1=/, ''), 'hex');
@@ -58,4 +66,8 @@ export function verifyWebhook(secret: string, timestamp: string | undefined, sig
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export const webhookHeaders = { timestamp: 'x-perennial-timestamp', signature: 'x-perennial-signature', idempotencyKey: 'idempotency-key' } as const;
+export const webhookHeaders = {
+  timestamp: 'x-perennial-timestamp',
+  signature: 'x-perennial-signature',
+  idempotencyKey: 'idempotency-key',
+} as const;

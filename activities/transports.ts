@@ -51,7 +51,14 @@ export class MessageNotAcceptedError extends Error {
 }
 
 /** System errors of a TCP connect (or name lookup) that never opened a connection. */
-const neverConnected = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
+const neverConnected = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /**
  * A `MessageNotAcceptedError` when a nodemailer SMTP error proves the server did not take the
@@ -61,13 +68,24 @@ const neverConnected = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', '
  */
 function smtpNotAccepted(error: unknown): MessageNotAcceptedError | undefined {
   if (!(error instanceof Error)) return undefined;
-  const e = error as Error & { code?: unknown; originalCode?: unknown; syscall?: unknown; command?: unknown; responseCode?: unknown };
+  const e = error as Error & {
+    code?: unknown;
+    originalCode?: unknown;
+    syscall?: unknown;
+    command?: unknown;
+    responseCode?: unknown;
+  };
   if (e.code === 'EDNS') return new MessageNotAcceptedError(error);
-  if (typeof e.originalCode === 'string' && neverConnected.has(e.originalCode) && (e.syscall === 'connect' || e.syscall === 'getaddrinfo')) {
+  if (
+    typeof e.originalCode === 'string' &&
+    neverConnected.has(e.originalCode) &&
+    (e.syscall === 'connect' || e.syscall === 'getaddrinfo')
+  ) {
     return new MessageNotAcceptedError(error);
   }
   // Rejected by nodemailer's own checks (bad address, empty message) before anything went out.
-  if ((e.code === 'EENVELOPE' || e.code === 'EMESSAGE') && e.command === 'API') return new MessageNotAcceptedError(error, true);
+  if ((e.code === 'EENVELOPE' || e.code === 'EMESSAGE') && e.command === 'API')
+    return new MessageNotAcceptedError(error, true);
   const refusedByReply = e.code === 'EENVELOPE' || e.code === 'EMESSAGE' || e.code === 'EAUTH';
   if (refusedByReply && typeof e.responseCode === 'number' && e.responseCode >= 400 && e.responseCode < 600) {
     // Permanent only when it is about this message (its recipient or its content). A refused login
@@ -89,8 +107,15 @@ export function messageIdFor(idempotencyKey: string, domain = 'perennial.local')
   return `<${idempotencyKey.replace(/[^A-Za-z0-9.-]/g, '.')}@${domain}>`;
 }
 
-export function createSmtpTransport(options: { url: string; from: string; messageIdDomain?: string; dkim?: DkimOptions }): Transport {
-  const transporter = nodemailer.createTransport(options.url.includes('pool=') ? options.url : `${options.url}${options.url.includes('?') ? '&' : '?'}pool=true`);
+export function createSmtpTransport(options: {
+  url: string;
+  from: string;
+  messageIdDomain?: string;
+  dkim?: DkimOptions;
+}): Transport {
+  const transporter = nodemailer.createTransport(
+    options.url.includes('pool=') ? options.url : `${options.url}${options.url.includes('?') ? '&' : '?'}pool=true`,
+  );
   const domain = options.messageIdDomain ?? 'perennial.local';
   return {
     idempotent: false,
@@ -172,7 +197,8 @@ export function createWebhookTransport(options: WebhookTransportOptions): Transp
         return { providerMessageId: typeof id === 'string' && id !== '' ? id : message.idempotencyKey };
       }
       const reason = new Error(`${options.url} answered ${response.status}: ${text.slice(0, 200)}`);
-      const permanent = response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
+      const permanent =
+        response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
       throw new MessageNotAcceptedError(reason, permanent);
     },
   };
@@ -194,7 +220,8 @@ export const pushPayload: PayloadShaper = (m) => ({
  * `template_id` the template approved in the WeChat console, `data` its fields as `{ value }`.
  */
 export const wechatTemplatePayload: PayloadShaper = (m) => {
-  if (!m.providerTemplateId) throw new MessageNotAcceptedError(new Error('a WeChat template message needs providerTemplateId'), true);
+  if (!m.providerTemplateId)
+    throw new MessageNotAcceptedError(new Error('a WeChat template message needs providerTemplateId'), true);
   return {
     touser: m.to,
     template_id: m.providerTemplateId,

@@ -19,7 +19,10 @@ export function createWebhookActivities(deps: Pick<ActivityDeps, 'db' | 'clock'>
   return {
     async callWebhook(r: WebhookRequest): Promise<{ status: number }> {
       const facts = await profiles.loadCustomerFacts({ customerId: r.customerId, eventCounts: [] });
-      const context = { customer: { id: r.customerId, ...facts.traits, tags: facts.tags, aiplStage: facts.aiplStage }, event: r.entryEvent?.properties ?? {} };
+      const context = {
+        customer: { id: r.customerId, ...facts.traits, tags: facts.tags, aiplStage: facts.aiplStage },
+        event: r.entryEvent?.properties ?? {},
+      };
       const body = r.bodyTemplate
         ? renderer.render(r.bodyTemplate, context)
         : JSON.stringify({ customerId: r.customerId, event: r.entryEvent ?? null });
@@ -30,7 +33,11 @@ export function createWebhookActivities(deps: Pick<ActivityDeps, 'db' | 'clock'>
         signal: AbortSignal.timeout(30_000),
       });
       if (response.status >= 400 && response.status < 500 && response.status !== 429) {
-        throw ApplicationFailure.create({ type: 'WebhookRejected', message: `${r.url} answered ${response.status}`, nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: 'WebhookRejected',
+          message: `${r.url} answered ${response.status}`,
+          nonRetryable: true,
+        });
       }
       if (!response.ok) throw new Error(`${r.url} answered ${response.status}`);
       return { status: response.status };

@@ -50,7 +50,11 @@ export interface VersionStats {
   conversions: number;
   conversionRate: number | null;
   revenue: { orders: number; cents: number };
-  splits: { step: string; holdout: { entered: number; conversions: number; rate: number | null } | null; arms: ArmStats[] }[];
+  splits: {
+    step: string;
+    holdout: { entered: number; conversions: number; rate: number | null } | null;
+    arms: ArmStats[];
+  }[];
 }
 
 /**
@@ -75,7 +79,12 @@ export function intervalLiteral(d: JourneyDuration | undefined): string | null {
 
 const n = (v: unknown) => Number(v ?? 0);
 
-export async function journeyVersionStats(db: Db, journeyId: string, version: number, definition: { steps: Record<string, { type: string }>; settings: { goalWindow?: JourneyDuration } }): Promise<VersionStats> {
+export async function journeyVersionStats(
+  db: Db,
+  journeyId: string,
+  version: number,
+  definition: { steps: Record<string, { type: string }>; settings: { goalWindow?: JourneyDuration } },
+): Promise<VersionStats> {
   const window = intervalLiteral(definition.settings.goalWindow);
   // Per enrollment: converted within the window, and the orders attributed to it.
   const scoped = sql`
@@ -102,14 +111,20 @@ export async function journeyVersionStats(db: Db, journeyId: string, version: nu
         from scoped`),
   );
   const byStep = rowsOf<{ step: string; count: number }>(
-    await db.execute(sql`${scoped} select current_step as step, count(*)::int as count from scoped where status = 'active' group by 1 order by 2 desc, 1`),
+    await db.execute(
+      sql`${scoped} select current_step as step, count(*)::int as count from scoped where status = 'active' group by 1 order by 2 desc, 1`,
+    ),
   );
   const steps = await stepStats(db, journeyId, version);
   const exits = rowsOf<{ status: string; reason: string | null; count: number }>(
-    await db.execute(sql`${scoped} select status, exit_reason as reason, count(*)::int as count from scoped where status <> 'active' group by 1, 2 order by 3 desc, 1, 2`),
+    await db.execute(
+      sql`${scoped} select status, exit_reason as reason, count(*)::int as count from scoped where status <> 'active' group by 1, 2 order by 3 desc, 1, 2`,
+    ),
   );
   const sent = rowsOf<{ channel: string; status: string; count: number }>(
-    await db.execute(sql`${scoped} select m.channel, m.status, count(*)::int as count from scoped join messages m on m.enrollment_id = scoped.id group by 1, 2 order by 1, 2`),
+    await db.execute(
+      sql`${scoped} select m.channel, m.status, count(*)::int as count from scoped join messages m on m.enrollment_id = scoped.id group by 1, 2 order by 1, 2`,
+    ),
   );
 
   const splits: VersionStats['splits'] = [];
@@ -122,19 +137,35 @@ export async function journeyVersionStats(db: Db, journeyId: string, version: nu
                          where p->>'step' = ${step} and p ? 'outcome' limit 1) a
          group by 1 order by 1`),
     );
-    const arms = rows.map((r) => ({ ...parseArmOutcome(r.outcome), entered: n(r.entered), conversions: n(r.conversions), revenueCents: n(r.revenue) }));
+    const arms = rows.map((r) => ({
+      ...parseArmOutcome(r.outcome),
+      entered: n(r.entered),
+      conversions: n(r.conversions),
+      revenueCents: n(r.revenue),
+    }));
     const holdouts = arms.filter((a) => a.holdout);
     const holdout = holdouts.length
-      ? holdouts.reduce((sum, a) => ({ entered: sum.entered + a.entered, conversions: sum.conversions + a.conversions }), { entered: 0, conversions: 0 })
+      ? holdouts.reduce(
+          (sum, a) => ({ entered: sum.entered + a.entered, conversions: sum.conversions + a.conversions }),
+          { entered: 0, conversions: 0 },
+        )
       : null;
     splits.push({
       step,
       holdout: holdout ? { ...holdout, rate: holdout.entered ? holdout.conversions / holdout.entered : null } : null,
       arms: arms.map((a) => {
         const rate = a.entered ? a.conversions / a.entered : null;
-        if (a.holdout || !holdout) return { ...a, rate, uplift: null, upliftInterval: null, relativeUplift: null, significant: null };
+        if (a.holdout || !holdout)
+          return { ...a, rate, uplift: null, upliftInterval: null, relativeUplift: null, significant: null };
         const c = compareToHoldout(a, holdout);
-        return { ...a, rate, uplift: c.uplift, upliftInterval: c.upliftInterval, relativeUplift: c.relativeUplift, significant: c.upliftInterval ? c.significant : null };
+        return {
+          ...a,
+          rate,
+          uplift: c.uplift,
+          upliftInterval: c.upliftInterval,
+          relativeUplift: c.relativeUplift,
+          significant: c.upliftInterval ? c.significant : null,
+        };
       }),
     });
   }
@@ -194,7 +225,8 @@ export interface JourneySummary {
  * row's goal window read from its version's definition, and the ledger's sends in [from, to).
  */
 export async function journeySummaries(db: Db, from: Date, to: Date): Promise<JourneySummary[]> {
-  const part = (unit: string, type: 'int' | 'float8') => sql.raw(`coalesce((v.definition #>> '{settings,goalWindow,${unit}}')::${type}, 0)`);
+  const part = (unit: string, type: 'int' | 'float8') =>
+    sql.raw(`coalesce((v.definition #>> '{settings,goalWindow,${unit}}')::${type}, 0)`);
   const rows = rowsOf<{ journey_id: string; entered: number; active: number; converted: number; sent: number }>(
     await db.execute(sql`
       with windows as (
@@ -226,20 +258,33 @@ export async function journeySummaries(db: Db, from: Date, to: Date): Promise<Jo
   return rows.map((r) => {
     const entered = n(r.entered);
     const converted = n(r.converted);
-    return { journeyId: r.journey_id, entered, active: n(r.active), converted, conversionRate: entered ? converted / entered : null, messagesSent: n(r.sent) };
+    return {
+      journeyId: r.journey_id,
+      entered,
+      active: n(r.active),
+      converted,
+      conversionRate: entered ? converted / entered : null,
+      messagesSent: n(r.sent),
+    };
   });
 }
 
-const dateOrDateTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'expected an ISO date (2026-01-31) or date-time with offset' });
+const dateOrDateTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
+  error: 'expected an ISO date (2026-01-31) or date-time with offset',
+});
 
-export const analyticsRoutes: FastifyPluginAsyncZod<{ db: Db; clock?: () => Date }> = async (app, { db, clock = () => new Date() }) => {
+export const analyticsRoutes: FastifyPluginAsyncZod<{ db: Db; clock?: () => Date }> = async (
+  app,
+  { db, clock = () => new Date() },
+) => {
   app.get(
     '/v1/analytics/journeys/:id',
     {
       schema: {
         tags,
         security,
-        summary: 'Per version: entered, active by step, exits by reason, messages, conversions, revenue, split arms with uplift against the holdout',
+        summary:
+          'Per version: entered, active by step, exits by reason, messages, conversions, revenue, split arms with uplift against the holdout',
         params: z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-"') }),
         querystring: z.object({ version: z.coerce.number().int().min(1).optional() }),
       },
@@ -249,9 +294,14 @@ export const analyticsRoutes: FastifyPluginAsyncZod<{ db: Db; clock?: () => Date
       const { version } = request.query;
       const [journey] = await db.select({ id: journeys.id }).from(journeys).where(eq(journeys.id, id));
       if (!journey) return reply.code(404).send({ error: 'not_found', message: `journey ${id} not found` });
-      const versions = await db.select().from(journeyVersions).where(eq(journeyVersions.journeyId, id)).orderBy(asc(journeyVersions.version));
+      const versions = await db
+        .select()
+        .from(journeyVersions)
+        .where(eq(journeyVersions.journeyId, id))
+        .orderBy(asc(journeyVersions.version));
       const chosen = version === undefined ? versions : versions.filter((v) => v.version === version);
-      if (version !== undefined && chosen.length === 0) return reply.code(404).send({ error: 'not_found', message: `journey ${id} has no version ${version}` });
+      if (version !== undefined && chosen.length === 0)
+        return reply.code(404).send({ error: 'not_found', message: `journey ${id} has no version ${version}` });
       const stats: VersionStats[] = [];
       for (const v of chosen) stats.push(await journeyVersionStats(db, id, v.version, v.definition));
       return { journeyId: id, versions: stats };
@@ -264,8 +314,16 @@ export const analyticsRoutes: FastifyPluginAsyncZod<{ db: Db; clock?: () => Date
       schema: {
         tags,
         security,
-        summary: 'Headline numbers of every journey: entered, active, converted (in the goal window), conversion rate, messages sent in the last `days` days',
-        querystring: z.object({ days: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'at least 1').max(366, 'at most 366').default(7) }),
+        summary:
+          'Headline numbers of every journey: entered, active, converted (in the goal window), conversion rate, messages sent in the last `days` days',
+        querystring: z.object({
+          days: z.coerce
+            .number({ error: 'must be a number' })
+            .int('must be a whole number')
+            .min(1, 'at least 1')
+            .max(366, 'at most 366')
+            .default(7),
+        }),
       },
     },
     async (request) => {
@@ -289,7 +347,8 @@ export const analyticsRoutes: FastifyPluginAsyncZod<{ db: Db; clock?: () => Date
             interval: z.enum(['day', 'week']).default('day'),
           })
           .superRefine((q, ctx) => {
-            if (q.from && q.to && Date.parse(q.from) >= Date.parse(q.to)) ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before `to`' });
+            if (q.from && q.to && Date.parse(q.from) >= Date.parse(q.to))
+              ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before `to`' });
           }),
       },
     },
@@ -298,7 +357,9 @@ export const analyticsRoutes: FastifyPluginAsyncZod<{ db: Db; clock?: () => Date
       const to = q.to ? new Date(q.to) : clock();
       const from = q.from ? new Date(q.from) : new Date(to.getTime() - 90 * 86_400_000);
       const stages = rowsOf<{ stage: string | null; customers: number }>(
-        await db.execute(sql`select aipl_stage as stage, count(*)::int as customers from customers group by 1 order by 1`),
+        await db.execute(
+          sql`select aipl_stage as stage, count(*)::int as customers from customers group by 1 order by 1`,
+        ),
       );
       const transitions = rowsOf<{ period: unknown; from_stage: string | null; to_stage: string; count: number }>(
         await db.execute(sql`
@@ -313,10 +374,13 @@ export const analyticsRoutes: FastifyPluginAsyncZod<{ db: Db; clock?: () => Date
         to: to.toISOString(),
         interval: q.interval,
         stages: stages.map((s) => ({ stage: s.stage, customers: n(s.customers) })),
-        transitions: transitions.map((t) => ({ period: day(t.period), from: t.from_stage, to: t.to_stage, count: n(t.count) })),
+        transitions: transitions.map((t) => ({
+          period: day(t.period),
+          from: t.from_stage,
+          to: t.to_stage,
+          count: n(t.count),
+        })),
       };
     },
   );
 };
-
-

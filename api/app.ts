@@ -58,8 +58,12 @@ export interface AppDeps {
   consoleDir?: string;
 }
 
-const journeyIdParam = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-"') });
-const journeyBody = z.unknown().describe('a journey definition (see docs/design.md); validated with JSON paths of every issue');
+const journeyIdParam = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-"'),
+});
+const journeyBody = z
+  .unknown()
+  .describe('a journey definition (see docs/design.md); validated with JSON paths of every issue');
 
 /** The dev server's Web UI (`npm start`, `temporal server start-dev`). */
 export const DEFAULT_TEMPORAL_UI_URL = 'http://127.0.0.1:8233';
@@ -70,13 +74,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger, bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 4096 } });
   // Before any plugin: encapsulated scopes inherit the handler set when they are registered.
   app.setErrorHandler((error, _request, reply) => {
-    if (error instanceof RequestValidationError) return reply.code(400).send({ error: 'invalid_request', issues: error.issues });
+    if (error instanceof RequestValidationError)
+      return reply.code(400).send({ error: 'invalid_request', issues: error.issues });
     if (error instanceof JourneyError) {
       const status = { not_found: 404, invalid: 400, conflict: 409 }[error.code];
       return reply.code(status).send({ error: error.code, message: error.message, issues: error.issues });
     }
     const status = (error as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500) return reply.code(status).send({ error: 'bad_request', message: (error as Error).message });
+    if (status && status >= 400 && status < 500)
+      return reply.code(status).send({ error: 'bad_request', message: (error as Error).message });
     reply.log.error(error);
     return reply.code(500).send({ error: 'internal', message: 'internal error' });
   });
@@ -101,8 +107,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const token = header.startsWith('Bearer ') ? header.slice(7) : '';
       // The bootstrap key is compared digest to digest (constant time); stored keys are looked up by digest.
       const kind = await verifyKey(token);
-      if (kind === 'write') return reply.code(403).send({ error: 'forbidden', message: 'a write key only sends events (/v1/identify, /v1/track, /v1/batch): use an admin key' });
-      if (kind !== 'admin') return reply.code(401).send({ error: 'unauthorized', message: 'send an admin key as `Authorization: Bearer <key>`' });
+      if (kind === 'write')
+        return reply.code(403).send({
+          error: 'forbidden',
+          message: 'a write key only sends events (/v1/identify, /v1/track, /v1/batch): use an admin key',
+        });
+      if (kind !== 'admin')
+        return reply
+          .code(401)
+          .send({ error: 'unauthorized', message: 'send an admin key as `Authorization: Bearer <key>`' });
     });
     await admin.register(apiKeyRoutes, { db: deps.db });
     await admin.register(associationRoutes, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
@@ -113,41 +126,88 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await admin.register(segmentRoutes, { db: deps.db, enroller, clock });
     await admin.register(mergeRoutes, { db: deps.db });
     await admin.register(erasureRoutes, { db: deps.db, temporal: deps.temporal, secret: erasureSecret });
-    const check = deps.checkOnPublish ? (journey: { id: string; definition: JourneyDefinition }) => checkBeforePublish(deps.db, simulate, journey) : undefined;
+    const check = deps.checkOnPublish
+      ? (journey: { id: string; definition: JourneyDefinition }) => checkBeforePublish(deps.db, simulate, journey)
+      : undefined;
     await admin.register(libraryRoutes, { library: createLibraryService({ db: deps.db, journeys, check }) });
     const tags = ['journeys'];
     const security = adminSecurity;
 
-    admin.get('/v1/journeys', { schema: { tags, security, summary: 'List journeys' } }, async () => ({ journeys: await journeys.list() }));
-    admin.get('/v1/journeys/:id', { schema: { tags, security, summary: 'A journey with its versions', params: journeyIdParam } }, async (request) => {
-      const { id } = request.params;
-      return { journey: await journeys.get(id), versions: await journeys.versions(id) };
-    });
-    admin.put('/v1/journeys/:id', { schema: { tags, security, summary: 'Create or replace a journey draft', params: journeyIdParam, body: journeyBody } }, async (request, reply) => {
-      const { id } = request.params;
-      const existing = await journeys.get(id).catch(() => undefined);
-      const journey = existing ? await journeys.updateDraft(id, request.body) : await journeys.createDraft(id, request.body);
-      return reply.code(existing ? 200 : 201).send({ journey });
-    });
-    admin.post('/v1/journeys/:id/publish', { schema: { tags, security, summary: 'Publish the draft as a new version (after simulating it on sample customers, when enabled)', params: journeyIdParam } }, async (request, reply) => {
-      const { id } = request.params;
-      let check: PublishCheck | undefined;
-      if (deps.checkOnPublish) {
-        try {
-          check = await checkBeforePublish(deps.db, simulate, { id, definition: await journeys.draftDefinition(id) });
-        } catch (error) {
-          if (error instanceof JourneyError) throw error;
-          return reply.code(409).send({ error: 'simulation_failed', message: `simulating the draft failed, so it was not published: ${error instanceof Error ? error.message : String(error)}` });
-        }
-      }
-      const { version } = await journeys.publish(id);
-      return { id, version, ...(check ? { check } : {}) };
-    });
-    for (const action of ['pause', 'resume', 'archive'] as const) {
-      admin.post(`/v1/journeys/:id/${action}`, { schema: { tags, security, summary: `${action[0]!.toUpperCase()}${action.slice(1)} a journey`, params: journeyIdParam } }, async (request) => {
+    admin.get('/v1/journeys', { schema: { tags, security, summary: 'List journeys' } }, async () => ({
+      journeys: await journeys.list(),
+    }));
+    admin.get(
+      '/v1/journeys/:id',
+      { schema: { tags, security, summary: 'A journey with its versions', params: journeyIdParam } },
+      async (request) => {
         const { id } = request.params;
-        return { id, ...(await journeys[action](id)), status: (await journeys.get(id)).status };
-      });
+        return { journey: await journeys.get(id), versions: await journeys.versions(id) };
+      },
+    );
+    admin.put(
+      '/v1/journeys/:id',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Create or replace a journey draft',
+          params: journeyIdParam,
+          body: journeyBody,
+        },
+      },
+      async (request, reply) => {
+        const { id } = request.params;
+        const existing = await journeys.get(id).catch(() => undefined);
+        const journey = existing
+          ? await journeys.updateDraft(id, request.body)
+          : await journeys.createDraft(id, request.body);
+        return reply.code(existing ? 200 : 201).send({ journey });
+      },
+    );
+    admin.post(
+      '/v1/journeys/:id/publish',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Publish the draft as a new version (after simulating it on sample customers, when enabled)',
+          params: journeyIdParam,
+        },
+      },
+      async (request, reply) => {
+        const { id } = request.params;
+        let check: PublishCheck | undefined;
+        if (deps.checkOnPublish) {
+          try {
+            check = await checkBeforePublish(deps.db, simulate, { id, definition: await journeys.draftDefinition(id) });
+          } catch (error) {
+            if (error instanceof JourneyError) throw error;
+            return reply.code(409).send({
+              error: 'simulation_failed',
+              message: `simulating the draft failed, so it was not published: ${error instanceof Error ? error.message : String(error)}`,
+            });
+          }
+        }
+        const { version } = await journeys.publish(id);
+        return { id, version, ...(check ? { check } : {}) };
+      },
+    );
+    for (const action of ['pause', 'resume', 'archive'] as const) {
+      admin.post(
+        `/v1/journeys/:id/${action}`,
+        {
+          schema: {
+            tags,
+            security,
+            summary: `${action[0]!.toUpperCase()}${action.slice(1)} a journey`,
+            params: journeyIdParam,
+          },
+        },
+        async (request) => {
+          const { id } = request.params;
+          return { id, ...(await journeys[action](id)), status: (await journeys.get(id)).status };
+        },
+      );
     }
     admin.post(
       '/v1/journeys/:id/enrollments',
@@ -166,18 +226,31 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         const { journey, version, definition } = await journeys.version(id);
         // An enrollment for a customer with no row would fail at its first profile read and leave an
         // "active" mirror row behind: refuse it here.
-        const [customer] = await deps.db.select({ id: customers.id }).from(customers).where(eq(customers.id, body.customerId));
-        if (!customer) return reply.code(404).send({ error: 'not_found', message: `customer ${body.customerId} not found` });
+        const [customer] = await deps.db
+          .select({ id: customers.id })
+          .from(customers)
+          .where(eq(customers.id, body.customerId));
+        if (!customer)
+          return reply.code(404).send({ error: 'not_found', message: `customer ${body.customerId} not found` });
         const at = clock().toISOString();
         const outcome = await enroller.enter({
           journey: { id, version, definition, status: journey.status },
           customerId: body.customerId,
-          event: { id: `api:${id}:${body.customerId}:${at}`, name: 'api_entry', properties: body.properties, timestamp: at },
+          event: {
+            id: `api:${id}:${body.customerId}:${at}`,
+            name: 'api_entry',
+            properties: body.properties,
+            timestamp: at,
+          },
         });
         return reply.code(outcome.status === 'rejected' ? 409 : 202).send(outcome);
       },
     );
-    await admin.register(opsRoutes, { db: deps.db, temporal: deps.temporal, temporalUiUrl: deps.temporalUiUrl ?? DEFAULT_TEMPORAL_UI_URL });
+    await admin.register(opsRoutes, {
+      db: deps.db,
+      temporal: deps.temporal,
+      temporalUiUrl: deps.temporalUiUrl ?? DEFAULT_TEMPORAL_UI_URL,
+    });
     await admin.register(analyticsRoutes, { db: deps.db, clock });
   });
 

@@ -12,7 +12,10 @@ import { recommendCategories } from '../domain/predictions';
 import { associationsRefreshWorkflow, associationsRefreshWorkflowId } from '../workflows/associations';
 import { adminSecurity } from './http';
 
-export const associationRoutes: FastifyPluginAsyncZod<{ db: Db; temporal: Client; taskQueue: string }> = async (app, { db, temporal, taskQueue }) => {
+export const associationRoutes: FastifyPluginAsyncZod<{ db: Db; temporal: Client; taskQueue: string }> = async (
+  app,
+  { db, temporal, taskQueue },
+) => {
   const schema = { tags: ['predictions'], security: adminSecurity };
 
   app.get(
@@ -33,35 +36,73 @@ export const associationRoutes: FastifyPluginAsyncZod<{ db: Db; temporal: Client
       const rules = await db
         .select()
         .from(categoryAssociations)
-        .where(and(from ? eq(categoryAssociations.fromCategory, from) : undefined, gte(categoryAssociations.lift, minLift)))
-        .orderBy(desc(categoryAssociations.lift), desc(categoryAssociations.confidence), categoryAssociations.fromCategory, categoryAssociations.toCategory)
+        .where(
+          and(from ? eq(categoryAssociations.fromCategory, from) : undefined, gte(categoryAssociations.lift, minLift)),
+        )
+        .orderBy(
+          desc(categoryAssociations.lift),
+          desc(categoryAssociations.confidence),
+          categoryAssociations.fromCategory,
+          categoryAssociations.toCategory,
+        )
         .limit(limit);
       return { rules, computedAt: rules[0]?.computedAt ?? null };
     },
   );
 
-  app.post('/v1/categories/associations/refresh', { schema: { ...schema, summary: 'Start mining the associations now (it also runs daily on a Temporal Schedule); 202' } }, async (_request, reply) => {
-    const workflowId = associationsRefreshWorkflowId(taskQueue);
-    try {
-      await temporal.workflow.start(associationsRefreshWorkflow, { workflowId, taskQueue, args: [{ v: 1 }] });
-      return reply.code(202).send({ workflowId, status: 'started' });
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return reply.code(202).send({ workflowId, status: 'already-running' });
-      throw error;
-    }
-  });
+  app.post(
+    '/v1/categories/associations/refresh',
+    {
+      schema: {
+        ...schema,
+        summary: 'Start mining the associations now (it also runs daily on a Temporal Schedule); 202',
+      },
+    },
+    async (_request, reply) => {
+      const workflowId = associationsRefreshWorkflowId(taskQueue);
+      try {
+        await temporal.workflow.start(associationsRefreshWorkflow, { workflowId, taskQueue, args: [{ v: 1 }] });
+        return reply.code(202).send({ workflowId, status: 'started' });
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError)
+          return reply.code(202).send({ workflowId, status: 'already-running' });
+        throw error;
+      }
+    },
+  );
 
   app.get(
     '/v1/customers/:id/recommendations',
-    { schema: { ...schema, summary: 'Categories to recommend: most associated with what the customer owns, not owned yet', params: z.object({ id: z.uuid() }), querystring: z.object({ limit: z.coerce.number().int().min(1).max(20).default(3) }) } },
+    {
+      schema: {
+        ...schema,
+        summary: 'Categories to recommend: most associated with what the customer owns, not owned yet',
+        params: z.object({ id: z.uuid() }),
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(20).default(3) }),
+      },
+    },
     async (request, reply) => {
-      const [customer] = await db.select({ id: customers.id }).from(customers).where(eq(customers.id, request.params.id));
-      if (!customer) return reply.code(404).send({ error: 'not_found', message: `customer ${request.params.id} not found` });
-      const owned = await db.selectDistinct({ category: ownedProducts.category }).from(ownedProducts).where(and(eq(ownedProducts.customerId, customer.id), isNull(ownedProducts.disposedAt)));
+      const [customer] = await db
+        .select({ id: customers.id })
+        .from(customers)
+        .where(eq(customers.id, request.params.id));
+      if (!customer)
+        return reply.code(404).send({ error: 'not_found', message: `customer ${request.params.id} not found` });
+      const owned = await db
+        .selectDistinct({ category: ownedProducts.category })
+        .from(ownedProducts)
+        .where(and(eq(ownedProducts.customerId, customer.id), isNull(ownedProducts.disposedAt)));
       const rules = await db.select().from(categoryAssociations);
       const recommendations = recommendCategories(
         owned.map((o) => o.category),
-        rules.map((r) => ({ from: r.fromCategory, to: r.toCategory, count: r.count, support: r.support, confidence: r.confidence, lift: r.lift })),
+        rules.map((r) => ({
+          from: r.fromCategory,
+          to: r.toCategory,
+          count: r.count,
+          support: r.support,
+          confidence: r.confidence,
+          lift: r.lift,
+        })),
         request.query.limit,
       );
       return { customerId: customer.id, owned: owned.map((o) => o.category).sort(), recommendations };

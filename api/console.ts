@@ -16,7 +16,10 @@ export async function registerConsole(app: FastifyInstance, dir: string = defaul
   app.get('/', hidden, (_request, reply) => reply.redirect('/console/'));
   app.get('/console', hidden, (_request, reply) => reply.redirect('/console/'));
   if (!existsSync(join(dir, 'index.html'))) {
-    const notBuilt = { error: 'console_not_built', message: 'the console is not built: run `npm run build:web` (npm start builds it)' };
+    const notBuilt = {
+      error: 'console_not_built',
+      message: 'the console is not built: run `npm run build:web` (npm start builds it)',
+    };
     app.get('/console/*', hidden, (_request, reply) => reply.code(503).send(notBuilt));
     return;
   }

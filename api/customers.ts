@@ -7,20 +7,49 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { predictDeviceDepletion, type DeviceDepletion } from '../activities/depletion';
 import type { Db } from '../drizzle/client';
-import { aiplHistory, customerIdentities, customers, events, identityKinds, orderLines, orders, ownedProducts, products, telemetryReadings, type IdentityKind } from '../drizzle/schema';
+import {
+  aiplHistory,
+  customerIdentities,
+  customers,
+  events,
+  identityKinds,
+  orderLines,
+  orders,
+  ownedProducts,
+  products,
+  telemetryReadings,
+  type IdentityKind,
+} from '../drizzle/schema';
 import { consumablesFor } from './catalog';
 import { adminSecurity } from './http';
 import { normalizeEmail, normalizePhone } from './identity';
-import { aiplStageField, consentField, localeField, mergeConsent, moveAiplStage, tagsField, timeZoneField } from './profile-effects';
+import {
+  aiplStageField,
+  consentField,
+  localeField,
+  mergeConsent,
+  moveAiplStage,
+  tagsField,
+  timeZoneField,
+} from './profile-effects';
 
 /** `kind:value`, normalised as ingest does (emails lower-cased, phones to E.164); null when malformed. */
 export function parseIdentity(raw: string): { kind: IdentityKind; value: string } | { problem: string } {
   const colon = raw.indexOf(':');
   const kind = raw.slice(0, colon) as IdentityKind;
-  if (colon <= 0 || !identityKinds.includes(kind)) return { problem: `must be <kind>:<value> with kind one of ${identityKinds.join(', ')}` };
+  if (colon <= 0 || !identityKinds.includes(kind))
+    return { problem: `must be <kind>:<value> with kind one of ${identityKinds.join(', ')}` };
   const given = raw.slice(colon + 1).trim();
   const value = kind === 'email' ? normalizeEmail(given) : kind === 'phone' ? normalizePhone(given) : given;
-  if (!value) return { problem: kind === 'email' ? 'not an email address' : kind === 'phone' ? 'not a phone number in international format' : 'the value must not be empty' };
+  if (!value)
+    return {
+      problem:
+        kind === 'email'
+          ? 'not an email address'
+          : kind === 'phone'
+            ? 'not a phone number in international format'
+            : 'the value must not be empty',
+    };
   return { kind, value };
 }
 
@@ -33,7 +62,13 @@ const DAY_MS = 86_400_000;
 export function depletionView(d: DeviceDepletion, now: Date) {
   const { depletesAt, confidence, basis, usagePerDay, usedByNow } = d.prediction;
   return {
-    consumable: { sku: d.consumable.sku, name: d.consumable.name, ratedLifeDays: d.consumable.ratedLifeDays, ratedUsage: d.consumable.ratedUsage, usageMetric: d.consumable.usageMetric },
+    consumable: {
+      sku: d.consumable.sku,
+      name: d.consumable.name,
+      ratedLifeDays: d.consumable.ratedLifeDays,
+      ratedUsage: d.consumable.ratedUsage,
+      usageMetric: d.consumable.usageMetric,
+    },
     cycleStartedAt: d.cycleStartedAt,
     readings: d.readings,
     depletesAt,
@@ -50,8 +85,20 @@ export async function loadProfile(db: Db, customerId: string, now: Date) {
   const [customer] = await db.select().from(customers).where(eq(customers.id, customerId));
   if (!customer) return null;
   const [identities, history, owned, orderRows] = await Promise.all([
-    db.select({ kind: customerIdentities.kind, value: customerIdentities.value, createdAt: customerIdentities.createdAt }).from(customerIdentities).where(eq(customerIdentities.customerId, customerId)).orderBy(asc(customerIdentities.createdAt), asc(customerIdentities.kind)),
-    db.select({ from: aiplHistory.fromStage, to: aiplHistory.toStage, at: aiplHistory.at, source: aiplHistory.source }).from(aiplHistory).where(eq(aiplHistory.customerId, customerId)).orderBy(asc(aiplHistory.seq)),
+    db
+      .select({
+        kind: customerIdentities.kind,
+        value: customerIdentities.value,
+        createdAt: customerIdentities.createdAt,
+      })
+      .from(customerIdentities)
+      .where(eq(customerIdentities.customerId, customerId))
+      .orderBy(asc(customerIdentities.createdAt), asc(customerIdentities.kind)),
+    db
+      .select({ from: aiplHistory.fromStage, to: aiplHistory.toStage, at: aiplHistory.at, source: aiplHistory.source })
+      .from(aiplHistory)
+      .where(eq(aiplHistory.customerId, customerId))
+      .orderBy(asc(aiplHistory.seq)),
     db
       .select({ owned: ownedProducts, name: products.name, kind: products.kind })
       .from(ownedProducts)
@@ -70,8 +117,13 @@ export async function loadProfile(db: Db, customerId: string, now: Date) {
           .where(inArray(telemetryReadings.ownedProductId, ownedIds))
           .orderBy(telemetryReadings.ownedProductId, telemetryReadings.metric, desc(telemetryReadings.readAt))
       : [],
-    orderIds.length ? db.select().from(orderLines).where(inArray(orderLines.orderId, orderIds)).orderBy(asc(orderLines.lineNo)) : [],
-    consumablesFor(db, owned.map((o) => o.owned.sku)),
+    orderIds.length
+      ? db.select().from(orderLines).where(inArray(orderLines.orderId, orderIds)).orderBy(asc(orderLines.lineNo))
+      : [],
+    consumablesFor(
+      db,
+      owned.map((o) => o.owned.sku),
+    ),
     owned.length ? predictDeviceDepletion(db, { customerId }, now) : [],
   ]);
   const predicted = new Map(depletion.map((d) => [d.ownedProductId, depletionView(d, now)]));
@@ -97,8 +149,16 @@ export async function loadProfile(db: Db, customerId: string, now: Date) {
       warrantyEndsAt: o.warrantyEndsAt,
       disposedAt: o.disposedAt,
       orderId: o.orderId,
-      latestTelemetry: Object.fromEntries(latest.filter((r) => r.ownedProductId === o.id).map((r) => [r.metric, { value: r.value, readAt: r.readAt }])),
-      consumables: (consumables.get(o.sku) ?? []).map((c) => ({ sku: c.sku, name: c.name, ratedLifeDays: c.ratedLifeDays, ratedUsage: c.ratedUsage, usageMetric: c.usageMetric })),
+      latestTelemetry: Object.fromEntries(
+        latest.filter((r) => r.ownedProductId === o.id).map((r) => [r.metric, { value: r.value, readAt: r.readAt }]),
+      ),
+      consumables: (consumables.get(o.sku) ?? []).map((c) => ({
+        sku: c.sku,
+        name: c.name,
+        ratedLifeDays: c.ratedLifeDays,
+        ratedUsage: c.ratedUsage,
+        usageMetric: c.usageMetric,
+      })),
       /** Held devices that take a consumable; null otherwise (and for disposed ones). */
       predictedDepletion: predicted.get(o.id) ?? null,
     })),
@@ -110,7 +170,15 @@ export async function loadProfile(db: Db, customerId: string, now: Date) {
       currency: o.currency,
       totalCents: o.totalCents,
       orderedAt: o.orderedAt,
-      lines: lines.filter((l) => l.orderId === o.id).map(({ lineNo, sku, category, quantity, unitPriceCents }) => ({ lineNo, sku, category, quantity, unitPriceCents })),
+      lines: lines
+        .filter((l) => l.orderId === o.id)
+        .map(({ lineNo, sku, category, quantity, unitPriceCents }) => ({
+          lineNo,
+          sku,
+          category,
+          quantity,
+          unitPriceCents,
+        })),
     })),
     createdAt: customer.createdAt,
     updatedAt: customer.updatedAt,
@@ -129,7 +197,10 @@ const patchBody = z
     locale: localeField.nullable().optional(),
     aiplStage: aiplStageField.optional().describe('recorded in the AIPL history (source "api")'),
   })
-  .refine((b) => Object.keys(b).length > 0, 'nothing to change: give tags, addTags, removeTags, consent, timeZone, locale or aiplStage')
+  .refine(
+    (b) => Object.keys(b).length > 0,
+    'nothing to change: give tags, addTags, removeTags, consent, timeZone, locale or aiplStage',
+  )
   .refine((b) => !(b.tags && (b.addTags || b.removeTags)), 'give tags (replace) or addTags/removeTags, not both');
 
 /** An opaque cursor for `/events`: the last row's time and id. */
@@ -151,18 +222,17 @@ export const customerRoutes: FastifyPluginAsyncZod<{ db: Db; clock: () => Date }
       schema: {
         tags,
         security,
-        summary: 'Find a customer by an identity (email:a@b.com, phone:+8613800138000, app_user:u1, device_serial:SN1 …)',
+        summary:
+          'Find a customer by an identity (email:a@b.com, phone:+8613800138000, app_user:u1, device_serial:SN1 …)',
         querystring: z.object({
-          identity: z
-            .string({ error: 'required: <kind>:<value>, like email:a@b.com' })
-            .transform((raw, ctx) => {
-              const parsed = parseIdentity(raw);
-              if ('problem' in parsed) {
-                ctx.addIssue({ code: 'custom', message: parsed.problem });
-                return z.NEVER;
-              }
-              return parsed;
-            }),
+          identity: z.string({ error: 'required: <kind>:<value>, like email:a@b.com' }).transform((raw, ctx) => {
+            const parsed = parseIdentity(raw);
+            if ('problem' in parsed) {
+              ctx.addIssue({ code: 'custom', message: parsed.problem });
+              return z.NEVER;
+            }
+            return parsed;
+          }),
         }),
       },
     },
@@ -173,41 +243,62 @@ export const customerRoutes: FastifyPluginAsyncZod<{ db: Db; clock: () => Date }
         .from(customerIdentities)
         .where(and(eq(customerIdentities.kind, kind), eq(customerIdentities.value, value)));
       const customer = row ? await loadProfile(db, row.customerId, clock()) : null;
-      if (!customer) return reply.code(404).send({ error: 'not_found', message: `no customer with identity ${kind}:${value}` });
+      if (!customer)
+        return reply.code(404).send({ error: 'not_found', message: `no customer with identity ${kind}:${value}` });
       return { customer };
     },
   );
 
-  app.get('/v1/customers/:id', { schema: { tags, security, summary: 'A customer profile', params: customerIdParam } }, async (request, reply) => {
-    const customer = await loadProfile(db, request.params.id, clock());
-    if (!customer) return reply.code(404).send(notFound(request.params.id));
-    return { customer };
-  });
+  app.get(
+    '/v1/customers/:id',
+    { schema: { tags, security, summary: 'A customer profile', params: customerIdParam } },
+    async (request, reply) => {
+      const customer = await loadProfile(db, request.params.id, clock());
+      if (!customer) return reply.code(404).send(notFound(request.params.id));
+      return { customer };
+    },
+  );
 
-  app.patch('/v1/customers/:id', { schema: { tags, security, summary: 'Change tags, consent, time zone, locale or AIPL stage', params: customerIdParam, body: patchBody } }, async (request, reply) => {
-    const { id } = request.params;
-    const body = request.body;
-    const found = await db.transaction(async (tx) => {
-      const [customer] = await tx.select().from(customers).where(eq(customers.id, id)).for('no key update');
-      if (!customer) return false;
-      const remove = new Set(body.removeTags ?? []);
-      const nextTags = body.tags ?? (body.addTags || body.removeTags ? [...new Set([...customer.tags, ...(body.addTags ?? [])])].filter((t) => !remove.has(t)) : undefined);
-      await tx
-        .update(customers)
-        .set({
-          ...(nextTags ? { tags: [...new Set(nextTags)].sort() } : {}),
-          ...(body.consent ? { consent: mergeConsent(customer.consent, body.consent) } : {}),
-          ...(body.timeZone !== undefined ? { timeZone: body.timeZone } : {}),
-          ...(body.locale !== undefined ? { locale: body.locale } : {}),
-          updatedAt: sql`now()`,
-        })
-        .where(eq(customers.id, id));
-      if (body.aiplStage) await moveAiplStage(tx, id, customer.aiplStage, body.aiplStage, clock(), 'api');
-      return true;
-    });
-    if (!found) return reply.code(404).send(notFound(id));
-    return { customer: await loadProfile(db, id, clock()) };
-  });
+  app.patch(
+    '/v1/customers/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Change tags, consent, time zone, locale or AIPL stage',
+        params: customerIdParam,
+        body: patchBody,
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const body = request.body;
+      const found = await db.transaction(async (tx) => {
+        const [customer] = await tx.select().from(customers).where(eq(customers.id, id)).for('no key update');
+        if (!customer) return false;
+        const remove = new Set(body.removeTags ?? []);
+        const nextTags =
+          body.tags ??
+          (body.addTags || body.removeTags
+            ? [...new Set([...customer.tags, ...(body.addTags ?? [])])].filter((t) => !remove.has(t))
+            : undefined);
+        await tx
+          .update(customers)
+          .set({
+            ...(nextTags ? { tags: [...new Set(nextTags)].sort() } : {}),
+            ...(body.consent ? { consent: mergeConsent(customer.consent, body.consent) } : {}),
+            ...(body.timeZone !== undefined ? { timeZone: body.timeZone } : {}),
+            ...(body.locale !== undefined ? { locale: body.locale } : {}),
+            updatedAt: sql`now()`,
+          })
+          .where(eq(customers.id, id));
+        if (body.aiplStage) await moveAiplStage(tx, id, customer.aiplStage, body.aiplStage, clock(), 'api');
+        return true;
+      });
+      if (!found) return reply.code(404).send(notFound(id));
+      return { customer: await loadProfile(db, id, clock()) };
+    },
+  );
 
   app.get(
     '/v1/customers/:id/events',
@@ -218,7 +309,12 @@ export const customerRoutes: FastifyPluginAsyncZod<{ db: Db; clock: () => Date }
         summary: "A customer's events, newest first, paged by cursor",
         params: customerIdParam,
         querystring: z.object({
-          limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'at least 1').max(500, 'at most 500').default(50),
+          limit: z.coerce
+            .number({ error: 'must be a number' })
+            .int('must be a whole number')
+            .min(1, 'at least 1')
+            .max(500, 'at most 500')
+            .default(50),
           cursor: z
             .string()
             .transform((raw, ctx) => {
@@ -240,13 +336,22 @@ export const customerRoutes: FastifyPluginAsyncZod<{ db: Db; clock: () => Date }
       const [customer] = await db.select({ id: customers.id }).from(customers).where(eq(customers.id, id));
       if (!customer) return reply.code(404).send(notFound(id));
       const rows = await db
-        .select({ id: events.id, messageId: events.messageId, name: events.name, properties: events.properties, occurredAt: events.occurredAt, receivedAt: events.receivedAt })
+        .select({
+          id: events.id,
+          messageId: events.messageId,
+          name: events.name,
+          properties: events.properties,
+          occurredAt: events.occurredAt,
+          receivedAt: events.receivedAt,
+        })
         .from(events)
         .where(
           and(
             eq(events.customerId, id),
             name ? eq(events.name, name) : undefined,
-            cursor ? or(lt(events.occurredAt, cursor.at), and(eq(events.occurredAt, cursor.at), lt(events.id, cursor.id))) : undefined,
+            cursor
+              ? or(lt(events.occurredAt, cursor.at), and(eq(events.occurredAt, cursor.at), lt(events.id, cursor.id)))
+              : undefined,
           ),
         )
         .orderBy(desc(events.occurredAt), desc(events.id))

@@ -42,19 +42,33 @@ export function createEnroller(deps: { db: Db; temporal: Client; taskQueue: stri
       const [latest] = await deps.db
         .select({ status: enrollments.status, enteredAt: enrollments.enteredAt, workflowId: enrollments.workflowId })
         .from(enrollments)
-        .where(and(eq(enrollments.journeyId, journey.id), eq(enrollments.customerId, customerId), eq(enrollments.enrollmentKey, enrollmentKey)))
+        .where(
+          and(
+            eq(enrollments.journeyId, journey.id),
+            eq(enrollments.customerId, customerId),
+            eq(enrollments.enrollmentKey, enrollmentKey),
+          ),
+        )
         .orderBy(desc(enrollments.enteredAt))
         .limit(1);
       const active = latest?.status === 'active';
       if (latest && !active) {
         const policy = journey.definition.reentry;
         if (policy.mode === 'once') return { status: 'rejected', reason: 'already-enrolled' };
-        if (policy.mode === 'cooldown' && deps.clock().getTime() - latest.enteredAt.getTime() < policy.days * 86_400_000) {
+        if (
+          policy.mode === 'cooldown' &&
+          deps.clock().getTime() - latest.enteredAt.getTime() < policy.days * 86_400_000
+        ) {
           return { status: 'rejected', reason: 'cooldown' };
         }
       }
 
-      const signal: JourneyEvent = event ?? { id: `api:${workflowId}:${deps.clock().toISOString()}`, name: 'journey_entered', properties: {}, timestamp: deps.clock().toISOString() };
+      const signal: JourneyEvent = event ?? {
+        id: `api:${workflowId}:${deps.clock().toISOString()}`,
+        name: 'journey_entered',
+        properties: {},
+        timestamp: deps.clock().toISOString(),
+      };
       if (active && latest.workflowId !== workflowId) {
         // Running under a customer id merged into this one (api/merge.ts): that is the enrollment.
         const signalled = await deps.temporal.workflow
@@ -70,7 +84,15 @@ export function createEnroller(deps: { db: Db; temporal: Client; taskQueue: stri
       await deps.temporal.workflow.signalWithStart(enrollmentWorkflow, {
         workflowId,
         taskQueue: deps.taskQueue,
-        args: [{ v: 1, journey: { id: journey.id, version: journey.version, definition: journey.definition }, customerId, enrollmentKey, entryEvent: event }],
+        args: [
+          {
+            v: 1,
+            journey: { id: journey.id, version: journey.version, definition: journey.definition },
+            customerId,
+            enrollmentKey,
+            entryEvent: event,
+          },
+        ],
         signal: eventSignal,
         signalArgs: [signal],
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,

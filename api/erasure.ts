@@ -45,7 +45,12 @@ export function carriesReconsent(name: string, context: Record<string, unknown> 
  * Run first in the ingest transaction: `refused` when one of `identities` belonged to an erased
  * customer and the message does not re-consent; with re-consent the matched hashes are deleted.
  */
-export async function erasureGate(tx: Tx, secret: string, identities: readonly Identity[], reconsent: boolean): Promise<{ refused: false } | { refused: true; kinds: string[] }> {
+export async function erasureGate(
+  tx: Tx,
+  secret: string,
+  identities: readonly Identity[],
+  reconsent: boolean,
+): Promise<{ refused: false } | { refused: true; kinds: string[] }> {
   const [outcome] = await erasureGateBatch(tx, secret, [{ identities, reconsent }]);
   return outcome!;
 }
@@ -60,18 +65,27 @@ export async function erasureGateBatch(
   secret: string,
   messages: readonly { identities: readonly Identity[]; reconsent: boolean }[],
 ): Promise<({ refused: false } | { refused: true; kinds: string[] })[]> {
-  const hashesOf = messages.map((m) => new Map(m.identities.map((identity) => [identityHash(secret, identity), identity.kind])));
+  const hashesOf = messages.map(
+    (m) => new Map(m.identities.map((identity) => [identityHash(secret, identity), identity.kind])),
+  );
   const all = [...new Set(hashesOf.flatMap((hashes) => [...hashes.keys()]))];
   const pass = () => messages.map(() => ({ refused: false as const }));
   if (all.length === 0) return pass();
-  const erased = new Set(rowsOf<{ hash: string }>(await tx.execute(sql`select hash from erased_identities where hash = any(string_to_array(${all.join(',')}, ','))`)).map((row) => row.hash));
+  const erased = new Set(
+    rowsOf<{ hash: string }>(
+      await tx.execute(
+        sql`select hash from erased_identities where hash = any(string_to_array(${all.join(',')}, ','))`,
+      ),
+    ).map((row) => row.hash),
+  );
   if (erased.size === 0) return pass();
   const cleared: string[] = [];
   const outcomes = messages.map((message, i) => {
     const hashes = hashesOf[i]!;
     const hits = [...hashes.keys()].filter((hash) => erased.has(hash));
     if (hits.length === 0) return { refused: false as const };
-    if (!message.reconsent) return { refused: true as const, kinds: [...new Set(hits.map((hash) => hashes.get(hash)!))] };
+    if (!message.reconsent)
+      return { refused: true as const, kinds: [...new Set(hits.map((hash) => hashes.get(hash)!))] };
     for (const hash of hits) {
       erased.delete(hash);
       cleared.push(hash);
@@ -92,7 +106,9 @@ export async function isErased(tx: Tx | Db, customerId: string): Promise<boolean
   const rows = await tx
     .select({ id: customerErasures.id })
     .from(customerErasures)
-    .where(sql`${customerErasures.customerId} = ${customerId} or ${customerErasures.mergedIds} @> array[${customerId}]::uuid[]`)
+    .where(
+      sql`${customerErasures.customerId} = ${customerId} or ${customerErasures.mergedIds} @> array[${customerId}]::uuid[]`,
+    )
     .limit(1);
   return rows.length > 0;
 }
@@ -116,7 +132,10 @@ async function erasureOf(db: Db | Tx, id: string): Promise<ErasureRecord | undef
 }
 
 /** Deletes the customer's data in one transaction and records the erasure; Temporal is told afterwards (`driveErasureCancels`). */
-export async function eraseCustomer(db: Db, options: { customerId: string; reason: string; secret: string }): Promise<EraseOutcome> {
+export async function eraseCustomer(
+  db: Db,
+  options: { customerId: string; reason: string; secret: string },
+): Promise<EraseOutcome> {
   const { customerId: id, reason, secret } = options;
   const outcome = await db.transaction(async (tx): Promise<EraseOutcome> => {
     // The row lock first: ingest, sends and mirror writes of this customer wait for the commit.
@@ -142,7 +161,10 @@ export async function eraseCustomer(db: Db, options: { customerId: string; reaso
       sql`, `,
     )}]::uuid[]`;
 
-    const identities = await tx.select({ kind: customerIdentities.kind, value: customerIdentities.value }).from(customerIdentities).where(eq(customerIdentities.customerId, id));
+    const identities = await tx
+      .select({ kind: customerIdentities.kind, value: customerIdentities.value })
+      .from(customerIdentities)
+      .where(eq(customerIdentities.customerId, id));
     const addresses = rowsOf<{ channel: string; address: string }>(
       await tx.execute(sql`
         select distinct channel, address from messages where customer_id = any(${idList}) and address is not null
@@ -150,34 +172,59 @@ export async function eraseCustomer(db: Db, options: { customerId: string; reaso
         select case kind when 'email' then 'email' when 'phone' then 'sms' when 'app_user' then 'push' else 'wechat' end, value
           from customer_identities where customer_id = ${id} and kind in ('email', 'phone', 'app_user', 'wechat_openid')`),
     );
-    const running = rowsOf<{ workflow_id: string }>(await tx.execute(sql`select distinct workflow_id from enrollments where customer_id = any(${idList}) and status = 'active'`)).map((r) => r.workflow_id);
+    const running = rowsOf<{ workflow_id: string }>(
+      await tx.execute(
+        sql`select distinct workflow_id from enrollments where customer_id = any(${idList}) and status = 'active'`,
+      ),
+    ).map((r) => r.workflow_id);
 
-    const deleted = async (statement: ReturnType<typeof sql>) => Number(rowsOf<{ n: number }>(await tx.execute(sql`with gone as (${statement} returning 1) select count(*)::int as n from gone`))[0]?.n ?? 0);
+    const deleted = async (statement: ReturnType<typeof sql>) =>
+      Number(
+        rowsOf<{ n: number }>(
+          await tx.execute(sql`with gone as (${statement} returning 1) select count(*)::int as n from gone`),
+        )[0]?.n ?? 0,
+      );
     const counts: Record<string, number> = {};
-    counts.telemetryReadings = await deleted(sql`delete from telemetry_readings where owned_product_id in (select id from owned_products where customer_id = ${id})`);
+    counts.telemetryReadings = await deleted(
+      sql`delete from telemetry_readings where owned_product_id in (select id from owned_products where customer_id = ${id})`,
+    );
     counts.ownedProducts = await deleted(sql`delete from owned_products where customer_id = ${id}`);
-    counts.orderLines = await deleted(sql`delete from order_lines where order_id in (select id from orders where customer_id = ${id})`);
+    counts.orderLines = await deleted(
+      sql`delete from order_lines where order_id in (select id from orders where customer_id = ${id})`,
+    );
     counts.orders = await deleted(sql`delete from orders where customer_id = ${id}`);
     counts.aiplHistory = await deleted(sql`delete from aipl_history where customer_id = ${id}`);
-    const segments = rowsOf<{ segment_id: string }>(await tx.execute(sql`delete from segment_members where customer_id = ${id} returning segment_id`));
+    const segments = rowsOf<{ segment_id: string }>(
+      await tx.execute(sql`delete from segment_members where customer_id = ${id} returning segment_id`),
+    );
     counts.segmentMembers = segments.length;
     if (segments.length > 0) {
-      await tx.execute(sql`update segments set member_count = greatest(member_count - 1, 0) where id in (${sql.join(
-        segments.map((s) => sql`${s.segment_id}`),
-        sql`, `,
-      )})`);
+      await tx.execute(
+        sql`update segments set member_count = greatest(member_count - 1, 0) where id in (${sql.join(
+          segments.map((s) => sql`${s.segment_id}`),
+          sql`, `,
+        )})`,
+      );
     }
     counts.events = await deleted(sql`delete from events where customer_id = any(${idList})`);
     counts.messages = await deleted(sql`delete from messages where customer_id = any(${idList})`);
     counts.enrollments = await deleted(sql`delete from enrollments where customer_id = any(${idList})`);
-    counts.merges = await deleted(sql`delete from customer_merges where survivor_id = any(${idList}) or merged_id = any(${idList})`);
+    counts.merges = await deleted(
+      sql`delete from customer_merges where survivor_id = any(${idList}) or merged_id = any(${idList})`,
+    );
     counts.suppressions = 0;
-    for (const { channel, address } of addresses) counts.suppressions += await deleted(sql`delete from suppressions where channel = ${channel} and address = ${address}`);
+    for (const { channel, address } of addresses)
+      counts.suppressions += await deleted(
+        sql`delete from suppressions where channel = ${channel} and address = ${address}`,
+      );
     counts.identities = await deleted(sql`delete from customer_identities where customer_id = ${id}`);
     await tx.delete(customers).where(eq(customers.id, id));
     counts.enrollmentsCancelled = running.length;
 
-    const [erasure] = await tx.insert(customerErasures).values({ customerId: id, mergedIds: merged, reason, counts, pendingCancels: running }).returning();
+    const [erasure] = await tx
+      .insert(customerErasures)
+      .values({ customerId: id, mergedIds: merged, reason, counts, pendingCancels: running })
+      .returning();
     if (identities.length > 0) {
       await tx
         .insert(erasedIdentities)
@@ -194,7 +241,11 @@ export async function eraseCustomer(db: Db, options: { customerId: string; reaso
  * still lists as running for its ids, then clears the pending list. Safe to repeat; a workflow that
  * already ended is skipped. Returns how many were signalled.
  */
-export async function driveErasureCancels(db: Db, temporal: Client, erasure: ErasureRecord): Promise<{ signalled: number; pending: string[] }> {
+export async function driveErasureCancels(
+  db: Db,
+  temporal: Client,
+  erasure: ErasureRecord,
+): Promise<{ signalled: number; pending: string[] }> {
   const targets = new Set(erasure.pendingCancels);
   try {
     // Visibility also finds enrollments started but not yet mirrored (worker behind).
@@ -208,7 +259,9 @@ export async function driveErasureCancels(db: Db, temporal: Client, erasure: Era
   const failed: string[] = [];
   for (const workflowId of targets) {
     try {
-      await temporal.workflow.getHandle(workflowId).signal(controlSignal, { action: 'exit', reason: ERASED_EXIT_REASON });
+      await temporal.workflow
+        .getHandle(workflowId)
+        .signal(controlSignal, { action: 'exit', reason: ERASED_EXIT_REASON });
       signalled++;
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) failed.push(workflowId); // already ended otherwise
@@ -224,7 +277,10 @@ const reasonSchema = z
   .trim()
   .min(1, 'required: why (e.g. "GDPR art. 17 request #1234")')
   .max(200, 'at most 200 characters')
-  .refine((reason) => !/@/.test(reason) && !/\d[\d\s().-]{6,}\d/.test(reason), 'must not contain personal data (an email address or phone number): it is kept in the audit row');
+  .refine(
+    (reason) => !/@/.test(reason) && !/\d[\d\s().-]{6,}\d/.test(reason),
+    'must not contain personal data (an email address or phone number): it is kept in the audit row',
+  );
 
 export interface ErasureRouteDeps {
   db: Db;
@@ -240,7 +296,8 @@ export const erasureRoutes: FastifyPluginAsyncZod<ErasureRouteDeps> = async (app
       schema: {
         tags: ['customers'],
         security: adminSecurity,
-        summary: 'Erase a customer: delete everything held about them, cancel their enrollments, keep only hashes of their identities (re-import refused without re-consent). Repeating it answers the same erasure.',
+        summary:
+          'Erase a customer: delete everything held about them, cancel their enrollments, keep only hashes of their identities (re-import refused without re-consent). Repeating it answers the same erasure.',
         params: z.object({ id: z.uuid('must be a customer id (uuid)') }),
         body: z.object({ reason: reasonSchema }),
       },
@@ -248,9 +305,14 @@ export const erasureRoutes: FastifyPluginAsyncZod<ErasureRouteDeps> = async (app
     async (request, reply) => {
       const { id } = request.params;
       const outcome = await eraseCustomer(db, { customerId: id, reason: request.body.reason, secret });
-      if (outcome.status === 'not-found') return reply.code(404).send({ error: 'not_found', message: `customer ${id} not found` });
+      if (outcome.status === 'not-found')
+        return reply.code(404).send({ error: 'not_found', message: `customer ${id} not found` });
       if (outcome.status === 'merged') {
-        return reply.code(404).send({ error: 'merged', message: `customer ${id} was merged into ${outcome.mergedInto}: erase that customer`, mergedInto: outcome.mergedInto });
+        return reply.code(404).send({
+          error: 'merged',
+          message: `customer ${id} was merged into ${outcome.mergedInto}: erase that customer`,
+          mergedInto: outcome.mergedInto,
+        });
       }
       const { signalled, pending } = await driveErasureCancels(db, temporal, outcome.erasure);
       const e = outcome.erasure;

@@ -12,7 +12,24 @@ import type { SendOutcome, SendRequest } from '../activities';
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
 
-export const timelineKinds = ['entered', 'continued', 'step', 'wait', 'woke', 'wait-ended', 'event', 'control', 'send', 'skip', 'defer', 'webhook', 'update', 'activity-failed', 'completed', 'closed'] as const;
+export const timelineKinds = [
+  'entered',
+  'continued',
+  'step',
+  'wait',
+  'woke',
+  'wait-ended',
+  'event',
+  'control',
+  'send',
+  'skip',
+  'defer',
+  'webhook',
+  'update',
+  'activity-failed',
+  'completed',
+  'closed',
+] as const;
 export type TimelineKind = (typeof timelineKinds)[number];
 
 export interface TimelineEntry {
@@ -30,7 +47,8 @@ export interface TimelineEntry {
 interface LongLike {
   toString(): string;
 }
-const num = (value: number | LongLike | null | undefined): number => (value == null ? 0 : typeof value === 'number' ? value : Number(value.toString()));
+const num = (value: number | LongLike | null | undefined): number =>
+  value == null ? 0 : typeof value === 'number' ? value : Number(value.toString());
 const millis = (ts: { seconds?: number | LongLike | null; nanos?: number | null } | null | undefined): number =>
   ts ? num(ts.seconds) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6) : 0;
 
@@ -55,7 +73,10 @@ const choosingSteps = new Set(['branch', 'split', 'waitForEvent']);
  * or arm taken): the k-th entry into a step matches the k-th path entry for it, since a step notes
  * once per pass and only the step an enrollment leaves from may lack its note.
  */
-export function renderHistory(events: readonly HistoryEvent[], path?: readonly { step: string; outcome?: string }[]): TimelineEntry[] {
+export function renderHistory(
+  events: readonly HistoryEvent[],
+  path?: readonly { step: string; outcome?: string }[],
+): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   const timers = new Map<string, { until: string; step?: string }>();
   const scheduled = new Map<number, { type: string; input: unknown; step?: string }>();
@@ -83,15 +104,30 @@ export function renderHistory(events: readonly HistoryEvent[], path?: readonly {
         push('entered', 'workflow started');
         continue;
       }
-      stepTypes = Object.fromEntries(Object.entries(input.journey.definition.steps).map(([id, step]) => [id, step.type]));
+      stepTypes = Object.fromEntries(
+        Object.entries(input.journey.definition.steps).map(([id, step]) => [id, step.type]),
+      );
       const journey = `${input.journey.id} v${input.journey.version}`;
       if (input.state) {
         matchPath = false; // a continued run starts mid-path
         currentStep = input.state.stepId;
-        push('continued', `continued as a new run of ${journey} at step ${input.state.stepId}`, { journeyId: input.journey.id, journeyVersion: input.journey.version, stepId: input.state.stepId });
+        push('continued', `continued as a new run of ${journey} at step ${input.state.stepId}`, {
+          journeyId: input.journey.id,
+          journeyVersion: input.journey.version,
+          stepId: input.state.stepId,
+        });
       } else {
         const trigger = input.entryEvent ? ` on event ${input.entryEvent.name}` : '';
-        push('entered', `entered ${journey}${trigger}`, { journeyId: input.journey.id, journeyVersion: input.journey.version, entryEvent: input.entryEvent?.name ?? null }, undefined);
+        push(
+          'entered',
+          `entered ${journey}${trigger}`,
+          {
+            journeyId: input.journey.id,
+            journeyVersion: input.journey.version,
+            entryEvent: input.entryEvent?.name ?? null,
+          },
+          undefined,
+        );
       }
     } else if (event.upsertWorkflowSearchAttributesEventAttributes) {
       // The loop upserts PerennialStep on every step: the step transitions of the journey.
@@ -103,7 +139,12 @@ export function renderHistory(events: readonly HistoryEvent[], path?: readonly {
         const type = stepTypes[step];
         const outcome = outcomeOf(step);
         const shown = outcome !== undefined && type !== undefined && choosingSteps.has(type) ? ` → ${outcome}` : '';
-        push('step', `step ${step}${type ? ` (${type})` : ''}${shown}`, { stepType: type ?? null, ...(outcome !== undefined ? { outcome } : {}) }, step);
+        push(
+          'step',
+          `step ${step}${type ? ` (${type})` : ''}${shown}`,
+          { stepType: type ?? null, ...(outcome !== undefined ? { outcome } : {}) },
+          step,
+        );
       }
     } else if (event.timerStartedEventAttributes) {
       const { timerId, startToFireTimeout } = event.timerStartedEventAttributes;
@@ -112,18 +153,33 @@ export function renderHistory(events: readonly HistoryEvent[], path?: readonly {
       push('wait', `waiting until ${until}`, { until });
     } else if (event.timerFiredEventAttributes) {
       const timer = timers.get(event.timerFiredEventAttributes.timerId ?? '');
-      push('woke', timer ? `woke (waited until ${timer.until})` : 'woke', timer ? { until: timer.until } : undefined, timer?.step ?? currentStep);
+      push(
+        'woke',
+        timer ? `woke (waited until ${timer.until})` : 'woke',
+        timer ? { until: timer.until } : undefined,
+        timer?.step ?? currentStep,
+      );
     } else if (event.timerCanceledEventAttributes) {
       const timer = timers.get(event.timerCanceledEventAttributes.timerId ?? '');
-      push('wait-ended', timer ? `wait until ${timer.until} ended early` : 'wait ended early', timer ? { until: timer.until } : undefined, timer?.step ?? currentStep);
+      push(
+        'wait-ended',
+        timer ? `wait until ${timer.until} ended early` : 'wait ended early',
+        timer ? { until: timer.until } : undefined,
+        timer?.step ?? currentStep,
+      );
     } else if (event.workflowExecutionSignaledEventAttributes) {
       const { signalName, input } = event.workflowExecutionSignaledEventAttributes;
       if (signalName === 'perennial.event') {
         const received = firstPayload<{ id: string; name: string }>(input);
-        push('event', `event ${received?.name ?? '?'} received`, received ? { eventId: received.id, name: received.name } : undefined);
+        push(
+          'event',
+          `event ${received?.name ?? '?'} received`,
+          received ? { eventId: received.id, name: received.name } : undefined,
+        );
       } else if (signalName === 'perennial.control') {
         const command = firstPayload<Control>(input);
-        if (command?.action === 'exit') push('control', `exit requested: ${command.reason}`, { action: 'exit', reason: command.reason });
+        if (command?.action === 'exit')
+          push('control', `exit requested: ${command.reason}`, { action: 'exit', reason: command.reason });
         else if (command?.action === 'pause') push('control', 'paused', { action: 'pause' });
         else if (command?.action === 'resume') push('control', 'resumed', { action: 'resume' });
         else push('control', 'control signal', undefined);
@@ -132,7 +188,11 @@ export function renderHistory(events: readonly HistoryEvent[], path?: readonly {
       }
     } else if (event.activityTaskScheduledEventAttributes) {
       const { activityType, input } = event.activityTaskScheduledEventAttributes;
-      scheduled.set(eventId, { type: activityType?.name ?? '', input: firstPayload<unknown>(input), step: currentStep });
+      scheduled.set(eventId, {
+        type: activityType?.name ?? '',
+        input: firstPayload<unknown>(input),
+        step: currentStep,
+      });
     } else if (event.activityTaskCompletedEventAttributes) {
       const { scheduledEventId, result } = event.activityTaskCompletedEventAttributes;
       const activity = scheduled.get(num(scheduledEventId));
@@ -141,33 +201,73 @@ export function renderHistory(events: readonly HistoryEvent[], path?: readonly {
         const request = activity.input as SendRequest | undefined;
         const outcome = firstPayload<SendOutcome>(result);
         const via = request ? `${request.channel} via template ${request.template}` : 'message';
-        const details = { channel: request?.channel, template: request?.template, occurrence: request?.occurrence, ...outcome };
+        const details = {
+          channel: request?.channel,
+          template: request?.template,
+          occurrence: request?.occurrence,
+          ...outcome,
+        };
         if (outcome?.status === 'sent') push('send', `sent ${via}`, details, activity.step);
-        else if (outcome?.status === 'deferred') push('defer', `deferred ${via} until ${outcome.until} (${outcome.reason})`, details, activity.step);
-        else if (outcome) push('skip', `skipped ${via}: ${outcome.reason}${outcome.status === 'uncertain' ? ' (uncertain)' : ''}`, details, activity.step);
+        else if (outcome?.status === 'deferred')
+          push('defer', `deferred ${via} until ${outcome.until} (${outcome.reason})`, details, activity.step);
+        else if (outcome)
+          push(
+            'skip',
+            `skipped ${via}: ${outcome.reason}${outcome.status === 'uncertain' ? ' (uncertain)' : ''}`,
+            details,
+            activity.step,
+          );
       } else if (activity.type === 'callWebhook') {
         const request = activity.input as { url?: string } | undefined;
         const outcome = firstPayload<{ status: number }>(result);
-        push('webhook', `webhook ${request?.url ?? ''} answered ${outcome?.status ?? '?'}`, { url: request?.url, status: outcome?.status }, activity.step);
+        push(
+          'webhook',
+          `webhook ${request?.url ?? ''} answered ${outcome?.status ?? '?'}`,
+          { url: request?.url, status: outcome?.status },
+          activity.step,
+        );
       } else if (activity.type === 'applyProfileUpdate') {
-        const update = activity.input as { aiplStage?: string; addTags?: string[]; traits?: Record<string, unknown> } | undefined;
-        const parts = [update?.aiplStage && `stage ${update.aiplStage}`, update?.addTags?.length && `tags +${update.addTags.join(',')}`, update?.traits && `traits ${Object.keys(update.traits).join(',')}`].filter(Boolean);
-        push('update', `profile updated${parts.length ? `: ${parts.join('; ')}` : ''}`, update as Record<string, unknown> | undefined, activity.step);
+        const update = activity.input as
+          { aiplStage?: string; addTags?: string[]; traits?: Record<string, unknown> } | undefined;
+        const parts = [
+          update?.aiplStage && `stage ${update.aiplStage}`,
+          update?.addTags?.length && `tags +${update.addTags.join(',')}`,
+          update?.traits && `traits ${Object.keys(update.traits).join(',')}`,
+        ].filter(Boolean);
+        push(
+          'update',
+          `profile updated${parts.length ? `: ${parts.join('; ')}` : ''}`,
+          update as Record<string, unknown> | undefined,
+          activity.step,
+        );
       }
       // loadCustomerFacts and other reads are not journey events.
     } else if (event.activityTaskFailedEventAttributes || event.activityTaskTimedOutEventAttributes) {
       const attributes = event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes;
       const activity = scheduled.get(num(attributes?.scheduledEventId));
-      push('activity-failed', `${activity?.type ?? 'activity'} failed: ${attributes?.failure?.message ?? 'timed out'}`, { activity: activity?.type }, activity?.step);
+      push(
+        'activity-failed',
+        `${activity?.type ?? 'activity'} failed: ${attributes?.failure?.message ?? 'timed out'}`,
+        { activity: activity?.type },
+        activity?.step,
+      );
     } else if (event.workflowExecutionContinuedAsNewEventAttributes) {
       push('continued', 'continued as new (history compacted; the timeline goes on in the next run)');
     } else if (event.workflowExecutionCompletedEventAttributes) {
       const result = firstPayload<EnrollmentResult>(event.workflowExecutionCompletedEventAttributes.result);
-      push('completed', result ? `${result.status}: ${result.reason}` : 'completed', result ? { status: result.status, reason: result.reason } : undefined);
+      push(
+        'completed',
+        result ? `${result.status}: ${result.reason}` : 'completed',
+        result ? { status: result.status, reason: result.reason } : undefined,
+      );
     } else if (event.workflowExecutionTerminatedEventAttributes) {
-      push('closed', `terminated: ${event.workflowExecutionTerminatedEventAttributes.reason ?? ''}`, { status: 'terminated' });
+      push('closed', `terminated: ${event.workflowExecutionTerminatedEventAttributes.reason ?? ''}`, {
+        status: 'terminated',
+      });
     } else if (event.workflowExecutionFailedEventAttributes) {
-      push('closed', `failed: ${event.workflowExecutionFailedEventAttributes.failure?.message ?? ''}`, { status: 'failed' });
+      push('closed', `failed: ${event.workflowExecutionFailedEventAttributes.failure?.message ?? ''}`, {
+        status: 'failed',
+      });
     } else if (event.workflowExecutionCanceledEventAttributes) {
       push('closed', 'workflow cancelled', { status: 'cancelled' });
     } else if (event.workflowExecutionTimedOutEventAttributes) {

@@ -93,7 +93,11 @@ export async function registerHttpConventions(app: FastifyInstance): Promise<voi
       components: {
         securitySchemes: {
           adminKey: { type: 'http', scheme: 'bearer', description: 'an admin API key' },
-          writeKey: { type: 'http', scheme: 'basic', description: 'a write (or admin) key as the username, empty password' },
+          writeKey: {
+            type: 'http',
+            scheme: 'basic',
+            description: 'a write (or admin) key as the username, empty password',
+          },
         },
       },
     },

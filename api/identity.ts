@@ -18,7 +18,15 @@ export interface Identity {
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /** Strongest first: the first of these that is already known decides the customer. */
-const precedence: readonly IdentityKind[] = ['app_user', 'email', 'phone', 'marketplace', 'wechat_openid', 'device_serial', 'anonymous'];
+const precedence: readonly IdentityKind[] = [
+  'app_user',
+  'email',
+  'phone',
+  'marketplace',
+  'wechat_openid',
+  'device_serial',
+  'anonymous',
+];
 
 export interface Claims {
   userId?: string;
@@ -99,7 +107,11 @@ export interface Resolution {
  * the same new identity (the identity's primary key decides who creates the customer; the others
  * re-read and use it) or join overlapping customers (rows are locked in id order).
  */
-export async function resolveCustomer(tx: Tx, identities: readonly Identity[], messageId?: string): Promise<Resolution> {
+export async function resolveCustomer(
+  tx: Tx,
+  identities: readonly Identity[],
+  messageId?: string,
+): Promise<Resolution> {
   if (identities.length === 0) throw new Error('a message must name at least one identity');
   const merges: MergeOutcome[] = [];
   const attached: Identity[] = [];
@@ -164,9 +176,15 @@ export async function mergeTraits(tx: Tx, customerId: string, traits: Record<str
 
 export async function ownersOf(tx: Tx, identities: readonly Identity[]): Promise<Map<string, string>> {
   const rows = await tx
-    .select({ kind: customerIdentities.kind, value: customerIdentities.value, customerId: customerIdentities.customerId })
+    .select({
+      kind: customerIdentities.kind,
+      value: customerIdentities.value,
+      customerId: customerIdentities.customerId,
+    })
     .from(customerIdentities)
-    .where(or(...identities.map((i) => and(eq(customerIdentities.kind, i.kind), eq(customerIdentities.value, i.value)))));
+    .where(
+      or(...identities.map((i) => and(eq(customerIdentities.kind, i.kind), eq(customerIdentities.value, i.value)))),
+    );
   return new Map(rows.map((row) => [key(row), row.customerId]));
 }
 

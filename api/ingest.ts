@@ -11,7 +11,19 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { rowsOf, type Db } from '../drizzle/client';
 import { customerIdentities, customers, events, type ApiKeyKind } from '../drizzle/schema';
-import { identitiesOf, mergeTraits, normalizeDeviceSerial, normalizeEmail, normalizeMarketplaceId, normalizePhone, normalizeWechatOpenId, resolveCustomer, type Identity, type Resolution, type Tx } from './identity';
+import {
+  identitiesOf,
+  mergeTraits,
+  normalizeDeviceSerial,
+  normalizeEmail,
+  normalizeMarketplaceId,
+  normalizePhone,
+  normalizeWechatOpenId,
+  resolveCustomer,
+  type Identity,
+  type Resolution,
+  type Tx,
+} from './identity';
 import type { MergeOutcome } from './merge';
 import { carriesReconsent, erasureGate, erasureGateBatch } from './erasure';
 import { documentOnly, jsonPath, writeSecurity, type Issue } from './http';
@@ -62,7 +74,9 @@ const common = {
   userId: identifier,
   anonymousId: identifier,
   messageId: identifier,
-  timestamp: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a zone, like 2024-05-01T09:30:00Z' }).nullish(),
+  timestamp: z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a zone, like 2024-05-01T09:30:00Z' })
+    .nullish(),
   context: jsonObject.nullish(),
 };
 const schemas = {
@@ -70,7 +84,10 @@ const schemas = {
     ...common,
     type: z.literal('track', { error: 'must be "track"' }).nullish(),
     event: z
-      .string({ error: (issue) => (issue.input === undefined || issue.input === null ? 'required: the event name' : 'must be a string') })
+      .string({
+        error: (issue) =>
+          issue.input === undefined || issue.input === null ? 'required: the event name' : 'must be a string',
+      })
       .min(1, 'must not be empty')
       .max(255, 'at most 255 characters')
       .refine((name) => name !== 'identify', '"identify" is reserved for identify calls'),
@@ -87,26 +104,47 @@ const schemas = {
  * Validates one message of `type` (the endpoint's, or the batch item's `type`). Issue paths start
  * at `at` (`$` for a single call, `$.batch[3]` in a batch).
  */
-export function parseMessage(type: MessageType, input: unknown, at: readonly PropertyKey[], now: Date): { message: IngestMessage } | { issues: Issue[] } {
+export function parseMessage(
+  type: MessageType,
+  input: unknown,
+  at: readonly PropertyKey[],
+  now: Date,
+): { message: IngestMessage } | { issues: Issue[] } {
   const path = (...rest: PropertyKey[]) => jsonPath([...at, ...rest]);
   const parsed = schemas[type].safeParse(input);
-  if (!parsed.success) return { issues: parsed.error.issues.map((issue) => ({ path: path(...issue.path), message: issue.message })) };
+  if (!parsed.success)
+    return { issues: parsed.error.issues.map((issue) => ({ path: path(...issue.path), message: issue.message })) };
   const data = parsed.data;
   const issues: Issue[] = [];
-  if (!data.userId && !data.anonymousId) issues.push({ path: path('userId'), message: 'userId or anonymousId is required' });
+  if (!data.userId && !data.anonymousId)
+    issues.push({ path: path('userId'), message: 'userId or anonymousId is required' });
 
   const given = 'traits' in data ? (data.traits ?? {}) : {};
   const { email: rawEmail, phone: rawPhone, marketplaceId, wechatOpenId, deviceSerial, ...traits } = given;
   const email = normalized(rawEmail, normalizeEmail, path('traits', 'email'), problems.email, issues);
   const phone = normalized(rawPhone, normalizePhone, path('traits', 'phone'), problems.phone, issues);
   const more: Identity[] = [];
-  const traitIdentities = { marketplace: ['marketplaceId', marketplaceId], wechat_openid: ['wechatOpenId', wechatOpenId], device_serial: ['deviceSerial', deviceSerial] } as const;
-  for (const [kind, [name, raw]] of Object.entries(traitIdentities) as [keyof typeof traitIdentities, readonly [string, unknown]][]) {
+  const traitIdentities = {
+    marketplace: ['marketplaceId', marketplaceId],
+    wechat_openid: ['wechatOpenId', wechatOpenId],
+    device_serial: ['deviceSerial', deviceSerial],
+  } as const;
+  for (const [kind, [name, raw]] of Object.entries(traitIdentities) as [
+    keyof typeof traitIdentities,
+    readonly [string, unknown],
+  ][]) {
     const value = normalized(raw, normalizers[kind], path('traits', name), problems[kind], issues);
     if (value !== undefined) more.push({ kind, value });
   }
   more.push(...externalIdentities(data.context?.externalIds, path, issues));
-  issues.push(...profileIssues(type, 'event' in data ? data.event : 'identify', 'event' in data ? (data.properties ?? {}) : given, at));
+  issues.push(
+    ...profileIssues(
+      type,
+      'event' in data ? data.event : 'identify',
+      'event' in data ? (data.properties ?? {}) : given,
+      at,
+    ),
+  );
   if (issues.length > 0) return { issues };
 
   return {
@@ -117,7 +155,13 @@ export function parseMessage(type: MessageType, input: unknown, at: readonly Pro
       occurredAt: data.timestamp ? new Date(data.timestamp) : now,
       properties: 'event' in data ? (data.properties ?? {}) : given,
       traits: type === 'identify' ? traits : {},
-      identities: identitiesOf({ userId: data.userId ?? undefined, anonymousId: data.anonymousId ?? undefined, email, phone, more }),
+      identities: identitiesOf({
+        userId: data.userId ?? undefined,
+        anonymousId: data.anonymousId ?? undefined,
+        email,
+        phone,
+        more,
+      }),
       reconsent: carriesReconsent('event' in data ? data.event : 'identify', data.context),
     },
   };
@@ -130,9 +174,21 @@ const problems = {
   wechat_openid: 'not a WeChat openid: 6-64 letters, digits, "-" or "_"',
   device_serial: 'not a device serial: 3-64 letters, digits, ".", "_", ":" or "-"',
 } as const;
-const normalizers = { email: normalizeEmail, phone: normalizePhone, marketplace: normalizeMarketplaceId, wechat_openid: normalizeWechatOpenId, device_serial: normalizeDeviceSerial } as const;
+const normalizers = {
+  email: normalizeEmail,
+  phone: normalizePhone,
+  marketplace: normalizeMarketplaceId,
+  wechat_openid: normalizeWechatOpenId,
+  device_serial: normalizeDeviceSerial,
+} as const;
 /** Segment `context.externalIds[].type` → identity kind. */
-export const externalIdTypes = { email: 'email', phone: 'phone', marketplace_id: 'marketplace', wechat_openid: 'wechat_openid', device_serial: 'device_serial' } as const;
+export const externalIdTypes = {
+  email: 'email',
+  phone: 'phone',
+  marketplace_id: 'marketplace',
+  wechat_openid: 'wechat_openid',
+  device_serial: 'device_serial',
+} as const;
 
 /**
  * `context.externalIds` as Segment sends them: `[{ id, type, collection: 'users', encoding: 'none' }]`.
@@ -141,7 +197,10 @@ export const externalIdTypes = { email: 'email', phone: 'phone', marketplace_id:
 function externalIdentities(raw: unknown, path: (...rest: PropertyKey[]) => string, issues: Issue[]): Identity[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) {
-    issues.push({ path: path('context', 'externalIds'), message: 'must be an array of {id, type, collection, encoding}' });
+    issues.push({
+      path: path('context', 'externalIds'),
+      message: 'must be an array of {id, type, collection, encoding}',
+    });
     return [];
   }
   const found: Identity[] = [];
@@ -152,10 +211,21 @@ function externalIdentities(raw: unknown, path: (...rest: PropertyKey[]) => stri
       continue;
     }
     const { id, type, collection, encoding } = item as Record<string, unknown>;
-    const kind = typeof type === 'string' && Object.hasOwn(externalIdTypes, type) ? externalIdTypes[type as keyof typeof externalIdTypes] : undefined;
-    if (kind === undefined) issues.push({ path: at('type'), message: `must be one of ${Object.keys(externalIdTypes).map((t) => `"${t}"`).join(', ')}` });
-    if (collection !== undefined && collection !== null && collection !== 'users') issues.push({ path: at('collection'), message: 'must be "users"' });
-    if (encoding !== undefined && encoding !== null && encoding !== 'none') issues.push({ path: at('encoding'), message: 'must be "none"' });
+    const kind =
+      typeof type === 'string' && Object.hasOwn(externalIdTypes, type)
+        ? externalIdTypes[type as keyof typeof externalIdTypes]
+        : undefined;
+    if (kind === undefined)
+      issues.push({
+        path: at('type'),
+        message: `must be one of ${Object.keys(externalIdTypes)
+          .map((t) => `"${t}"`)
+          .join(', ')}`,
+      });
+    if (collection !== undefined && collection !== null && collection !== 'users')
+      issues.push({ path: at('collection'), message: 'must be "users"' });
+    if (encoding !== undefined && encoding !== null && encoding !== 'none')
+      issues.push({ path: at('encoding'), message: 'must be "none"' });
     if (id === undefined || id === null || id === '') {
       issues.push({ path: at('id'), message: 'required: the identifier' });
       continue;
@@ -167,7 +237,13 @@ function externalIdentities(raw: unknown, path: (...rest: PropertyKey[]) => stri
   return found;
 }
 
-function normalized(raw: unknown, normalize: (value: string) => string | null, path: string, problem: string, issues: Issue[]): string | undefined {
+function normalized(
+  raw: unknown,
+  normalize: (value: string) => string | null,
+  path: string,
+  problem: string,
+  issues: Issue[],
+): string | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
   if (typeof raw !== 'string') {
     issues.push({ path, message: 'must be a string' });
@@ -183,7 +259,11 @@ function normalized(raw: unknown, normalize: (value: string) => string | null, p
  * a concurrent resend until this commits), then the customer, traits and the row's `customer_id`,
  * all in one transaction.
  */
-export async function ingestMessage(db: Db, message: IngestMessage, erasureSecret?: string): Promise<{ status: IngestStatus; customerId?: string; merges?: MergeOutcome[]; refusedKinds?: string[] }> {
+export async function ingestMessage(
+  db: Db,
+  message: IngestMessage,
+  erasureSecret?: string,
+): Promise<{ status: IngestStatus; customerId?: string; merges?: MergeOutcome[]; refusedKinds?: string[] }> {
   return withRetries(() =>
     db.transaction(async (tx) => {
       if (erasureSecret !== undefined) {
@@ -192,7 +272,12 @@ export async function ingestMessage(db: Db, message: IngestMessage, erasureSecre
       }
       const [row] = await tx
         .insert(events)
-        .values({ messageId: message.messageId, name: message.name, properties: message.properties, occurredAt: message.occurredAt })
+        .values({
+          messageId: message.messageId,
+          name: message.name,
+          properties: message.properties,
+          occurredAt: message.occurredAt,
+        })
         .onConflictDoNothing({ target: events.messageId })
         .returning({ id: events.id });
       if (!row) return { status: 'duplicate' as const };
@@ -239,7 +324,11 @@ async function resolveAndApply(tx: Tx, message: IngestMessage, eventId: string):
  * A batch that fails for a reason a retry could cure is retried whole; one that keeps failing is
  * stored message by message (`ingestMessage`), as before batching.
  */
-export async function ingestBatch(db: Db, messages: readonly IngestMessage[], erasureSecret?: string): Promise<BatchOutcome[]> {
+export async function ingestBatch(
+  db: Db,
+  messages: readonly IngestMessage[],
+  erasureSecret?: string,
+): Promise<BatchOutcome[]> {
   if (messages.length === 0) return [];
   try {
     return await withRetries(() => db.transaction((tx) => storeBatch(tx, messages, erasureSecret)));
@@ -269,10 +358,23 @@ async function storeBatch(tx: Tx, messages: readonly IngestMessage[], erasureSec
   const unique = [...firsts.values()];
   const rows = unique.map((i, order) => {
     const m = messages[i]!;
-    return { messageId: m.messageId, name: m.name, properties: m.properties, occurredAt: m.occurredAt, receivedAt: sql`now() + ${order}::int * interval '1 microsecond'` };
+    return {
+      messageId: m.messageId,
+      name: m.name,
+      properties: m.properties,
+      occurredAt: m.occurredAt,
+      receivedAt: sql`now() + ${order}::int * interval '1 microsecond'`,
+    };
   });
   // Every message refused leaves nothing to insert (an empty VALUES list is not SQL).
-  const inserted = rows.length === 0 ? [] : await tx.insert(events).values(rows).onConflictDoNothing({ target: events.messageId }).returning({ id: events.id, messageId: events.messageId });
+  const inserted =
+    rows.length === 0
+      ? []
+      : await tx
+          .insert(events)
+          .values(rows)
+          .onConflictDoNothing({ target: events.messageId })
+          .returning({ id: events.id, messageId: events.messageId });
   const eventIds = new Map(inserted.map((row) => [row.messageId, row.id]));
   const stored = unique.filter((i) => eventIds.has(messages[i]!.messageId));
 
@@ -293,7 +395,11 @@ async function storeBatch(tx: Tx, messages: readonly IngestMessage[], erasureSec
   const flush = async () => {
     if (newCustomers.length > 0) {
       await tx.insert(customers).values(newCustomers);
-      const claimed = await tx.insert(customerIdentities).values(newIdentities).onConflictDoNothing().returning({ kind: customerIdentities.kind });
+      const claimed = await tx
+        .insert(customerIdentities)
+        .values(newIdentities)
+        .onConflictDoNothing()
+        .returning({ kind: customerIdentities.kind });
       // A single-message ingest (no batch lock) claimed one of them meanwhile: start the batch again,
       // it will find that person known.
       if (claimed.length < newIdentities.length) throw new IdentityClaimedMeanwhile();
@@ -335,7 +441,10 @@ async function storeBatch(tx: Tx, messages: readonly IngestMessage[], erasureSec
     const resolution = await resolveAndApply(tx, message, eventId);
     if (resolution.merges.length > 0) {
       // Customers merged away: the owners of the messages still to come are read again.
-      owners = await ownersOfMany(tx, stored.slice(position + 1).flatMap((j) => messages[j]!.identities));
+      owners = await ownersOfMany(
+        tx,
+        stored.slice(position + 1).flatMap((j) => messages[j]!.identities),
+      );
     } else {
       for (const identity of message.identities) owners.set(identityKey(identity), resolution.customerId);
     }
@@ -399,17 +508,30 @@ export interface BatchResult {
   errors?: Issue[];
 }
 
-const batchDoc = z.object({ batch: z.array(z.union([schemas.identify.extend({ type: z.literal('identify') }), schemas.track.extend({ type: z.literal('track') })])) });
-const batchBody = z.object({ batch: z.array(z.unknown(), { error: 'required: an array of messages' }) }, { error: 'must be a JSON object' });
+const batchDoc = z.object({
+  batch: z.array(
+    z.union([
+      schemas.identify.extend({ type: z.literal('identify') }),
+      schemas.track.extend({ type: z.literal('track') }),
+    ]),
+  ),
+});
+const batchBody = z.object(
+  { batch: z.array(z.unknown(), { error: 'required: an array of messages' }) },
+  { error: 'must be a JSON object' },
+);
 
-export const ingestRoutes: FastifyPluginAsyncZod<IngestOptions> = async (app, { db, verifyKey, clock, erasureSecret }) => {
+export const ingestRoutes: FastifyPluginAsyncZod<IngestOptions> = async (
+  app,
+  { db, verifyKey, clock, erasureSecret },
+) => {
   app.addHook('onRequest', async (request, reply) => {
     const kind = await verifyKey(basicUsername(request.headers.authorization));
     if (kind === null) {
-      return reply
-        .code(401)
-        .header('www-authenticate', 'Basic realm="perennial"')
-        .send({ error: 'unauthorized', message: 'send a write key as the HTTP Basic username: `Authorization: Basic base64(<writeKey>:)`' });
+      return reply.code(401).header('www-authenticate', 'Basic realm="perennial"').send({
+        error: 'unauthorized',
+        message: 'send a write key as the HTTP Basic username: `Authorization: Basic base64(<writeKey>:)`',
+      });
     }
   });
 
@@ -427,20 +549,37 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestOptions> = async (app, { 
   });
 
   for (const type of supportedTypes) {
-    const schema = { tags: ['ingest'], security: writeSecurity, summary: `Segment ${type} call`, body: documentOnly(schemas[type]) };
+    const schema = {
+      tags: ['ingest'],
+      security: writeSecurity,
+      summary: `Segment ${type} call`,
+      body: documentOnly(schemas[type]),
+    };
     app.post(`/v1/${type}`, { bodyLimit: MESSAGE_LIMIT_BYTES, schema }, async (request, reply) => {
       const parsed = parseMessage(type, request.body ?? {}, ['$'], clock());
       if ('issues' in parsed) return invalid(reply, parsed.issues);
       const { status, refusedKinds } = await ingestMessage(db, parsed.message, erasureSecret);
-      if (status === 'refused') return reply.code(409).send({ error: 'erased', message: erasedMessage(refusedKinds), messageId: parsed.message.messageId });
+      if (status === 'refused')
+        return reply
+          .code(409)
+          .send({ error: 'erased', message: erasedMessage(refusedKinds), messageId: parsed.message.messageId });
       return { success: true, status, messageId: parsed.message.messageId };
     });
   }
 
-  const batchSchema = { tags: ['ingest'], security: writeSecurity, summary: 'Segment batch: each item validated and stored on its own', body: documentOnly(batchDoc) };
+  const batchSchema = {
+    tags: ['ingest'],
+    security: writeSecurity,
+    summary: 'Segment batch: each item validated and stored on its own',
+    body: documentOnly(batchDoc),
+  };
   app.post('/v1/batch', { bodyLimit: BATCH_LIMIT_BYTES, schema: batchSchema }, async (request, reply) => {
     const body = batchBody.safeParse(request.body ?? {});
-    if (!body.success) return invalid(reply, body.error.issues.map((issue) => ({ path: jsonPath(['$', ...issue.path]), message: issue.message })));
+    if (!body.success)
+      return invalid(
+        reply,
+        body.error.issues.map((issue) => ({ path: jsonPath(['$', ...issue.path]), message: issue.message })),
+      );
     const now = clock();
     const results: BatchResult[] = [];
     const valid: { result: BatchResult; message: IngestMessage; at: readonly (string | number)[] }[] = [];
@@ -462,7 +601,11 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestOptions> = async (app, { 
       results.push(result);
       valid.push({ result, message: parsed.message, at });
     }
-    const outcomes = await ingestBatch(db, valid.map((v) => v.message), erasureSecret);
+    const outcomes = await ingestBatch(
+      db,
+      valid.map((v) => v.message),
+      erasureSecret,
+    );
     valid.forEach((v, i) => {
       const { status, refusedKinds } = outcomes[i]!;
       v.result.status = status;
@@ -474,13 +617,30 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestOptions> = async (app, { 
 
 /** A batch item's type and size, before its fields are validated. */
 function checkBatchItem(item: unknown, at: readonly PropertyKey[]): { type: MessageType } | { issues: Issue[] } {
-  if (typeof item !== 'object' || item === null || Array.isArray(item)) return { issues: [{ path: jsonPath(at), message: 'must be a JSON object' }] };
+  if (typeof item !== 'object' || item === null || Array.isArray(item))
+    return { issues: [{ path: jsonPath(at), message: 'must be a JSON object' }] };
   const size = Buffer.byteLength(JSON.stringify(item));
-  if (size > MESSAGE_LIMIT_BYTES) return { issues: [{ path: jsonPath(at), message: `a message may be at most 32 KB (${MESSAGE_LIMIT_BYTES} bytes); this one is ${size} bytes` }] };
+  if (size > MESSAGE_LIMIT_BYTES)
+    return {
+      issues: [
+        {
+          path: jsonPath(at),
+          message: `a message may be at most 32 KB (${MESSAGE_LIMIT_BYTES} bytes); this one is ${size} bytes`,
+        },
+      ],
+    };
   const type: unknown = (item as { type?: unknown }).type;
-  if (type === undefined || type === null) return { issues: [{ path: jsonPath([...at, 'type']), message: 'required: "identify" or "track"' }] };
+  if (type === undefined || type === null)
+    return { issues: [{ path: jsonPath([...at, 'type']), message: 'required: "identify" or "track"' }] };
   if (!supportedTypes.includes(type as MessageType)) {
-    return { issues: [{ path: jsonPath([...at, 'type']), message: `${JSON.stringify(type)} is not supported: this API takes "identify" and "track"` }] };
+    return {
+      issues: [
+        {
+          path: jsonPath([...at, 'type']),
+          message: `${JSON.stringify(type)} is not supported: this API takes "identify" and "track"`,
+        },
+      ],
+    };
   }
   return { type: type as MessageType };
 }

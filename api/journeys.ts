@@ -21,7 +21,12 @@ export class JourneyError extends Error {
   }
 }
 
-export function createJourneyService(deps: { db: Db; temporal: Client; taskQueue: string; validationContext?: () => Promise<ValidationContext> }) {
+export function createJourneyService(deps: {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  validationContext?: () => Promise<ValidationContext>;
+}) {
   const { db } = deps;
 
   async function get(id: string) {
@@ -37,8 +42,10 @@ export function createJourneyService(deps: { db: Db; temporal: Client; taskQueue
    */
   async function validate(definition: unknown, forPublish = false, reader: Pick<Db, 'select'> = db) {
     const context: ValidationContext = { ...(await deps.validationContext?.()) };
-    if (forPublish) context.knownTemplates = new Set((await reader.select({ id: templates.id }).from(templates)).map((t) => t.id));
-    if (forPublish) context.knownSegments = new Set((await reader.select({ id: segments.id }).from(segments)).map((s) => s.id));
+    if (forPublish)
+      context.knownTemplates = new Set((await reader.select({ id: templates.id }).from(templates)).map((t) => t.id));
+    if (forPublish)
+      context.knownSegments = new Set((await reader.select({ id: segments.id }).from(segments)).map((s) => s.id));
     const result = validateJourney(definition, context);
     if (!result.ok) throw new JourneyError('invalid', 'the journey definition is invalid', result.issues);
     return result.definition;
@@ -51,7 +58,12 @@ export function createJourneyService(deps: { db: Db; temporal: Client; taskQueue
       .from(enrollments)
       .where(and(eq(enrollments.journeyId, journeyId), eq(enrollments.status, 'active')));
     await Promise.all(
-      running.map(({ workflowId }) => deps.temporal.workflow.getHandle(workflowId).signal(controlSignal, { action }).catch(() => undefined)),
+      running.map(({ workflowId }) =>
+        deps.temporal.workflow
+          .getHandle(workflowId)
+          .signal(controlSignal, { action })
+          .catch(() => undefined),
+      ),
     );
     return running.length;
   }
@@ -93,7 +105,11 @@ export function createJourneyService(deps: { db: Db; temporal: Client; taskQueue
     },
     async createDraft(id: string, definition: unknown) {
       const parsed = await validate(definition);
-      const inserted = await db.insert(journeys).values({ id, name: parsed.name, draft: definition }).onConflictDoNothing().returning();
+      const inserted = await db
+        .insert(journeys)
+        .values({ id, name: parsed.name, draft: definition })
+        .onConflictDoNothing()
+        .returning();
       if (inserted.length === 0) throw new JourneyError('conflict', `journey ${id} already exists`);
       return inserted[0]!;
     },
@@ -101,7 +117,11 @@ export function createJourneyService(deps: { db: Db; temporal: Client; taskQueue
       const journey = await get(id);
       if (journey.status === 'archived') throw new JourneyError('conflict', `journey ${id} is archived`);
       const parsed = await validate(definition);
-      const [row] = await db.update(journeys).set({ draft: definition, name: parsed.name, updatedAt: sql`now()` }).where(eq(journeys.id, id)).returning();
+      const [row] = await db
+        .update(journeys)
+        .set({ draft: definition, name: parsed.name, updatedAt: sql`now()` })
+        .where(eq(journeys.id, id))
+        .returning();
       return row!;
     },
     /**
@@ -119,7 +139,10 @@ export function createJourneyService(deps: { db: Db; temporal: Client; taskQueue
         const version = (locked.latestVersion ?? 0) + 1;
         await tx.insert(journeyVersions).values({ journeyId: id, version, definition });
         const status = locked.status === 'paused' ? 'paused' : 'published';
-        await tx.update(journeys).set({ latestVersion: version, status, updatedAt: sql`now()` }).where(eq(journeys.id, id));
+        await tx
+          .update(journeys)
+          .set({ latestVersion: version, status, updatedAt: sql`now()` })
+          .where(eq(journeys.id, id));
         return { version, definition };
       });
       if (published.definition.entry.type === 'date') await startDateEntries(id);
@@ -135,16 +158,26 @@ export function createJourneyService(deps: { db: Db; temporal: Client; taskQueue
     },
     async archive(id: string) {
       await get(id);
-      await db.update(journeys).set({ status: 'archived', updatedAt: sql`now()` }).where(eq(journeys.id, id));
+      await db
+        .update(journeys)
+        .set({ status: 'archived', updatedAt: sql`now()` })
+        .where(eq(journeys.id, id));
     },
     async versions(id: string) {
-      return db.select().from(journeyVersions).where(eq(journeyVersions.journeyId, id)).orderBy(desc(journeyVersions.version));
+      return db
+        .select()
+        .from(journeyVersions)
+        .where(eq(journeyVersions.journeyId, id))
+        .orderBy(desc(journeyVersions.version));
     },
     async version(id: string, version?: number) {
       const journey = await get(id);
       const wanted = version ?? journey.latestVersion;
       if (!wanted) throw new JourneyError('conflict', `journey ${id} has no published version`);
-      const [row] = await db.select().from(journeyVersions).where(and(eq(journeyVersions.journeyId, id), eq(journeyVersions.version, wanted)));
+      const [row] = await db
+        .select()
+        .from(journeyVersions)
+        .where(and(eq(journeyVersions.journeyId, id), eq(journeyVersions.version, wanted)));
       if (!row) throw new JourneyError('not_found', `journey ${id} has no version ${wanted}`);
       return { journey, version: row.version, definition: row.definition };
     },

@@ -23,7 +23,10 @@ export interface CreatedApiKey {
 /** 18 random bytes are 24 base64url characters (144 bits). */
 export async function createApiKey(db: Db, kind: ApiKeyKind, name: string): Promise<CreatedApiKey> {
   const key = `pk_${kind}_${randomBytes(18).toString('base64url')}`;
-  const [row] = await db.insert(apiKeys).values({ kind, name, hash: hashApiKey(key) }).returning({ id: apiKeys.id, createdAt: apiKeys.createdAt });
+  const [row] = await db
+    .insert(apiKeys)
+    .values({ kind, name, hash: hashApiKey(key) })
+    .returning({ id: apiKeys.id, createdAt: apiKeys.createdAt });
   return { id: row!.id, kind, name, key, createdAt: row!.createdAt };
 }
 
@@ -58,31 +61,48 @@ export function hashApiKey(plaintext: string): string {
  * One check for every route: the bootstrap admin key (compared digest to digest, constant time
  * whatever the length; empty never passes) or a stored key.
  */
-export function createKeyVerifier(db: Db, bootstrapAdminKey: string): (plaintext: string) => Promise<ApiKeyKind | null> {
+export function createKeyVerifier(
+  db: Db,
+  bootstrapAdminKey: string,
+): (plaintext: string) => Promise<ApiKeyKind | null> {
   const bootstrapDigest = createHash('sha256').update(bootstrapAdminKey).digest();
   return async (plaintext) => {
     if (plaintext === '') return null;
-    if (bootstrapAdminKey !== '' && timingSafeEqual(createHash('sha256').update(plaintext).digest(), bootstrapDigest)) return 'admin';
+    if (bootstrapAdminKey !== '' && timingSafeEqual(createHash('sha256').update(plaintext).digest(), bootstrapDigest))
+      return 'admin';
     return verifyApiKey(db, plaintext);
   };
 }
 
 const newKeyBody = z.object({
   kind: z.enum(apiKeyKinds, { error: 'required: "write" or "admin"' }),
-  name: z.string({ error: 'required: a name saying who uses the key' }).trim().min(1, 'must not be empty').max(200, 'at most 200 characters'),
+  name: z
+    .string({ error: 'required: a name saying who uses the key' })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(200, 'at most 200 characters'),
 });
 
 /** Admin routes for keys; register inside the admin scope (its auth hook guards them). */
 export const apiKeyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const schema = { tags: ['api keys'], security: adminSecurity };
-  app.post('/v1/api-keys', { schema: { ...schema, summary: 'Create a key (its plaintext is returned once)', body: newKeyBody } }, async (request, reply) => {
-    const created = await createApiKey(db, request.body.kind, request.body.name);
-    return reply.code(201).send({ apiKey: created, message: 'store the key now: it is not shown again' });
-  });
+  app.post(
+    '/v1/api-keys',
+    { schema: { ...schema, summary: 'Create a key (its plaintext is returned once)', body: newKeyBody } },
+    async (request, reply) => {
+      const created = await createApiKey(db, request.body.kind, request.body.name);
+      return reply.code(201).send({ apiKey: created, message: 'store the key now: it is not shown again' });
+    },
+  );
 
-  app.post('/v1/api-keys/:id/revoke', { schema: { ...schema, summary: 'Revoke a key at once', params: z.object({ id: z.uuid() }) } }, async (request, reply) => {
-    const { id } = request.params;
-    if (!(await revokeApiKey(db, id))) return reply.code(404).send({ error: 'not_found', message: `no active api key ${id}` });
-    return { id, revoked: true };
-  });
+  app.post(
+    '/v1/api-keys/:id/revoke',
+    { schema: { ...schema, summary: 'Revoke a key at once', params: z.object({ id: z.uuid() }) } },
+    async (request, reply) => {
+      const { id } = request.params;
+      if (!(await revokeApiKey(db, id)))
+        return reply.code(404).send({ error: 'not_found', message: `no active api key ${id}` });
+      return { id, revoked: true };
+    },
+  );
 };

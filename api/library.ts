@@ -31,17 +31,32 @@ export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
 
-const templateDocument = (t: Pick<TemplateBody, 'channel' | 'defaultLocale' | 'locales' | 'layout' | 'providerTemplateId' | 'variables'>) =>
-  canonicalJson({ channel: t.channel, defaultLocale: t.defaultLocale, locales: t.locales, layout: t.layout ?? null, providerTemplateId: t.providerTemplateId ?? null, variables: t.variables });
+const templateDocument = (
+  t: Pick<TemplateBody, 'channel' | 'defaultLocale' | 'locales' | 'layout' | 'providerTemplateId' | 'variables'>,
+) =>
+  canonicalJson({
+    channel: t.channel,
+    defaultLocale: t.defaultLocale,
+    locales: t.locales,
+    layout: t.layout ?? null,
+    providerTemplateId: t.providerTemplateId ?? null,
+    variables: t.variables,
+  });
 
 export async function installContext(db: Db): Promise<InstallContext> {
   const categories = await db.select().from(productCategories).orderBy(productCategories.id);
-  const devices = await db.selectDistinct({ category: products.category }).from(products).where(eq(products.kind, 'device'));
+  const devices = await db
+    .selectDistinct({ category: products.category })
+    .from(products)
+    .where(eq(products.kind, 'device'));
   return { categories, deviceCategories: devices.map((d) => d.category).sort() };
 }
 
@@ -49,16 +64,25 @@ export function createLibraryService(deps: {
   db: Db;
   journeys: JourneyService;
   /** Runs before each publish (the app's simulation check); its result is reported, a throw stops the install. */
-  check?: (journey: { id: string; definition: Awaited<ReturnType<JourneyService['draftDefinition']>> }) => Promise<unknown>;
+  check?: (journey: {
+    id: string;
+    definition: Awaited<ReturnType<JourneyService['draftDefinition']>>;
+  }) => Promise<unknown>;
 }) {
   const { db, journeys } = deps;
   const engine = createTemplateEngine();
 
   async function saveTemplate(id: string, body: TemplateBody) {
     const issues = validateTemplate(engine, body, await loadPartials(db));
-    if (issues.length) throw new Error(`library template ${id} is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    if (issues.length)
+      throw new Error(`library template ${id} is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
     const current = await loadTemplate(db, id);
-    if (current && current.version !== null && current.channel === body.channel && templateDocument(current) === templateDocument(body)) {
+    if (
+      current &&
+      current.version !== null &&
+      current.channel === body.channel &&
+      templateDocument(current) === templateDocument(body)
+    ) {
       return { id, version: current.version, saved: false };
     }
     const { version } = await saveTemplateVersion(db, id, body);
@@ -70,13 +94,18 @@ export function createLibraryService(deps: {
       if (error instanceof JourneyError && error.code === 'not_found') return undefined;
       throw error;
     });
-    if (existing?.status === 'archived') throw new JourneyError('conflict', `journey ${id} is archived: unarchiving is not supported, so the library cannot install it again`);
+    if (existing?.status === 'archived')
+      throw new JourneyError(
+        'conflict',
+        `journey ${id} is archived: unarchiving is not supported, so the library cannot install it again`,
+      );
     if (!existing) await journeys.createDraft(id, definition);
     else if (canonicalJson(existing.draft) !== canonicalJson(definition)) await journeys.updateDraft(id, definition);
     const draft = await journeys.draftDefinition(id);
     if (existing?.latestVersion) {
       const latest = await journeys.version(id);
-      if (canonicalJson(latest.definition) === canonicalJson(draft)) return { id, version: latest.version, published: false };
+      if (canonicalJson(latest.definition) === canonicalJson(draft))
+        return { id, version: latest.version, published: false };
     }
     let check: unknown;
     if (deps.check) {
@@ -84,7 +113,9 @@ export function createLibraryService(deps: {
         check = await deps.check({ id, definition: draft });
       } catch (error) {
         if (error instanceof JourneyError) throw error;
-        throw new LibrarySimulationError(`simulating journey ${id} failed, so it was not published: ${error instanceof Error ? error.message : String(error)}`);
+        throw new LibrarySimulationError(
+          `simulating journey ${id} failed, so it was not published: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
     const { version } = await journeys.publish(id);
@@ -119,11 +150,15 @@ export function createLibraryService(deps: {
       try {
         planned = planInstall(entry, parsed, await installContext(db));
       } catch (error) {
-        if (error instanceof InstallParameterError) throw new RequestValidationError(error.issues.map((i) => ({ path: jsonPath([...at, ...i.path]), message: i.message })));
+        if (error instanceof InstallParameterError)
+          throw new RequestValidationError(
+            error.issues.map((i) => ({ path: jsonPath([...at, ...i.path]), message: i.message })),
+          );
         throw error;
       }
       const templates = new Map<string, TemplateBody>();
-      for (const journey of planned) for (const [templateId, body] of Object.entries(journey.templates)) templates.set(templateId, body);
+      for (const journey of planned)
+        for (const [templateId, body] of Object.entries(journey.templates)) templates.set(templateId, body);
       const savedTemplates = [];
       for (const [templateId, body] of templates) savedTemplates.push(await saveTemplate(templateId, body));
       const published = [];
@@ -136,24 +171,51 @@ export type LibraryService = ReturnType<typeof createLibraryService>;
 
 const idParams = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-"') });
 const installBody = z
-  .object({ parameters: z.record(z.string(), z.unknown()).optional().describe('install parameters of the entry (see its `parameters` schema in GET /v1/library)') })
+  .object({
+    parameters: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('install parameters of the entry (see its `parameters` schema in GET /v1/library)'),
+  })
   .strict();
 
 export const libraryRoutes: FastifyPluginAsyncZod<{ library: LibraryService }> = async (app, { library: service }) => {
   const tags = ['library'];
   const security = adminSecurity;
-  app.get('/v1/library', { schema: { tags, security, summary: 'The journey library: proven journeys to install, with titles and summaries in en and zh-CN' } }, async () => ({ library: service.list() }));
+  app.get(
+    '/v1/library',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'The journey library: proven journeys to install, with titles and summaries in en and zh-CN',
+      },
+    },
+    async () => ({ library: service.list() }),
+  );
   app.post(
     '/v1/library/:id/install',
-    { schema: { tags, security, summary: 'Install a library journey: save its templates, write and publish its journeys (idempotent)', params: idParams, body: installBody } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Install a library journey: save its templates, write and publish its journeys (idempotent)',
+        params: idParams,
+        body: installBody,
+      },
+    },
     async (request, reply) => {
       const { id } = request.params;
       try {
         const outcome = await service.install(id, request.body.parameters);
-        if (!outcome) return reply.code(404).send({ error: 'not_found', message: `no library journey ${id} (see GET /v1/library)` });
+        if (!outcome)
+          return reply
+            .code(404)
+            .send({ error: 'not_found', message: `no library journey ${id} (see GET /v1/library)` });
         return outcome;
       } catch (error) {
-        if (error instanceof LibrarySimulationError) return reply.code(409).send({ error: 'simulation_failed', message: error.message });
+        if (error instanceof LibrarySimulationError)
+          return reply.code(409).send({ error: 'simulation_failed', message: error.message });
         throw error;
       }
     },

@@ -18,7 +18,11 @@ async function main() {
     adminApiKey: env.ADMIN_API_KEY,
     temporalUiUrl: env.TEMPORAL_UI_URL,
     logger: { level: env.LOG_LEVEL },
-    messaging: { linkSecret: env.MESSAGING_LINK_SECRET, providerSecret: env.PROVIDER_WEBHOOK_SECRET, topics: env.MESSAGING_TOPICS },
+    messaging: {
+      linkSecret: env.MESSAGING_LINK_SECRET,
+      providerSecret: env.PROVIDER_WEBHOOK_SECRET,
+      topics: env.MESSAGING_TOPICS,
+    },
     checkOnPublish: true,
     erasureSecret: env.ERASURE_HASH_SECRET ?? env.MESSAGING_LINK_SECRET,
   });

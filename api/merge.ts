@@ -23,7 +23,14 @@
 import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { rowsOf, type Db } from '../drizzle/client';
-import { aiplStages, customerIdentities, customerMerges, customers, enrollments, type Consent } from '../drizzle/schema';
+import {
+  aiplStages,
+  customerIdentities,
+  customerMerges,
+  customers,
+  enrollments,
+  type Consent,
+} from '../drizzle/schema';
 import { controlSignal } from '../workflows/enrollment';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -32,7 +39,10 @@ type Customer = typeof customers.$inferSelect;
 /** What one merge moved: stored as `customer_merges.moved`. */
 export interface MergeMoved {
   identities: { kind: string; value: string }[];
-  counts: Record<'events' | 'ownedProducts' | 'orders' | 'aiplHistory' | 'segmentMembers' | 'messages' | 'enrollments', number>;
+  counts: Record<
+    'events' | 'ownedProducts' | 'orders' | 'aiplHistory' | 'segmentMembers' | 'messages' | 'enrollments',
+    number
+  >;
   /** The merged customer's enrollments ended because the survivor was in the same journey and key. */
   exitedEnrollments: { enrollmentId: string; workflowId: string; journeyId: string; enrollmentKey: string }[];
   /** Workflow ids still to be sent `exit: merged`; removed once delivered (see `driveMergeExits`). */
@@ -52,7 +62,11 @@ export const MAX_CHAIN = 64;
  * Merges `customerIds` (two or more, as found owning a message's identities) into the oldest of
  * them. Ids merged away concurrently (committed before our lock) are followed to their survivors.
  */
-export async function mergeCustomers(tx: Tx, customerIds: readonly string[], messageId: string | null): Promise<{ survivorId: string; merges: MergeOutcome[] }> {
+export async function mergeCustomers(
+  tx: Tx,
+  customerIds: readonly string[],
+  messageId: string | null,
+): Promise<{ survivorId: string; merges: MergeOutcome[] }> {
   let ids = [...new Set(customerIds)];
   let locked: Customer[] = [];
   for (let round = 0; ; round++) {
@@ -64,7 +78,9 @@ export async function mergeCustomers(tx: Tx, customerIds: readonly string[], mes
     const survivors = await survivorsOf(tx, ids);
     ids = [...new Set(ids.map((id) => survivors.get(id) ?? id))];
   }
-  const [survivor, ...others] = [...locked].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
+  const [survivor, ...others] = [...locked].sort(
+    (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id),
+  );
   const merges: MergeOutcome[] = [];
   let current = survivor!;
   for (const merged of others) {
@@ -75,7 +91,12 @@ export async function mergeCustomers(tx: Tx, customerIds: readonly string[], mes
   return { survivorId: current.id, merges };
 }
 
-async function mergeInto(tx: Tx, survivor: Customer, merged: Customer, messageId: string | null): Promise<{ survivor: Customer; merge: MergeOutcome }> {
+async function mergeInto(
+  tx: Tx,
+  survivor: Customer,
+  merged: Customer,
+  messageId: string | null,
+): Promise<{ survivor: Customer; merge: MergeOutcome }> {
   const [s, m] = [survivor.id, merged.id];
   const identities = await tx
     .update(customerIdentities)
@@ -84,14 +105,20 @@ async function mergeInto(tx: Tx, survivor: Customer, merged: Customer, messageId
     .returning({ kind: customerIdentities.kind, value: customerIdentities.value });
 
   const move = async (table: string) =>
-    count(await tx.execute(sql`with moved as (update ${sql.identifier(table)} set customer_id = ${s} where customer_id = ${m} returning 1) select count(*)::int as n from moved`));
+    count(
+      await tx.execute(
+        sql`with moved as (update ${sql.identifier(table)} set customer_id = ${s} where customer_id = ${m} returning 1) select count(*)::int as n from moved`,
+      ),
+    );
   const events = await move('events');
   const ownedProducts = await move('owned_products');
   const orders = await move('orders');
   const aiplHistory = await move('aipl_history');
   const messages = await move('messages');
   // Memberships both have are kept once (the survivor's, with its entry time).
-  await tx.execute(sql`delete from segment_members mine where mine.customer_id = ${m} and exists (select 1 from segment_members theirs where theirs.segment_id = mine.segment_id and theirs.customer_id = ${s})`);
+  await tx.execute(
+    sql`delete from segment_members mine where mine.customer_id = ${m} and exists (select 1 from segment_members theirs where theirs.segment_id = mine.segment_id and theirs.customer_id = ${s})`,
+  );
   const segmentMembers = await move('segment_members');
 
   // Both in the same journey and key: the merged customer's enrollment ends (no duplicate journeys).
@@ -105,7 +132,12 @@ async function mergeInto(tx: Tx, survivor: Customer, merged: Customer, messageId
         sql`exists (select 1 from ${enrollments} e where e.customer_id = ${s} and e.status = 'active' and e.journey_id = ${enrollments.journeyId} and e.enrollment_key = ${enrollments.enrollmentKey})`,
       ),
     )
-    .returning({ enrollmentId: enrollments.id, workflowId: enrollments.workflowId, journeyId: enrollments.journeyId, enrollmentKey: enrollments.enrollmentKey });
+    .returning({
+      enrollmentId: enrollments.id,
+      workflowId: enrollments.workflowId,
+      journeyId: enrollments.journeyId,
+      enrollmentKey: enrollments.enrollmentKey,
+    });
   const enrollmentCount = await move('enrollments');
 
   const [updated] = await tx
@@ -120,15 +152,28 @@ async function mergeInto(tx: Tx, survivor: Customer, merged: Customer, messageId
     exitedEnrollments: duplicates,
     ...(duplicates.length > 0 ? { pendingExits: duplicates.map((d) => d.workflowId) } : {}),
   };
-  const [row] = await tx.insert(customerMerges).values({ survivorId: s, mergedId: m, eventMessageId: messageId, moved: moved as unknown as Record<string, unknown> }).returning({ id: customerMerges.id });
+  const [row] = await tx
+    .insert(customerMerges)
+    .values({
+      survivorId: s,
+      mergedId: m,
+      eventMessageId: messageId,
+      moved: moved as unknown as Record<string, unknown>,
+    })
+    .returning({ id: customerMerges.id });
   await tx.delete(customers).where(eq(customers.id, m));
   return { survivor: updated!, merge: { id: row!.id, survivorId: s, mergedId: m, moved } };
 }
 
 /** The documented conflict rules, as a pure function of the two rows. */
-export function combinedProfile(survivor: Customer, merged: Customer): Pick<Customer, 'traits' | 'tags' | 'consent' | 'timeZone' | 'locale' | 'aiplStage'> {
-  const [older, newer] = merged.updatedAt.getTime() > survivor.updatedAt.getTime() ? [survivor, merged] : [merged, survivor];
-  const rank = (stage: string | null) => (stage === null ? -1 : aiplStages.indexOf(stage as (typeof aiplStages)[number]));
+export function combinedProfile(
+  survivor: Customer,
+  merged: Customer,
+): Pick<Customer, 'traits' | 'tags' | 'consent' | 'timeZone' | 'locale' | 'aiplStage'> {
+  const [older, newer] =
+    merged.updatedAt.getTime() > survivor.updatedAt.getTime() ? [survivor, merged] : [merged, survivor];
+  const rank = (stage: string | null) =>
+    stage === null ? -1 : aiplStages.indexOf(stage as (typeof aiplStages)[number]);
   return {
     traits: { ...older.traits, ...newer.traits },
     tags: [...new Set([...survivor.tags, ...merged.tags])].sort(),
@@ -203,7 +248,10 @@ export async function driveMergeExits(db: Db | Tx, temporal: Client): Promise<nu
           if (!(error instanceof WorkflowNotFoundError)) throw error; // already ended: nothing to do
         });
     }
-    await db.update(customerMerges).set({ moved: sql`${customerMerges.moved} - 'pendingExits'` }).where(eq(customerMerges.id, merge.id));
+    await db
+      .update(customerMerges)
+      .set({ moved: sql`${customerMerges.moved} - 'pendingExits'` })
+      .where(eq(customerMerges.id, merge.id));
   }
   return signalled;
 }

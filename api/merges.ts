@@ -19,7 +19,11 @@ export async function mergeHistory(db: Db, customerId: string) {
   const found: (typeof customerMerges.$inferSelect)[] = [];
   let frontier = [customerId];
   for (let depth = 0; frontier.length > 0 && depth < MAX_DEPTH; depth++) {
-    const rows = await db.select().from(customerMerges).where(inArray(customerMerges.survivorId, frontier)).orderBy(asc(customerMerges.mergedAt));
+    const rows = await db
+      .select()
+      .from(customerMerges)
+      .where(inArray(customerMerges.survivorId, frontier))
+      .orderBy(asc(customerMerges.mergedAt));
     found.push(...rows);
     frontier = rows.map((row) => row.mergedId);
   }
@@ -35,19 +39,36 @@ export async function mergedInto(db: Db, id: string): Promise<string | null> {
 export const mergeRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   app.get(
     '/v1/customers/:id/merges',
-    { schema: { tags: ['customers'], security: adminSecurity, summary: 'Merge history: customers merged into this one (One ID)', params: z.object({ id: z.uuid('must be a customer id (uuid)') }) } },
+    {
+      schema: {
+        tags: ['customers'],
+        security: adminSecurity,
+        summary: 'Merge history: customers merged into this one (One ID)',
+        params: z.object({ id: z.uuid('must be a customer id (uuid)') }),
+      },
+    },
     async (request, reply) => {
       const { id } = request.params;
       const [customer] = await db.select({ id: customers.id }).from(customers).where(eq(customers.id, id));
       if (!customer) {
         const survivor = await mergedInto(db, id);
-        if (survivor) return reply.code(404).send({ error: 'merged', message: `customer ${id} was merged into ${survivor}`, mergedInto: survivor });
+        if (survivor)
+          return reply
+            .code(404)
+            .send({ error: 'merged', message: `customer ${id} was merged into ${survivor}`, mergedInto: survivor });
         return reply.code(404).send({ error: 'not_found', message: `customer ${id} not found` });
       }
       const merges = await mergeHistory(db, id);
       return {
         customerId: id,
-        merges: merges.map((m) => ({ id: m.id, survivorId: m.survivorId, mergedId: m.mergedId, eventMessageId: m.eventMessageId, mergedAt: m.mergedAt.toISOString(), moved: m.moved })),
+        merges: merges.map((m) => ({
+          id: m.id,
+          survivorId: m.survivorId,
+          mergedId: m.mergedId,
+          eventMessageId: m.eventMessageId,
+          mergedAt: m.mergedAt.toISOString(),
+          moved: m.moved,
+        })),
       };
     },
   );

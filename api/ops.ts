@@ -24,7 +24,9 @@ export interface OpsDeps {
 
 const security = adminSecurity;
 const enrollmentIdParam = z.object({ id: z.uuid() });
-const cursorSchema = z.string().refine((value) => decodeCursor(value) !== null, 'not a cursor from a previous page (use nextCursor as given)');
+const cursorSchema = z
+  .string()
+  .refine((value) => decodeCursor(value) !== null, 'not a cursor from a previous page (use nextCursor as given)');
 
 export function temporalUiLink(base: string, namespace: string, workflowId: string): string {
   return `${base.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
@@ -67,7 +69,10 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsDeps> = async (app, deps) => {
       if (query.step) where.push(eq(enrollments.currentStep, query.step));
       if (query.status) where.push(eq(enrollments.status, query.status));
       const cursor = query.cursor ? decodeCursor(query.cursor) : null;
-      if (cursor) where.push(sql`(${enrollments.enteredAt}, ${enrollments.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)`);
+      if (cursor)
+        where.push(
+          sql`(${enrollments.enteredAt}, ${enrollments.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)`,
+        );
       const rows = await db
         .select()
         .from(enrollments)
@@ -76,19 +81,32 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsDeps> = async (app, deps) => {
         .limit(query.limit + 1);
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
-      return { enrollments: page, nextCursor: rows.length > query.limit && last ? encodeCursor(last.enteredAt.toISOString(), last.id) : null };
+      return {
+        enrollments: page,
+        nextCursor: rows.length > query.limit && last ? encodeCursor(last.enteredAt.toISOString(), last.id) : null,
+      };
     },
   );
 
   app.get(
     '/v1/enrollments/:id',
-    { schema: { tags: ['enrollments'], security, summary: 'One enrollment: mirror row, live state, path, messages sent or skipped', params: enrollmentIdParam } },
+    {
+      schema: {
+        tags: ['enrollments'],
+        security,
+        summary: 'One enrollment: mirror row, live state, path, messages sent or skipped',
+        params: enrollmentIdParam,
+      },
+    },
     async (request, reply) => {
       const { id } = request.params;
       const row = await findEnrollment(id);
       if (!row) return reply.code(404).send(notFound(id));
       // Live state needs a worker; without one the query would hang, so it gets 3 s.
-      const live = row.status === 'active' ? await withTimeout(temporal.workflow.getHandle(row.workflowId).query(statusQuery), 3_000).catch(() => null) : null;
+      const live =
+        row.status === 'active'
+          ? await withTimeout(temporal.workflow.getHandle(row.workflowId).query(statusQuery), 3_000).catch(() => null)
+          : null;
       const sent = await db
         .select({
           stepId: messages.stepId,
@@ -109,17 +127,32 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsDeps> = async (app, deps) => {
 
   app.get(
     '/v1/enrollments/:id/history',
-    { schema: { tags: ['enrollments'], security, summary: "The enrollment's workflow history as a timeline in journey terms", params: enrollmentIdParam } },
+    {
+      schema: {
+        tags: ['enrollments'],
+        security,
+        summary: "The enrollment's workflow history as a timeline in journey terms",
+        params: enrollmentIdParam,
+      },
+    },
     async (request, reply) => {
       const { id } = request.params;
       const row = await findEnrollment(id);
       if (!row) return reply.code(404).send(notFound(id));
       try {
         const history = await temporal.workflow.getHandle(row.workflowId).fetchHistory();
-        return { enrollmentId: id, workflowId: row.workflowId, temporalUiUrl: uiLink(row.workflowId), timeline: renderHistory(history.events ?? [], row.path) };
+        return {
+          enrollmentId: id,
+          workflowId: row.workflowId,
+          temporalUiUrl: uiLink(row.workflowId),
+          timeline: renderHistory(history.events ?? [], row.path),
+        };
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) {
-          return reply.code(404).send({ error: 'not_found', message: `the workflow of enrollment ${id} is no longer in Temporal (past retention); the mirror row and messages remain` });
+          return reply.code(404).send({
+            error: 'not_found',
+            message: `the workflow of enrollment ${id} is no longer in Temporal (past retention); the mirror row and messages remain`,
+          });
         }
         throw error;
       }
@@ -142,11 +175,15 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsDeps> = async (app, deps) => {
       const { reason } = request.body;
       const row = await findEnrollment(id);
       if (!row) return reply.code(404).send(notFound(id));
-      if (row.status !== 'active') return reply.code(409).send({ error: 'conflict', message: `enrollment ${id} is already ${row.status}` });
+      if (row.status !== 'active')
+        return reply.code(409).send({ error: 'conflict', message: `enrollment ${id} is already ${row.status}` });
       try {
         await temporal.workflow.getHandle(row.workflowId).signal(controlSignal, { action: 'exit', reason });
       } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return reply.code(409).send({ error: 'conflict', message: `the workflow of enrollment ${id} is not running` });
+        if (error instanceof WorkflowNotFoundError)
+          return reply
+            .code(409)
+            .send({ error: 'conflict', message: `the workflow of enrollment ${id} is not running` });
         throw error;
       }
       // The workflow leaves in its next task and writes `cancelled` + reason to the mirror.
@@ -197,7 +234,14 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsDeps> = async (app, deps) => {
         ) t ${after}
         order by t.at desc, t.id desc
         limit ${limit + 1}`);
-      const rows = rowsOf<{ kind: TimelineItem['kind']; id: string; at: unknown; journey_id: string | null; enrollment_id: string | null; details: Record<string, unknown> }>(result);
+      const rows = rowsOf<{
+        kind: TimelineItem['kind'];
+        id: string;
+        at: unknown;
+        journey_id: string | null;
+        enrollment_id: string | null;
+        details: Record<string, unknown>;
+      }>(result);
       const items: TimelineItem[] = rows.slice(0, limit).map((r) => ({
         kind: r.kind,
         id: r.id,

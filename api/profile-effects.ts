@@ -9,7 +9,20 @@
 import { addMonths } from 'date-fns';
 import { and, asc, count, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { aiplHistory, aiplStages, customerIdentities, customers, events, orderLines, orders, ownedProducts, products, telemetryReadings, type AiplStage, type Consent } from '../drizzle/schema';
+import {
+  aiplHistory,
+  aiplStages,
+  customerIdentities,
+  customers,
+  events,
+  orderLines,
+  orders,
+  ownedProducts,
+  products,
+  telemetryReadings,
+  type AiplStage,
+  type Consent,
+} from '../drizzle/schema';
 import { jsonPath, type Issue } from './http';
 import type { Tx } from './identity';
 
@@ -27,7 +40,8 @@ export function canonicalTimeZone(zone: string): string | null {
 
 export const timeZoneField = z.string({ error: 'must be a string' }).transform((zone, ctx) => {
   const canonical = canonicalTimeZone(zone.trim());
-  if (canonical === null) ctx.addIssue({ code: 'custom', message: 'not an IANA time zone, like "Asia/Shanghai" or "Europe/Berlin"' });
+  if (canonical === null)
+    ctx.addIssue({ code: 'custom', message: 'not an IANA time zone, like "Asia/Shanghai" or "Europe/Berlin"' });
   return canonical ?? zone;
 });
 
@@ -44,7 +58,9 @@ export const localeField = z.string({ error: 'must be a string' }).transform((ra
 });
 
 export const tagsField = z
-  .array(z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(64, 'at most 64 characters'), { error: 'must be an array of strings' })
+  .array(z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(64, 'at most 64 characters'), {
+    error: 'must be an array of strings',
+  })
   .max(100, 'at most 100 tags');
 
 export const aiplStageField = z.enum(aiplStages, { error: `one of ${aiplStages.map((s) => `"${s}"`).join(', ')}` });
@@ -55,23 +71,36 @@ export const consentField = z.strictObject(
     channels: z
       .strictObject(
         { email: channelConsent, sms: channelConsent, push: channelConsent, wechat: channelConsent },
-        { error: (issue) => (issue.code === 'unrecognized_keys' ? 'channels are email, sms, push and wechat' : 'must be a JSON object') },
+        {
+          error: (issue) =>
+            issue.code === 'unrecognized_keys' ? 'channels are email, sms, push and wechat' : 'must be a JSON object',
+        },
       )
       .optional(),
     topics: z
-      .record(z.string().min(1, 'a topic must not be empty').max(64, 'a topic has at most 64 characters'), z.boolean({ error: 'must be true or false' }), {
-        error: 'must be a JSON object of topic → true/false',
-      })
+      .record(
+        z.string().min(1, 'a topic must not be empty').max(64, 'a topic has at most 64 characters'),
+        z.boolean({ error: 'must be true or false' }),
+        {
+          error: 'must be a JSON object of topic → true/false',
+        },
+      )
       .optional(),
   },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? 'consent has only "channels" and "topics"' : 'must be a JSON object like {"channels":{"email":true},"topics":{"promotions":false}}') },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? 'consent has only "channels" and "topics"'
+        : 'must be a JSON object like {"channels":{"email":true},"topics":{"promotions":false}}',
+  },
 );
 export type ConsentChange = z.infer<typeof consentField>;
 
 /** Consent merged key by key: what is given replaces, what is not given stays. */
 export function mergeConsent(current: Consent, change: ConsentChange): Consent {
   const channels: Consent['channels'] = { ...current.channels };
-  for (const [channel, value] of Object.entries(change.channels ?? {})) if (value !== undefined) channels[channel as keyof Consent['channels']] = value;
+  for (const [channel, value] of Object.entries(change.channels ?? {}))
+    if (value !== undefined) channels[channel as keyof Consent['channels']] = value;
   return { channels, topics: { ...current.topics, ...change.topics } };
 }
 
@@ -80,9 +109,19 @@ export function aiplRank(stage: string | null): number {
 }
 
 /** Moves the customer to `to` and appends the transition to `aipl_history`; nothing when already there. */
-export async function moveAiplStage(tx: Tx, customerId: string, from: string | null, to: AiplStage, at: Date, source: string): Promise<boolean> {
+export async function moveAiplStage(
+  tx: Tx,
+  customerId: string,
+  from: string | null,
+  to: AiplStage,
+  at: Date,
+  source: string,
+): Promise<boolean> {
   if (from === to) return false;
-  await tx.update(customers).set({ aiplStage: to, updatedAt: sql`now()` }).where(eq(customers.id, customerId));
+  await tx
+    .update(customers)
+    .set({ aiplStage: to, updatedAt: sql`now()` })
+    .where(eq(customers.id, customerId));
   await tx.insert(aiplHistory).values({ customerId, fromStage: from, toStage: to, at, source });
   return true;
 }
@@ -101,7 +140,8 @@ const identifyProfile = z.object({
 });
 
 /** Zod skips absent optional keys, so required fields say so in their type error. */
-const typeError = (expected: string, required?: string) => (issue: { input?: unknown }) => (issue.input == null && required ? `required: ${required}` : expected);
+const typeError = (expected: string, required?: string) => (issue: { input?: unknown }) =>
+  issue.input == null && required ? `required: ${required}` : expected;
 const text = (max: number, required?: string) =>
   z
     .string({ error: typeError('must be a string', required) })
@@ -110,9 +150,13 @@ const text = (max: number, required?: string) =>
     .max(max, `at most ${max} characters`);
 /** Shops send ids as strings or numbers. */
 const externalId = (required?: string) =>
-  z.union([text(255), z.number().int()], { error: typeError('must be a string or number', required) }).transform(String);
+  z
+    .union([text(255), z.number().int()], { error: typeError('must be a string or number', required) })
+    .transform(String);
 const money = z.number({ error: 'must be a number' }).min(0, 'must not be negative').max(1e12, 'too large');
-const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a zone, like 2024-05-01T09:30:00Z' }).transform((s) => new Date(s));
+const instant = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a zone, like 2024-05-01T09:30:00Z' })
+  .transform((s) => new Date(s));
 
 const orderLine = z
   .object(
@@ -120,20 +164,30 @@ const orderLine = z
       sku: externalId().nullish(),
       product_id: externalId().nullish(),
       category: text(100).nullish(),
-      quantity: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'at least 1').max(10_000, 'at most 10000').nullish(),
+      quantity: z
+        .number({ error: 'must be a number' })
+        .int('must be a whole number')
+        .min(1, 'at least 1')
+        .max(10_000, 'at most 10000')
+        .nullish(),
       price: money.nullish(),
     },
     { error: 'must be a JSON object' },
   )
   .superRefine((line, ctx) => {
-    if (line.sku == null && line.product_id == null) ctx.addIssue({ code: 'custom', path: ['sku'], message: 'required: sku or product_id' });
+    if (line.sku == null && line.product_id == null)
+      ctx.addIssue({ code: 'custom', path: ['sku'], message: 'required: sku or product_id' });
   });
 
 const orderCompleted = z.object({
   order_id: externalId("the shop's order id"),
   total: money.nullish(),
   revenue: money.nullish(),
-  currency: z.string({ error: 'must be a string' }).regex(/^[A-Za-z]{3}$/, 'a 3-letter ISO 4217 code, like "CNY"').transform((c) => c.toUpperCase()).nullish(),
+  currency: z
+    .string({ error: 'must be a string' })
+    .regex(/^[A-Za-z]{3}$/, 'a 3-letter ISO 4217 code, like "CNY"')
+    .transform((c) => c.toUpperCase())
+    .nullish(),
   source: text(100).nullish(),
   affiliation: text(100).nullish(),
   products: z.array(orderLine, { error: 'must be an array of products' }).max(200, 'at most 200 products').nullish(),
@@ -160,9 +214,15 @@ const telemetryReported = z.object({
 });
 
 const productDisposed = z
-  .object({ serial: serial().nullish(), sku: externalId().nullish(), product_id: externalId().nullish(), disposed_at: instant.nullish() })
+  .object({
+    serial: serial().nullish(),
+    sku: externalId().nullish(),
+    product_id: externalId().nullish(),
+    disposed_at: instant.nullish(),
+  })
   .superRefine((p, ctx) => {
-    if (p.serial == null && p.sku == null && p.product_id == null) ctx.addIssue({ code: 'custom', path: ['serial'], message: 'required: serial, or sku / product_id' });
+    if (p.serial == null && p.sku == null && p.product_id == null)
+      ctx.addIssue({ code: 'custom', path: ['serial'], message: 'required: serial, or sku / product_id' });
   });
 
 export const profileEvents = {
@@ -179,11 +239,23 @@ const isProfileEvent = (name: string): name is ProfileEventName => Object.hasOwn
  * Problems with the profile fields of a message (identify traits, or the properties of the known
  * track events), with JSON paths under `at` (`$`, `$.batch[3]`).
  */
-export function profileIssues(type: 'identify' | 'track', name: string, payload: Record<string, unknown>, at: readonly PropertyKey[]): Issue[] {
-  const [schema, field] = type === 'identify' ? [identifyProfile, 'traits'] : isProfileEvent(name) ? [profileEvents[name], 'properties'] : [undefined, ''];
+export function profileIssues(
+  type: 'identify' | 'track',
+  name: string,
+  payload: Record<string, unknown>,
+  at: readonly PropertyKey[],
+): Issue[] {
+  const [schema, field] =
+    type === 'identify'
+      ? [identifyProfile, 'traits']
+      : isProfileEvent(name)
+        ? [profileEvents[name], 'properties']
+        : [undefined, ''];
   if (!schema) return [];
   const parsed = schema.safeParse(payload);
-  return parsed.success ? [] : parsed.error.issues.map((issue) => ({ path: jsonPath([...at, field, ...issue.path]), message: issue.message }));
+  return parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ path: jsonPath([...at, field, ...issue.path]), message: issue.message }));
 }
 
 // ---- effects ------------------------------------------------------------------------------------
@@ -197,7 +269,12 @@ export interface ProfileMessage {
 }
 
 /** Writes the profile effects of one stored message; call in the ingest transaction, after the customer is resolved. */
-export async function applyProfileEffects(tx: Tx, customerId: string, eventId: string, message: ProfileMessage): Promise<void> {
+export async function applyProfileEffects(
+  tx: Tx,
+  customerId: string,
+  eventId: string,
+  message: ProfileMessage,
+): Promise<void> {
   if (message.type === 'identify') return applyIdentify(tx, customerId, message);
   if (!isProfileEvent(message.name)) return;
   // One customer's profile effects run one at a time, locked before any insert that references the
@@ -243,7 +320,8 @@ async function applyIdentify(tx: Tx, customerId: string, message: ProfileMessage
     })
     .where(eq(customers.id, customerId));
   // Said explicitly by the sender, so it may move backwards (unlike the automatic moves from orders).
-  if (given.aiplStage) await moveAiplStage(tx, customerId, customer.aiplStage, given.aiplStage, message.occurredAt, 'identify');
+  if (given.aiplStage)
+    await moveAiplStage(tx, customerId, customer.aiplStage, given.aiplStage, message.occurredAt, 'identify');
 }
 
 const toCents = (amount: number | null | undefined) => (amount == null ? null : Math.round(amount * 100));
@@ -269,16 +347,42 @@ async function applyOrder(tx: Tx, customerId: string, eventId: string, message: 
     .returning({ id: orders.id });
   if (!row) return; // the same order sent again (under another messageId): already recorded
 
-  const lines = (order.products ?? []).map((line, index) => ({ lineNo: index + 1, sku: (line.sku ?? line.product_id)!, category: line.category ?? null, quantity: line.quantity ?? 1, price: line.price }));
+  const lines = (order.products ?? []).map((line, index) => ({
+    lineNo: index + 1,
+    sku: (line.sku ?? line.product_id)!,
+    category: line.category ?? null,
+    quantity: line.quantity ?? 1,
+    price: line.price,
+  }));
   if (lines.length > 0) {
-    const catalog = await catalogOf(tx, lines.map((l) => l.sku));
-    const deviceCategories = await deviceCategoriesOf(tx, lines.filter((l) => !catalog.has(l.sku) && l.category !== null).map((l) => l.category!));
+    const catalog = await catalogOf(
+      tx,
+      lines.map((l) => l.sku),
+    );
+    const deviceCategories = await deviceCategoriesOf(
+      tx,
+      lines.filter((l) => !catalog.has(l.sku) && l.category !== null).map((l) => l.category!),
+    );
     const resolved = lines.map((line) => {
       const product = catalog.get(line.sku);
       const category = product?.category ?? line.category ?? 'uncategorized';
-      return { ...line, category, product, isDevice: product ? product.kind === 'device' : deviceCategories.has(category) };
+      return {
+        ...line,
+        category,
+        product,
+        isDevice: product ? product.kind === 'device' : deviceCategories.has(category),
+      };
     });
-    await tx.insert(orderLines).values(resolved.map((l) => ({ orderId: row.id, lineNo: l.lineNo, sku: l.sku, category: l.category, quantity: l.quantity, unitPriceCents: toCents(l.price) })));
+    await tx.insert(orderLines).values(
+      resolved.map((l) => ({
+        orderId: row.id,
+        lineNo: l.lineNo,
+        sku: l.sku,
+        category: l.category,
+        quantity: l.quantity,
+        unitPriceCents: toCents(l.price),
+      })),
+    );
     const owned = resolved
       .filter((l) => l.isDevice)
       .flatMap((l) =>
@@ -301,7 +405,8 @@ async function applyOrder(tx: Tx, customerId: string, eventId: string, message: 
     .from(orders)
     .where(and(eq(orders.customerId, customerId), ne(orders.id, row.id)));
   const target: AiplStage = (others?.n ?? 0) > 0 ? 'loyalty' : 'purchase';
-  if (aiplRank(target) > aiplRank(customer.aiplStage)) await moveAiplStage(tx, customerId, customer.aiplStage, target, message.occurredAt, 'Order Completed');
+  if (aiplRank(target) > aiplRank(customer.aiplStage))
+    await moveAiplStage(tx, customerId, customer.aiplStage, target, message.occurredAt, 'Order Completed');
 }
 
 function warrantyEnd(from: Date | null, months: number | null | undefined): Date | null {
@@ -311,7 +416,10 @@ function warrantyEnd(from: Date | null, months: number | null | undefined): Date
 type CatalogProduct = typeof products.$inferSelect;
 async function catalogOf(tx: Tx, skus: string[]): Promise<Map<string, CatalogProduct>> {
   if (skus.length === 0) return new Map();
-  const rows = await tx.select().from(products).where(inArray(products.sku, [...new Set(skus)]));
+  const rows = await tx
+    .select()
+    .from(products)
+    .where(inArray(products.sku, [...new Set(skus)]));
   return new Map(rows.map((p) => [p.sku, p]));
 }
 
@@ -340,11 +448,15 @@ interface DeviceClaim {
 async function claimDevice(tx: Tx, customerId: string, claim: DeviceClaim): Promise<{ id: string } | null> {
   const [known] = await tx.select().from(ownedProducts).where(eq(ownedProducts.serial, claim.serial));
   if (known) {
-    if (claim.installedAt && !known.installedAt) await tx.update(ownedProducts).set({ installedAt: claim.installedAt }).where(eq(ownedProducts.id, known.id));
+    if (claim.installedAt && !known.installedAt)
+      await tx.update(ownedProducts).set({ installedAt: claim.installedAt }).where(eq(ownedProducts.id, known.id));
     return known;
   }
   if (claim.sku === null) return null;
-  await tx.insert(customerIdentities).values({ kind: 'device_serial', value: claim.serial, customerId }).onConflictDoNothing();
+  await tx
+    .insert(customerIdentities)
+    .values({ kind: 'device_serial', value: claim.serial, customerId })
+    .onConflictDoNothing();
   const device = await attachSerial(tx, customerId, { ...claim, sku: claim.sku });
   if (device) await backfillReadings(tx, device.id, claim.serial);
   return device;
@@ -365,11 +477,22 @@ async function backfillReadings(tx: Tx, ownedProductId: string, serial: string):
     on conflict (event_id) do nothing`);
 }
 
-async function attachSerial(tx: Tx, customerId: string, claim: DeviceClaim & { sku: string }): Promise<{ id: string } | null> {
+async function attachSerial(
+  tx: Tx,
+  customerId: string,
+  claim: DeviceClaim & { sku: string },
+): Promise<{ id: string } | null> {
   const [bought] = await tx
     .select()
     .from(ownedProducts)
-    .where(and(eq(ownedProducts.customerId, customerId), eq(ownedProducts.sku, claim.sku), isNull(ownedProducts.serial), isNull(ownedProducts.disposedAt)))
+    .where(
+      and(
+        eq(ownedProducts.customerId, customerId),
+        eq(ownedProducts.sku, claim.sku),
+        isNull(ownedProducts.serial),
+        isNull(ownedProducts.disposedAt),
+      ),
+    )
     .orderBy(asc(ownedProducts.purchasedAt), asc(ownedProducts.createdAt))
     .limit(1);
   if (bought) {
@@ -394,7 +517,10 @@ async function attachSerial(tx: Tx, customerId: string, claim: DeviceClaim & { s
     .onConflictDoNothing({ target: ownedProducts.serial })
     .returning({ id: ownedProducts.id });
   if (created) return created;
-  const [raced] = await tx.select({ id: ownedProducts.id }).from(ownedProducts).where(eq(ownedProducts.serial, claim.serial));
+  const [raced] = await tx
+    .select({ id: ownedProducts.id })
+    .from(ownedProducts)
+    .where(eq(ownedProducts.serial, claim.serial));
   return raced ?? null;
 }
 
@@ -403,18 +529,34 @@ async function applyDevice(tx: Tx, customerId: string, message: ProfileMessage):
   if (!parsed.success) return;
   const p = parsed.data;
   const installedAt = p.installed_at ?? (message.name === 'Product Installed' ? message.occurredAt : null);
-  await claimDevice(tx, customerId, { serial: p.serial, sku: p.sku ?? p.product_id ?? null, category: p.category ?? null, installedAt });
+  await claimDevice(tx, customerId, {
+    serial: p.serial,
+    sku: p.sku ?? p.product_id ?? null,
+    category: p.category ?? null,
+    installedAt,
+  });
 }
 
 async function applyTelemetry(tx: Tx, customerId: string, eventId: string, message: ProfileMessage): Promise<void> {
   const parsed = telemetryReported.safeParse(message.properties);
   if (!parsed.success) return;
   const p = parsed.data;
-  const device = await claimDevice(tx, customerId, { serial: p.serial, sku: p.sku ?? p.product_id ?? null, category: p.category ?? null, installedAt: null });
+  const device = await claimDevice(tx, customerId, {
+    serial: p.serial,
+    sku: p.sku ?? p.product_id ?? null,
+    category: p.category ?? null,
+    installedAt: null,
+  });
   if (!device) return; // an unknown serial without a SKU: the event is stored, no reading
   await tx
     .insert(telemetryReadings)
-    .values({ ownedProductId: device.id, metric: p.metric, value: p.value, readAt: p.read_at ?? message.occurredAt, eventId })
+    .values({
+      ownedProductId: device.id,
+      metric: p.metric,
+      value: p.value,
+      readAt: p.read_at ?? message.occurredAt,
+      eventId,
+    })
     .onConflictDoNothing({ target: telemetryReadings.eventId });
 }
 

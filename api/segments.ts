@@ -46,7 +46,24 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (sc
 
   app.put(
     '/v1/segments/:id',
-    { schema: { tags, security, summary: 'Create or replace a segment (members follow at the next refresh)', params, body: z.object({ name: z.string().min(1).max(200).refine((n) => !n.includes('\u0000'), 'must not contain NUL characters'), rule }).strict() } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Create or replace a segment (members follow at the next refresh)',
+        params,
+        body: z
+          .object({
+            name: z
+              .string()
+              .min(1)
+              .max(200)
+              .refine((n) => !n.includes('\u0000'), 'must not contain NUL characters'),
+            rule,
+          })
+          .strict(),
+      },
+    },
     async (request, reply) => {
       const { id } = request.params;
       const { name, rule: parsed } = request.body;
@@ -61,17 +78,33 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (sc
     },
   );
 
-  app.delete('/v1/segments/:id', { schema: { tags, security, summary: 'Delete a segment (refused while a live journey enters on it)', params } }, async (request, reply) => {
-    const { id } = request.params;
-    const users = await db
-      .select({ id: journeys.id })
-      .from(journeys)
-      .innerJoin(journeyVersions, and(eq(journeyVersions.journeyId, journeys.id), eq(journeyVersions.version, journeys.latestVersion)))
-      .where(and(inArray(journeys.status, ['published', 'paused']), sql`${journeyVersions.definition} -> 'entry' ->> 'segment' = ${id}::text`));
-    if (users.length > 0) return reply.code(409).send({ error: 'conflict', message: `segment ${id} is the entry of journey(s) ${users.map((u) => u.id).join(', ')}` });
-    const deleted = await db.delete(segments).where(eq(segments.id, id)).returning({ id: segments.id });
-    return deleted.length ? reply.code(204).send() : reply.code(404).send(notFound(id));
-  });
+  app.delete(
+    '/v1/segments/:id',
+    { schema: { tags, security, summary: 'Delete a segment (refused while a live journey enters on it)', params } },
+    async (request, reply) => {
+      const { id } = request.params;
+      const users = await db
+        .select({ id: journeys.id })
+        .from(journeys)
+        .innerJoin(
+          journeyVersions,
+          and(eq(journeyVersions.journeyId, journeys.id), eq(journeyVersions.version, journeys.latestVersion)),
+        )
+        .where(
+          and(
+            inArray(journeys.status, ['published', 'paused']),
+            sql`${journeyVersions.definition} -> 'entry' ->> 'segment' = ${id}::text`,
+          ),
+        );
+      if (users.length > 0)
+        return reply.code(409).send({
+          error: 'conflict',
+          message: `segment ${id} is the entry of journey(s) ${users.map((u) => u.id).join(', ')}`,
+        });
+      const deleted = await db.delete(segments).where(eq(segments.id, id)).returning({ id: segments.id });
+      return deleted.length ? reply.code(204).send() : reply.code(404).send(notFound(id));
+    },
+  );
 
   app.post(
     '/v1/segments/preview',
@@ -86,15 +119,22 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (sc
     async (request) => membership.preview(request.body.rule, request.body.limit),
   );
 
-  app.post('/v1/segments/:id/refresh', { schema: { tags, security, summary: 'Recompute the members now; newcomers enter segment-entry journeys', params } }, async (request, reply) => {
-    try {
-      const result = await membership.refresh(request.params.id);
-      return result.status === 'missing' ? reply.code(404).send(notFound(request.params.id)) : result;
-    } catch (error) {
-      if (error instanceof InvalidStoredRuleError) return reply.code(409).send({ error: 'conflict', message: error.message });
-      throw error;
-    }
-  });
+  app.post(
+    '/v1/segments/:id/refresh',
+    {
+      schema: { tags, security, summary: 'Recompute the members now; newcomers enter segment-entry journeys', params },
+    },
+    async (request, reply) => {
+      try {
+        const result = await membership.refresh(request.params.id);
+        return result.status === 'missing' ? reply.code(404).send(notFound(request.params.id)) : result;
+      } catch (error) {
+        if (error instanceof InvalidStoredRuleError)
+          return reply.code(409).send({ error: 'conflict', message: error.message });
+        throw error;
+      }
+    },
+  );
 
   app.get(
     '/v1/segments/:id/members',
@@ -104,7 +144,10 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (sc
         security,
         summary: 'Members, by customer id; pass `next` back as `after` for the next page',
         params,
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), after: z.uuid().optional() }),
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          after: z.uuid().optional(),
+        }),
       },
     },
     async (request, reply) => {

@@ -16,9 +16,16 @@ import type { createJourneyService } from './journeys';
 import type { JourneyDefinition } from '../domain/journey/definition';
 
 const duration = z
-  .object({ days: z.number().min(0).optional(), hours: z.number().min(0).optional(), minutes: z.number().min(0).optional() })
+  .object({
+    days: z.number().min(0).optional(),
+    hours: z.number().min(0).optional(),
+    minutes: z.number().min(0).optional(),
+  })
   .strict()
-  .refine((d) => d.days !== undefined || d.hours !== undefined || d.minutes !== undefined, 'give days, hours or minutes');
+  .refine(
+    (d) => d.days !== undefined || d.hours !== undefined || d.minutes !== undefined,
+    'give days, hours or minutes',
+  );
 
 const profile = z
   .object({
@@ -28,21 +35,41 @@ const profile = z
     timeZone: z.string().refine(isValidTimeZone, 'not an IANA time zone').nullable().default(null),
     locale: z.string().max(35).nullable().default(null),
     consent: z
-      .object({ channels: z.partialRecord(z.enum(['email', 'sms', 'push', 'wechat']), z.boolean()).default({}), topics: z.record(z.string(), z.boolean()).default({}) })
+      .object({
+        channels: z.partialRecord(z.enum(['email', 'sms', 'push', 'wechat']), z.boolean()).default({}),
+        topics: z.record(z.string(), z.boolean()).default({}),
+      })
       .default({ channels: { email: true, sms: true, push: true, wechat: true }, topics: {} }),
-    ownedProducts: z.array(z.object({ sku: z.string(), category: z.string() }).strict()).max(100).default([]),
+    ownedProducts: z
+      .array(z.object({ sku: z.string(), category: z.string() }).strict())
+      .max(100)
+      .default([]),
     eventCounts: z.record(z.string(), z.number().int().min(0)).default({}),
   })
   .strict();
 
 export const simulationBody = z
   .object({
-    version: z.union([z.number().int().min(1), z.literal('draft')]).optional().describe('a published version, or "draft"; default: the draft'),
-    customerId: z.uuid().optional().describe("a stored customer: their profile is read, nothing is written"),
+    version: z
+      .union([z.number().int().min(1), z.literal('draft')])
+      .optional()
+      .describe('a published version, or "draft"; default: the draft'),
+    customerId: z.uuid().optional().describe('a stored customer: their profile is read, nothing is written'),
     profile: profile.optional().describe('a made-up customer (used when no customerId is given)'),
-    entry: z.object({ properties: z.record(z.string(), z.unknown()).default({}) }).strict().default({ properties: {} }),
+    entry: z
+      .object({ properties: z.record(z.string(), z.unknown()).default({}) })
+      .strict()
+      .default({ properties: {} }),
     events: z
-      .array(z.object({ after: duration, name: z.string().min(1).max(255), properties: z.record(z.string(), z.unknown()).default({}) }).strict())
+      .array(
+        z
+          .object({
+            after: duration,
+            name: z.string().min(1).max(255),
+            properties: z.record(z.string(), z.unknown()).default({}),
+          })
+          .strict(),
+      )
       .max(200)
       .default([]),
     horizonDays: z.number().int().min(1).max(800).default(400),
@@ -51,14 +78,19 @@ export const simulationBody = z
   .strict()
   .refine((b) => !(b.customerId && b.profile), { message: 'give customerId or profile, not both', path: ['profile'] });
 
-export const simulationRoutes: FastifyPluginAsyncZod<{ db: Db; journeys: ReturnType<typeof createJourneyService>; simulate: Simulate }> = async (app, { db, journeys, simulate }) => {
+export const simulationRoutes: FastifyPluginAsyncZod<{
+  db: Db;
+  journeys: ReturnType<typeof createJourneyService>;
+  simulate: Simulate;
+}> = async (app, { db, journeys, simulate }) => {
   app.post(
     '/v1/journeys/:id/simulate',
     {
       schema: {
         tags: ['journeys'],
         security: adminSecurity,
-        summary: 'Simulate a journey on a time-skipping server: the dated schedule of steps and messages, nothing delivered',
+        summary:
+          'Simulate a journey on a time-skipping server: the dated schedule of steps and messages, nothing delivered',
         params: z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-"') }),
         body: simulationBody,
       },
@@ -70,8 +102,11 @@ export const simulationRoutes: FastifyPluginAsyncZod<{ db: Db; journeys: ReturnT
         body.version === undefined || body.version === 'draft'
           ? { version: 0, definition: await journeys.draftDefinition(id) }
           : await journeys.version(id, body.version);
-      const customer = body.customerId ? await storedCustomer(db, body.customerId) : syntheticCustomer(profile.parse(body.profile ?? {}));
-      if (!customer) return reply.code(404).send({ error: 'not_found', message: `customer ${body.customerId} not found` });
+      const customer = body.customerId
+        ? await storedCustomer(db, body.customerId)
+        : syntheticCustomer(profile.parse(body.profile ?? {}));
+      if (!customer)
+        return reply.code(404).send({ error: 'not_found', message: `customer ${body.customerId} not found` });
       try {
         const result = await simulate({
           journey: { id, version: target.version, definition: target.definition },
@@ -83,7 +118,8 @@ export const simulationRoutes: FastifyPluginAsyncZod<{ db: Db; journeys: ReturnT
         });
         return { simulation: result };
       } catch (error) {
-        if (error instanceof SimulationInputError) throw new RequestValidationError([{ path: '$.body.startAt', message: error.message }]);
+        if (error instanceof SimulationInputError)
+          throw new RequestValidationError([{ path: '$.body.startAt', message: error.message }]);
         throw error;
       }
     },
@@ -101,7 +137,17 @@ async function storedCustomer(db: Db, customerId: string): Promise<SimulatedCust
     .select({ sku: ownedProducts.sku, category: ownedProducts.category })
     .from(ownedProducts)
     .where(and(eq(ownedProducts.customerId, customerId), isNull(ownedProducts.disposedAt)));
-  return { customerId, traits: row.traits, tags: row.tags, aiplStage: row.aiplStage, timeZone: row.timeZone, locale: row.locale, consent: row.consent, ownedProducts: products, eventCounts: {} };
+  return {
+    customerId,
+    traits: row.traits,
+    tags: row.tags,
+    aiplStage: row.aiplStage,
+    timeZone: row.timeZone,
+    locale: row.locale,
+    consent: row.consent,
+    ownedProducts: products,
+    eventCounts: {},
+  };
 }
 
 export interface PublishCheck {
@@ -114,12 +160,27 @@ export interface PublishCheck {
  * broken journey (a template that fails to render or does not exist) come back as problems; a
  * simulation that throws fails the publish.
  */
-export async function checkBeforePublish(db: Db, simulate: Simulate, journey: { id: string; definition: JourneyDefinition }): Promise<PublishCheck> {
+export async function checkBeforePublish(
+  db: Db,
+  simulate: Simulate,
+  journey: { id: string; definition: JourneyDefinition },
+): Promise<PublishCheck> {
   const [recent] = await db.select({ id: customers.id }).from(customers).orderBy(desc(customers.updatedAt)).limit(1);
   const stored = recent ? await storedCustomer(db, recent.id) : null;
-  const synthetic = syntheticCustomer(profile.parse({ traits: { firstName: 'Sample' }, timeZone: journey.definition.settings.timeZone }));
+  const synthetic = syntheticCustomer(
+    profile.parse({ traits: { firstName: 'Sample' }, timeZone: journey.definition.settings.timeZone }),
+  );
   const samples = [synthetic, ...(stored ? [stored] : [])];
-  const results = await Promise.all(samples.map((customer) => simulate({ journey: { id: journey.id, version: 0, definition: journey.definition }, customer, events: [], horizonDays: 400 })));
+  const results = await Promise.all(
+    samples.map((customer) =>
+      simulate({
+        journey: { id: journey.id, version: 0, definition: journey.definition },
+        customer,
+        events: [],
+        horizonDays: 400,
+      }),
+    ),
+  );
   return {
     samples: results.map((result, i) => ({
       customer: i === 0 ? 'synthetic' : result.customerId,

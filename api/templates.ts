@@ -8,9 +8,25 @@
 import { and, desc, eq, isNotNull } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createTemplateEngine, loadPartials, loadTemplate, renderContext, type Issue, type PartialMap, type TemplateVersionContent } from '../activities/templates';
+import {
+  createTemplateEngine,
+  loadPartials,
+  loadTemplate,
+  renderContext,
+  type Issue,
+  type PartialMap,
+  type TemplateVersionContent,
+} from '../activities/templates';
 import type { Db } from '../drizzle/client';
-import { customers, journeys, journeyVersions, templatePartials, templates, templateVersions, type TemplateParts } from '../drizzle/schema';
+import {
+  customers,
+  journeys,
+  journeyVersions,
+  templatePartials,
+  templates,
+  templateVersions,
+  type TemplateParts,
+} from '../drizzle/schema';
 import { channels } from '../domain/journey/definition';
 import { isValidTimeZone } from '../domain/time';
 import { adminSecurity, issuesOf, RequestValidationError } from './http';
@@ -23,7 +39,9 @@ const partsSchema = z
     subject: source(998).min(1).optional(),
     text: source(100_000).min(1, 'must not be empty'),
     html: source(500_000).min(1).optional(),
-    fields: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a field name (letters, digits, _)'), source(2_000)).optional(),
+    fields: z
+      .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a field name (letters, digits, _)'), source(2_000))
+      .optional(),
   })
   .strict();
 const fieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a property name (letters, digits, _)');
@@ -36,14 +54,19 @@ export const templateBody = z
     layout: slug.nullish(),
     providerTemplateId: z.string().min(1).max(128).nullish(),
     /** Traits and event properties the template may use (checked at save time). */
-    variables: z.object({ traits: z.array(fieldName).default([]), event: z.array(fieldName).default([]) }).strict().default({ traits: [], event: [] }),
+    variables: z
+      .object({ traits: z.array(fieldName).default([]), event: z.array(fieldName).default([]) })
+      .strict()
+      .default({ traits: [], event: [] }),
   })
   .strict();
 export type TemplateBody = z.infer<typeof templateBody>;
 
 const idParams = z.object({ id: slug });
 const versionParams = z.object({ id: slug, version: z.coerce.number().int().positive() });
-const partialBody = z.object({ kind: z.enum(['partial', 'layout']), source: source(200_000).min(1, 'must not be empty') }).strict();
+const partialBody = z
+  .object({ kind: z.enum(['partial', 'layout']), source: source(200_000).min(1, 'must not be empty') })
+  .strict();
 const sampleProfile = z
   .object({
     traits: z.record(z.string(), z.unknown()).default({}),
@@ -64,39 +87,71 @@ const previewBody = z
     locale: localeTag.optional(),
   })
   .strict()
-  .refine((b) => (b.customerId === undefined) !== (b.sample === undefined), { message: 'give exactly one of customerId and sample' });
+  .refine((b) => (b.customerId === undefined) !== (b.sample === undefined), {
+    message: 'give exactly one of customerId and sample',
+  });
 
 /** A template being edited: checked and rendered in every locale, saved nowhere. */
 const draftPreviewBody = z
   .object({
-    template: z.unknown().describe('a template body as PUT /v1/templates/:id takes it; its problems come back as `issues`, not as a 400'),
+    template: z
+      .unknown()
+      .describe('a template body as PUT /v1/templates/:id takes it; its problems come back as `issues`, not as a 400'),
     customerId: z.uuid().optional(),
     sample: sampleProfile.optional(),
     event: z.record(z.string(), z.unknown()).default({}),
   })
   .strict()
-  .refine((b) => b.template !== undefined, { path: ['template'], message: 'required: the template body to check and render' })
-  .refine((b) => (b.customerId === undefined) !== (b.sample === undefined), { message: 'give exactly one of customerId and sample' });
+  .refine((b) => b.template !== undefined, {
+    path: ['template'],
+    message: 'required: the template body to check and render',
+  })
+  .refine((b) => (b.customerId === undefined) !== (b.sample === undefined), {
+    message: 'give exactly one of customerId and sample',
+  });
 
 /** Every problem of a template body against the stored partials: JSON paths under `$.body`. */
-export function validateTemplate(engine: ReturnType<typeof createTemplateEngine>, body: TemplateBody, partials: PartialMap, root = '$.body'): Issue[] {
+export function validateTemplate(
+  engine: ReturnType<typeof createTemplateEngine>,
+  body: TemplateBody,
+  partials: PartialMap,
+  root = '$.body',
+): Issue[] {
   const issues: Issue[] = [];
-  if (!(body.defaultLocale in body.locales)) issues.push({ path: `${root}.defaultLocale`, message: `no locales.${body.defaultLocale}: the default locale must have content` });
+  if (!(body.defaultLocale in body.locales))
+    issues.push({
+      path: `${root}.defaultLocale`,
+      message: `no locales.${body.defaultLocale}: the default locale must have content`,
+    });
   if (body.layout) {
     const layout = partials.get(body.layout);
-    if (!layout || layout.kind !== 'layout') issues.push({ path: `${root}.layout`, message: `no layout "${body.layout}" (create it with PUT /v1/template-partials/${body.layout})` });
+    if (!layout || layout.kind !== 'layout')
+      issues.push({
+        path: `${root}.layout`,
+        message: `no layout "${body.layout}" (create it with PUT /v1/template-partials/${body.layout})`,
+      });
   }
-  if (body.channel === 'wechat' && !body.providerTemplateId) issues.push({ path: `${root}.providerTemplateId`, message: 'a WeChat template message needs the template id from the WeChat console' });
-  const known = { variables: body.variables, partials: new Set([...partials].filter(([, p]) => p.kind === 'partial').map(([id]) => id)) };
+  if (body.channel === 'wechat' && !body.providerTemplateId)
+    issues.push({
+      path: `${root}.providerTemplateId`,
+      message: 'a WeChat template message needs the template id from the WeChat console',
+    });
+  const known = {
+    variables: body.variables,
+    partials: new Set([...partials].filter(([, p]) => p.kind === 'partial').map(([id]) => id)),
+  };
   for (const [locale, parts] of Object.entries(body.locales)) {
     const at = `${root}.locales.${locale}`;
-    if (body.channel === 'email' && !parts.subject) issues.push({ path: `${at}.subject`, message: 'an email needs a subject' });
-    if (body.channel === 'wechat' && !parts.fields) issues.push({ path: `${at}.fields`, message: 'a WeChat template message needs its fields (first, keyword1, …)' });
+    if (body.channel === 'email' && !parts.subject)
+      issues.push({ path: `${at}.subject`, message: 'an email needs a subject' });
+    if (body.channel === 'wechat' && !parts.fields)
+      issues.push({ path: `${at}.fields`, message: 'a WeChat template message needs its fields (first, keyword1, …)' });
     for (const part of ['subject', 'text', 'html'] as const) {
       const src = parts[part];
       if (src !== undefined) issues.push(...engine.check(src, `${at}.${part}`, known));
     }
-    for (const [name, src] of Object.entries(parts.fields ?? {})) issues.push(...engine.check(src, `${at}.fields.${name}`, known));
+    for (const [name, src] of Object.entries(parts.fields ?? {}))
+      issues.push(...engine.check(src, `${at}.fields.${name}`, known));
   }
   return issues;
 }
@@ -105,17 +160,36 @@ export function validateTemplate(engine: ReturnType<typeof createTemplateEngine>
  * Saves `body` (already validated) as the next version of template `id`, creating the template on
  * its first save. A template's channel cannot change: journeys send it on that channel.
  */
-export async function saveTemplateVersion(db: Db, id: string, body: TemplateBody): Promise<{ created: boolean; version: number }> {
+export async function saveTemplateVersion(
+  db: Db,
+  id: string,
+  body: TemplateBody,
+): Promise<{ created: boolean; version: number }> {
   const defaults: TemplateParts = body.locales[body.defaultLocale]!;
   return db.transaction(async (tx) => {
     const [existing] = await tx.select().from(templates).where(eq(templates.id, id)).for('update');
     if (existing && existing.channel !== body.channel) {
-      throw new RequestValidationError([{ path: '$.body.channel', message: `template ${id} is a ${existing.channel} template; journeys send it on that channel, so it cannot change` }]);
+      throw new RequestValidationError([
+        {
+          path: '$.body.channel',
+          message: `template ${id} is a ${existing.channel} template; journeys send it on that channel, so it cannot change`,
+        },
+      ]);
     }
     // A legacy template (no versions yet) becomes version 1 on its first save.
     const version = (existing?.latestVersion ?? 0) + 1;
-    const columns = { channel: body.channel, subject: defaults.subject ?? null, text: defaults.text, html: defaults.html ?? null, latestVersion: version };
-    if (existing) await tx.update(templates).set({ ...columns, updatedAt: new Date() }).where(eq(templates.id, id));
+    const columns = {
+      channel: body.channel,
+      subject: defaults.subject ?? null,
+      text: defaults.text,
+      html: defaults.html ?? null,
+      latestVersion: version,
+    };
+    if (existing)
+      await tx
+        .update(templates)
+        .set({ ...columns, updatedAt: new Date() })
+        .where(eq(templates.id, id));
     else await tx.insert(templates).values({ id, ...columns });
     await tx.insert(templateVersions).values({
       templateId: id,
@@ -137,76 +211,144 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
 
   const versionsOf = (id: string) =>
     db
-      .select({ version: templateVersions.version, defaultLocale: templateVersions.defaultLocale, createdAt: templateVersions.createdAt })
+      .select({
+        version: templateVersions.version,
+        defaultLocale: templateVersions.defaultLocale,
+        createdAt: templateVersions.createdAt,
+      })
       .from(templateVersions)
       .where(eq(templateVersions.templateId, id))
       .orderBy(desc(templateVersions.version));
 
-  app.get('/v1/templates', { schema: { tags, security, summary: 'List templates' } }, async () => ({ templates: await db.select().from(templates).orderBy(templates.id) }));
+  app.get('/v1/templates', { schema: { tags, security, summary: 'List templates' } }, async () => ({
+    templates: await db.select().from(templates).orderBy(templates.id),
+  }));
 
-  app.get('/v1/templates/:id', { schema: { tags, security, summary: 'A template: its latest version and the list of versions', params: idParams } }, async (request, reply) => {
-    const { id } = request.params;
-    const content = await loadTemplate(db, id);
-    if (!content) return reply.code(404).send({ error: 'not_found', message: `template ${id} not found` });
-    return { template: content, versions: await versionsOf(id) };
-  });
+  app.get(
+    '/v1/templates/:id',
+    {
+      schema: { tags, security, summary: 'A template: its latest version and the list of versions', params: idParams },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const content = await loadTemplate(db, id);
+      if (!content) return reply.code(404).send({ error: 'not_found', message: `template ${id} not found` });
+      return { template: content, versions: await versionsOf(id) };
+    },
+  );
 
-  app.get('/v1/templates/:id/versions', { schema: { tags, security, summary: 'Versions of a template, newest first', params: idParams } }, async (request, reply) => {
-    const { id } = request.params;
-    const [template] = await db.select({ id: templates.id }).from(templates).where(eq(templates.id, id));
-    if (!template) return reply.code(404).send({ error: 'not_found', message: `template ${id} not found` });
-    return { versions: await versionsOf(id) };
-  });
+  app.get(
+    '/v1/templates/:id/versions',
+    { schema: { tags, security, summary: 'Versions of a template, newest first', params: idParams } },
+    async (request, reply) => {
+      const { id } = request.params;
+      const [template] = await db.select({ id: templates.id }).from(templates).where(eq(templates.id, id));
+      if (!template) return reply.code(404).send({ error: 'not_found', message: `template ${id} not found` });
+      return { versions: await versionsOf(id) };
+    },
+  );
 
-  app.get('/v1/templates/:id/versions/:version', { schema: { tags, security, summary: 'One version of a template', params: versionParams } }, async (request, reply) => {
-    const { id, version } = request.params;
-    const content = await loadTemplate(db, id, version);
-    if (!content || content.version === null) return reply.code(404).send({ error: 'not_found', message: `template ${id} has no version ${version}` });
-    return { template: content };
-  });
+  app.get(
+    '/v1/templates/:id/versions/:version',
+    { schema: { tags, security, summary: 'One version of a template', params: versionParams } },
+    async (request, reply) => {
+      const { id, version } = request.params;
+      const content = await loadTemplate(db, id, version);
+      if (!content || content.version === null)
+        return reply.code(404).send({ error: 'not_found', message: `template ${id} has no version ${version}` });
+      return { template: content };
+    },
+  );
 
-  const saveSchema = { tags, security, summary: 'Validate and save a new version (created on first save)', params: idParams, body: templateBody };
+  const saveSchema = {
+    tags,
+    security,
+    summary: 'Validate and save a new version (created on first save)',
+    params: idParams,
+    body: templateBody,
+  };
   app.put('/v1/templates/:id', { schema: saveSchema }, async (request, reply) => {
     const { id } = request.params;
     const body = request.body;
     const issues = validateTemplate(engine, body, await loadPartials(db));
     if (issues.length) throw new RequestValidationError(issues);
     const saved = await saveTemplateVersion(db, id, body);
-    return reply.code(saved.created ? 201 : 200).send({ id, version: saved.version, template: await loadTemplate(db, id) });
+    return reply
+      .code(saved.created ? 201 : 200)
+      .send({ id, version: saved.version, template: await loadTemplate(db, id) });
   });
 
-  app.delete('/v1/templates/:id', { schema: { tags, security, summary: 'Delete a template no published journey sends', params: idParams } }, async (request, reply) => {
-    const { id } = request.params;
-    // A published journey that sends this template would fail at its next send: refuse.
-    const published = await db
-      .select({ journeyId: journeyVersions.journeyId, definition: journeyVersions.definition })
-      .from(journeyVersions)
-      .innerJoin(journeys, and(eq(journeys.id, journeyVersions.journeyId), eq(journeys.latestVersion, journeyVersions.version)))
-      .where(isNotNull(journeys.latestVersion));
-    const users = published.filter((j) => Object.values(j.definition.steps).some((s) => s.type === 'send' && s.template === id)).map((j) => j.journeyId);
-    if (users.length) return reply.code(409).send({ error: 'conflict', message: `template ${id} is used by journeys ${users.join(', ')}` });
-    const deleted = await db.delete(templates).where(eq(templates.id, id)).returning({ id: templates.id });
-    if (!deleted.length) return reply.code(404).send({ error: 'not_found', message: `template ${id} not found` });
-    return { id, deleted: true };
-  });
+  app.delete(
+    '/v1/templates/:id',
+    { schema: { tags, security, summary: 'Delete a template no published journey sends', params: idParams } },
+    async (request, reply) => {
+      const { id } = request.params;
+      // A published journey that sends this template would fail at its next send: refuse.
+      const published = await db
+        .select({ journeyId: journeyVersions.journeyId, definition: journeyVersions.definition })
+        .from(journeyVersions)
+        .innerJoin(
+          journeys,
+          and(eq(journeys.id, journeyVersions.journeyId), eq(journeys.latestVersion, journeyVersions.version)),
+        )
+        .where(isNotNull(journeys.latestVersion));
+      const users = published
+        .filter((j) => Object.values(j.definition.steps).some((s) => s.type === 'send' && s.template === id))
+        .map((j) => j.journeyId);
+      if (users.length)
+        return reply
+          .code(409)
+          .send({ error: 'conflict', message: `template ${id} is used by journeys ${users.join(', ')}` });
+      const deleted = await db.delete(templates).where(eq(templates.id, id)).returning({ id: templates.id });
+      if (!deleted.length) return reply.code(404).send({ error: 'not_found', message: `template ${id} not found` });
+      return { id, deleted: true };
+    },
+  );
 
-  app.get('/v1/template-partials', { schema: { tags, security, summary: 'List partials and layouts' } }, async () => ({ partials: await db.select().from(templatePartials).orderBy(templatePartials.id) }));
+  app.get('/v1/template-partials', { schema: { tags, security, summary: 'List partials and layouts' } }, async () => ({
+    partials: await db.select().from(templatePartials).orderBy(templatePartials.id),
+  }));
 
-  app.put('/v1/template-partials/:id', { schema: { tags, security, summary: 'Create or replace a partial ({{> id}}) or layout ({{{body}}})', params: idParams, body: partialBody } }, async (request, reply) => {
-    const { id } = request.params;
-    const body = request.body;
-    // Partials render inside many templates: only syntax is checked here, variables where they are used.
-    const syntax = engine.check(body.source, '$.body.source', { variables: { traits: [], event: [] }, partials: new Set() }).filter((i) => /error at line/.test(i.message));
-    if (body.kind === 'layout' && !/\{\{\{\s*body\s*\}\}\}/.test(body.source)) syntax.push({ path: '$.body.source', message: 'a layout places the message with {{{body}}}' });
-    if (syntax.length) throw new RequestValidationError(syntax);
-    const [existing] = await db.select({ id: templatePartials.id }).from(templatePartials).where(eq(templatePartials.id, id));
-    if (existing) await db.update(templatePartials).set({ ...body, updatedAt: new Date() }).where(eq(templatePartials.id, id));
-    else await db.insert(templatePartials).values({ id, ...body });
-    return reply.code(existing ? 200 : 201).send({ id, ...body });
-  });
+  app.put(
+    '/v1/template-partials/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Create or replace a partial ({{> id}}) or layout ({{{body}}})',
+        params: idParams,
+        body: partialBody,
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const body = request.body;
+      // Partials render inside many templates: only syntax is checked here, variables where they are used.
+      const syntax = engine
+        .check(body.source, '$.body.source', { variables: { traits: [], event: [] }, partials: new Set() })
+        .filter((i) => /error at line/.test(i.message));
+      if (body.kind === 'layout' && !/\{\{\{\s*body\s*\}\}\}/.test(body.source))
+        syntax.push({ path: '$.body.source', message: 'a layout places the message with {{{body}}}' });
+      if (syntax.length) throw new RequestValidationError(syntax);
+      const [existing] = await db
+        .select({ id: templatePartials.id })
+        .from(templatePartials)
+        .where(eq(templatePartials.id, id));
+      if (existing)
+        await db
+          .update(templatePartials)
+          .set({ ...body, updatedAt: new Date() })
+          .where(eq(templatePartials.id, id));
+      else await db.insert(templatePartials).values({ id, ...body });
+      return reply.code(existing ? 200 : 201).send({ id, ...body });
+    },
+  );
 
   /** The customer a preview renders for: a stored one (null when unknown) or the sample. */
-  async function previewProfile(body: { customerId?: string; sample?: z.infer<typeof sampleProfile> }): Promise<{ profile: Parameters<typeof renderContext>[0]; timeZone: string } | null> {
+  async function previewProfile(body: {
+    customerId?: string;
+    sample?: z.infer<typeof sampleProfile>;
+  }): Promise<{ profile: Parameters<typeof renderContext>[0]; timeZone: string } | null> {
     let timeZone = 'Asia/Shanghai';
     if (body.customerId) {
       const [customer] = await db.select().from(customers).where(eq(customers.id, body.customerId));
@@ -215,28 +357,56 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
       return { profile: customer, timeZone };
     }
     const sample = body.sample!;
-    const profile = { id: '00000000-0000-0000-0000-000000000000', traits: sample.traits, tags: sample.tags, aiplStage: sample.aiplStage ?? null, locale: sample.locale ?? null };
+    const profile = {
+      id: '00000000-0000-0000-0000-000000000000',
+      traits: sample.traits,
+      tags: sample.tags,
+      aiplStage: sample.aiplStage ?? null,
+      locale: sample.locale ?? null,
+    };
     return { profile, timeZone: sample.timeZone ?? timeZone };
   }
   const previewLinks = { unsubscribe: '#unsubscribe-preview', preferences: '#preferences-preview' };
   const customerNotFound = (id: string | undefined) => ({ error: 'not_found', message: `customer ${id} not found` });
 
-  app.post('/v1/templates/:id/preview', { schema: { tags, security, summary: 'Render a version for a stored or sample customer', params: idParams, body: previewBody } }, async (request, reply) => {
-    const { id } = request.params;
-    const body = request.body;
-    const content = await loadTemplate(db, id, body.version);
-    if (!content) return reply.code(404).send({ error: 'not_found', message: `template ${id}${body.version ? ` version ${body.version}` : ''} not found` });
-    const who = await previewProfile(body);
-    if (!who) return reply.code(404).send(customerNotFound(body.customerId));
-    const { profile, timeZone } = who;
-    try {
-      const rendered = engine.render(content, renderContext(profile, timeZone, body.event, previewLinks), { requestedLocale: body.locale ?? profile.locale, timeZone, partials: await loadPartials(db) });
-      return { templateId: id, version: content.version, ...rendered };
-    } catch (error) {
-      // Strict mode: the customer lacks a variable the template uses. That is the previewer's input.
-      throw new RequestValidationError([{ path: '$.body', message: `render failed: ${error instanceof Error ? error.message : String(error)}` }]);
-    }
-  });
+  app.post(
+    '/v1/templates/:id/preview',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Render a version for a stored or sample customer',
+        params: idParams,
+        body: previewBody,
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const body = request.body;
+      const content = await loadTemplate(db, id, body.version);
+      if (!content)
+        return reply.code(404).send({
+          error: 'not_found',
+          message: `template ${id}${body.version ? ` version ${body.version}` : ''} not found`,
+        });
+      const who = await previewProfile(body);
+      if (!who) return reply.code(404).send(customerNotFound(body.customerId));
+      const { profile, timeZone } = who;
+      try {
+        const rendered = engine.render(content, renderContext(profile, timeZone, body.event, previewLinks), {
+          requestedLocale: body.locale ?? profile.locale,
+          timeZone,
+          partials: await loadPartials(db),
+        });
+        return { templateId: id, version: content.version, ...rendered };
+      } catch (error) {
+        // Strict mode: the customer lacks a variable the template uses. That is the previewer's input.
+        throw new RequestValidationError([
+          { path: '$.body', message: `render failed: ${error instanceof Error ? error.message : String(error)}` },
+        ]);
+      }
+    },
+  );
 
   /**
    * The editor's live check: a template body that is being edited is validated as a save would
@@ -246,7 +416,15 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
    */
   app.post(
     '/v1/template-previews',
-    { schema: { tags, security, summary: 'Check an unsaved template body and render each of its locales for a stored or sample customer (saves nothing)', body: draftPreviewBody } },
+    {
+      schema: {
+        tags,
+        security,
+        summary:
+          'Check an unsaved template body and render each of its locales for a stored or sample customer (saves nothing)',
+        body: draftPreviewBody,
+      },
+    },
     async (request, reply) => {
       const body = request.body;
       const who = await previewProfile(body);

@@ -46,7 +46,8 @@ const providerEvent = z
   })
   .strict();
 
-const html = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const html = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const page = (title: string, body: string) =>
   `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${html(title)}</title></head><body><main><h1>${html(title)}</h1>${body}</main></body></html>`;
 
@@ -68,9 +69,15 @@ export const trackingRoutes: FastifyPluginAsyncZod<TrackingOptions> = async (app
   /** 404: a page for browsers, the API's JSON error for everything else (mail clients' one-click POSTs, scripts). */
   async function notValid(request: FastifyRequest, reply: FastifyReply) {
     if ((request.headers.accept ?? '').includes('text/html')) {
-      await reply.code(404).type('text/html; charset=utf-8').send(page('Link not valid', '<p>This link is not valid. It may have been altered.</p>'));
+      await reply
+        .code(404)
+        .type('text/html; charset=utf-8')
+        .send(page('Link not valid', '<p>This link is not valid. It may have been altered.</p>'));
     } else {
-      await reply.code(404).send({ error: 'not_found', message: 'this link is not valid (altered, for another purpose, or for another customer)' });
+      await reply.code(404).send({
+        error: 'not_found',
+        message: 'this link is not valid (altered, for another purpose, or for another customer)',
+      });
     }
   }
 
@@ -86,104 +93,179 @@ export const trackingRoutes: FastifyPluginAsyncZod<TrackingOptions> = async (app
   }
 
   async function recordEvent(customerId: string, messageId: string, name: string, properties: Record<string, unknown>) {
-    await db.insert(events).values({ messageId, customerId, name, properties, occurredAt: clock() }).onConflictDoNothing();
+    await db
+      .insert(events)
+      .values({ messageId, customerId, name, properties, occurredAt: clock() })
+      .onConflictDoNothing();
   }
 
   /** Unsubscribes from the message's topic, or from its channel when it had none. */
   async function unsubscribe(payload: LinkPayload, row: typeof messages.$inferSelect) {
     await db.transaction(async (tx) => {
-      const [customer] = await tx.select({ consent: customers.consent }).from(customers).where(eq(customers.id, payload.c)).for('no key update');
+      const [customer] = await tx
+        .select({ consent: customers.consent })
+        .from(customers)
+        .where(eq(customers.id, payload.c))
+        .for('no key update');
       if (!customer) return;
       const consent: Consent = { channels: { ...customer.consent.channels }, topics: { ...customer.consent.topics } };
       if (row.topic) consent.topics[row.topic] = false;
       else consent.channels[row.channel as keyof Consent['channels']] = false;
       await tx.update(customers).set({ consent, updatedAt: new Date() }).where(eq(customers.id, payload.c));
     });
-    await recordEvent(payload.c, `unsubscribe:${row.id}`, 'unsubscribed', { channel: row.channel, topic: row.topic, journeyId: row.journeyId, ledgerId: row.id });
+    await recordEvent(payload.c, `unsubscribe:${row.id}`, 'unsubscribed', {
+      channel: row.channel,
+      topic: row.topic,
+      journeyId: row.journeyId,
+      ledgerId: row.id,
+    });
   }
 
-  app.get('/u/:token', { schema: { tags, params, summary: 'Unsubscribe confirmation page (a GET never unsubscribes: link scanners follow GETs)' } }, async (request, reply) => {
-    const { token } = request.params;
-    const found = await resolve(token, 'unsubscribe', request, reply);
-    if (!found) return reply;
-    const what = found.row.topic ? `“${html(found.row.topic)}” messages` : `all ${html(found.row.channel)} messages`;
-    return reply
-      .type('text/html; charset=utf-8')
-      .send(page('Unsubscribe', `<p>Stop receiving ${what}?</p><form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`));
-  });
+  app.get(
+    '/u/:token',
+    {
+      schema: {
+        tags,
+        params,
+        summary: 'Unsubscribe confirmation page (a GET never unsubscribes: link scanners follow GETs)',
+      },
+    },
+    async (request, reply) => {
+      const { token } = request.params;
+      const found = await resolve(token, 'unsubscribe', request, reply);
+      if (!found) return reply;
+      const what = found.row.topic ? `“${html(found.row.topic)}” messages` : `all ${html(found.row.channel)} messages`;
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(
+          page(
+            'Unsubscribe',
+            `<p>Stop receiving ${what}?</p><form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`,
+          ),
+        );
+    },
+  );
 
-  app.post('/u/:token', { schema: { tags, params, summary: 'One-click unsubscribe (RFC 8058): the topic of the message, else its channel' } }, async (request, reply) => {
-    const { token } = request.params;
-    const found = await resolve(token, 'unsubscribe', request, reply);
-    if (!found) return reply;
-    await unsubscribe(found.payload, found.row);
-    return reply.type('text/html; charset=utf-8').send(page('Unsubscribed', '<p>You will not receive these messages any more.</p>'));
-  });
+  app.post(
+    '/u/:token',
+    {
+      schema: { tags, params, summary: 'One-click unsubscribe (RFC 8058): the topic of the message, else its channel' },
+    },
+    async (request, reply) => {
+      const { token } = request.params;
+      const found = await resolve(token, 'unsubscribe', request, reply);
+      if (!found) return reply;
+      await unsubscribe(found.payload, found.row);
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(page('Unsubscribed', '<p>You will not receive these messages any more.</p>'));
+    },
+  );
 
   async function preferencePage(customerId: string, saved: boolean) {
-    const [customer] = await db.select({ consent: customers.consent }).from(customers).where(eq(customers.id, customerId));
+    const [customer] = await db
+      .select({ consent: customers.consent })
+      .from(customers)
+      .where(eq(customers.id, customerId));
     const consent = customer?.consent ?? { channels: {}, topics: {} };
     const topics = new Map((options.topics ?? []).map((t) => [t.id, t.label]));
     for (const id of Object.keys(consent.topics)) if (!topics.has(id)) topics.set(id, id);
     const boxes = [...topics]
-      .map(([id, label]) => `<label><input type="checkbox" name="topic" value="${html(id)}"${consent.topics[id] === false ? '' : ' checked'}> ${html(label)}</label><br>`)
+      .map(
+        ([id, label]) =>
+          `<label><input type="checkbox" name="topic" value="${html(id)}"${consent.topics[id] === false ? '' : ' checked'}> ${html(label)}</label><br>`,
+      )
       .join('');
     const email = `<label><input type="checkbox" name="email" value="on"${consent.channels.email === true ? ' checked' : ''}> Marketing email</label><br>`;
-    return page('Email preferences', `${saved ? '<p role="status">Saved.</p>' : ''}<form method="post">${email}<fieldset><legend>Topics</legend>${boxes}</fieldset><button type="submit">Save</button></form>`);
+    return page(
+      'Email preferences',
+      `${saved ? '<p role="status">Saved.</p>' : ''}<form method="post">${email}<fieldset><legend>Topics</legend>${boxes}</fieldset><button type="submit">Save</button></form>`,
+    );
   }
 
-  app.get('/preferences/:token', { schema: { tags, params, summary: 'Preference page: topics and marketing email' } }, async (request, reply) => {
-    const { token } = request.params;
-    const found = await resolve(token, 'preferences', request, reply);
-    if (!found) return reply;
-    return reply.type('text/html; charset=utf-8').send(await preferencePage(found.payload.c, false));
-  });
+  app.get(
+    '/preferences/:token',
+    { schema: { tags, params, summary: 'Preference page: topics and marketing email' } },
+    async (request, reply) => {
+      const { token } = request.params;
+      const found = await resolve(token, 'preferences', request, reply);
+      if (!found) return reply;
+      return reply.type('text/html; charset=utf-8').send(await preferencePage(found.payload.c, false));
+    },
+  );
 
-  app.post('/preferences/:token', { schema: { tags, params, summary: 'Save preferences (form: topic=<id>…, email=on)' } }, async (request, reply) => {
-    const { token } = request.params;
-    const found = await resolve(token, 'preferences', request, reply);
-    if (!found) return reply;
-    const form = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, string[]>) : {};
-    const checked = new Set(form.topic ?? []);
-    await db.transaction(async (tx) => {
-      const [customer] = await tx.select({ consent: customers.consent }).from(customers).where(eq(customers.id, found.payload.c)).for('no key update');
-      if (!customer) return;
-      const offered = new Set([...(options.topics ?? []).map((t) => t.id), ...Object.keys(customer.consent.topics)]);
-      const topics = { ...customer.consent.topics };
-      // Only offered topics change: a crafted form cannot invent consent for unknown topics.
-      for (const id of offered) topics[id] = checked.has(id);
-      const channelsConsent = { ...customer.consent.channels, email: form.email?.includes('on') === true };
-      await tx.update(customers).set({ consent: { channels: channelsConsent, topics }, updatedAt: new Date() }).where(eq(customers.id, found.payload.c));
-    });
-    await recordEvent(found.payload.c, `preferences:${found.row.id}:${clock().getTime()}`, 'preferences_updated', { topics: [...checked], email: form.email?.includes('on') === true });
-    return reply.type('text/html; charset=utf-8').send(await preferencePage(found.payload.c, true));
-  });
+  app.post(
+    '/preferences/:token',
+    { schema: { tags, params, summary: 'Save preferences (form: topic=<id>…, email=on)' } },
+    async (request, reply) => {
+      const { token } = request.params;
+      const found = await resolve(token, 'preferences', request, reply);
+      if (!found) return reply;
+      const form =
+        typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, string[]>) : {};
+      const checked = new Set(form.topic ?? []);
+      await db.transaction(async (tx) => {
+        const [customer] = await tx
+          .select({ consent: customers.consent })
+          .from(customers)
+          .where(eq(customers.id, found.payload.c))
+          .for('no key update');
+        if (!customer) return;
+        const offered = new Set([...(options.topics ?? []).map((t) => t.id), ...Object.keys(customer.consent.topics)]);
+        const topics = { ...customer.consent.topics };
+        // Only offered topics change: a crafted form cannot invent consent for unknown topics.
+        for (const id of offered) topics[id] = checked.has(id);
+        const channelsConsent = { ...customer.consent.channels, email: form.email?.includes('on') === true };
+        await tx
+          .update(customers)
+          .set({ consent: { channels: channelsConsent, topics }, updatedAt: new Date() })
+          .where(eq(customers.id, found.payload.c));
+      });
+      await recordEvent(found.payload.c, `preferences:${found.row.id}:${clock().getTime()}`, 'preferences_updated', {
+        topics: [...checked],
+        email: form.email?.includes('on') === true,
+      });
+      return reply.type('text/html; charset=utf-8').send(await preferencePage(found.payload.c, true));
+    },
+  );
 
   app.get('/o/:token', { schema: { tags, params, summary: 'Open pixel' } }, async (request, reply) => {
     const { token } = request.params;
     const payload = verifyLink(linkSecret, token, 'open');
     // Always a pixel (a broken image helps no one), but only a valid token counts as an open.
     if (payload) {
-      const [row] = await db.select({ id: messages.id, customerId: messages.customerId, journeyId: messages.journeyId }).from(messages).where(eq(messages.id, payload.m));
-      if (row && row.customerId === payload.c) await recordEvent(payload.c, `open:${row.id}`, 'email_opened', { ledgerId: row.id, journeyId: row.journeyId });
+      const [row] = await db
+        .select({ id: messages.id, customerId: messages.customerId, journeyId: messages.journeyId })
+        .from(messages)
+        .where(eq(messages.id, payload.m));
+      if (row && row.customerId === payload.c)
+        await recordEvent(payload.c, `open:${row.id}`, 'email_opened', { ledgerId: row.id, journeyId: row.journeyId });
     }
     return reply.header('cache-control', 'no-store').type('image/gif').send(PIXEL);
   });
 
-  app.get('/c/:token', { schema: { tags, params, summary: 'Click redirect, only to a URL the message contained' } }, async (request, reply) => {
-    const { token } = request.params;
-    const found = await resolve(token, 'click', request, reply);
-    if (!found) return reply;
-    const url = found.payload.u;
-    // No open redirect: even a validly signed URL must be one the message actually contained.
-    if (!url || !/^https?:\/\//.test(url) || !(found.row.links ?? []).includes(url)) {
-      await notValid(request, reply);
-      return reply;
-    }
-    const urlHash = createHash('sha256').update(url).digest('hex').slice(0, 16);
-    await recordEvent(found.payload.c, `click:${found.row.id}:${urlHash}`, 'email_clicked', { url, ledgerId: found.row.id, journeyId: found.row.journeyId });
-    return reply.redirect(url, 302);
-  });
+  app.get(
+    '/c/:token',
+    { schema: { tags, params, summary: 'Click redirect, only to a URL the message contained' } },
+    async (request, reply) => {
+      const { token } = request.params;
+      const found = await resolve(token, 'click', request, reply);
+      if (!found) return reply;
+      const url = found.payload.u;
+      // No open redirect: even a validly signed URL must be one the message actually contained.
+      if (!url || !/^https?:\/\//.test(url) || !(found.row.links ?? []).includes(url)) {
+        await notValid(request, reply);
+        return reply;
+      }
+      const urlHash = createHash('sha256').update(url).digest('hex').slice(0, 16);
+      await recordEvent(found.payload.c, `click:${found.row.id}:${urlHash}`, 'email_clicked', {
+        url,
+        ledgerId: found.row.id,
+        journeyId: found.row.journeyId,
+      });
+      return reply.redirect(url, 302);
+    },
+  );
 
   const providerSchema = {
     tags: ['providers'],
@@ -199,8 +281,20 @@ export const trackingRoutes: FastifyPluginAsyncZod<TrackingOptions> = async (app
       const v = request.headers[name];
       return Array.isArray(v) ? v[0] : v;
     };
-    if (!options.providerSecret || !verifyWebhook(options.providerSecret, header(webhookHeaders.timestamp), header(webhookHeaders.signature), raw, clock())) {
-      return reply.code(401).send({ error: 'unauthorized', message: `sign the body: ${webhookHeaders.signature}: v1=hex(HMAC-SHA256(secret, timestamp + "." + body)) with ${webhookHeaders.timestamp} within 5 minutes` });
+    if (
+      !options.providerSecret ||
+      !verifyWebhook(
+        options.providerSecret,
+        header(webhookHeaders.timestamp),
+        header(webhookHeaders.signature),
+        raw,
+        clock(),
+      )
+    ) {
+      return reply.code(401).send({
+        error: 'unauthorized',
+        message: `sign the body: ${webhookHeaders.signature}: v1=hex(HMAC-SHA256(secret, timestamp + "." + body)) with ${webhookHeaders.timestamp} within 5 minutes`,
+      });
     }
     let json: unknown;
     try {
@@ -212,27 +306,56 @@ export const trackingRoutes: FastifyPluginAsyncZod<TrackingOptions> = async (app
     // Email providers report our Message-ID (`<key@domain>`); HTTP providers our idempotency key or their id.
     const key = event.messageId.replace(/^<|>$/g, '').replace(/@[^@]*$/, '');
     const ledger = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]+)\.(\d+)$/.exec(key);
-    const byKey = ledger ? and(eq(messages.enrollmentId, ledger[1]!), eq(messages.stepId, ledger[2]!), eq(messages.occurrence, Number(ledger[3]))) : undefined;
+    const byKey = ledger
+      ? and(
+          eq(messages.enrollmentId, ledger[1]!),
+          eq(messages.stepId, ledger[2]!),
+          eq(messages.occurrence, Number(ledger[3])),
+        )
+      : undefined;
     const [row] = await db
       .select()
       .from(messages)
-      .where(and(eq(messages.channel, channel), byKey ? or(byKey, eq(messages.providerMessageId, event.messageId)) : eq(messages.providerMessageId, event.messageId)))
+      .where(
+        and(
+          eq(messages.channel, channel),
+          byKey
+            ? or(byKey, eq(messages.providerMessageId, event.messageId))
+            : eq(messages.providerMessageId, event.messageId),
+        ),
+      )
       .limit(1);
     if (!row) return reply.code(404).send({ error: 'not_found', message: `no ${channel} message ${event.messageId}` });
-    const name = { delivered: 'message_delivered', bounced: 'message_bounced', complained: 'message_complained' }[event.type];
+    const name = { delivered: 'message_delivered', bounced: 'message_bounced', complained: 'message_complained' }[
+      event.type
+    ];
     await db
       .insert(events)
       .values({
         messageId: `provider:${channel}:${event.id}`,
         customerId: row.customerId,
         name,
-        properties: { channel, ledgerId: row.id, journeyId: row.journeyId, bounceType: event.bounceType ?? null, detail: event.detail ?? null },
+        properties: {
+          channel,
+          ledgerId: row.id,
+          journeyId: row.journeyId,
+          bounceType: event.bounceType ?? null,
+          detail: event.detail ?? null,
+        },
         occurredAt: event.at ? new Date(event.at) : clock(),
       })
       .onConflictDoNothing();
-    const suppress = event.type === 'complained' ? 'complaint' : event.type === 'bounced' && event.bounceType === 'hard' ? 'hard-bounce' : null;
+    const suppress =
+      event.type === 'complained'
+        ? 'complaint'
+        : event.type === 'bounced' && event.bounceType === 'hard'
+          ? 'hard-bounce'
+          : null;
     if (suppress && row.address) {
-      await db.insert(suppressions).values({ channel, address: row.address, reason: suppress, source: `provider:${event.id}` }).onConflictDoNothing();
+      await db
+        .insert(suppressions)
+        .values({ channel, address: row.address, reason: suppress, source: `provider:${event.id}` })
+        .onConflictDoNothing();
     }
     return reply.code(202).send({ accepted: true, event: name, suppressed: suppress !== null && row.address !== null });
   });

@@ -40,7 +40,11 @@ async function startDiscardingSmtp(): Promise<{ url: string; received: () => num
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, received: () => received, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    received: () => received,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 export const emailSend: Benchmark = {
@@ -51,29 +55,55 @@ export const emailSend: Benchmark = {
     const db = await env.database('send');
     const smtp = await startDiscardingSmtp();
     await db.db.insert(templates).values(template);
-    const people = Array.from({ length: total }, (_, i) => ({ firstName: `Lin${i}`, model: 'Mate X7', email: `lin.${i}@example.com` }));
+    const people = Array.from({ length: total }, (_, i) => ({
+      firstName: `Lin${i}`,
+      model: 'Mate X7',
+      email: `lin.${i}@example.com`,
+    }));
     const ids = (
       await db.db
         .insert(customers)
-        .values(people.map((p) => ({ traits: { firstName: p.firstName, model: p.model }, consent: { channels: { email: true }, topics: {} }, timeZone: 'Asia/Shanghai' })))
+        .values(
+          people.map((p) => ({
+            traits: { firstName: p.firstName, model: p.model },
+            consent: { channels: { email: true }, topics: {} },
+            timeZone: 'Asia/Shanghai',
+          })),
+        )
         .returning({ id: customers.id })
     ).map((r) => r.id);
-    await db.db.insert(customerIdentities).values(ids.map((customerId, i) => ({ kind: 'email' as const, value: people[i]!.email, customerId })));
+    await db.db
+      .insert(customerIdentities)
+      .values(ids.map((customerId, i) => ({ kind: 'email' as const, value: people[i]!.email, customerId })));
 
     const transport = createSmtpTransport({ url: smtp.url, from: FROM });
     const rawTransport = nodemailer.createTransport(`${smtp.url}?pool=true`);
     try {
       const compiled = Handlebars.create();
-      const [subject, text, html] = [template.subject, template.text, template.html].map((s) => compiled.compile(s, { strict: true }));
+      const [subject, text, html] = [template.subject, template.text, template.html].map((s) =>
+        compiled.compile(s, { strict: true }),
+      );
       env.progress(`email-send: ${total} raw nodemailer sends`);
       const rawSeconds = await timed(() =>
         pool(people, IN_FLIGHT, async (p, i) => {
           const context = { customer: p };
-          await rawTransport.sendMail({ from: FROM, to: p.email, subject: subject!(context), text: text!(context), html: html!(context), messageId: `<raw.${i}@perennial.local>` });
+          await rawTransport.sendMail({
+            from: FROM,
+            to: p.email,
+            subject: subject!(context),
+            text: text!(context),
+            html: html!(context),
+            messageId: `<raw.${i}@perennial.local>`,
+          });
         }),
       );
 
-      const { sendMessage } = createActivities({ db: db.db, transports: { email: transport }, clock: () => new Date(), publicUrl: 'http://127.0.0.1' });
+      const { sendMessage } = createActivities({
+        db: db.db,
+        transports: { email: transport },
+        clock: () => new Date(),
+        publicUrl: 'http://127.0.0.1',
+      });
       env.progress(`email-send: ${total} sends through the ledger`);
       let sent = 0;
       const oursSeconds = await timed(() =>
@@ -95,8 +125,18 @@ export const emailSend: Benchmark = {
           sent++;
         }),
       );
-      if (sent !== total || smtp.received() !== 2 * total) throw new Error(`sent ${sent}, SMTP server received ${smtp.received()} of ${2 * total}`);
-      return [ratioRow({ benchmark: 'email-send', measure: `${total.toLocaleString('en')} emails, ${IN_FLIGHT} in flight`, ours: round(total / oursSeconds), raw: round(total / rawSeconds), unit: 'emails/s', goal: 0.8 })];
+      if (sent !== total || smtp.received() !== 2 * total)
+        throw new Error(`sent ${sent}, SMTP server received ${smtp.received()} of ${2 * total}`);
+      return [
+        ratioRow({
+          benchmark: 'email-send',
+          measure: `${total.toLocaleString('en')} emails, ${IN_FLIGHT} in flight`,
+          ours: round(total / oursSeconds),
+          raw: round(total / rawSeconds),
+          unit: 'emails/s',
+          goal: 0.8,
+        }),
+      ];
     } finally {
       transport.close?.();
       rawTransport.close();

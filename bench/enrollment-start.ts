@@ -18,7 +18,8 @@ import { ratioRow, round, timed, type Benchmark } from './env';
 
 export const enrollmentStart: Benchmark = {
   name: 'enrollment-start',
-  title: 'Enrollment starts: router → enroller → signalWithStart vs raw client.workflow.start (trivial workflow), one in flight each, workers running',
+  title:
+    'Enrollment starts: router → enroller → signalWithStart vs raw client.workflow.start (trivial workflow), one in flight each, workers running',
   async run(env) {
     const total = env.quick ? 50 : 1_000;
     const db = await env.database('enroll');
@@ -30,29 +31,72 @@ export const enrollmentStart: Benchmark = {
     const journeys = createJourneyService({ db: db.db, temporal: client, taskQueue: ours });
     await journeys.createDraft('bench-nurture', {
       name: 'Bench nurture',
-      entry: { type: 'event', event: 'lead_captured', filter: [{ path: 'properties.category', op: 'eq', value: 'phone' }] },
+      entry: {
+        type: 'event',
+        event: 'lead_captured',
+        filter: [{ path: 'properties.category', op: 'eq', value: 'phone' }],
+      },
       goals: [{ id: 'purchased', event: 'order_completed', matchEntry: ['properties.category'] }],
       start: 'wait',
       steps: { wait: { type: 'wait', duration: { days: 30 }, next: 'done' }, done: { type: 'exit' } },
     });
     await journeys.publish('bench-nurture');
-    const ids = (await db.db.insert(customers).values(Array.from({ length: total }, () => ({}))).returning({ id: customers.id })).map((r) => r.id);
-    await db.db.insert(events).values(ids.map((customerId) => ({ messageId: randomUUID(), customerId, name: 'lead_captured', properties: { category: 'phone' }, occurredAt: new Date() })));
+    const ids = (
+      await db.db
+        .insert(customers)
+        .values(Array.from({ length: total }, () => ({})))
+        .returning({ id: customers.id })
+    ).map((r) => r.id);
+    await db.db.insert(events).values(
+      ids.map((customerId) => ({
+        messageId: randomUUID(),
+        customerId,
+        name: 'lead_captured',
+        properties: { category: 'phone' },
+        occurredAt: new Date(),
+      })),
+    );
 
     const workers = await Promise.all([
-      createJourneyWorker({ connection: native, namespace: 'default', taskQueue: ours, workflowBundle: bundle, activities: createActivities({ db: db.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1', enroller }) }),
-      Worker.create({ connection: native, taskQueue: raw, workflowBundle: bundle, activities: { benchNoop: async () => {} } }),
+      createJourneyWorker({
+        connection: native,
+        namespace: 'default',
+        taskQueue: ours,
+        workflowBundle: bundle,
+        activities: createActivities({
+          db: db.db,
+          transports: {},
+          clock: () => new Date(),
+          publicUrl: 'http://127.0.0.1',
+          enroller,
+        }),
+      }),
+      Worker.create({
+        connection: native,
+        taskQueue: raw,
+        workflowBundle: bundle,
+        activities: { benchNoop: async () => {} },
+      }),
     ]);
     const running = workers.map((w) => w.run());
     try {
       env.progress(`enrollment-start: ${total} raw starts`);
       const rawSeconds = await timed(async () => {
-        for (let i = 0; i < total; i++) await client.workflow.start('benchTrivialWorkflow', { taskQueue: raw, workflowId: `bench-raw/${randomUUID()}` });
+        for (let i = 0; i < total; i++)
+          await client.workflow.start('benchTrivialWorkflow', {
+            taskQueue: raw,
+            workflowId: `bench-raw/${randomUUID()}`,
+          });
       });
       // Not the baseline, but where the gap goes: the same server call the enroller makes, bare.
       const signalWithStartSeconds = await timed(async () => {
         for (let i = 0; i < total; i++) {
-          await client.workflow.signalWithStart('benchTrivialWorkflow', { taskQueue: raw, workflowId: `bench-raw/${randomUUID()}`, signal: 'bench', signalArgs: [{ i }] });
+          await client.workflow.signalWithStart('benchTrivialWorkflow', {
+            taskQueue: raw,
+            workflowId: `bench-raw/${randomUUID()}`,
+            signal: 'bench',
+            signalArgs: [{ i }],
+          });
         }
       });
       env.progress(`enrollment-start: ${total} entry events through the router`);

@@ -4,7 +4,17 @@
  * server (the provisioned CLI, SQLite on disk so its size can be measured), one workflow bundle.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,10 +88,12 @@ const benchWorkflows = fileURLToPath(new URL('./workflows.ts', import.meta.url))
 const cacheDirectory = fileURLToPath(new URL('../.cache/bench/', import.meta.url));
 
 export async function startBenchEnv(options: { quick: boolean }): Promise<BenchEnv & { close(): Promise<void> }> {
-  const progress = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+  const progress = (line: string) =>
+    process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
   const cleanups: (() => Promise<void> | void)[] = [];
   const close = async () => {
-    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch((error: unknown) => progress(`cleanup failed: ${String(error)}`));
+    for (const cleanup of cleanups.reverse())
+      await Promise.resolve(cleanup()).catch((error: unknown) => progress(`cleanup failed: ${String(error)}`));
   };
   try {
     const quiet = () => {};
@@ -96,13 +108,19 @@ export async function startBenchEnv(options: { quick: boolean }): Promise<BenchE
     const dir = mkdtempSync(join(tmpdir(), 'perennial-bench-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const dbFile = join(dir, 'temporal.sqlite');
-    const devServer: DevServer = await startDevServer({ executable: devExecutable, dbFile, sqlitePragmas: DEV_SERVER_PRAGMAS });
+    const devServer: DevServer = await startDevServer({
+      executable: devExecutable,
+      dbFile,
+      sqlitePragmas: DEV_SERVER_PRAGMAS,
+    });
     cleanups.push(() => devServer.stop());
     const connection = await Connection.connect({ address: devServer.address });
     const native = await NativeConnection.connect({ address: devServer.address });
     cleanups.push(() => connection.close());
     cleanups.push(() => native.close());
-    progress(`postgres ${process.env.BENCH_DATABASE_URL ? 'from BENCH_DATABASE_URL' : 'cluster started'}; dev server ${devServer.address} (SQLite ${dbFile})`);
+    progress(
+      `postgres ${process.env.BENCH_DATABASE_URL ? 'from BENCH_DATABASE_URL' : 'cluster started'}; dev server ${devServer.address} (SQLite ${dbFile})`,
+    );
 
     let bundle: Promise<{ codePath: string }> | undefined;
     let testServer: Promise<ServerExecutable> | undefined;
@@ -128,7 +146,10 @@ export async function startBenchEnv(options: { quick: boolean }): Promise<BenchE
           const codePath = join(cacheDirectory, `workflow-bundle-${bundleInputsHash()}.js`);
           if (existsSync(codePath)) return { codePath };
           const started = Date.now();
-          const { code } = await bundleWorkflowCode({ workflowsPath: benchWorkflows, logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error } });
+          const { code } = await bundleWorkflowCode({
+            workflowsPath: benchWorkflows,
+            logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error },
+          });
           mkdirSync(cacheDirectory, { recursive: true });
           writeFileSync(`${codePath}.partial`, code);
           renameSync(`${codePath}.partial`, codePath);
@@ -155,7 +176,9 @@ export async function startBenchEnv(options: { quick: boolean }): Promise<BenchE
 function bundleInputsHash(): string {
   const root = fileURLToPath(new URL('../', import.meta.url));
   const hash = createHash('sha256');
-  const files = ['workflows', 'domain'].flatMap((dir) => readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f)));
+  const files = ['workflows', 'domain'].flatMap((dir) =>
+    readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f)),
+  );
   for (const file of [...files.sort(), 'bench/workflows.ts', 'package-lock.json']) {
     const path = join(root, file);
     if (statSync(path).isFile()) hash.update(file).update(readFileSync(path));
@@ -172,7 +195,11 @@ function fileSize(path: string): number {
 }
 
 /** Runs `task` over `items` with at most `concurrency` in flight. */
-export async function pool<T>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function pool<T>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
     while (next < items.length) {

@@ -28,7 +28,8 @@ async function untilResting(handle: WorkflowHandle<typeof enrollmentWorkflow>) {
 
 export const history: Benchmark = {
   name: 'history',
-  title: 'History events of a 41-day phone-nurture enrollment (4 touches, purchase on day 38) vs a bare workflow with the same activities and waits',
+  title:
+    'History events of a 41-day phone-nurture enrollment (4 touches, purchase on day 38) vs a bare workflow with the same activities and waits',
   async run(env) {
     const server = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: await env.testServer() } });
     try {
@@ -48,9 +49,18 @@ export const history: Benchmark = {
           journey: { id: 'phone-nurture', version: 1, definition: phoneNurture },
           customerId: randomUUID(),
           enrollmentKey: 'default',
-          entryEvent: { id: 'entry', name: 'lead_captured', properties: { category: 'phone' }, timestamp: new Date(start).toISOString() },
+          entryEvent: {
+            id: 'entry',
+            name: 'lead_captured',
+            properties: { category: 'phone' },
+            timestamp: new Date(start).toISOString(),
+          },
         };
-        const handle = await server.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: `bench-history/${randomUUID()}`, args: [input] });
+        const handle = await server.client.workflow.start(enrollmentWorkflow, {
+          taskQueue,
+          workflowId: `bench-history/${randomUUID()}`,
+          args: [input],
+        });
         // Step through the waits one at a time (each skip only after the workflow rests).
         const purchaseAt = start + 38 * DAY_MS;
         for (;;) {
@@ -64,15 +74,35 @@ export const history: Benchmark = {
           else await server.sleep(wake - now + 1_000);
         }
         await server.sleep(purchaseAt - (await server.currentTimeMs()));
-        await handle.signal(eventSignal, { id: 'purchase', name: 'order_completed', properties: { category: 'phone' }, timestamp: new Date(purchaseAt).toISOString() });
+        await handle.signal(eventSignal, {
+          id: 'purchase',
+          name: 'order_completed',
+          properties: { category: 'phone' },
+          timestamp: new Date(purchaseAt).toISOString(),
+        });
         const result = await handle.result();
-        if (result.status !== 'converted' || world.sends.length !== 4) throw new Error(`expected 4 sends and a conversion, got ${world.sends.length} sends, ${result.status}`);
+        if (result.status !== 'converted' || world.sends.length !== 4)
+          throw new Error(`expected 4 sends and a conversion, got ${world.sends.length} sends, ${result.status}`);
         const ours = (await handle.fetchHistory()).events?.length ?? 0;
 
-        const bare = await server.client.workflow.start('benchSleeperWorkflow', { taskQueue, workflowId: `bench-sleeper/${randomUUID()}`, args: [NURTURE_WAITS_MS] });
+        const bare = await server.client.workflow.start('benchSleeperWorkflow', {
+          taskQueue,
+          workflowId: `bench-sleeper/${randomUUID()}`,
+          args: [NURTURE_WAITS_MS],
+        });
         await bare.result();
         const raw = (await bare.fetchHistory()).events?.length ?? 0;
-        return [{ benchmark: 'history', measure: '41-day nurture, 4 sends + purchase', ours, raw, unit: 'events', goal: '< 200', met: ours < 200 }];
+        return [
+          {
+            benchmark: 'history',
+            measure: '41-day nurture, 4 sends + purchase',
+            ours,
+            raw,
+            unit: 'events',
+            goal: '< 200',
+            met: ours < 200,
+          },
+        ];
       });
     } finally {
       await server.teardown();

@@ -29,7 +29,9 @@ export const ingest: Benchmark = {
       properties: { sku: `SKU-${i % 97}`, price: 1999 + (i % 13), category: 'phone' },
       timestamp: new Date(now - (total - i) * 1000).toISOString(),
     }));
-    const batches = Array.from({ length: Math.ceil(total / BATCH) }, (_, i) => messages.slice(i * BATCH, (i + 1) * BATCH));
+    const batches = Array.from({ length: Math.ceil(total / BATCH) }, (_, i) =>
+      messages.slice(i * BATCH, (i + 1) * BATCH),
+    );
 
     // Raw: the same rows, one INSERT per batch.
     const rawDb = await env.database('ingest_raw');
@@ -38,7 +40,12 @@ export const ingest: Benchmark = {
     env.progress(`ingest: raw INSERT of ${total} rows`);
     const rawSeconds = await timed(() =>
       pool(batches, IN_FLIGHT, async (batch) => {
-        const rows = batch.map((m) => ({ message_id: m.messageId, name: m.event, properties: m.properties, occurred_at: new Date(m.timestamp) }));
+        const rows = batch.map((m) => ({
+          message_id: m.messageId,
+          name: m.event,
+          properties: m.properties,
+          occurred_at: new Date(m.timestamp),
+        }));
         await rawSql`insert into events ${rawSql(rows)}`;
       }),
     ).finally(() => rawSql.end());
@@ -47,14 +54,22 @@ export const ingest: Benchmark = {
     const taskQueue = `bench-ingest-${randomUUID()}`;
     const app = await buildApp({ db: db.db, temporal: env.temporal.client, taskQueue, adminApiKey: ADMIN_KEY });
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    const router = createEventRouter({ db: db.db, temporal: env.temporal.client, enroller: createEnroller({ db: db.db, temporal: env.temporal.client, taskQueue, clock: () => new Date() }) });
+    const router = createEventRouter({
+      db: db.db,
+      temporal: env.temporal.client,
+      enroller: createEnroller({ db: db.db, temporal: env.temporal.client, taskQueue, clock: () => new Date() }),
+    });
     const authorization = `Basic ${Buffer.from(`${ADMIN_KEY}:`).toString('base64')}`;
     try {
       env.progress(`ingest: ${total} messages through POST /v1/batch, then the router`);
       let accepted = 0;
       const httpSeconds = await timed(() =>
         pool(batches, IN_FLIGHT, async (batch) => {
-          const response = await fetch(`${address}/v1/batch`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
+          const response = await fetch(`${address}/v1/batch`, {
+            method: 'POST',
+            headers: { authorization, 'content-type': 'application/json' },
+            body: JSON.stringify({ batch }),
+          });
           if (!response.ok) throw new Error(`POST /v1/batch: ${response.status} ${await response.text()}`);
           const body = (await response.json()) as { results: { status: string }[] };
           accepted += body.results.filter((r) => r.status === 'accepted').length;

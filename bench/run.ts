@@ -31,7 +31,10 @@ if (unknown.length > 0) {
 const selected = benchmarks.filter((b) => names.length === 0 || names.includes(b.name));
 
 // Warnings and errors only (the SDK logs every worker state change, the core warns about dev-server capabilities).
-Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+Runtime.install({
+  logger: new DefaultLogger('WARN'),
+  telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+});
 const started = Date.now();
 const env = await startBenchEnv({ quick });
 const rows: Row[] = [];
@@ -53,12 +56,26 @@ try {
   await env.close();
 }
 
-const table = new Table({ head: ['benchmark', 'measure', 'ours', 'raw', 'unit', 'ratio', 'goal', 'met'], style: { head: [], border: [] } });
+const table = new Table({
+  head: ['benchmark', 'measure', 'ours', 'raw', 'unit', 'ratio', 'goal', 'met'],
+  style: { head: [], border: [] },
+});
 for (const row of rows) {
-  table.push([row.benchmark, row.measure, fmt(row.ours), row.raw === undefined ? '' : fmt(row.raw), row.unit, row.ratio === undefined ? '' : `${row.ratio}×`, row.goal ?? '', row.met === undefined ? '' : row.met ? 'yes' : 'NO']);
+  table.push([
+    row.benchmark,
+    row.measure,
+    fmt(row.ours),
+    row.raw === undefined ? '' : fmt(row.raw),
+    row.unit,
+    row.ratio === undefined ? '' : `${row.ratio}×`,
+    row.goal ?? '',
+    row.met === undefined ? '' : row.met ? 'yes' : 'NO',
+  ]);
 }
 const seconds = (Date.now() - started) / 1000;
-console.log(`${quick ? 'QUICK mode (small sizes: not comparable with full runs)' : 'full mode'} · ${cpus().length} cores · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · ${seconds.toFixed(0)} s`);
+console.log(
+  `${quick ? 'QUICK mode (small sizes: not comparable with full runs)' : 'full mode'} · ${cpus().length} cores · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · ${seconds.toFixed(0)} s`,
+);
 console.log(table.toString());
 for (const row of rows.filter((r) => r.note)) console.log(`  ${row.benchmark}: ${row.note}`);
 const missed = rows.filter((r) => r.met === false);

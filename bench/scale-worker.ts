@@ -9,8 +9,12 @@ import { createDb } from '../drizzle/client';
 import { createJourneyWorker } from '../worker/create';
 
 // Warnings and errors only (the SDK logs every worker state change, the core warns about dev-server capabilities).
-Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
-const need = (name: string) => process.env[name] ?? (console.error(`scale-worker: ${name} is required`), process.exit(2));
+Runtime.install({
+  logger: new DefaultLogger('WARN'),
+  telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+});
+const need = (name: string) =>
+  process.env[name] ?? (console.error(`scale-worker: ${name} is required`), process.exit(2));
 const db = await createDb({ url: need('SCALE_DATABASE_URL'), max: 10 });
 const connection = await NativeConnection.connect({ address: need('TEMPORAL_ADDRESS') });
 const worker = await createJourneyWorker({

@@ -27,7 +27,10 @@ const definition = journeyDefinitionSchema.parse({
   entry: { type: 'api' },
   settings: { timeZone: 'Asia/Shanghai' },
   start: 'wait',
-  steps: { wait: { type: 'wait', until: { attribute: 'traits.wakeAt' }, next: 'done' }, done: { type: 'exit', reason: 'woke' } },
+  steps: {
+    wait: { type: 'wait', until: { attribute: 'traits.wakeAt' }, next: 'done' },
+    done: { type: 'exit', reason: 'woke' },
+  },
 });
 
 /** VmRSS and VmHWM (peak) of a Linux process, in bytes. */
@@ -41,10 +44,20 @@ function memoryOf(pid: number): { rss: number; peak: number } {
   }
 }
 
-async function startWorker(env: BenchEnv, db: BenchDatabase, taskQueue: string): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
+async function startWorker(
+  env: BenchEnv,
+  db: BenchDatabase,
+  taskQueue: string,
+): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
   const { codePath } = await env.workflowBundle();
   const child = spawn(process.execPath, ['--import', 'tsx', workerScript], {
-    env: { ...process.env, SCALE_DATABASE_URL: db.url, TEMPORAL_ADDRESS: env.temporal.address, SCALE_TASK_QUEUE: taskQueue, SCALE_BUNDLE: codePath },
+    env: {
+      ...process.env,
+      SCALE_DATABASE_URL: db.url,
+      TEMPORAL_ADDRESS: env.temporal.address,
+      SCALE_TASK_QUEUE: taskQueue,
+      SCALE_BUNDLE: codePath,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -66,10 +79,18 @@ async function startWorker(env: BenchEnv, db: BenchDatabase, taskQueue: string):
   };
 }
 
-async function count(db: BenchDatabase, journeyId: string, where: 'asleep' | 'exited', customerIds?: string[]): Promise<number> {
-  const condition = where === 'asleep' ? db.sql`status = 'active' and next_wake_at is not null` : db.sql`status <> 'active'`;
+async function count(
+  db: BenchDatabase,
+  journeyId: string,
+  where: 'asleep' | 'exited',
+  customerIds?: string[],
+): Promise<number> {
+  const condition =
+    where === 'asleep' ? db.sql`status = 'active' and next_wake_at is not null` : db.sql`status <> 'active'`;
   const scope = customerIds ? db.sql`and customer_id = any(${customerIds}::uuid[])` : db.sql``;
-  const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from enrollments where journey_id = ${journeyId} and ${condition} ${scope}`;
+  const [row] = await db.sql<
+    { n: number }[]
+  >`select count(*)::int as n from enrollments where journey_id = ${journeyId} and ${condition} ${scope}`;
   return row?.n ?? 0;
 }
 
@@ -83,7 +104,8 @@ async function until(predicate: () => Promise<boolean>, timeoutMs: number, what:
 
 export const scale: Benchmark = {
   name: 'scale',
-  title: 'N sleeping enrollments (worker in a child process): enrol rate, worker RSS, dev-server SQLite growth, 10% waking at one instant',
+  title:
+    'N sleeping enrollments (worker in a child process): enrol rate, worker RSS, dev-server SQLite growth, 10% waking at one instant',
   async run(env) {
     const wanted = env.quick ? 60 : Number(process.env.BENCH_SCALE_N ?? 100_000);
     // Full mode must fit its time: the sleepers' enrolment stops at this budget, and N is what was reached.
@@ -103,7 +125,9 @@ export const scale: Benchmark = {
       const addCustomers = async (n: number, wakeAt: Date) => {
         const ids: string[] = [];
         for (let i = 0; i < n; i += 5_000) {
-          const rows = Array.from({ length: Math.min(5_000, n - i) }, () => ({ traits: { wakeAt: wakeAt.toISOString() } }));
+          const rows = Array.from({ length: Math.min(5_000, n - i) }, () => ({
+            traits: { wakeAt: wakeAt.toISOString() },
+          }));
           ids.push(...(await db.db.insert(customers).values(rows).returning({ id: customers.id })).map((r) => r.id));
         }
         return ids;
@@ -113,20 +137,29 @@ export const scale: Benchmark = {
         pool(ids, IN_FLIGHT, async (customerId) => {
           if (performance.now() > deadline) return;
           // Keep the worker's backlog bounded: starts outrun it, and the budget must cover both.
-          if (done % 250 === 0) while (done - (await count(db, journeyId, 'asleep')) > MAX_BACKLOG && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+          if (done % 250 === 0)
+            while (done - (await count(db, journeyId, 'asleep')) > MAX_BACKLOG && performance.now() < deadline)
+              await new Promise((resolve) => setTimeout(resolve, 500));
           const outcome = await enroller.enter({ journey, customerId });
           if (outcome.status !== 'started') throw new Error(`enroller: ${JSON.stringify(outcome)}`);
-          if (++done % 5_000 === 0) env.progress(`scale: ${done} of ${wanted} enrolled (worker RSS ${(memoryOf(worker.child.pid!).rss / 2 ** 20).toFixed(0)} MiB)`);
+          if (++done % 5_000 === 0)
+            env.progress(
+              `scale: ${done} of ${wanted} enrolled (worker RSS ${(memoryOf(worker.child.pid!).rss / 2 ** 20).toFixed(0)} MiB)`,
+            );
         });
 
       const workerAlive = () => {
-        if (worker.child.exitCode !== null || worker.child.signalCode !== null) throw new Error(`the scale worker died (${worker.child.exitCode ?? worker.child.signalCode})`);
+        if (worker.child.exitCode !== null || worker.child.signalCode !== null)
+          throw new Error(`the scale worker died (${worker.child.exitCode ?? worker.child.signalCode})`);
       };
       const asleep = (n: number, deadline?: Date) =>
         until(
           async () => {
             workerAlive();
-            return (await count(db, journeyId, 'asleep')) >= n || (deadline !== undefined && Date.now() >= deadline.getTime());
+            return (
+              (await count(db, journeyId, 'asleep')) >= n ||
+              (deadline !== undefined && Date.now() >= deadline.getTime())
+            );
           },
           10 * 60_000,
           `${n} enrollments asleep`,
@@ -143,7 +176,9 @@ export const scale: Benchmark = {
       await asleep(sleepers);
       // The waking cohort's instant: after they are all asleep, at the pace just seen, with a margin.
       const secondsPerEnrollment = (performance.now() - enrolStart) / 1000 / sleepers;
-      const wakeAt = new Date(Date.now() + Math.ceil((waking * secondsPerEnrollment * 2 + (env.quick ? 3 : 20)) * 1000));
+      const wakeAt = new Date(
+        Date.now() + Math.ceil((waking * secondsPerEnrollment * 2 + (env.quick ? 3 : 20)) * 1000),
+      );
       env.progress(`scale: ${sleepers} asleep; enrolling ${waking} to wake at ${wakeAt.toISOString()}`);
       const wakingIds = await addCustomers(waking, wakeAt);
       await enrol(wakingIds);
@@ -152,9 +187,15 @@ export const scale: Benchmark = {
       const asleepSeconds = (performance.now() - enrolStart) / 1000;
       const overran = Date.now() >= wakeAt.getTime();
       const sqliteGrowth = env.devServerDbBytes() - sqliteBefore;
-      const [sample] = await db.sql<{ workflow_id: string }[]>`select workflow_id from enrollments where journey_id = ${journeyId} limit 1`;
-      const historyEvents = sample ? ((await env.temporal.client.workflow.getHandle(sample.workflow_id).fetchHistory()).events?.length ?? 0) : 0;
-      env.progress(`scale: ${total} enrolled in ${startsSeconds.toFixed(1)} s, all asleep at ${asleepSeconds.toFixed(1)} s; waiting for the wake-up`);
+      const [sample] = await db.sql<
+        { workflow_id: string }[]
+      >`select workflow_id from enrollments where journey_id = ${journeyId} limit 1`;
+      const historyEvents = sample
+        ? ((await env.temporal.client.workflow.getHandle(sample.workflow_id).fetchHistory()).events?.length ?? 0)
+        : 0;
+      env.progress(
+        `scale: ${total} enrolled in ${startsSeconds.toFixed(1)} s, all asleep at ${asleepSeconds.toFixed(1)} s; waiting for the wake-up`,
+      );
 
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, wakeAt.getTime() - Date.now())));
       const woke = performance.now();
@@ -167,7 +208,8 @@ export const scale: Benchmark = {
         'the waking cohort to exit',
       );
       const wakeSeconds = (performance.now() - woke) / 1000;
-      if ((await count(db, journeyId, 'exited')) !== waking) throw new Error('enrollments other than the waking cohort exited');
+      if ((await count(db, journeyId, 'exited')) !== waking)
+        throw new Error('enrollments other than the waking cohort exited');
       peakRss = Math.max(peakRss, memoryOf(worker.child.pid!).peak);
 
       const n = total.toLocaleString('en');
@@ -179,9 +221,28 @@ export const scale: Benchmark = {
           unit: 'enrolments/s',
           note: `all ${n} asleep after ${asleepSeconds.toFixed(1)} s; the sleepers' start calls returned at ${round(sleepers / sleeperStartSeconds, 1)}/s${overran ? '; the wake-up came first: cohort enrolment overran' : ''}`,
         },
-        { benchmark: 'scale', measure: `worker peak RSS, ${n} sleeping`, ours: round(peakRss / 2 ** 20), unit: 'MiB', goal: '≤ 1536 MiB', met: peakRss <= RSS_GOAL_BYTES },
-        { benchmark: 'scale', measure: `dev-server SQLite growth, ${n}`, ours: round(sqliteGrowth / 2 ** 20, 1), unit: 'MiB', note: `${round(sqliteGrowth / total / 1024, 1)} KiB per enrollment (${historyEvents} history events each while asleep); file now ${round(env.devServerDbBytes() / 2 ** 20, 1)} MiB` },
-        { benchmark: 'scale', measure: `${waking.toLocaleString('en')} wake at one instant → all exited`, ours: round(wakeSeconds, 1), unit: 's', note: `${round(waking / wakeSeconds, 1)} wake-ups/s` },
+        {
+          benchmark: 'scale',
+          measure: `worker peak RSS, ${n} sleeping`,
+          ours: round(peakRss / 2 ** 20),
+          unit: 'MiB',
+          goal: '≤ 1536 MiB',
+          met: peakRss <= RSS_GOAL_BYTES,
+        },
+        {
+          benchmark: 'scale',
+          measure: `dev-server SQLite growth, ${n}`,
+          ours: round(sqliteGrowth / 2 ** 20, 1),
+          unit: 'MiB',
+          note: `${round(sqliteGrowth / total / 1024, 1)} KiB per enrollment (${historyEvents} history events each while asleep); file now ${round(env.devServerDbBytes() / 2 ** 20, 1)} MiB`,
+        },
+        {
+          benchmark: 'scale',
+          measure: `${waking.toLocaleString('en')} wake at one instant → all exited`,
+          ours: round(wakeSeconds, 1),
+          unit: 's',
+          note: `${round(waking / wakeSeconds, 1)} wake-ups/s`,
+        },
       ];
     } finally {
       clearInterval(sampler);

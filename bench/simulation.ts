@@ -33,8 +33,19 @@ export async function rawSleeperSeconds(env: BenchEnv): Promise<number> {
   const server = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: await env.testServer() } });
   try {
     const taskQueue = `bench-sleeper-${randomUUID()}`;
-    const worker = await Worker.create({ connection: server.nativeConnection, taskQueue, workflowBundle: await env.workflowBundle(), activities: { benchNoop: async () => {} } });
-    await worker.runUntil(server.client.workflow.execute('benchSleeperWorkflow', { taskQueue, workflowId: `bench-sleeper/${randomUUID()}`, args: [NURTURE_WAITS_MS] }));
+    const worker = await Worker.create({
+      connection: server.nativeConnection,
+      taskQueue,
+      workflowBundle: await env.workflowBundle(),
+      activities: { benchNoop: async () => {} },
+    });
+    await worker.runUntil(
+      server.client.workflow.execute('benchSleeperWorkflow', {
+        taskQueue,
+        workflowId: `bench-sleeper/${randomUUID()}`,
+        args: [NURTURE_WAITS_MS],
+      }),
+    );
   } finally {
     await server.teardown();
   }
@@ -43,12 +54,18 @@ export async function rawSleeperSeconds(env: BenchEnv): Promise<number> {
 
 export const simulation: Benchmark = {
   name: 'simulation',
-  title: '41-day phone-nurture simulation (createSimulator) vs a bare 4-activity, 41-day workflow on the raw time-skipping server',
+  title:
+    '41-day phone-nurture simulation (createSimulator) vs a bare 4-activity, 41-day workflow on the raw time-skipping server',
   async run(env) {
     const runs = env.quick ? 1 : 5;
     const db = await env.database('simulation');
     await db.db.insert(templates).values(nurtureTemplates);
-    const simulate = createSimulator({ db: db.db, testServer: () => env.testServer(), workflowBundle: () => env.workflowBundle(), keepSpare: true });
+    const simulate = createSimulator({
+      db: db.db,
+      testServer: () => env.testServer(),
+      workflowBundle: () => env.workflowBundle(),
+      keepSpare: true,
+    });
     const request: SimulationRequest = {
       journey: { id: 'phone-nurture', version: 1, definition: phoneNurture },
       customer: {
@@ -67,8 +84,13 @@ export const simulation: Benchmark = {
     };
     await env.workflowBundle(); // not part of a simulation's time: the API bundles once per process
     const check = (result: Awaited<ReturnType<typeof simulate>>) => {
-      if (result.outcome.status !== 'completed' || result.messages.filter((m) => m.status === 'would-send').length !== 4) {
-        throw new Error(`unexpected simulation: ${JSON.stringify({ outcome: result.outcome, messages: result.messages.map((m) => m.status) })}`);
+      if (
+        result.outcome.status !== 'completed' ||
+        result.messages.filter((m) => m.status === 'would-send').length !== 4
+      ) {
+        throw new Error(
+          `unexpected simulation: ${JSON.stringify({ outcome: result.outcome, messages: result.messages.map((m) => m.status) })}`,
+        );
       }
       return result.wallMs / 1000;
     };

@@ -23,9 +23,24 @@ export const templateRender: Benchmark = {
     let ours = 0;
     let rawOps = 0;
     for (let round = 0; round < 3; round++) {
-      ours = Math.max(ours, opsPerSecond(() => renderer.render(source, context), n));
-      rawOps = Math.max(rawOps, opsPerSecond(() => raw(context), n));
+      ours = Math.max(
+        ours,
+        opsPerSecond(() => renderer.render(source, context), n),
+      );
+      rawOps = Math.max(
+        rawOps,
+        opsPerSecond(() => raw(context), n),
+      );
     }
-    return [ratioRow({ benchmark: 'template-render', measure: `${n.toLocaleString('en')} renders`, ours: round(ours), raw: round(rawOps), unit: 'renders/s', goal: 0.9 })];
+    return [
+      ratioRow({
+        benchmark: 'template-render',
+        measure: `${n.toLocaleString('en')} renders`,
+        ours: round(ours),
+        raw: round(rawOps),
+        unit: 'renders/s',
+        goal: 0.9,
+      }),
+    ];
   },
 };

@@ -11,7 +11,9 @@ export class ApiError extends Error {
     readonly status: number,
     readonly body: { error?: string; message?: string; issues?: { path: string; message: string }[] } | undefined,
   ) {
-    super(`${status} ${body?.error ?? 'error'}: ${body?.message ?? ''}${body?.issues?.length ? `\n${body.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}` : ''}`.trim());
+    super(
+      `${status} ${body?.error ?? 'error'}: ${body?.message ?? ''}${body?.issues?.length ? `\n${body.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}` : ''}`.trim(),
+    );
   }
 }
 
@@ -24,7 +26,9 @@ export function resolveApiKey(given: string | undefined, dataDir = process.env.D
   if (process.env.PERENNIAL_API_KEY) return process.env.PERENNIAL_API_KEY;
   const file = `${dataDir}/admin-key`;
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  throw new CliSetupError(`no API key: pass --api-key, set PERENNIAL_API_KEY, or run \`npm start\` (it writes ${file})`);
+  throw new CliSetupError(
+    `no API key: pass --api-key, set PERENNIAL_API_KEY, or run \`npm start\` (it writes ${file})`,
+  );
 }
 
 export function createApi(options: ApiOptions) {
@@ -35,12 +39,17 @@ export function createApi(options: ApiOptions) {
     try {
       response = await fetch(`${base}${path}`, {
         method,
-        headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${key}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (error) {
       const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-      throw new CliSetupError(`cannot reach the Perennial API at ${base} (${cause}); is \`npm start\` running? (--api-url)`);
+      throw new CliSetupError(
+        `cannot reach the Perennial API at ${base} (${cause}); is \`npm start\` running? (--api-url)`,
+      );
     }
     const text = await response.text();
     const parsed = text ? (JSON.parse(text) as unknown) : undefined;
@@ -58,7 +67,8 @@ export type Api = ReturnType<typeof createApi>;
 /** `?a=1&b=x` from defined values only. */
 export function query(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(key, String(value));
+  for (const [key, value] of Object.entries(params))
+    if (value !== undefined && value !== '') search.set(key, String(value));
   const s = search.toString();
   return s ? `?${s}` : '';
 }

@@ -57,7 +57,16 @@ interface EnrollmentPage {
 interface EnrollmentDetail {
   enrollment: Enrollment;
   live: { stepId: string; nextWakeAt: string | null; paused: boolean } | null;
-  messages: { stepId: string; occurrence: number; channel: string; templateId: string; status: string; reason: string | null; createdAt: string; sentAt: string | null }[];
+  messages: {
+    stepId: string;
+    occurrence: number;
+    channel: string;
+    templateId: string;
+    status: string;
+    reason: string | null;
+    createdAt: string;
+    sentAt: string | null;
+  }[];
   temporalUiUrl: string;
 }
 interface TimelinePage {
@@ -68,8 +77,14 @@ interface TimelinePage {
 
 const program = new Command('perennial')
   .description('Perennial ops: journeys, enrollments, customers and analytics over the HTTP API')
-  .addOption(new Option('--api-url <url>', 'the Perennial API').env('PERENNIAL_API_URL').default('http://127.0.0.1:3000'))
-  .addOption(new Option('--api-key <key>', 'an admin key (default: .data/admin-key written by npm start)').env('PERENNIAL_API_KEY'))
+  .addOption(
+    new Option('--api-url <url>', 'the Perennial API').env('PERENNIAL_API_URL').default('http://127.0.0.1:3000'),
+  )
+  .addOption(
+    new Option('--api-key <key>', 'an admin key (default: .data/admin-key written by npm start)').env(
+      'PERENNIAL_API_KEY',
+    ),
+  )
   .option('--json', 'print the API answer as JSON (stable shapes, see docs/cli.md)')
   .showHelpAfterError();
 
@@ -90,9 +105,18 @@ const positiveInt = (value: string) => {
  * Pages through `fetchPage` until there is no next cursor (or `max` items), with a progress bar on
  * stderr when it is a terminal.
  */
-async function collectPages<T>(label: string, fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>, max: number): Promise<T[]> {
+async function collectPages<T>(
+  label: string,
+  fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>,
+  max: number,
+): Promise<T[]> {
   const items: T[] = [];
-  const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: `${label} {bar} {value} fetched`, hideCursor: true }, Presets.shades_classic) : undefined;
+  const bar = process.stderr.isTTY
+    ? new SingleBar(
+        { stream: process.stderr, format: `${label} {bar} {value} fetched`, hideCursor: true },
+        Presets.shades_classic,
+      )
+    : undefined;
   bar?.start(1, 0);
   let cursor: string | undefined;
   try {
@@ -118,7 +142,12 @@ journeys
   .description('all journeys')
   .action(async () => {
     const body = await api().get<{ journeys: Journey[] }>('/v1/journeys');
-    emit(body, () => table(['id', 'name', 'status', 'version', 'updated'], body.journeys.map((j) => [j.id, j.name, j.status, j.latestVersion ?? '–', time(j.updatedAt)])));
+    emit(body, () =>
+      table(
+        ['id', 'name', 'status', 'version', 'updated'],
+        body.journeys.map((j) => [j.id, j.name, j.status, j.latestVersion ?? '–', time(j.updatedAt)]),
+      ),
+    );
   });
 
 journeys
@@ -135,7 +164,12 @@ journeys
       issues = [{ path: '$', message: error.message }];
     }
     emit({ file, valid: issues.length === 0, issues }, () =>
-      issues.length === 0 ? `${file}: valid` : `${file}: ${issues.length} issue(s)\n${table(['path', 'problem'], issues.map((i) => [i.path, i.message]))}`,
+      issues.length === 0
+        ? `${file}: valid`
+        : `${file}: ${issues.length} issue(s)\n${table(
+            ['path', 'problem'],
+            issues.map((i) => [i.path, i.message]),
+          )}`,
     );
     if (issues.length > 0) process.exitCode = 1;
   });
@@ -147,7 +181,10 @@ journeys
   .action(async (id: string, options: { file?: string }) => {
     if (options.file) {
       const format = ['.yaml', '.yml'].includes(extname(options.file).toLowerCase()) ? 'yaml' : 'json';
-      await api().put(`/v1/journeys/${encodeURIComponent(id)}`, parseJourneyText(readFileSync(options.file, 'utf8'), format));
+      await api().put(
+        `/v1/journeys/${encodeURIComponent(id)}`,
+        parseJourneyText(readFileSync(options.file, 'utf8'), format),
+      );
     }
     const body = await api().post<{ id: string; version: number }>(`/v1/journeys/${encodeURIComponent(id)}/publish`);
     emit(body, () => `published ${body.id} version ${body.version}`);
@@ -155,53 +192,88 @@ journeys
 
 journeys
   .command('simulate <id>')
-  .description('run the draft (or --version N) on a time-skipping server: the dated schedule of steps and messages, nothing delivered')
+  .description(
+    'run the draft (or --version N) on a time-skipping server: the dated schedule of steps and messages, nothing delivered',
+  )
   .option('--version <n>', 'a published version instead of the draft', (raw) => {
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a version number from 1');
     return n;
   })
   .option('--customer <id>', 'a stored customer (read only); default: a made-up profile')
-  .option('--profile <file>', 'a JSON file with a made-up profile: traits, tags, aiplStage, timeZone, locale, consent, ownedProducts')
+  .option(
+    '--profile <file>',
+    'a JSON file with a made-up profile: traits, tags, aiplStage, timeZone, locale, consent, ownedProducts',
+  )
   .option('--entry <json>', 'entry event properties as JSON, e.g. \'{"category":"phone"}\'')
   .option('--events <file>', 'a JSON file: [{ "after": { "days": 12 }, "name": "order_completed", "properties": {} }]')
   .option('--start-at <iso>', 'enter at this instant (not in the past)')
   .option('--horizon-days <n>', 'stop after this many days if still running', (raw) => Number(raw))
-  .action(async (id: string, options: { version?: number; customer?: string; profile?: string; entry?: string; events?: string; startAt?: string; horizonDays?: number }) => {
-    const readJson = (what: string, text: string) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch (error) {
-        throw new InvalidArgumentError(`${what} is not JSON: ${(error as Error).message}`);
-      }
-    };
-    const body = {
-      ...(options.version ? { version: options.version } : {}),
-      ...(options.customer ? { customerId: options.customer } : {}),
-      ...(options.profile ? { profile: readJson(options.profile, readFileSync(options.profile, 'utf8')) } : {}),
-      ...(options.entry ? { entry: { properties: readJson('--entry', options.entry) } } : {}),
-      ...(options.events ? { events: readJson(options.events, readFileSync(options.events, 'utf8')) } : {}),
-      ...(options.startAt ? { startAt: options.startAt } : {}),
-      ...(options.horizonDays ? { horizonDays: options.horizonDays } : {}),
-    };
-    const { simulation } = await api().post<{ simulation: SimulationResult }>(`/v1/journeys/${encodeURIComponent(id)}/simulate`, body);
-    emit({ simulation }, () => {
-      const rows: [string, string, string, string][] = [
-        ...simulation.steps.map((s): [string, string, string, string] => [time(s.at), 'step', s.step, s.outcome ?? '']),
-        ...simulation.messages.map((m): [string, string, string, string] => [
-          time(m.at),
-          `${m.channel} ${m.status}`,
-          m.step,
-          m.status === 'would-send' ? (m.subject ?? m.text ?? '').slice(0, 60) : m.status === 'deferred' ? `until ${time(m.until)} (${m.reason})` : (m.reason ?? ''),
-        ]),
-        ...simulation.events.map((e): [string, string, string, string] => [time(e.at), 'event', e.name, e.delivered ? 'delivered' : 'journey already over']),
-      ].sort((a, b) => a[0].localeCompare(b[0]));
-      return [
-        `${simulation.journeyId} v${simulation.journeyVersion || 'draft'}: ${simulation.outcome.status} (${simulation.outcome.reason}) · ${time(simulation.startedAt)} → ${time(simulation.endedAt)} · simulated in ${(simulation.wallMs / 1000).toFixed(1)} s`,
-        table(['when (UTC)', 'what', 'step / event', 'detail'], rows),
-      ].join('\n');
-    });
-  });
+  .action(
+    async (
+      id: string,
+      options: {
+        version?: number;
+        customer?: string;
+        profile?: string;
+        entry?: string;
+        events?: string;
+        startAt?: string;
+        horizonDays?: number;
+      },
+    ) => {
+      const readJson = (what: string, text: string) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch (error) {
+          throw new InvalidArgumentError(`${what} is not JSON: ${(error as Error).message}`);
+        }
+      };
+      const body = {
+        ...(options.version ? { version: options.version } : {}),
+        ...(options.customer ? { customerId: options.customer } : {}),
+        ...(options.profile ? { profile: readJson(options.profile, readFileSync(options.profile, 'utf8')) } : {}),
+        ...(options.entry ? { entry: { properties: readJson('--entry', options.entry) } } : {}),
+        ...(options.events ? { events: readJson(options.events, readFileSync(options.events, 'utf8')) } : {}),
+        ...(options.startAt ? { startAt: options.startAt } : {}),
+        ...(options.horizonDays ? { horizonDays: options.horizonDays } : {}),
+      };
+      const { simulation } = await api().post<{ simulation: SimulationResult }>(
+        `/v1/journeys/${encodeURIComponent(id)}/simulate`,
+        body,
+      );
+      emit({ simulation }, () => {
+        const rows: [string, string, string, string][] = [
+          ...simulation.steps.map((s): [string, string, string, string] => [
+            time(s.at),
+            'step',
+            s.step,
+            s.outcome ?? '',
+          ]),
+          ...simulation.messages.map((m): [string, string, string, string] => [
+            time(m.at),
+            `${m.channel} ${m.status}`,
+            m.step,
+            m.status === 'would-send'
+              ? (m.subject ?? m.text ?? '').slice(0, 60)
+              : m.status === 'deferred'
+                ? `until ${time(m.until)} (${m.reason})`
+                : (m.reason ?? ''),
+          ]),
+          ...simulation.events.map((e): [string, string, string, string] => [
+            time(e.at),
+            'event',
+            e.name,
+            e.delivered ? 'delivered' : 'journey already over',
+          ]),
+        ].sort((a, b) => a[0].localeCompare(b[0]));
+        return [
+          `${simulation.journeyId} v${simulation.journeyVersion || 'draft'}: ${simulation.outcome.status} (${simulation.outcome.reason}) · ${time(simulation.startedAt)} → ${time(simulation.endedAt)} · simulated in ${(simulation.wallMs / 1000).toFixed(1)} s`,
+          table(['when (UTC)', 'what', 'step / event', 'detail'], rows),
+        ].join('\n');
+      });
+    },
+  );
 
 for (const action of ['pause', 'resume'] as const) {
   journeys
@@ -227,28 +299,60 @@ enrollments
   .option('--status <status>', 'active, completed, exited, converted, cancelled or failed')
   .option('--limit <n>', 'at most this many', positiveInt, 100)
   .option('--all', 'page through every match (progress on stderr)')
-  .action(async (options: { journey?: string; version?: number; customer?: string; step?: string; status?: string; limit: number; all?: boolean }) => {
-    const filters = { journeyId: options.journey, version: options.version, customerId: options.customer, step: options.step, status: options.status };
-    let rows: Enrollment[];
-    if (options.all) {
-      rows = await collectPages(
-        'enrollments',
-        async (cursor) => {
-          const page = await api().get<EnrollmentPage>(`/v1/enrollments${query({ ...filters, limit: 500, cursor })}`);
-          return { items: page.enrollments, nextCursor: page.nextCursor };
-        },
-        Number.MAX_SAFE_INTEGER,
+  .action(
+    async (options: {
+      journey?: string;
+      version?: number;
+      customer?: string;
+      step?: string;
+      status?: string;
+      limit: number;
+      all?: boolean;
+    }) => {
+      const filters = {
+        journeyId: options.journey,
+        version: options.version,
+        customerId: options.customer,
+        step: options.step,
+        status: options.status,
+      };
+      let rows: Enrollment[];
+      if (options.all) {
+        rows = await collectPages(
+          'enrollments',
+          async (cursor) => {
+            const page = await api().get<EnrollmentPage>(`/v1/enrollments${query({ ...filters, limit: 500, cursor })}`);
+            return { items: page.enrollments, nextCursor: page.nextCursor };
+          },
+          Number.MAX_SAFE_INTEGER,
+        );
+      } else {
+        rows = (
+          await api().get<EnrollmentPage>(
+            `/v1/enrollments${query({ ...filters, limit: Math.min(options.limit, 500) })}`,
+          )
+        ).enrollments;
+      }
+      emit(
+        { enrollments: rows },
+        () =>
+          `${table(
+            ['id', 'journey', 'v', 'customer', 'status', 'step', 'next wake-up', 'entered', 'exit reason'],
+            rows.map((e) => [
+              e.id,
+              e.journeyId,
+              e.journeyVersion,
+              e.customerId,
+              e.status,
+              e.currentStep,
+              time(e.nextWakeAt),
+              time(e.enteredAt),
+              e.exitReason,
+            ]),
+          )}\n${rows.length} enrollment(s)`,
       );
-    } else {
-      rows = (await api().get<EnrollmentPage>(`/v1/enrollments${query({ ...filters, limit: Math.min(options.limit, 500) })}`)).enrollments;
-    }
-    emit({ enrollments: rows }, () =>
-      `${table(
-        ['id', 'journey', 'v', 'customer', 'status', 'step', 'next wake-up', 'entered', 'exit reason'],
-        rows.map((e) => [e.id, e.journeyId, e.journeyVersion, e.customerId, e.status, e.currentStep, time(e.nextWakeAt), time(e.enteredAt), e.exitReason]),
-      )}\n${rows.length} enrollment(s)`,
-    );
-  });
+    },
+  );
 
 enrollments
   .command('show <id>')
@@ -271,9 +375,15 @@ enrollments
           ['Temporal UI', body.temporalUiUrl],
         ]),
         'Path',
-        table(['at', 'step', 'outcome'], e.path.map((p) => [time(p.at), p.step, p.outcome])),
+        table(
+          ['at', 'step', 'outcome'],
+          e.path.map((p) => [time(p.at), p.step, p.outcome]),
+        ),
         'Messages',
-        table(['at', 'step', 'channel', 'template', 'status', 'reason'], body.messages.map((m) => [time(m.createdAt), m.stepId, m.channel, m.templateId, m.status, m.reason])),
+        table(
+          ['at', 'step', 'channel', 'template', 'status', 'reason'],
+          body.messages.map((m) => [time(m.createdAt), m.stepId, m.channel, m.templateId, m.status, m.reason]),
+        ),
       ].join('\n');
     });
   });
@@ -282,8 +392,20 @@ enrollments
   .command('history <id>')
   .description("the enrollment's workflow history as a timeline in journey terms")
   .action(async (id: string) => {
-    const body = await api().get<{ enrollmentId: string; workflowId: string; temporalUiUrl: string; timeline: TimelineEntry[] }>(`/v1/enrollments/${encodeURIComponent(id)}/history`);
-    emit(body, () => `${table(['at', 'kind', 'step', 'what happened'], body.timeline.map((t) => [time(t.at), t.kind, t.step, t.text]))}\nTemporal UI: ${body.temporalUiUrl}`);
+    const body = await api().get<{
+      enrollmentId: string;
+      workflowId: string;
+      temporalUiUrl: string;
+      timeline: TimelineEntry[];
+    }>(`/v1/enrollments/${encodeURIComponent(id)}/history`);
+    emit(
+      body,
+      () =>
+        `${table(
+          ['at', 'kind', 'step', 'what happened'],
+          body.timeline.map((t) => [time(t.at), t.kind, t.step, t.text]),
+        )}\nTemporal UI: ${body.temporalUiUrl}`,
+    );
   });
 
 enrollments
@@ -291,7 +413,10 @@ enrollments
   .description('end an active enrollment now (status cancelled, with the reason)')
   .requiredOption('-r, --reason <reason>', 'why (kept as the exit reason)')
   .action(async (id: string, options: { reason: string }) => {
-    const body = await api().post<{ enrollmentId: string; status: string; reason: string }>(`/v1/enrollments/${encodeURIComponent(id)}/cancel`, { reason: options.reason });
+    const body = await api().post<{ enrollmentId: string; status: string; reason: string }>(
+      `/v1/enrollments/${encodeURIComponent(id)}/cancel`,
+      { reason: options.reason },
+    );
     emit(body, () => `${body.enrollmentId}: ${body.status} (${body.reason})`);
   });
 
@@ -304,21 +429,43 @@ customers
   .description('the profile (when the API serves it) and every enrollment of the customer')
   .action(async (id: string) => {
     const client = api();
-    const timeline = await client.get<TimelinePage>(`/v1/customers/${encodeURIComponent(id)}/timeline${query({ limit: 1 })}`); // 404 when unknown
-    const profile = await client.get<{ customer: Record<string, unknown> }>(`/v1/customers/${encodeURIComponent(id)}`).then(
-      (body) => body.customer ?? body,
-      (error: unknown) => {
-        if (error instanceof ApiError && error.status === 404) return null;
-        throw error;
-      },
-    );
+    const timeline = await client.get<TimelinePage>(
+      `/v1/customers/${encodeURIComponent(id)}/timeline${query({ limit: 1 })}`,
+    ); // 404 when unknown
+    const profile = await client
+      .get<{ customer: Record<string, unknown> }>(`/v1/customers/${encodeURIComponent(id)}`)
+      .then(
+        (body) => body.customer ?? body,
+        (error: unknown) => {
+          if (error instanceof ApiError && error.status === 404) return null;
+          throw error;
+        },
+      );
     const list = await client.get<EnrollmentPage>(`/v1/enrollments${query({ customerId: id, limit: 500 })}`);
     emit({ customerId: timeline.customerId, profile, enrollments: list.enrollments }, () =>
       [
         `customer ${id}`,
-        profile ? pairs(Object.entries(profile).map(([k, v]) => [k, typeof v === 'object' && v !== null ? JSON.stringify(v) : (v as string)])) : '(profile not served by this API)',
+        profile
+          ? pairs(
+              Object.entries(profile).map(([k, v]) => [
+                k,
+                typeof v === 'object' && v !== null ? JSON.stringify(v) : (v as string),
+              ]),
+            )
+          : '(profile not served by this API)',
         'Enrollments',
-        table(['id', 'journey', 'v', 'status', 'step', 'entered', 'exit reason'], list.enrollments.map((e) => [e.id, e.journeyId, e.journeyVersion, e.status, e.currentStep, time(e.enteredAt), e.exitReason])),
+        table(
+          ['id', 'journey', 'v', 'status', 'step', 'entered', 'exit reason'],
+          list.enrollments.map((e) => [
+            e.id,
+            e.journeyId,
+            e.journeyVersion,
+            e.status,
+            e.currentStep,
+            time(e.enteredAt),
+            e.exitReason,
+          ]),
+        ),
       ].join('\n'),
     );
   });
@@ -332,23 +479,43 @@ customers
     const max = options.all ? Number.MAX_SAFE_INTEGER : options.limit;
     const items = await collectPages(
       'timeline',
-      (cursor) => api().get<TimelinePage>(`/v1/customers/${encodeURIComponent(id)}/timeline${query({ limit: Math.min(500, max), cursor })}`),
+      (cursor) =>
+        api().get<TimelinePage>(
+          `/v1/customers/${encodeURIComponent(id)}/timeline${query({ limit: Math.min(500, max), cursor })}`,
+        ),
       max,
     );
-    emit({ customerId: id, items }, () => table(['at', 'kind', 'journey', 'what happened'], items.map((i) => [time(i.at), i.kind, i.journeyId, i.text])));
+    emit({ customerId: id, items }, () =>
+      table(
+        ['at', 'kind', 'journey', 'what happened'],
+        items.map((i) => [time(i.at), i.kind, i.journeyId, i.text]),
+      ),
+    );
   });
 
 customers
   .command('erase <id>')
-  .description('erase the customer: delete everything held about them, cancel their enrollments, keep only identity hashes (re-import refused without re-consent)')
-  .requiredOption('-r, --reason <reason>', 'why, without personal data (kept in the audit row), e.g. "GDPR request #1234"')
+  .description(
+    'erase the customer: delete everything held about them, cancel their enrollments, keep only identity hashes (re-import refused without re-consent)',
+  )
+  .requiredOption(
+    '-r, --reason <reason>',
+    'why, without personal data (kept in the audit row), e.g. "GDPR request #1234"',
+  )
   .action(async (id: string, options: { reason: string }) => {
-    const body = await api().post<ErasureAnswer>(`/v1/customers/${encodeURIComponent(id)}/erase`, { reason: options.reason });
+    const body = await api().post<ErasureAnswer>(`/v1/customers/${encodeURIComponent(id)}/erase`, {
+      reason: options.reason,
+    });
     emit(body, () =>
       [
         `customer ${body.customerId} ${body.alreadyErased ? 'was already erased' : 'erased'} at ${time(body.erasedAt)} (${body.reason})`,
-        table(['deleted', 'rows'], Object.entries(body.counts).map(([k, v]) => [k, v])),
-        body.pendingCancels.length > 0 ? `${body.pendingCancels.length} enrollment(s) not reached in Temporal: run the command again` : `enrollments told to exit: ${body.enrollmentsSignalled}`,
+        table(
+          ['deleted', 'rows'],
+          Object.entries(body.counts).map(([k, v]) => [k, v]),
+        ),
+        body.pendingCancels.length > 0
+          ? `${body.pendingCancels.length} enrollment(s) not reached in Temporal: run the command again`
+          : `enrollments told to exit: ${body.enrollmentsSignalled}`,
       ].join('\n'),
     );
   });
@@ -374,8 +541,13 @@ analytics
   .description('per version: entered, active by step, exits, messages, conversions, revenue, split arms with uplift')
   .option('--version <n>', 'one version only', positiveInt)
   .action(async (id: string, options: { version?: number }) => {
-    const body = await api().get<{ journeyId: string; versions: VersionStats[] }>(`/v1/analytics/journeys/${encodeURIComponent(id)}${query({ version: options.version })}`);
-    emit(body, () => body.versions.map((v) => renderVersion(body.journeyId, v)).join('\n\n') || `${id}: no published versions`);
+    const body = await api().get<{ journeyId: string; versions: VersionStats[] }>(
+      `/v1/analytics/journeys/${encodeURIComponent(id)}${query({ version: options.version })}`,
+    );
+    emit(
+      body,
+      () => body.versions.map((v) => renderVersion(body.journeyId, v)).join('\n\n') || `${id}: no published versions`,
+    );
   });
 
 analytics
@@ -385,21 +557,35 @@ analytics
   .option('--to <date>', 'ISO date or date-time (exclusive)')
   .option('--interval <day|week>', 'bucket size', 'day')
   .action(async (options: { from?: string; to?: string; interval: string }) => {
-    const body = await api().get<{ from: string; to: string; interval: string; stages: { stage: string | null; customers: number }[]; transitions: { period: string; from: string | null; to: string; count: number }[] }>(
-      `/v1/analytics/funnel${query({ from: options.from, to: options.to, interval: options.interval })}`,
-    );
+    const body = await api().get<{
+      from: string;
+      to: string;
+      interval: string;
+      stages: { stage: string | null; customers: number }[];
+      transitions: { period: string; from: string | null; to: string; count: number }[];
+    }>(`/v1/analytics/funnel${query({ from: options.from, to: options.to, interval: options.interval })}`);
     emit(body, () =>
       [
         'Customers by AIPL stage',
-        table(['stage', 'customers'], body.stages.map((s) => [s.stage ?? '(none)', s.customers])),
+        table(
+          ['stage', 'customers'],
+          body.stages.map((s) => [s.stage ?? '(none)', s.customers]),
+        ),
         `Transitions per ${body.interval}, ${time(body.from)} – ${time(body.to)}`,
-        table([body.interval, 'from', 'to', 'count'], body.transitions.map((t) => [t.period, t.from ?? '(new)', t.to, t.count])),
+        table(
+          [body.interval, 'from', 'to', 'count'],
+          body.transitions.map((t) => [t.period, t.from ?? '(new)', t.to, t.count]),
+        ),
       ].join('\n'),
     );
   });
 
 function renderVersion(journeyId: string, v: VersionStats): string {
-  const window = v.goalWindow ? Object.entries(v.goalWindow).map(([unit, n]) => `${n} ${unit}`).join(' ') : 'none';
+  const window = v.goalWindow
+    ? Object.entries(v.goalWindow)
+        .map(([unit, n]) => `${n} ${unit}`)
+        .join(' ')
+    : 'none';
   const parts = [
     `${journeyId} v${v.version}`,
     pairs([
@@ -409,9 +595,30 @@ function renderVersion(journeyId: string, v: VersionStats): string {
       ['attributed revenue', `${money(v.revenue.cents)} from ${v.revenue.orders} order(s)`],
     ]),
   ];
-  if (v.activeByStep.length) parts.push('Active by step', table(['step', 'count'], v.activeByStep.map((s) => [s.step, s.count])));
-  if (v.exits.length) parts.push('Exits', table(['status', 'reason', 'count'], v.exits.map((x) => [x.status, x.reason, x.count])));
-  if (v.messages.length) parts.push('Messages', table(['channel', 'status', 'count'], v.messages.map((m) => [m.channel, m.status, m.count])));
+  if (v.activeByStep.length)
+    parts.push(
+      'Active by step',
+      table(
+        ['step', 'count'],
+        v.activeByStep.map((s) => [s.step, s.count]),
+      ),
+    );
+  if (v.exits.length)
+    parts.push(
+      'Exits',
+      table(
+        ['status', 'reason', 'count'],
+        v.exits.map((x) => [x.status, x.reason, x.count]),
+      ),
+    );
+  if (v.messages.length)
+    parts.push(
+      'Messages',
+      table(
+        ['channel', 'status', 'count'],
+        v.messages.map((m) => [m.channel, m.status, m.count]),
+      ),
+    );
   for (const split of v.splits) {
     parts.push(
       `Split ${split.step} (uplift against the holdout, 95% Newcombe interval)`,
@@ -423,7 +630,9 @@ function renderVersion(journeyId: string, v: VersionStats): string {
           a.conversions,
           percent(a.rate),
           points(a.uplift),
-          a.upliftInterval ? `${points(a.upliftInterval.low)} … ${points(a.upliftInterval.high)}${a.significant ? ' *' : ''}` : '–',
+          a.upliftInterval
+            ? `${points(a.upliftInterval.low)} … ${points(a.upliftInterval.high)}${a.significant ? ' *' : ''}`
+            : '–',
           percent(a.relativeUplift),
           money(a.revenueCents),
         ]),
@@ -436,7 +645,12 @@ function renderVersion(journeyId: string, v: VersionStats): string {
 // ---- journey library -------------------------------------------------------------------------
 
 interface LibraryListing {
-  library: { id: string; title: { en: string; 'zh-CN': string }; summary: { en: string; 'zh-CN': string }; events: string[] }[];
+  library: {
+    id: string;
+    title: { en: string; 'zh-CN': string };
+    summary: { en: string; 'zh-CN': string };
+    events: string[];
+  }[];
 }
 interface LibraryInstall {
   id: string;
@@ -444,14 +658,21 @@ interface LibraryInstall {
   templates: { id: string; version: number; saved: boolean }[];
 }
 
-const libraryCommand = program.command('library').description('proven journeys to install: lead nurture, extended warranty, …');
+const libraryCommand = program
+  .command('library')
+  .description('proven journeys to install: lead nurture, extended warranty, …');
 
 libraryCommand
   .command('list')
   .description('the journey library, with titles in English and Chinese')
   .action(async () => {
     const body = await api().get<LibraryListing>('/v1/library');
-    emit(body, () => table(['id', 'title', '标题', 'events'], body.library.map((e) => [e.id, e.title.en, e.title['zh-CN'], e.events.join(', ')])));
+    emit(body, () =>
+      table(
+        ['id', 'title', '标题', 'events'],
+        body.library.map((e) => [e.id, e.title.en, e.title['zh-CN'], e.events.join(', ')]),
+      ),
+    );
   });
 
 libraryCommand
@@ -465,12 +686,20 @@ libraryCommand
       try {
         parameters = JSON.parse(raw);
       } catch (error) {
-        throw new InvalidArgumentError(`--params is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+        throw new InvalidArgumentError(
+          `--params is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
-    const body = await api().post<LibraryInstall>(`/v1/library/${encodeURIComponent(id)}/install`, parameters === undefined ? {} : { parameters });
+    const body = await api().post<LibraryInstall>(
+      `/v1/library/${encodeURIComponent(id)}/install`,
+      parameters === undefined ? {} : { parameters },
+    );
     emit(body, () => {
-      const journeys = table(['journey', 'version', 'published'], body.journeys.map((j) => [j.id, j.version, j.published ? 'new version' : 'up to date']));
+      const journeys = table(
+        ['journey', 'version', 'published'],
+        body.journeys.map((j) => [j.id, j.version, j.published ? 'new version' : 'up to date']),
+      );
       const saved = body.templates.filter((t) => t.saved).length;
       return `${journeys}\n${body.templates.length} templates (${saved ? `${saved} saved as new versions` : 'all up to date'})`;
     });
@@ -482,10 +711,13 @@ const demo = program.command('demo').description('synthetic demo data, written s
 
 demo
   .command('generate')
-  .description('a deterministic brand: customers with identities, orders, devices, telemetry, leads (DATABASE_URL, else the PGlite of npm start while it is stopped)')
+  .description(
+    'a deterministic brand: customers with identities, orders, devices, telemetry, leads (DATABASE_URL, else the PGlite of npm start while it is stopped)',
+  )
   .requiredOption('--customers <n>', 'how many customers (1 to 1,000,000)', (raw) => {
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new InvalidArgumentError('an integer from 1 to 1,000,000');
+    if (!Number.isInteger(n) || n < 1 || n > 1_000_000)
+      throw new InvalidArgumentError('an integer from 1 to 1,000,000');
     return n;
   })
   .option('--seed <n>', 'random seed', (raw) => Number(raw), 42)
@@ -494,19 +726,40 @@ demo
     const config = databaseConfigFromEnv(process.env);
     // PGlite is one process's file: writing to it under a running `npm start` would corrupt it.
     if ('pgliteDir' in config) {
-      const running = await fetch(new URL('/health', globals().apiUrl)).then((r) => r.ok, () => false);
-      if (running) throw new CliSetupError(`npm start is running on ${config.pgliteDir}: stop it first, or set DATABASE_URL to a Postgres server`);
+      const running = await fetch(new URL('/health', globals().apiUrl)).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (running)
+        throw new CliSetupError(
+          `npm start is running on ${config.pgliteDir}: stop it first, or set DATABASE_URL to a Postgres server`,
+        );
     }
     const database = await connectDatabase(config).catch((error: unknown) => {
       throw new CliSetupError(error instanceof Error ? error.message : String(error));
     });
     try {
       await migrate(database);
-      const bar = process.stderr.isTTY && !globals().json ? new SingleBar({ format: 'generating |{bar}| {value}/{total} customers · {eta_formatted} left', stream: process.stderr }, Presets.shades_classic) : undefined;
+      const bar =
+        process.stderr.isTTY && !globals().json
+          ? new SingleBar(
+              { format: 'generating |{bar}| {value}/{total} customers · {eta_formatted} left', stream: process.stderr },
+              Presets.shades_classic,
+            )
+          : undefined;
       bar?.start(options.customers, 0);
-      const summary = await generateDemoData({ db: database.db, customers: options.customers, seed: options.seed, now: options.now ? new Date(options.now) : undefined, onProgress: ({ done }) => bar?.update(done) });
+      const summary = await generateDemoData({
+        db: database.db,
+        customers: options.customers,
+        seed: options.seed,
+        now: options.now ? new Date(options.now) : undefined,
+        onProgress: ({ done }) => bar?.update(done),
+      });
       bar?.stop();
-      emit({ summary, database: database.describe }, () => `${pairs(Object.entries(summary))}\nwritten to ${database.describe}`);
+      emit(
+        { summary, database: database.describe },
+        () => `${pairs(Object.entries(summary))}\nwritten to ${database.describe}`,
+      );
     } finally {
       await database.close();
     }

@@ -66,19 +66,129 @@ export const demoCategories = [
 
 type Product = typeof products.$inferInsert;
 export const demoProducts: Product[] = [
-  { sku: 'PH-X1', name: 'Perennial X1 phone', category: 'phone', kind: 'device', priceCents: 499_900, currency: 'CNY', warrantyMonths: 12, attributes: { priceBand: 'premium' } },
-  { sku: 'PH-A5', name: 'Perennial A5 phone', category: 'phone', kind: 'device', priceCents: 159_900, currency: 'CNY', warrantyMonths: 12, attributes: { priceBand: 'value' } },
-  { sku: 'EB-2', name: 'Buds 2', category: 'earbuds', kind: 'device', priceCents: 69_900, currency: 'CNY', warrantyMonths: 12 },
-  { sku: 'WT-3', name: 'Watch 3', category: 'watch', kind: 'device', priceCents: 129_900, currency: 'CNY', warrantyMonths: 12 },
-  { sku: 'TV-65', name: '65" OLED TV', category: 'tv', kind: 'device', priceCents: 899_900, currency: 'CNY', warrantyMonths: 24, attributes: { energyClass: 'A' } },
-  { sku: 'FR-500', name: 'French-door fridge 500 L', category: 'fridge', kind: 'device', priceCents: 699_900, currency: 'CNY', warrantyMonths: 36, attributes: { energyClass: 'A++' } },
-  { sku: 'WM-10', name: 'Washer 10 kg', category: 'washer', kind: 'device', priceCents: 329_900, currency: 'CNY', warrantyMonths: 24 },
-  { sku: 'AC-35', name: 'Inverter AC 3.5 kW', category: 'air-conditioner', kind: 'device', priceCents: 459_900, currency: 'CNY', warrantyMonths: 72 },
-  { sku: 'WP-500', name: 'RO water purifier 500G', category: 'water-purifier', kind: 'device', priceCents: 259_900, currency: 'CNY', warrantyMonths: 12 },
-  { sku: 'RH-90', name: 'Range hood 90 cm', category: 'range-hood', kind: 'device', priceCents: 299_900, currency: 'CNY', warrantyMonths: 60 },
-  { sku: 'VC-S7', name: 'Robot vacuum S7', category: 'vacuum', kind: 'device', priceCents: 249_900, currency: 'CNY', warrantyMonths: 12 },
-  { sku: 'PF-200', name: 'RO filter cartridge', category: 'water-filter', kind: 'consumable', priceCents: 39_900, currency: 'CNY', ratedLifeDays: 365, ratedUsage: 3000, usageMetric: 'litres_filtered' },
-  { sku: 'DB-7', name: 'Dust bags (3 pack)', category: 'dust-bag', kind: 'consumable', priceCents: 9_900, currency: 'CNY', ratedLifeDays: 60 },
+  {
+    sku: 'PH-X1',
+    name: 'Perennial X1 phone',
+    category: 'phone',
+    kind: 'device',
+    priceCents: 499_900,
+    currency: 'CNY',
+    warrantyMonths: 12,
+    attributes: { priceBand: 'premium' },
+  },
+  {
+    sku: 'PH-A5',
+    name: 'Perennial A5 phone',
+    category: 'phone',
+    kind: 'device',
+    priceCents: 159_900,
+    currency: 'CNY',
+    warrantyMonths: 12,
+    attributes: { priceBand: 'value' },
+  },
+  {
+    sku: 'EB-2',
+    name: 'Buds 2',
+    category: 'earbuds',
+    kind: 'device',
+    priceCents: 69_900,
+    currency: 'CNY',
+    warrantyMonths: 12,
+  },
+  {
+    sku: 'WT-3',
+    name: 'Watch 3',
+    category: 'watch',
+    kind: 'device',
+    priceCents: 129_900,
+    currency: 'CNY',
+    warrantyMonths: 12,
+  },
+  {
+    sku: 'TV-65',
+    name: '65" OLED TV',
+    category: 'tv',
+    kind: 'device',
+    priceCents: 899_900,
+    currency: 'CNY',
+    warrantyMonths: 24,
+    attributes: { energyClass: 'A' },
+  },
+  {
+    sku: 'FR-500',
+    name: 'French-door fridge 500 L',
+    category: 'fridge',
+    kind: 'device',
+    priceCents: 699_900,
+    currency: 'CNY',
+    warrantyMonths: 36,
+    attributes: { energyClass: 'A++' },
+  },
+  {
+    sku: 'WM-10',
+    name: 'Washer 10 kg',
+    category: 'washer',
+    kind: 'device',
+    priceCents: 329_900,
+    currency: 'CNY',
+    warrantyMonths: 24,
+  },
+  {
+    sku: 'AC-35',
+    name: 'Inverter AC 3.5 kW',
+    category: 'air-conditioner',
+    kind: 'device',
+    priceCents: 459_900,
+    currency: 'CNY',
+    warrantyMonths: 72,
+  },
+  {
+    sku: 'WP-500',
+    name: 'RO water purifier 500G',
+    category: 'water-purifier',
+    kind: 'device',
+    priceCents: 259_900,
+    currency: 'CNY',
+    warrantyMonths: 12,
+  },
+  {
+    sku: 'RH-90',
+    name: 'Range hood 90 cm',
+    category: 'range-hood',
+    kind: 'device',
+    priceCents: 299_900,
+    currency: 'CNY',
+    warrantyMonths: 60,
+  },
+  {
+    sku: 'VC-S7',
+    name: 'Robot vacuum S7',
+    category: 'vacuum',
+    kind: 'device',
+    priceCents: 249_900,
+    currency: 'CNY',
+    warrantyMonths: 12,
+  },
+  {
+    sku: 'PF-200',
+    name: 'RO filter cartridge',
+    category: 'water-filter',
+    kind: 'consumable',
+    priceCents: 39_900,
+    currency: 'CNY',
+    ratedLifeDays: 365,
+    ratedUsage: 3000,
+    usageMetric: 'litres_filtered',
+  },
+  {
+    sku: 'DB-7',
+    name: 'Dust bags (3 pack)',
+    category: 'dust-bag',
+    kind: 'consumable',
+    priceCents: 9_900,
+    currency: 'CNY',
+    ratedLifeDays: 60,
+  },
 ];
 export const demoCompatibility = [
   { consumableSku: 'PF-200', deviceSku: 'WP-500' },
@@ -87,9 +197,15 @@ export const demoCompatibility = [
 
 /** What a first purchase of a category tends to bring along (basket structure for association mining). */
 const companions: Record<string, [string, number][]> = {
-  phone: [['earbuds', 0.45], ['watch', 0.25]],
+  phone: [
+    ['earbuds', 0.45],
+    ['watch', 0.25],
+  ],
   tv: [['washer', 0.1]],
-  fridge: [['water-purifier', 0.4], ['washer', 0.2]],
+  fridge: [
+    ['water-purifier', 0.4],
+    ['washer', 0.2],
+  ],
   washer: [['fridge', 0.15]],
   'air-conditioner': [['range-hood', 0.1]],
   'range-hood': [['water-purifier', 0.2]],
@@ -98,13 +214,45 @@ const companions: Record<string, [string, number][]> = {
   earbuds: [],
   watch: [],
 };
-const anchors: [string, number][] = [['phone', 0.35], ['tv', 0.1], ['fridge', 0.12], ['washer', 0.08], ['air-conditioner', 0.1], ['range-hood', 0.07], ['water-purifier', 0.08], ['vacuum', 0.1]];
+const anchors: [string, number][] = [
+  ['phone', 0.35],
+  ['tv', 0.1],
+  ['fridge', 0.12],
+  ['washer', 0.08],
+  ['air-conditioner', 0.1],
+  ['range-hood', 0.07],
+  ['water-purifier', 0.08],
+  ['vacuum', 0.1],
+];
 const skusOf = (category: string) => demoProducts.filter((p) => p.category === category && p.kind === 'device');
 const connected = new Set(['water-purifier', 'air-conditioner', 'vacuum']);
 
-const firstNames = ['Wei', 'Fang', 'Lei', 'Jing', 'Min', 'Hao', 'Yan', 'Tao', 'Li', 'Mei', 'Ana', 'Sam', 'Lena', 'Omar', 'Kai', 'Yuki'];
+const firstNames = [
+  'Wei',
+  'Fang',
+  'Lei',
+  'Jing',
+  'Min',
+  'Hao',
+  'Yan',
+  'Tao',
+  'Li',
+  'Mei',
+  'Ana',
+  'Sam',
+  'Lena',
+  'Omar',
+  'Kai',
+  'Yuki',
+];
 const cities = ['Shanghai', 'Beijing', 'Shenzhen', 'Hangzhou', 'Chengdu', 'Wuhan', 'Guangzhou', 'Nanjing'];
-const zones = [['Asia/Shanghai', 0.85], ['Asia/Hong_Kong', 0.05], ['Europe/Berlin', 0.04], ['America/New_York', 0.04], ['Asia/Tokyo', 0.02]] as const;
+const zones = [
+  ['Asia/Shanghai', 0.85],
+  ['Asia/Hong_Kong', 0.05],
+  ['Europe/Berlin', 0.04],
+  ['America/New_York', 0.04],
+  ['Asia/Tokyo', 0.02],
+] as const;
 const sources = ['tmall', 'jd', 'app', 'store'];
 
 /** mulberry32: small, fast, good enough for synthetic data; deterministic per seed. */
@@ -147,7 +295,16 @@ interface Rows {
   events: (typeof events.$inferInsert)[];
   aipl: (typeof aiplHistory.$inferInsert)[];
 }
-const emptyRows = (): Rows => ({ customers: [], identities: [], orders: [], orderLines: [], devices: [], telemetry: [], events: [], aipl: [] });
+const emptyRows = (): Rows => ({
+  customers: [],
+  identities: [],
+  orders: [],
+  orderLines: [],
+  devices: [],
+  telemetry: [],
+  events: [],
+  aipl: [],
+});
 
 export async function generateDemoData(options: GenerateOptions): Promise<GenerateSummary> {
   const { db } = options;
@@ -155,9 +312,21 @@ export async function generateDemoData(options: GenerateOptions): Promise<Genera
   const now = (options.now ?? new Date()).getTime();
   const batch = options.batchSize ?? 1_000;
   const r = rng(seed);
-  const summary: GenerateSummary = { customers: 0, identities: 0, orders: 0, orderLines: 0, devices: 0, telemetryReadings: 0, events: 0, aiplChanges: 0 };
+  const summary: GenerateSummary = {
+    customers: 0,
+    identities: 0,
+    orders: 0,
+    orderLines: 0,
+    devices: 0,
+    telemetryReadings: 0,
+    events: 0,
+    aiplChanges: 0,
+  };
 
-  await db.insert(productCategories).values(demoCategories.map((c) => ({ ...c }))).onConflictDoNothing();
+  await db
+    .insert(productCategories)
+    .values(demoCategories.map((c) => ({ ...c })))
+    .onConflictDoNothing();
   await db.insert(products).values(demoProducts).onConflictDoNothing();
   await db.insert(consumableCompatibility).values(demoCompatibility).onConflictDoNothing();
 
@@ -168,7 +337,12 @@ export async function generateDemoData(options: GenerateOptions): Promise<Genera
       for (let i = 0; i < values.length; i += batch) await db.insert(table).values(values.slice(i, i + batch) as never);
     };
     await write(customers, rows.customers);
-    await Promise.all([write(customerIdentities, rows.identities), write(orders, rows.orders), write(events, rows.events), write(aiplHistory, rows.aipl)]);
+    await Promise.all([
+      write(customerIdentities, rows.identities),
+      write(orders, rows.orders),
+      write(events, rows.events),
+      write(aiplHistory, rows.aipl),
+    ]);
     await Promise.all([write(orderLines, rows.orderLines), write(ownedProducts, rows.devices)]);
     await write(telemetryReadings, rows.telemetry);
     summary.customers += rows.customers.length;
@@ -200,10 +374,26 @@ function addCustomer(index: number, r: ReturnType<typeof rng>, now: number, seed
   const id = r.uuid();
   const createdAt = new Date(now - r.int(30, 900) * DAY);
   const timeZone = r.weighted(zones);
-  const locale = timeZone === 'Asia/Shanghai' || timeZone === 'Asia/Hong_Kong' ? (r.chance(0.9) ? 'zh-CN' : 'en') : 'en';
-  const consent = { channels: { email: r.chance(0.7), sms: r.chance(0.5), push: r.chance(0.6), wechat: r.chance(0.8) }, topics: { promotions: r.chance(0.8), service: true } };
-  const traits = { firstName: r.pick(firstNames), city: r.pick(cities), priceBand: r.pick(['value', 'mid', 'premium']), style: r.pick(['minimal', 'classic', 'bold']), energyPreference: r.pick(['any', 'efficient']) };
-  const tags = [...new Set([r.chance(0.1) ? 'vip' : null, r.chance(0.3) ? 'app-user' : null, r.chance(0.2) ? 'store-visitor' : null].filter((t): t is string => t !== null))].sort();
+  const locale =
+    timeZone === 'Asia/Shanghai' || timeZone === 'Asia/Hong_Kong' ? (r.chance(0.9) ? 'zh-CN' : 'en') : 'en';
+  const consent = {
+    channels: { email: r.chance(0.7), sms: r.chance(0.5), push: r.chance(0.6), wechat: r.chance(0.8) },
+    topics: { promotions: r.chance(0.8), service: true },
+  };
+  const traits = {
+    firstName: r.pick(firstNames),
+    city: r.pick(cities),
+    priceBand: r.pick(['value', 'mid', 'premium']),
+    style: r.pick(['minimal', 'classic', 'bold']),
+    energyPreference: r.pick(['any', 'efficient']),
+  };
+  const tags = [
+    ...new Set(
+      [r.chance(0.1) ? 'vip' : null, r.chance(0.3) ? 'app-user' : null, r.chance(0.2) ? 'store-visitor' : null].filter(
+        (t): t is string => t !== null,
+      ),
+    ),
+  ].sort();
 
   // Identities: everyone has one channel at least; the key is deterministic per (seed, index).
   const key = `${seed}-${index}`;
@@ -220,7 +410,12 @@ function addCustomer(index: number, r: ReturnType<typeof rng>, now: number, seed
 
   // Purchases: 0–3 anchor categories, each possibly with companions, spread over the customer's life.
   const bought = new Map<string, number>(); // category → first purchase time
-  const orderCount = r.weighted([[0, 0.35], [1, 0.35], [2, 0.2], [3, 0.1]] as const);
+  const orderCount = r.weighted([
+    [0, 0.35],
+    [1, 0.35],
+    [2, 0.2],
+    [3, 0.1],
+  ] as const);
   for (let o = 0; o < orderCount; o++) {
     const orderedAt = createdAt.getTime() + r.next() * (now - createdAt.getTime());
     const anchor = r.weighted(anchors);
@@ -230,7 +425,14 @@ function addCustomer(index: number, r: ReturnType<typeof rng>, now: number, seed
     categories.forEach((category, lineNo) => {
       const product = r.pick(skusOf(category));
       total += product.priceCents ?? 0;
-      rows.orderLines.push({ orderId, lineNo: lineNo + 1, sku: product.sku, category, quantity: 1, unitPriceCents: product.priceCents ?? null });
+      rows.orderLines.push({
+        orderId,
+        lineNo: lineNo + 1,
+        sku: product.sku,
+        category,
+        quantity: 1,
+        unitPriceCents: product.priceCents ?? null,
+      });
       if (!bought.has(category)) bought.set(category, orderedAt);
       const purchased = new Date(orderedAt);
       const device = r.uuid();
@@ -249,18 +451,48 @@ function addCustomer(index: number, r: ReturnType<typeof rng>, now: number, seed
       });
       if (category === 'water-purifier') addTelemetry(device, installedAt, now, r, rows);
     });
-    rows.orders.push({ id: orderId, customerId: id, externalId: `DEMO-${key}-${o}`, source: r.pick(sources), status: 'completed', currency: 'CNY', totalCents: total, orderedAt: new Date(orderedAt) });
-    rows.events.push({ id: r.uuid(), messageId: `demo-order-${key}-${o}`, customerId: id, name: 'order_completed', properties: { orderId: `DEMO-${key}-${o}`, categories }, occurredAt: new Date(orderedAt), receivedAt: new Date(orderedAt), routedAt: new Date(orderedAt) });
+    rows.orders.push({
+      id: orderId,
+      customerId: id,
+      externalId: `DEMO-${key}-${o}`,
+      source: r.pick(sources),
+      status: 'completed',
+      currency: 'CNY',
+      totalCents: total,
+      orderedAt: new Date(orderedAt),
+    });
+    rows.events.push({
+      id: r.uuid(),
+      messageId: `demo-order-${key}-${o}`,
+      customerId: id,
+      name: 'order_completed',
+      properties: { orderId: `DEMO-${key}-${o}`, categories },
+      occurredAt: new Date(orderedAt),
+      receivedAt: new Date(orderedAt),
+      routedAt: new Date(orderedAt),
+    });
   }
 
   // Leads: an open interest in a category not bought yet (store visit, registration, ad response).
-  let stage: AiplStage = bought.size === 0 ? (r.chance(0.5) ? 'awareness' : 'interest') : bought.size > 1 ? 'loyalty' : 'purchase';
-  const history: [AiplStage | null, AiplStage, number, string][] = [[null, 'awareness', createdAt.getTime(), 'identify']];
+  let stage: AiplStage =
+    bought.size === 0 ? (r.chance(0.5) ? 'awareness' : 'interest') : bought.size > 1 ? 'loyalty' : 'purchase';
+  const history: [AiplStage | null, AiplStage, number, string][] = [
+    [null, 'awareness', createdAt.getTime(), 'identify'],
+  ];
   if (r.chance(0.3)) {
     const category = r.weighted(anchors);
     if (!bought.has(category)) {
       const at = now - r.int(0, 40) * DAY - r.int(0, 86_399) * 1000;
-      rows.events.push({ id: r.uuid(), messageId: `demo-lead-${key}`, customerId: id, name: 'lead_captured', properties: { category, source: r.pick(['store_visit', 'registration', 'ad_response']) }, occurredAt: new Date(at), receivedAt: new Date(at), routedAt: new Date(at) });
+      rows.events.push({
+        id: r.uuid(),
+        messageId: `demo-lead-${key}`,
+        customerId: id,
+        name: 'lead_captured',
+        properties: { category, source: r.pick(['store_visit', 'registration', 'ad_response']) },
+        occurredAt: new Date(at),
+        receivedAt: new Date(at),
+        routedAt: new Date(at),
+      });
       if (stage === 'awareness') stage = 'interest';
     }
   }
@@ -268,14 +500,41 @@ function addCustomer(index: number, r: ReturnType<typeof rng>, now: number, seed
   if (stage !== 'awareness') history.push(['awareness', 'interest', Math.min(firstPurchase, now) - DAY, 'lead']);
   if (stage === 'purchase' || stage === 'loyalty') history.push(['interest', 'purchase', firstPurchase, 'order']);
   if (stage === 'loyalty') history.push(['purchase', 'loyalty', Math.max(...bought.values()), 'order']);
-  for (const [from, to, at, source] of history) rows.aipl.push({ id: r.uuid(), customerId: id, fromStage: from, toStage: to, at: new Date(Math.max(at, createdAt.getTime())), source });
+  for (const [from, to, at, source] of history)
+    rows.aipl.push({
+      id: r.uuid(),
+      customerId: id,
+      fromStage: from,
+      toStage: to,
+      at: new Date(Math.max(at, createdAt.getTime())),
+      source,
+    });
   if (tags.includes('app-user')) {
     for (let s = r.int(0, 6); s > 0; s--) {
       const at = now - r.int(0, 29) * DAY;
-      rows.events.push({ id: r.uuid(), messageId: `demo-app-${key}-${s}`, customerId: id, name: 'app_opened', properties: {}, occurredAt: new Date(at), receivedAt: new Date(at), routedAt: new Date(at) });
+      rows.events.push({
+        id: r.uuid(),
+        messageId: `demo-app-${key}-${s}`,
+        customerId: id,
+        name: 'app_opened',
+        properties: {},
+        occurredAt: new Date(at),
+        receivedAt: new Date(at),
+        routedAt: new Date(at),
+      });
     }
   }
-  rows.customers.push({ id, traits, tags, aiplStage: stage, timeZone, locale, consent, createdAt, updatedAt: createdAt });
+  rows.customers.push({
+    id,
+    traits,
+    tags,
+    aiplStage: stage,
+    timeZone,
+    locale,
+    consent,
+    createdAt,
+    updatedAt: createdAt,
+  });
 }
 
 /** Daily `litres_filtered` readings (cumulative) for the last ≤ 60 days, with the occasional gap. */
@@ -286,6 +545,12 @@ function addTelemetry(device: string, installedAt: number, now: number, r: Retur
   for (let at = start + DAY; at <= now; at += DAY) {
     total += Math.max(0, Math.round(perDay * (0.7 + 0.6 * r.next())));
     if (r.chance(0.1)) continue; // offline that day
-    rows.telemetry.push({ id: r.uuid(), ownedProductId: device, metric: 'litres_filtered', value: total, readAt: new Date(at) });
+    rows.telemetry.push({
+      id: r.uuid(),
+      ownedProductId: device,
+      metric: 'litres_filtered',
+      value: total,
+      readAt: new Date(at),
+    });
   }
 }

@@ -27,7 +27,12 @@ export async function createDb(config: DbConfig): Promise<DbHandle> {
     // At least 2: migrate() holds an advisory lock on one connection while migrating on another.
     const sql = postgres(config.url, { max: Math.max(2, config.max ?? 10), onnotice: () => {} });
     const db = drizzlePostgres(sql, { schema }) as unknown as Db;
-    return { db, driver: { kind: 'postgres', sql }, describe: redact(config.url), close: () => sql.end({ timeout: 5 }) };
+    return {
+      db,
+      driver: { kind: 'postgres', sql },
+      describe: redact(config.url),
+      close: () => sql.end({ timeout: 5 }),
+    };
   }
   mkdirSync(config.pgliteDir, { recursive: true });
   const { PGlite } = await import('@electric-sql/pglite');

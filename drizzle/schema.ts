@@ -3,7 +3,21 @@
  * uuid keys, timestamps with time zone. Change by `npm run db:generate -- --name <what>`.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import type { JourneyDefinition } from '../domain/journey/definition';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -12,7 +26,10 @@ const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull(
 export const customers = pgTable('customers', {
   id: uuid('id').primaryKey().defaultRandom(),
   traits: jsonb('traits').$type<Record<string, unknown>>().notNull().default({}),
-  tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+  tags: text('tags')
+    .array()
+    .notNull()
+    .default(sql`'{}'::text[]`),
   aiplStage: text('aipl_stage'),
   timeZone: text('time_zone'),
   locale: text('locale'),
@@ -26,7 +43,15 @@ export interface Consent {
   topics: Record<string, boolean>;
 }
 
-export const identityKinds = ['email', 'phone', 'marketplace', 'wechat_openid', 'app_user', 'device_serial', 'anonymous'] as const;
+export const identityKinds = [
+  'email',
+  'phone',
+  'marketplace',
+  'wechat_openid',
+  'app_user',
+  'device_serial',
+  'anonymous',
+] as const;
 export type IdentityKind = (typeof identityKinds)[number];
 
 /** One ID: every identifier that resolves to a customer. */
@@ -35,17 +60,24 @@ export const customerIdentities = pgTable(
   {
     kind: text('kind', { enum: identityKinds }).notNull(),
     value: text('value').notNull(),
-    customerId: uuid('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ name: 'customer_identities_pkey', columns: [t.kind, t.value] }), index('customer_identities_customer_idx').on(t.customerId)],
+  (t) => [
+    primaryKey({ name: 'customer_identities_pkey', columns: [t.kind, t.value] }),
+    index('customer_identities_customer_idx').on(t.customerId),
+  ],
 );
 
 export const ownedProducts = pgTable(
   'owned_products',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    customerId: uuid('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
     sku: text('sku').notNull(),
     category: text('category').notNull(),
     purchasedAt: timestamp('purchased_at', { withTimezone: true }),
@@ -66,7 +98,9 @@ export const telemetryReadings = pgTable(
   'telemetry_readings',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    ownedProductId: uuid('owned_product_id').notNull().references(() => ownedProducts.id, { onDelete: 'cascade' }),
+    ownedProductId: uuid('owned_product_id')
+      .notNull()
+      .references(() => ownedProducts.id, { onDelete: 'cascade' }),
     metric: text('metric').notNull(),
     value: doublePrecision('value').notNull(),
     readAt: timestamp('read_at', { withTimezone: true }).notNull(),
@@ -87,7 +121,9 @@ export const aiplHistory = pgTable(
   'aipl_history',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    customerId: uuid('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
     fromStage: text('from_stage'),
     toStage: text('to_stage').notNull(),
     at: timestamp('at', { withTimezone: true }).notNull(),
@@ -114,7 +150,9 @@ export const products = pgTable(
     sku: text('sku').primaryKey(),
     name: text('name').notNull(),
     category: text('category').notNull(),
-    kind: text('kind', { enum: ['device', 'consumable', 'service'] }).notNull().default('device'),
+    kind: text('kind', { enum: ['device', 'consumable', 'service'] })
+      .notNull()
+      .default('device'),
     priceCents: bigint('price_cents', { mode: 'number' }),
     currency: text('currency'),
     attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default({}),
@@ -125,24 +163,36 @@ export const products = pgTable(
     /** Months of manufacturer warranty, for warranty end dates of owned devices. */
     warrantyMonths: integer('warranty_months'),
   },
-  (t) => [index('products_category_idx').on(t.category), check('products_kind_check', sql`${t.kind} in ('device','consumable','service')`)],
+  (t) => [
+    index('products_category_idx').on(t.category),
+    check('products_kind_check', sql`${t.kind} in ('device','consumable','service')`),
+  ],
 );
 
 /** Which consumables fit which devices. */
 export const consumableCompatibility = pgTable(
   'consumable_compatibility',
   {
-    consumableSku: text('consumable_sku').notNull().references(() => products.sku, { onDelete: 'cascade' }),
-    deviceSku: text('device_sku').notNull().references(() => products.sku, { onDelete: 'cascade' }),
+    consumableSku: text('consumable_sku')
+      .notNull()
+      .references(() => products.sku, { onDelete: 'cascade' }),
+    deviceSku: text('device_sku')
+      .notNull()
+      .references(() => products.sku, { onDelete: 'cascade' }),
   },
-  (t) => [primaryKey({ name: 'consumable_compatibility_pkey', columns: [t.consumableSku, t.deviceSku] }), index('consumable_compatibility_device_idx').on(t.deviceSku)],
+  (t) => [
+    primaryKey({ name: 'consumable_compatibility_pkey', columns: [t.consumableSku, t.deviceSku] }),
+    index('consumable_compatibility_device_idx').on(t.deviceSku),
+  ],
 );
 
 export const orders = pgTable(
   'orders',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    customerId: uuid('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
     /** The shop's order number (Segment `order_id`); unique per source. */
     externalId: text('external_id').notNull(),
     /** Where it was bought: `tmall`, `jd`, `store:<id>`, `app` … */
@@ -153,20 +203,29 @@ export const orders = pgTable(
     orderedAt: timestamp('ordered_at', { withTimezone: true }).notNull(),
     eventId: uuid('event_id'),
   },
-  (t) => [uniqueIndex('orders_source_external_key').on(t.source, t.externalId), index('orders_customer_time_idx').on(t.customerId, t.orderedAt)],
+  (t) => [
+    uniqueIndex('orders_source_external_key').on(t.source, t.externalId),
+    index('orders_customer_time_idx').on(t.customerId, t.orderedAt),
+  ],
 );
 
 export const orderLines = pgTable(
   'order_lines',
   {
-    orderId: uuid('order_id').notNull().references(() => orders.id, { onDelete: 'cascade' }),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
     lineNo: integer('line_no').notNull(),
     sku: text('sku').notNull(),
     category: text('category').notNull(),
     quantity: integer('quantity').notNull().default(1),
     unitPriceCents: bigint('unit_price_cents', { mode: 'number' }),
   },
-  (t) => [primaryKey({ name: 'order_lines_pkey', columns: [t.orderId, t.lineNo] }), index('order_lines_category_idx').on(t.category), index('order_lines_sku_idx').on(t.sku)],
+  (t) => [
+    primaryKey({ name: 'order_lines_pkey', columns: [t.orderId, t.lineNo] }),
+    index('order_lines_category_idx').on(t.category),
+    index('order_lines_sku_idx').on(t.sku),
+  ],
 );
 
 /**
@@ -190,7 +249,9 @@ export const customerMerges = pgTable(
     uniqueIndex('customer_merges_merged_key').on(t.mergedId),
     index('customer_merges_survivor_idx').on(t.survivorId),
     // The router polls for merges whose `exit: merged` signals are not delivered yet (api/merge.ts).
-    index('customer_merges_pending_exits_idx').on(t.mergedAt).where(sql`(${t.moved} -> 'pendingExits') is not null`),
+    index('customer_merges_pending_exits_idx')
+      .on(t.mergedAt)
+      .where(sql`(${t.moved} -> 'pendingExits') is not null`),
   ],
 );
 
@@ -210,8 +271,12 @@ export const segments = pgTable('segments', {
 export const segmentMembers = pgTable(
   'segment_members',
   {
-    segmentId: text('segment_id').notNull().references(() => segments.id, { onDelete: 'cascade' }),
-    customerId: uuid('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    segmentId: text('segment_id')
+      .notNull()
+      .references(() => segments.id, { onDelete: 'cascade' }),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
     enteredAt: timestamp('entered_at', { withTimezone: true }).notNull().defaultNow(),
     /**
      * When the journeys with this segment as entry were offered this membership; null while still
@@ -222,7 +287,9 @@ export const segmentMembers = pgTable(
   (t) => [
     primaryKey({ name: 'segment_members_pkey', columns: [t.segmentId, t.customerId] }),
     index('segment_members_customer_idx').on(t.customerId),
-    index('segment_members_entries_pending_idx').on(t.segmentId, t.customerId).where(sql`${t.entriesCheckedAt} is null`),
+    index('segment_members_entries_pending_idx')
+      .on(t.segmentId, t.customerId)
+      .where(sql`${t.entriesCheckedAt} is null`),
   ],
 );
 
@@ -243,7 +310,9 @@ export const events = pgTable(
   (t) => [
     uniqueIndex('events_message_id_key').on(t.messageId),
     index('events_customer_name_time_idx').on(t.customerId, t.name, t.occurredAt),
-    index('events_unrouted_idx').on(t.receivedAt).where(sql`${t.routedAt} is null`),
+    index('events_unrouted_idx')
+      .on(t.receivedAt)
+      .where(sql`${t.routedAt} is null`),
     // Readings that arrived before their device was registered are found by serial when it is.
     index('events_telemetry_serial_idx')
       .on(sql`(${t.properties} ->> 'serial')`)
@@ -256,7 +325,9 @@ export const journeys = pgTable(
   {
     id: text('id').primaryKey(),
     name: text('name').notNull(),
-    status: text('status', { enum: ['draft', 'published', 'paused', 'archived'] }).notNull().default('draft'),
+    status: text('status', { enum: ['draft', 'published', 'paused', 'archived'] })
+      .notNull()
+      .default('draft'),
     draft: jsonb('draft').$type<unknown>().notNull(),
     latestVersion: integer('latest_version'),
     createdAt: createdAt(),
@@ -268,7 +339,9 @@ export const journeys = pgTable(
 export const journeyVersions = pgTable(
   'journey_versions',
   {
-    journeyId: text('journey_id').notNull().references(() => journeys.id, { onDelete: 'cascade' }),
+    journeyId: text('journey_id')
+      .notNull()
+      .references(() => journeys.id, { onDelete: 'cascade' }),
     version: integer('version').notNull(),
     definition: jsonb('definition').$type<JourneyDefinition>().notNull(),
     publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
@@ -303,7 +376,10 @@ export const enrollments = pgTable(
     index('enrollments_journey_customer_key_idx').on(t.journeyId, t.customerId, t.enrollmentKey, t.enteredAt),
     index('enrollments_customer_idx').on(t.customerId),
     index('enrollments_journey_status_idx').on(t.journeyId, t.journeyVersion, t.status),
-    check('enrollments_status_check', sql`${t.status} in ('active','completed','exited','converted','cancelled','failed')`),
+    check(
+      'enrollments_status_check',
+      sql`${t.status} in ('active','completed','exited','converted','cancelled','failed')`,
+    ),
   ],
 );
 
@@ -339,7 +415,9 @@ export interface TemplateVariables {
 export const templateVersions = pgTable(
   'template_versions',
   {
-    templateId: text('template_id').notNull().references(() => templates.id, { onDelete: 'cascade' }),
+    templateId: text('template_id')
+      .notNull()
+      .references(() => templates.id, { onDelete: 'cascade' }),
     version: integer('version').notNull(),
     defaultLocale: text('default_locale').notNull(),
     locales: jsonb('locales').$type<Record<string, TemplateParts>>().notNull(),
@@ -377,7 +455,10 @@ export const suppressions = pgTable(
     source: text('source'),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ name: 'suppressions_pkey', columns: [t.channel, t.address] }), check('suppressions_reason_check', sql`${t.reason} in ('hard-bounce','complaint','manual')`)],
+  (t) => [
+    primaryKey({ name: 'suppressions_pkey', columns: [t.channel, t.address] }),
+    check('suppressions_reason_check', sql`${t.reason} in ('hard-bounce','complaint','manual')`),
+  ],
 );
 
 export const messageStatuses = ['sending', 'sent', 'skipped', 'failed', 'uncertain'] as const;
@@ -438,7 +519,10 @@ export const apiKeys = pgTable(
     createdAt: createdAt(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
   },
-  (t) => [uniqueIndex('api_keys_hash_key').on(t.hash), check('api_keys_kind_check', sql`${t.kind} in ('write','admin')`)],
+  (t) => [
+    uniqueIndex('api_keys_hash_key').on(t.hash),
+    check('api_keys_kind_check', sql`${t.kind} in ('write','admin')`),
+  ],
 );
 
 /** Category association rules mined from baskets (one per customer: categories ordered or owned); refreshed on a schedule. */
@@ -456,7 +540,10 @@ export const categoryAssociations = pgTable(
     baskets: integer('baskets').notNull(),
     computedAt: timestamp('computed_at', { withTimezone: true }).notNull(),
   },
-  (t) => [primaryKey({ name: 'category_associations_pkey', columns: [t.fromCategory, t.toCategory] }), index('category_associations_lift_idx').on(t.fromCategory, t.lift)],
+  (t) => [
+    primaryKey({ name: 'category_associations_pkey', columns: [t.fromCategory, t.toCategory] }),
+    index('category_associations_lift_idx').on(t.fromCategory, t.lift),
+  ],
 );
 
 /**
@@ -470,14 +557,23 @@ export const customerErasures = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     customerId: uuid('customer_id').notNull(),
     /** Ids merged into the customer before it was erased (running workflows may still carry them). */
-    mergedIds: uuid('merged_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    mergedIds: uuid('merged_ids')
+      .array()
+      .notNull()
+      .default(sql`'{}'::uuid[]`),
     reason: text('reason').notNull(),
     erasedAt: timestamp('erased_at', { withTimezone: true }).notNull().defaultNow(),
     /** Rows deleted per table, identities hashed, enrollments cancelled. */
     counts: jsonb('counts').$type<Record<string, number>>().notNull().default({}),
-    pendingCancels: text('pending_cancels').array().notNull().default(sql`'{}'::text[]`),
+    pendingCancels: text('pending_cancels')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
   },
-  (t) => [uniqueIndex('customer_erasures_customer_key').on(t.customerId), index('customer_erasures_merged_ids_idx').using('gin', t.mergedIds)],
+  (t) => [
+    uniqueIndex('customer_erasures_customer_key').on(t.customerId),
+    index('customer_erasures_merged_ids_idx').using('gin', t.mergedIds),
+  ],
 );
 
 /**

@@ -9,7 +9,13 @@ import { maintenanceService } from './journeys/maintenance-service';
 import { warrantyUpsell } from './journeys/warranty-upsell';
 import type { InstallContext, LibraryJourney, PlannedJourney } from './types';
 
-export const library: LibraryJourney[] = [leadNurture, consumableRefill, maintenanceService, warrantyUpsell, crossCategoryRecommendation];
+export const library: LibraryJourney[] = [
+  leadNurture,
+  consumableRefill,
+  maintenanceService,
+  warrantyUpsell,
+  crossCategoryRecommendation,
+];
 
 export function libraryEntry(id: string): LibraryJourney | undefined {
   return library.find((entry) => entry.id === id);

@@ -11,7 +11,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const webDir = join(root, 'web');
 export const webDistDir = join(webDir, 'dist');
 /** What the bundle is made from: a change to any of these makes web/dist stale. */
-const sources = [join(webDir, 'src'), join(webDir, 'index.html'), join(root, 'domain', 'journey'), fileURLToPath(import.meta.url)];
+const sources = [
+  join(webDir, 'src'),
+  join(webDir, 'index.html'),
+  join(root, 'domain', 'journey'),
+  fileURLToPath(import.meta.url),
+];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;

@@ -48,7 +48,11 @@ export async function seedDemo(deps: SeedDeps): Promise<SeedSummary> {
   const now = deps.now ?? (() => new Date());
 
   // 1. The demo brand, once.
-  const [marker] = await db.select({ id: customerIdentities.customerId }).from(customerIdentities).where(like(customerIdentities.value, `%${DEMO_EMAIL_DOMAIN}`)).limit(1);
+  const [marker] = await db
+    .select({ id: customerIdentities.customerId })
+    .from(customerIdentities)
+    .where(like(customerIdentities.value, `%${DEMO_EMAIL_DOMAIN}`))
+    .limit(1);
   let generated = false;
   if (!marker) {
     let last = 0;
@@ -64,7 +68,9 @@ export async function seedDemo(deps: SeedDeps): Promise<SeedSummary> {
         log(`generating the demo brand: ${done}/${total} customers`);
       },
     });
-    log(`demo brand: ${summary.customers} customers, ${summary.orders} orders, ${summary.devices} devices, ${summary.telemetryReadings} telemetry readings, ${summary.events} events`);
+    log(
+      `demo brand: ${summary.customers} customers, ${summary.orders} orders, ${summary.devices} devices, ${summary.telemetryReadings} telemetry readings, ${summary.events} events`,
+    );
     generated = true;
   } else {
     log('demo brand already generated');
@@ -93,7 +99,10 @@ async function reachableCustomers(db: Db) {
   const rows = await db
     .select({ id: customers.id, email: customerIdentities.value, consent: customers.consent })
     .from(customers)
-    .innerJoin(customerIdentities, and(eq(customerIdentities.customerId, customers.id), eq(customerIdentities.kind, 'email')))
+    .innerJoin(
+      customerIdentities,
+      and(eq(customerIdentities.customerId, customers.id), eq(customerIdentities.kind, 'email')),
+    )
     .where(like(customerIdentities.value, `%${DEMO_EMAIL_DOMAIN}`))
     .orderBy(asc(customerIdentities.value));
   return rows.filter((r) => r.consent.channels.email === true && r.consent.topics.promotions !== false);
@@ -101,9 +110,31 @@ async function reachableCustomers(db: Db) {
 
 async function ingestLiveEvents(db: Db, now: Date, log: (line: string) => void): Promise<SeedSummary['liveEvents']> {
   const result = { accepted: 0, duplicate: 0 };
-  const track = async (messageId: string, email: string, event: string, properties: Record<string, unknown>, at: Date) => {
-    const parsed = parseMessage('track', { messageId, event, properties, timestamp: at.toISOString(), userId: null, anonymousId: `demo-live:${email}`, context: { externalIds: [{ id: email, type: 'email', collection: 'users', encoding: 'none' }] } }, ['$'], now);
-    if ('issues' in parsed) throw new Error(`demo event ${messageId} is invalid: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  const track = async (
+    messageId: string,
+    email: string,
+    event: string,
+    properties: Record<string, unknown>,
+    at: Date,
+  ) => {
+    const parsed = parseMessage(
+      'track',
+      {
+        messageId,
+        event,
+        properties,
+        timestamp: at.toISOString(),
+        userId: null,
+        anonymousId: `demo-live:${email}`,
+        context: { externalIds: [{ id: email, type: 'email', collection: 'users', encoding: 'none' }] },
+      },
+      ['$'],
+      now,
+    );
+    if ('issues' in parsed)
+      throw new Error(
+        `demo event ${messageId} is invalid: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      );
     const stored = await ingestMessage(db, parsed.message);
     result[stored.status === 'accepted' ? 'accepted' : 'duplicate']++;
   };
@@ -113,7 +144,13 @@ async function ingestLiveEvents(db: Db, now: Date, log: (line: string) => void):
   const leads = reachable.slice(0, LIVE_LEADS);
   for (const [i, customer] of leads.entries()) {
     const category = LEAD_CATEGORIES[i % LEAD_CATEGORIES.length]!;
-    await track(`demo-live-lead-${customer.id}`, customer.email, 'lead_captured', { category, source: LEAD_SOURCES[i % LEAD_SOURCES.length] }, new Date(now.getTime() - (LIVE_LEADS - i) * 60_000));
+    await track(
+      `demo-live-lead-${customer.id}`,
+      customer.email,
+      'lead_captured',
+      { category, source: LEAD_SOURCES[i % LEAD_SOURCES.length] },
+      new Date(now.getTime() - (LIVE_LEADS - i) * 60_000),
+    );
   }
 
   // Warranty registrations for devices whose warranty is still running, soonest end first.
@@ -122,14 +159,27 @@ async function ingestLiveEvents(db: Db, now: Date, log: (line: string) => void):
     ? await db
         .select()
         .from(ownedProducts)
-        .where(and(inArray(ownedProducts.customerId, reachableIds), isNull(ownedProducts.disposedAt), isNotNull(ownedProducts.warrantyEndsAt), gt(ownedProducts.warrantyEndsAt, now)))
+        .where(
+          and(
+            inArray(ownedProducts.customerId, reachableIds),
+            isNull(ownedProducts.disposedAt),
+            isNotNull(ownedProducts.warrantyEndsAt),
+            gt(ownedProducts.warrantyEndsAt, now),
+          ),
+        )
         .orderBy(asc(ownedProducts.warrantyEndsAt), asc(ownedProducts.id))
         .limit(LIVE_REGISTRATIONS)
     : [];
   for (const device of devices) {
     const email = reachable.find((r) => r.id === device.customerId)!.email;
     const serial = device.serial ?? `DEMO-${device.id.slice(0, 8).toUpperCase()}`;
-    await track(`demo-live-registration-${device.id}`, email, 'Device Registered', { serial, sku: device.sku, category: device.category, warranty_ends_at: device.warrantyEndsAt!.toISOString() }, now);
+    await track(
+      `demo-live-registration-${device.id}`,
+      email,
+      'Device Registered',
+      { serial, sku: device.sku, category: device.category, warranty_ends_at: device.warrantyEndsAt!.toISOString() },
+      now,
+    );
   }
 
   // Installations of devices that take a consumable or need servicing: refill and maintenance journeys.
@@ -137,22 +187,47 @@ async function ingestLiveEvents(db: Db, now: Date, log: (line: string) => void):
     ? await db
         .select()
         .from(ownedProducts)
-        .where(and(inArray(ownedProducts.customerId, reachableIds), isNull(ownedProducts.disposedAt), inArray(ownedProducts.category, INSTALLED_CATEGORIES)))
+        .where(
+          and(
+            inArray(ownedProducts.customerId, reachableIds),
+            isNull(ownedProducts.disposedAt),
+            inArray(ownedProducts.category, INSTALLED_CATEGORIES),
+          ),
+        )
         .orderBy(asc(ownedProducts.id))
         .limit(LIVE_INSTALLATIONS)
     : [];
   for (const device of installable) {
     const email = reachable.find((r) => r.id === device.customerId)!.email;
     const serial = device.serial ?? `DEMO-${device.id.slice(0, 8).toUpperCase()}`;
-    await track(`demo-live-installation-${device.id}`, email, 'Product Installed', { serial, sku: device.sku, category: device.category }, now);
+    await track(
+      `demo-live-installation-${device.id}`,
+      email,
+      'Product Installed',
+      { serial, sku: device.sku, category: device.category },
+      now,
+    );
   }
 
   // One lead buys right away: its nurture ends as a conversion.
   const buyer = leads[0];
   if (buyer) {
     const category = LEAD_CATEGORIES[0]!;
-    await track(`demo-live-order-${buyer.id}`, buyer.email, 'Order Completed', { order_id: `DEMO-LIVE-${buyer.id.slice(0, 8)}`, currency: 'CNY', total: 4999, products: [{ sku: 'PH-X1', category, price: 4999, quantity: 1 }] }, now);
+    await track(
+      `demo-live-order-${buyer.id}`,
+      buyer.email,
+      'Order Completed',
+      {
+        order_id: `DEMO-LIVE-${buyer.id.slice(0, 8)}`,
+        currency: 'CNY',
+        total: 4999,
+        products: [{ sku: 'PH-X1', category, price: 4999, quantity: 1 }],
+      },
+      now,
+    );
   }
-  log(`live demo events: ${result.accepted} ingested${result.duplicate ? `, ${result.duplicate} already there` : ''} (${leads.length} leads, ${devices.length} device registrations, ${installable.length} installations, ${buyer ? 1 : 0} purchase)`);
+  log(
+    `live demo events: ${result.accepted} ingested${result.duplicate ? `, ${result.duplicate} already there` : ''} (${leads.length} leads, ${devices.length} device registrations, ${installable.length} installations, ${buyer ? 1 : 0} purchase)`,
+  );
   return result;
 }

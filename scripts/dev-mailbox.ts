@@ -12,7 +12,11 @@ export interface DevMailbox {
   stop(): Promise<void>;
 }
 
-export async function startDevMailbox(options: { dir: string; port: number; onMessage?: (file: string, to: string[]) => void }): Promise<DevMailbox> {
+export async function startDevMailbox(options: {
+  dir: string;
+  port: number;
+  onMessage?: (file: string, to: string[]) => void;
+}): Promise<DevMailbox> {
   mkdirSync(options.dir, { recursive: true });
   let count = 0;
   const server = new SMTPServer({
@@ -25,7 +29,10 @@ export async function startDevMailbox(options: { dir: string; port: number; onMe
       stream.on('end', () => {
         const file = join(options.dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${++count}.eml`);
         writeFileSync(file, Buffer.concat(chunks));
-        options.onMessage?.(file, session.envelope.rcptTo.map((r) => r.address));
+        options.onMessage?.(
+          file,
+          session.envelope.rcptTo.map((r) => r.address),
+        );
         callback();
       });
     },

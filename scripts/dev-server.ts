@@ -39,14 +39,20 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         searchAttributes: Object.values(searchAttributes),
       },
     });
-    return { address: env.address, uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : null, stop: () => env.teardown() };
+    return {
+      address: env.address,
+      uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : null,
+      stop: () => env.teardown(),
+    };
   }
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];
   args.push(...(options.uiPort !== undefined ? ['--ui-port', String(options.uiPort)] : ['--headless']));
   args.push('--db-filename', options.dbFile ?? '');
-  for (const [pragma, value] of Object.entries(options.sqlitePragmas ?? {})) args.push('--sqlite-pragma', `${pragma}=${value}`);
+  for (const [pragma, value] of Object.entries(options.sqlitePragmas ?? {}))
+    args.push('--sqlite-pragma', `${pragma}=${value}`);
   if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
-  for (const key of Object.values(searchAttributes)) args.push('--search-attribute', `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`);
+  for (const key of Object.values(searchAttributes))
+    args.push('--search-attribute', `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`);
 
   const child = spawn(options.executable.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

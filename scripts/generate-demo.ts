@@ -12,7 +12,8 @@ import { databaseConfigFromEnv, EnvError } from '../worker/env';
 
 const positive = (max: number) => (raw: string) => {
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new InvalidArgumentError(`an integer from 1 to ${max.toLocaleString('en')}`);
+  if (!Number.isInteger(value) || value < 1 || value > max)
+    throw new InvalidArgumentError(`an integer from 1 to ${max.toLocaleString('en')}`);
   return value;
 };
 
@@ -29,10 +30,19 @@ const program = new Command('demo:generate')
     const database = await connectDatabase(databaseConfigFromEnv(process.env));
     try {
       await migrate(database);
-      const bar = new SingleBar({ format: 'generating |{bar}| {value}/{total} customers · {eta_formatted} left', hideCursor: true }, Presets.shades_classic);
+      const bar = new SingleBar(
+        { format: 'generating |{bar}| {value}/{total} customers · {eta_formatted} left', hideCursor: true },
+        Presets.shades_classic,
+      );
       bar.start(options.customers, 0);
       const started = Date.now();
-      const summary = await generateDemoData({ db: database.db, customers: options.customers, seed: options.seed, now: options.now, onProgress: ({ done }) => bar.update(done) });
+      const summary = await generateDemoData({
+        db: database.db,
+        customers: options.customers,
+        seed: options.seed,
+        now: options.now,
+        onProgress: ({ done }) => bar.update(done),
+      });
       bar.stop();
       console.table(summary);
       console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s (${database.describe})`);

@@ -16,14 +16,18 @@ export interface PostgresCluster {
 export function findPostgresBin(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
-  const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
   return versions[0] ? join(root, versions[0], 'bin') : undefined;
 }
 
 export function startPostgresCluster(port: number): PostgresCluster {
   const bin = findPostgresBin();
   if (!bin) {
-    throw new Error('PostgreSQL server binaries not found: `apt-get install postgresql`, or set TEST_DATABASE_URL to a server you run.');
+    throw new Error(
+      'PostgreSQL server binaries not found: `apt-get install postgresql`, or set TEST_DATABASE_URL to a server you run.',
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), 'perennial-pg-'));
   const asRoot = userInfo().uid === 0;

@@ -23,7 +23,8 @@ type Log = (line: string) => void;
 const ANSI_COLOURS = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'); // Maven colours its output
 
 export function cacheDir(): string {
-  const base = process.env.PERENNIAL_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'perennial');
+  const base =
+    process.env.PERENNIAL_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'perennial');
   mkdirSync(base, { recursive: true });
   return base;
 }
@@ -41,7 +42,8 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, log: Log, 
   return new Promise((resolve) => {
     const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const relay = (chunk: Buffer) => {
-      for (const line of chunk.toString().replace(ANSI_COLOURS, '').split('\n')) if (line.trim()) log(`  ${line.trim()}`);
+      for (const line of chunk.toString().replace(ANSI_COLOURS, '').split('\n'))
+        if (line.trim()) log(`  ${line.trim()}`);
     };
     child.stdout.on('data', relay);
     child.stderr.on('data', relay);
@@ -73,9 +75,16 @@ export async function provisionDevServer(log: Log = console.log): Promise<Server
   const started = Date.now();
   const staging = `${binDir}.partial`;
   rmSync(staging, { recursive: true, force: true });
-  const code = await run(go, ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], { ...process.env, GOBIN: staging, GOFLAGS: '-buildvcs=false' }, log);
+  const code = await run(
+    go,
+    ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`],
+    { ...process.env, GOBIN: staging, GOFLAGS: '-buildvcs=false' },
+    log,
+  );
   if (code !== 0 || !existsSync(join(staging, 'temporal'))) {
-    throw new ProvisionError(`go install of the temporal CLI failed (exit ${code}). Install it yourself and set TEMPORAL_CLI_PATH.`);
+    throw new ProvisionError(
+      `go install of the temporal CLI failed (exit ${code}). Install it yourself and set TEMPORAL_CLI_PATH.`,
+    );
   }
   renameSync(staging, binDir);
   log(`temporal CLI: built in ${((Date.now() - started) / 1000).toFixed(1)} s → ${binary}`);
@@ -93,7 +102,13 @@ const POM = `<project xmlns="http://maven.apache.org/POM/4.0.0">
 
 // C1 stops the JIT at the fast tier; SerialGC avoids GC threads on 2 cores; the CDS archive maps
 // the ~8,000 classes the server loads at start instead of parsing them: ~2.7 s → ~0.7 s here.
-const JVM_FLAGS = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xshare:auto', '-Xlog:cds=off', '-Xlog:cds+dynamic=off'];
+const JVM_FLAGS = [
+  '-XX:TieredStopAtLevel=1',
+  '-XX:+UseSerialGC',
+  '-Xshare:auto',
+  '-Xlog:cds=off',
+  '-Xlog:cds+dynamic=off',
+];
 
 function launcherScript(dir: string, withArchive: boolean): string {
   const archive = withArchive ? ` -XX:SharedArchiveFile="${join(dir, 'server.jsa')}"` : '';
@@ -116,20 +131,42 @@ export async function provisionTestServer(log: Log = console.log): Promise<Serve
     log('temporal test server: Maven/Java not found; falling back to the SDK download (needs internet).');
     return { type: 'cached-download' };
   }
-  log(`temporal test server: fetching io.temporal:temporal-test-server:${TEST_SERVER_VERSION} and its jars from Maven Central…`);
+  log(
+    `temporal test server: fetching io.temporal:temporal-test-server:${TEST_SERVER_VERSION} and its jars from Maven Central…`,
+  );
   const started = Date.now();
   const staging = `${dir}.partial`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   writeFileSync(join(staging, 'pom.xml'), POM);
-  const code = await run(mvn, ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${join(staging, 'lib')}`], process.env, log, staging);
-  if (code !== 0) throw new ProvisionError(`Maven could not fetch the Temporal test server (exit ${code}). Set TEMPORAL_TEST_SERVER_PATH to a launcher instead.`);
+  const code = await run(
+    mvn,
+    ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${join(staging, 'lib')}`],
+    process.env,
+    log,
+    staging,
+  );
+  if (code !== 0)
+    throw new ProvisionError(
+      `Maven could not fetch the Temporal test server (exit ${code}). Set TEMPORAL_TEST_SERVER_PATH to a launcher instead.`,
+    );
 
   log('temporal test server: recording a class-data-sharing archive for fast JVM start…');
   writeFileSync(join(staging, 'launcher'), launcherScript(dir, false));
   const archive = join(staging, 'server.jsa');
   const port = 17_000 + Math.floor(Math.random() * 2000);
-  const trainer = spawn('java', [...JVM_FLAGS, `-XX:ArchiveClassesAtExit=${archive}`, '-cp', `${join(staging, 'lib')}/*`, 'io.temporal.testserver.TestServer', String(port)], { stdio: 'ignore' });
+  const trainer = spawn(
+    'java',
+    [
+      ...JVM_FLAGS,
+      `-XX:ArchiveClassesAtExit=${archive}`,
+      '-cp',
+      `${join(staging, 'lib')}/*`,
+      'io.temporal.testserver.TestServer',
+      String(port),
+    ],
+    { stdio: 'ignore' },
+  );
   const accepted = await waitForPort('127.0.0.1', port, 30_000);
   trainer.kill('SIGTERM'); // the archive is written as the JVM exits
   await new Promise((resolve) => trainer.once('close', resolve));
@@ -183,12 +220,18 @@ async function main() {
   const t1 = performance.now();
   const test = await provisionTestServer();
   const t2 = performance.now();
-  console.log(`dev server:           ${dev.type === 'existing-path' ? dev.path : 'SDK download'} (${((t1 - t0) / 1000).toFixed(1)} s)`);
-  console.log(`time-skipping server: ${test.type === 'existing-path' ? test.path : 'SDK download'} (${((t2 - t1) / 1000).toFixed(1)} s)`);
+  console.log(
+    `dev server:           ${dev.type === 'existing-path' ? dev.path : 'SDK download'} (${((t1 - t0) / 1000).toFixed(1)} s)`,
+  );
+  console.log(
+    `time-skipping server: ${test.type === 'existing-path' ? test.path : 'SDK download'} (${((t2 - t1) / 1000).toFixed(1)} s)`,
+  );
   if (test.type === 'existing-path') {
     const samples: number[] = [];
     for (let i = 0; i < 3; i++) samples.push(await measureTestServerStart(test.path));
-    console.log(`test server accepts connections after ${samples.map((ms) => `${ms.toFixed(0)} ms`).join(', ')} (SDK limit: 5000 ms)`);
+    console.log(
+      `test server accepts connections after ${samples.map((ms) => `${ms.toFixed(0)} ms`).join(', ')} (SDK limit: 5000 ms)`,
+    );
   }
   if (dev.type === 'existing-path') {
     const version = spawnSync(dev.path, ['--version'], { encoding: 'utf8' }).stdout.trim();

@@ -51,22 +51,40 @@ async function main() {
   step('provisioning the Temporal dev server');
   const executable = await provisionDevServer((line) => console.log(`  ${line}`));
   step(`starting the Temporal dev server (history in ${join(env.DATA_DIR, 'temporal.db')})`);
-  const devServer = await startDevServer({ executable, port: env.TEMPORAL_PORT, uiPort: env.TEMPORAL_UI_PORT, dbFile: join(env.DATA_DIR, 'temporal.db') });
+  const devServer = await startDevServer({
+    executable,
+    port: env.TEMPORAL_PORT,
+    uiPort: env.TEMPORAL_UI_PORT,
+    dbFile: join(env.DATA_DIR, 'temporal.db'),
+  });
 
   step(env.DATABASE_URL ? 'connecting to Postgres' : `opening embedded Postgres (PGlite) in ${env.PGLITE_DIR}`);
   const database = await connectDatabase(databaseConfigFromEnv(process.env));
   await migrate(database);
 
-  const temporal = await connectTemporal({ TEMPORAL_ADDRESS: devServer.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE });
+  const temporal = await connectTemporal({
+    TEMPORAL_ADDRESS: devServer.address,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE,
+  });
   const client = new Client({ connection: temporal.client });
   const publicUrl = `http://127.0.0.1:${env.PORT}`;
   // Links in dev mail keep working across restarts: the secret is generated once into .data/link-secret.
   const linkSecret = env.MESSAGING_LINK_SECRET ?? persistentKey(join(env.DATA_DIR, 'link-secret'));
   const mailbox = env.SMTP_URL
     ? undefined
-    : await startDevMailbox({ dir: join(env.DATA_DIR, 'mailbox'), port: env.SMTP_DEV_PORT, onMessage: (file, to) => console.log(`✉  ${to.join(', ')} → ${file}`) });
+    : await startDevMailbox({
+        dir: join(env.DATA_DIR, 'mailbox'),
+        port: env.SMTP_DEV_PORT,
+        onMessage: (file, to) => console.log(`✉  ${to.join(', ')} → ${file}`),
+      });
   const email = createSmtpTransport({ url: env.SMTP_URL ?? mailbox!.url, from: env.MAIL_FROM });
-  const enroller = createEnroller({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, clock: () => new Date() });
+  const enroller = createEnroller({
+    db: database.db,
+    temporal: client,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    clock: () => new Date(),
+  });
   step('bundling workflows and starting the worker');
   const worker = await createJourneyWorker({
     connection: temporal.native,
@@ -86,17 +104,37 @@ async function main() {
   await ensureSchedules(client, env.TEMPORAL_TASK_QUEUE);
   const segmentMembership = createSegmentMembership({ db: database.db, enroller, clock: () => new Date() });
   const afterBatch = async (customerIds: string[]) => void (await segmentMembership.evaluateForCustomers(customerIds));
-  const stopRouter = createEventRouter({ db: database.db, temporal: client, enroller, afterBatch, singleConnection: database.driver.kind === 'pglite' }).start({
-    onError: (error) => console.error(`event routing failed (retrying): ${error instanceof Error ? error.message : String(error)}`),
+  const stopRouter = createEventRouter({
+    db: database.db,
+    temporal: client,
+    enroller,
+    afterBatch,
+    singleConnection: database.driver.kind === 'pglite',
+  }).start({
+    onError: (error) =>
+      console.error(`event routing failed (retrying): ${error instanceof Error ? error.message : String(error)}`),
   });
 
   const adminApiKey = env.ADMIN_API_KEY ?? persistentKey(join(env.DATA_DIR, 'admin-key'));
   if (!(await ensureWebBuild(step))) step('console up to date (web/dist)');
-  const app = await buildApp({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, adminApiKey, checkOnPublish: true, temporalUiUrl: devServer.uiUrl ?? undefined, messaging: { linkSecret } });
+  const app = await buildApp({
+    db: database.db,
+    temporal: client,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    adminApiKey,
+    checkOnPublish: true,
+    temporalUiUrl: devServer.uiUrl ?? undefined,
+    messaging: { linkSecret },
+  });
   await app.listen({ host: '127.0.0.1', port: env.PORT });
 
   step('loading demo data');
-  const seeded = await seedDemo({ db: database.db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, log: (line) => console.log(`  ${line}`) });
+  const seeded = await seedDemo({
+    db: database.db,
+    temporal: client,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    log: (line) => console.log(`  ${line}`),
+  });
   const demo = `${seeded.customers} customers, ${seeded.journeys.length} library journeys published (GET /v1/library)`;
   const stopWatching = watchEnrollments(database.db, (line) => console.log(`▸ ${line}`));
   const writeKey = await persistentWriteKey(database.db, join(env.DATA_DIR, 'write-key'));

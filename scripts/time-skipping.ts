@@ -13,21 +13,39 @@ import { freePort } from './dev-server';
 import type { ServerExecutable } from './provision';
 
 interface InternalCreate {
-  create(options: { server: { type: 'existing' }; address: string; supportsTimeSkipping: true; namespace: string }): Promise<TestWorkflowEnvironment>;
+  create(options: {
+    server: { type: 'existing' };
+    address: string;
+    supportsTimeSkipping: true;
+    namespace: string;
+  }): Promise<TestWorkflowEnvironment>;
 }
 
-export async function startTimeSkippingEnvironment(executable: ServerExecutable, options: { acceptTimeoutMs?: number } = {}): Promise<TestWorkflowEnvironment> {
+export async function startTimeSkippingEnvironment(
+  executable: ServerExecutable,
+  options: { acceptTimeoutMs?: number } = {},
+): Promise<TestWorkflowEnvironment> {
   // Without a local launcher (a machine with internet), the SDK's download and start are the fallback.
-  if (executable.type !== 'existing-path') return TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+  if (executable.type !== 'existing-path')
+    return TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
   const port = await freePort();
   const child = spawn(executable.path, [String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`the time-skipping server exited (${code}) before accepting connections: ${stderr.trim()}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) =>
+      reject(new Error(`the time-skipping server exited (${code}) before accepting connections: ${stderr.trim()}`)),
+    ),
+  );
   exited.catch(() => undefined);
   try {
     await Promise.race([waitForPort(port, options.acceptTimeoutMs ?? 60_000), exited]);
-    const env = await (TestWorkflowEnvironment as unknown as InternalCreate).create({ server: { type: 'existing' }, address: `127.0.0.1:${port}`, supportsTimeSkipping: true, namespace: 'default' });
+    const env = await (TestWorkflowEnvironment as unknown as InternalCreate).create({
+      server: { type: 'existing' },
+      address: `127.0.0.1:${port}`,
+      supportsTimeSkipping: true,
+      namespace: 'default',
+    });
     const teardown = env.teardown.bind(env);
     env.teardown = async () => {
       await teardown();
@@ -51,7 +69,10 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
       socket.once('error', () => resolve(false));
     });
     if (open) return;
-    if (Date.now() > deadline) throw new Error(`the time-skipping server did not accept connections on port ${port} within ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `the time-skipping server did not accept connections on port ${port} within ${timeoutMs / 1000} s`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

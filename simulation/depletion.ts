@@ -18,7 +18,13 @@ interface ConsumableRow {
   usage_metric: string | null;
 }
 
-const unknown: ConsumablePrediction = { depletesAt: null, basis: 'unknown', confidence: 0, cycleStartedAt: null, consumableSku: null };
+const unknown: ConsumablePrediction = {
+  depletesAt: null,
+  basis: 'unknown',
+  confidence: 0,
+  cycleStartedAt: null,
+  consumableSku: null,
+};
 
 export async function simulatedDepletion(
   db: Db,
@@ -38,14 +44,24 @@ export async function simulatedDepletion(
   );
   if (!consumable) return unknown;
 
-  const installedAt = typeof entry.properties.installed_at === 'string' ? entry.properties.installed_at : entry.timestamp;
+  const installedAt =
+    typeof entry.properties.installed_at === 'string' ? entry.properties.installed_at : entry.timestamp;
   const cycleStarts = delivered
     .filter((e) => e.name !== 'Telemetry Reported' && concernsDevice(e, serial, consumable.sku))
     .map((e) => Date.parse(e.timestamp));
   const cycleStartedAt = new Date(Math.max(Date.parse(installedAt), ...cycleStarts)).toISOString();
   const readings = delivered
-    .filter((e) => e.name === 'Telemetry Reported' && e.properties.serial === serial && e.properties.metric === consumable.usage_metric && typeof e.properties.value === 'number')
-    .map((e) => ({ at: typeof e.properties.read_at === 'string' ? e.properties.read_at : e.timestamp, value: e.properties.value as number }))
+    .filter(
+      (e) =>
+        e.name === 'Telemetry Reported' &&
+        e.properties.serial === serial &&
+        e.properties.metric === consumable.usage_metric &&
+        typeof e.properties.value === 'number',
+    )
+    .map((e) => ({
+      at: typeof e.properties.read_at === 'string' ? e.properties.read_at : e.timestamp,
+      value: e.properties.value as number,
+    }))
     .filter((r) => r.at >= cycleStartedAt);
   const prediction = predictDepletion({
     installedAt: cycleStartedAt,
@@ -54,5 +70,11 @@ export async function simulatedDepletion(
     ratedLifeDays: consumable.rated_life_days,
     now: now.toISOString(),
   });
-  return { depletesAt: prediction.depletesAt, basis: prediction.basis, confidence: prediction.confidence, cycleStartedAt, consumableSku: consumable.sku };
+  return {
+    depletesAt: prediction.depletesAt,
+    basis: prediction.basis,
+    confidence: prediction.confidence,
+    cycleStartedAt,
+    consumableSku: consumable.sku,
+  };
 }

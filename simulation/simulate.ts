@@ -19,7 +19,13 @@ import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Activities, SendOutcome, SendRequest } from '../activities';
 import type { EnrollmentProgress } from '../activities/enrollments';
 import type { ProfileUpdate } from '../activities/profiles';
-import { createTemplateEngine, loadPartials, loadTemplate, renderContext, type TemplateEngine } from '../activities/templates';
+import {
+  createTemplateEngine,
+  loadPartials,
+  loadTemplate,
+  renderContext,
+  type TemplateEngine,
+} from '../activities/templates';
 import type { Db } from '../drizzle/client';
 import type { Consent } from '../drizzle/schema';
 import { eventCountKey, evaluateConditions, type CustomerFacts, type JourneyEvent } from '../domain/journey/conditions';
@@ -94,7 +100,13 @@ export interface SimulationResult {
   steps: { at: string; step: string; outcome?: string }[];
   messages: SimulatedMessage[];
   events: { at: string; name: string; delivered: boolean }[];
-  updates: { at: string; traits?: Record<string, unknown>; addTags?: string[]; removeTags?: string[]; aiplStage?: string }[];
+  updates: {
+    at: string;
+    traits?: Record<string, unknown>;
+    addTags?: string[];
+    removeTags?: string[];
+    aiplStage?: string;
+  }[];
   webhooks: { at: string; url: string }[];
   /** Wall-clock milliseconds the simulation took. */
   wallMs: number;
@@ -135,7 +147,9 @@ export function createSimulator(deps: SimulatorDeps): Simulate & { ready(): Prom
       const taskQueue = `simulation-${randomUUID()}`;
       // The worker is created before the request is known: its activities call the request's.
       let bound: Partial<Activities> | undefined;
-      const names = Object.keys(simulationActivities(structuredClone(placeholderCustomer), newRecord(), deps.db, renderer)) as (keyof Activities)[];
+      const names = Object.keys(
+        simulationActivities(structuredClone(placeholderCustomer), newRecord(), deps.db, renderer),
+      ) as (keyof Activities)[];
       const activities = Object.fromEntries(
         names.map((name) => [
           name,
@@ -195,8 +209,17 @@ export function createSimulator(deps: SimulatorDeps): Simulate & { ready(): Prom
   });
 }
 
-const placeholderCustomer: SimulatedCustomer = { customerId: '', traits: {}, tags: [], aiplStage: null, timeZone: null, locale: null, consent: { channels: {}, topics: {} }, ownedProducts: [], eventCounts: {} };
-
+const placeholderCustomer: SimulatedCustomer = {
+  customerId: '',
+  traits: {},
+  tags: [],
+  aiplStage: null,
+  timeZone: null,
+  locale: null,
+  consent: { channels: {}, topics: {} },
+  ownedProducts: [],
+  eventCounts: {},
+};
 
 interface Recording {
   progress: EnrollmentProgress[];
@@ -211,16 +234,27 @@ function newRecord(): Recording {
   return { progress: [], messages: [], updates: [], webhooks: [], delivered: [] };
 }
 
-async function run(env: TestWorkflowEnvironment, taskQueue: string, request: SimulationRequest, record: Recording): Promise<Omit<SimulationResult, 'wallMs'>> {
+async function run(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  request: SimulationRequest,
+  record: Recording,
+): Promise<Omit<SimulationResult, 'wallMs'>> {
   const horizonMs = (request.horizonDays ?? 400) * DAY_MS;
   if (request.startAt !== undefined) {
     const wanted = Date.parse(request.startAt);
     const now = await env.currentTimeMs();
-    if (!(wanted >= now - 60_000)) throw new SimulationInputError(`startAt ${request.startAt} is in the past: a simulation starts now or later`);
+    if (!(wanted >= now - 60_000))
+      throw new SimulationInputError(`startAt ${request.startAt} is in the past: a simulation starts now or later`);
     if (wanted > now) await env.sleep(wanted - now);
   }
   const startMs = await env.currentTimeMs();
-  const entryEvent: JourneyEvent = { id: `simulation-entry`, name: 'simulation_entry', properties: request.entryProperties ?? {}, timestamp: new Date(startMs).toISOString() };
+  const entryEvent: JourneyEvent = {
+    id: `simulation-entry`,
+    name: 'simulation_entry',
+    properties: request.entryProperties ?? {},
+    timestamp: new Date(startMs).toISOString(),
+  };
   const input: EnrollmentInput = {
     v: 1,
     journey: request.journey,
@@ -247,7 +281,12 @@ async function run(env: TestWorkflowEnvironment, taskQueue: string, request: Sim
     }
     const now = await env.currentTimeMs();
     if (at > now) await env.sleep(at - now);
-    const event: JourneyEvent = { id: `simulation-${index}`, name: scripted.name, properties: scripted.properties, timestamp: new Date(at).toISOString() };
+    const event: JourneyEvent = {
+      id: `simulation-${index}`,
+      name: scripted.name,
+      properties: scripted.properties,
+      timestamp: new Date(at).toISOString(),
+    };
     record.delivered.push(event); // before the signal: the prediction it triggers must see it
     const delivered = await handle
       .signal('perennial.event', event)
@@ -265,7 +304,10 @@ async function run(env: TestWorkflowEnvironment, taskQueue: string, request: Sim
     outcome = { status: 'active-at-horizon', reason: `still running after ${request.horizonDays ?? 400} days` };
   }
   const last = record.progress.at(-1);
-  const endedAt = outcome.status === 'active-at-horizon' ? new Date(startMs + horizonMs).toISOString() : (last?.exitedAt ?? new Date(startMs).toISOString());
+  const endedAt =
+    outcome.status === 'active-at-horizon'
+      ? new Date(startMs + horizonMs).toISOString()
+      : (last?.exitedAt ?? new Date(startMs).toISOString());
   return {
     journeyId: request.journey.id,
     journeyVersion: request.journey.version,
@@ -295,7 +337,12 @@ async function untilResting(handle: WorkflowHandle<typeof enrollmentWorkflow>) {
 /** The simulated server's clock for this activity (skipped time, not wall time). */
 const simulatedNow = () => new Date(Context.current().info.currentAttemptScheduledTimestampMs);
 
-function simulationActivities(customer: SimulatedCustomer, record: Recording, db: Db, renderer: TemplateEngine): Partial<Activities> {
+function simulationActivities(
+  customer: SimulatedCustomer,
+  record: Recording,
+  db: Db,
+  renderer: TemplateEngine,
+): Partial<Activities> {
   const facts = (): CustomerFacts => ({
     traits: customer.traits,
     tags: customer.tags,
@@ -311,7 +358,8 @@ function simulationActivities(customer: SimulatedCustomer, record: Recording, db
     async loadCustomerFacts(request) {
       const known = facts();
       // Unscripted counts are 0, as for a customer who never did it.
-      for (const { event, withinDays } of request.eventCounts) known.eventCounts[eventCountKey(event, withinDays)] ??= 0;
+      for (const { event, withinDays } of request.eventCounts)
+        known.eventCounts[eventCountKey(event, withinDays)] ??= 0;
       return known;
     },
     async applyProfileUpdate(update: ProfileUpdate) {
@@ -320,7 +368,13 @@ function simulationActivities(customer: SimulatedCustomer, record: Recording, db
       const remove = new Set(update.removeTags ?? []);
       customer.tags = [...new Set([...customer.tags, ...(update.addTags ?? [])])].filter((t) => !remove.has(t));
       if (update.aiplStage) customer.aiplStage = update.aiplStage;
-      record.updates.push({ at: simulatedNow().toISOString(), traits: update.traits, addTags: update.addTags, removeTags: update.removeTags, aiplStage: update.aiplStage });
+      record.updates.push({
+        at: simulatedNow().toISOString(),
+        traits: update.traits,
+        addTags: update.addTags,
+        removeTags: update.removeTags,
+        aiplStage: update.aiplStage,
+      });
     },
     async predictConsumableDepletion(request) {
       const entry = record.entry ?? { properties: {}, timestamp: simulatedNow().toISOString() };
@@ -332,14 +386,21 @@ function simulationActivities(customer: SimulatedCustomer, record: Recording, db
     },
     async sendMessage(r: SendRequest): Promise<SendOutcome> {
       const now = simulatedNow();
-      const base = { at: now.toISOString(), step: r.stepId, occurrence: r.occurrence, channel: r.channel, template: r.template };
+      const base = {
+        at: now.toISOString(),
+        step: r.stepId,
+        occurrence: r.occurrence,
+        channel: r.channel,
+        template: r.template,
+      };
       const skip = (reason: string): SendOutcome => {
         record.messages.push({ ...base, status: 'skipped', reason });
         return { status: 'skipped', reason };
       };
       const consentGiven = customer.consent.channels[r.channel];
       if (r.kind === 'marketing' ? consentGiven !== true : consentGiven === false) return skip('no-consent');
-      if (r.kind === 'marketing' && r.topic && customer.consent.topics[r.topic] === false) return skip('unsubscribed-topic');
+      if (r.kind === 'marketing' && r.topic && customer.consent.topics[r.topic] === false)
+        return skip('unsubscribed-topic');
       if (r.onlyIf?.length && !evaluateConditions(r.onlyIf, facts())) return skip('condition-failed');
       const timeZone = resolveTimeZone(customer.timeZone, r.brandTimeZone);
       if (r.kind === 'marketing' && r.quietHours) {
@@ -352,15 +413,34 @@ function simulationActivities(customer: SimulatedCustomer, record: Recording, db
       // The same versioned, localized rendering as a real send (latest version, partials, layout).
       const template = await loadTemplate(db, r.template);
       if (!template) return skip('template-not-found');
-      const recommendations = usesRecommendations(template) ? await loadRecommendations(db, { ...customer, id: customer.customerId }, customer.ownedProducts.map((p) => p.category)) : undefined;
+      const recommendations = usesRecommendations(template)
+        ? await loadRecommendations(
+            db,
+            { ...customer, id: customer.customerId },
+            customer.ownedProducts.map((p) => p.category),
+          )
+        : undefined;
       if (recommendations?.length === 0) return skip('nothing-to-recommend');
       const context = {
-        ...renderContext({ ...customer, id: customer.customerId }, timeZone, r.entryEvent?.properties ?? {}, { unsubscribe: '#unsubscribe', preferences: '#preferences' }),
+        ...renderContext({ ...customer, id: customer.customerId }, timeZone, r.entryEvent?.properties ?? {}, {
+          unsubscribe: '#unsubscribe',
+          preferences: '#preferences',
+        }),
         ...(recommendations && { recommendations }),
       };
       try {
-        const rendered = renderer.render(template, context, { requestedLocale: customer.locale, timeZone, partials: await loadPartials(db) });
-        record.messages.push({ ...base, status: 'would-send', subject: rendered.subject, text: rendered.text, html: rendered.html });
+        const rendered = renderer.render(template, context, {
+          requestedLocale: customer.locale,
+          timeZone,
+          partials: await loadPartials(db),
+        });
+        record.messages.push({
+          ...base,
+          status: 'would-send',
+          subject: rendered.subject,
+          text: rendered.text,
+          html: rendered.html,
+        });
       } catch (error) {
         return skip(`render-failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
       }

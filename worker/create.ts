@@ -29,7 +29,15 @@ export function createJourneyWorker(options: JourneyWorkerOptions): Promise<Work
     // Sleeping enrollments hold no memory: evict idle workflows from the cache freely.
     maxCachedWorkflows: 2_000,
     // A failure's message is kept in the workflow history and logged: no email or phone in it.
-    interceptors: { activity: [() => ({ inbound: { execute: (input, next) => next(input).catch((error: unknown) => Promise.reject(scrubActivityError(error))) } })] },
+    interceptors: {
+      activity: [
+        () => ({
+          inbound: {
+            execute: (input, next) => next(input).catch((error: unknown) => Promise.reject(scrubActivityError(error))),
+          },
+        }),
+      ],
+    },
   });
 }
 

@@ -25,7 +25,12 @@ async function main() {
   await migrate(database);
   const temporal = await connectTemporal(env);
   const temporalClient = new Client({ connection: temporal.client, namespace: env.TEMPORAL_NAMESPACE });
-  const enroller = createEnroller({ db: database.db, temporal: temporalClient, taskQueue: env.TEMPORAL_TASK_QUEUE, clock: () => new Date() });
+  const enroller = createEnroller({
+    db: database.db,
+    temporal: temporalClient,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    clock: () => new Date(),
+  });
   const transports = transportsFromEnv(env);
   const worker = await createJourneyWorker({
     connection: temporal.native,
@@ -52,37 +57,72 @@ async function main() {
   const segmentMembership = createSegmentMembership({ db: database.db, enroller, clock: () => new Date() });
   // Stored events reach journeys through the router; it resumes from `routed_at` after any restart.
   const afterBatch = async (customerIds: string[]) => void (await segmentMembership.evaluateForCustomers(customerIds));
-  const stopRouter = createEventRouter({ db: database.db, temporal: temporalClient, enroller, afterBatch, singleConnection: database.driver.kind === 'pglite' }).start({
+  const stopRouter = createEventRouter({
+    db: database.db,
+    temporal: temporalClient,
+    enroller,
+    afterBatch,
+    singleConnection: database.driver.kind === 'pglite',
+  }).start({
     // A batch is bounded (about 5 s, plus one event's Temporal calls): a slower one is worth a line.
-    onBatch: (result) => (result.ms > 10_000 ? log.warn(result, 'slow event-routing batch') : log.debug(result, 'events routed')),
+    onBatch: (result) =>
+      result.ms > 10_000 ? log.warn(result, 'slow event-routing batch') : log.debug(result, 'events routed'),
     onError: (error) => log.warn({ err: error }, 'event routing failed; retrying'),
   });
-  log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, db: database.describe }, 'worker running');
+  log.info(
+    { taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, db: database.describe },
+    'worker running',
+  );
   await worker.run(); // resolves after SIGINT/SIGTERM: the SDK drains in-flight tasks
   await stopRouter();
   await Promise.all([temporal.native.close(), temporal.client.close(), database.close()]);
 }
 
-const temporalLevels: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
+const temporalLevels: Record<string, LogLevel> = {
+  trace: 'TRACE',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
+  fatal: 'ERROR',
+  silent: 'ERROR',
+};
 
 function runtimeLogger(log: Logger, level: string): DefaultLogger {
   return new DefaultLogger(temporalLevels[level] ?? 'INFO', (entry) => {
-    const meta = Object.fromEntries(Object.entries(entry.meta ?? {}).map(([k, v]) => [k, v instanceof Error ? safeError(v) : typeof v === 'string' ? scrubPii(v) : v]));
-    const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[entry.level];
+    const meta = Object.fromEntries(
+      Object.entries(entry.meta ?? {}).map(([k, v]) => [
+        k,
+        v instanceof Error ? safeError(v) : typeof v === 'string' ? scrubPii(v) : v,
+      ]),
+    );
+    const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[
+      entry.level
+    ];
     log[method]({ ...meta, source: 'temporal' }, scrubPii(entry.message));
   });
 }
 
 function transportsFromEnv(env: WorkerEnv): Transports {
   const transports: Transports = {};
-  const dkim = env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY ? { domainName: env.DKIM_DOMAIN, keySelector: env.DKIM_SELECTOR, privateKey: env.DKIM_PRIVATE_KEY } : undefined;
+  const dkim =
+    env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY
+      ? { domainName: env.DKIM_DOMAIN, keySelector: env.DKIM_SELECTOR, privateKey: env.DKIM_PRIVATE_KEY }
+      : undefined;
   if (env.SMTP_URL) transports.email = createSmtpTransport({ url: env.SMTP_URL, from: env.MAIL_FROM, dkim });
   const http = { sms: env.SMS_WEBHOOK_URL, push: env.PUSH_WEBHOOK_URL, wechat: env.WECHAT_WEBHOOK_URL };
   for (const channel of ['sms', 'push', 'wechat'] as const) {
     const url = http[channel];
     if (!url) continue;
-    if (!env.PROVIDER_WEBHOOK_SECRET) throw new EnvError(`invalid environment:\n  PROVIDER_WEBHOOK_SECRET: required with ${channel.toUpperCase()}_WEBHOOK_URL`);
-    transports[channel] = createWebhookTransport({ url, secret: env.PROVIDER_WEBHOOK_SECRET, shape: payloadShapers[channel] });
+    if (!env.PROVIDER_WEBHOOK_SECRET)
+      throw new EnvError(
+        `invalid environment:\n  PROVIDER_WEBHOOK_SECRET: required with ${channel.toUpperCase()}_WEBHOOK_URL`,
+      );
+    transports[channel] = createWebhookTransport({
+      url,
+      secret: env.PROVIDER_WEBHOOK_SECRET,
+      shape: payloadShapers[channel],
+    });
   }
   return transports;
 }

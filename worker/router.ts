@@ -54,7 +54,9 @@ interface PublishedJourney {
 /** Event names a journey version listens to while running: goals, waitForEvent steps, depletion waits. */
 export function listenedEvents(definition: JourneyDefinition): Set<string> {
   const names = new Set(definition.goals.map((g) => g.event));
-  for (const step of Object.values(definition.steps)) if (step.type === 'waitForEvent') names.add(step.event); else if (step.type === 'wait' && step.depletion) depletionWaitEvents.forEach((name) => names.add(name));
+  for (const step of Object.values(definition.steps))
+    if (step.type === 'waitForEvent') names.add(step.event);
+    else if (step.type === 'wait' && step.depletion) depletionWaitEvents.forEach((name) => names.add(name));
   return names;
 }
 
@@ -89,7 +91,8 @@ export function createEventRouter(deps: EventRouterDeps) {
   const batchSize = deps.batchSize ?? 200;
   const maxBatchMs = deps.maxBatchMs ?? 5_000;
   const temporalCallMs = deps.temporalCallMs ?? 20_000;
-  let index: { stamp: string; entries: Map<string, PublishedJourney[]>; listeners: Map<string, PublishedJourney[]> } | undefined;
+  let index:
+    { stamp: string; entries: Map<string, PublishedJourney[]>; listeners: Map<string, PublishedJourney[]> } | undefined;
   const listening = new Map<string, Set<string>>(); // `${journeyId}@${version}` → event names (versions are immutable)
 
   /**
@@ -97,19 +100,31 @@ export function createEventRouter(deps: EventRouterDeps) {
    * listen to it while running. Reloaded when any journey changed.
    */
   async function journeyIndex() {
-    const [state] = await db.select({ stamp: sql<string>`coalesce(max(${journeys.updatedAt})::text, '') || ':' || count(*)` }).from(journeys);
+    const [state] = await db
+      .select({ stamp: sql<string>`coalesce(max(${journeys.updatedAt})::text, '') || ':' || count(*)` })
+      .from(journeys);
     const stamp = state?.stamp ?? '';
     if (index?.stamp === stamp) return index;
     const rows = await db
-      .select({ id: journeys.id, status: journeys.status, version: journeyVersions.version, definition: journeyVersions.definition })
+      .select({
+        id: journeys.id,
+        status: journeys.status,
+        version: journeyVersions.version,
+        definition: journeyVersions.definition,
+      })
       .from(journeys)
-      .innerJoin(journeyVersions, and(eq(journeyVersions.journeyId, journeys.id), eq(journeyVersions.version, journeys.latestVersion)))
+      .innerJoin(
+        journeyVersions,
+        and(eq(journeyVersions.journeyId, journeys.id), eq(journeyVersions.version, journeys.latestVersion)),
+      )
       .where(inArray(journeys.status, ['published', 'paused']));
     const entries = new Map<string, PublishedJourney[]>();
     const listeners = new Map<string, PublishedJourney[]>();
-    const add = (map: Map<string, PublishedJourney[]>, name: string, journey: PublishedJourney) => map.set(name, [...(map.get(name) ?? []), journey]);
+    const add = (map: Map<string, PublishedJourney[]>, name: string, journey: PublishedJourney) =>
+      map.set(name, [...(map.get(name) ?? []), journey]);
     for (const row of rows) {
-      if (row.status === 'published' && row.definition.entry.type === 'event') add(entries, row.definition.entry.event, row);
+      if (row.status === 'published' && row.definition.entry.type === 'event')
+        add(entries, row.definition.entry.event, row);
       for (const name of listenedEvents(row.definition)) add(listeners, name, row);
     }
     index = { stamp, entries, listeners };
@@ -138,15 +153,21 @@ export function createEventRouter(deps: EventRouterDeps) {
 
   async function routeBatch(): Promise<{ result: RouteResult; customerIds: string[] }> {
     const started = Date.now();
-    const inTransaction = <T>(work: (tx: Tx) => Promise<T>): Promise<T> => (deps.singleConnection ? work(db as unknown as Tx) : db.transaction(work));
+    const inTransaction = <T>(work: (tx: Tx) => Promise<T>): Promise<T> =>
+      deps.singleConnection ? work(db as unknown as Tx) : db.transaction(work);
     return inTransaction(async (tx) => {
-      const nothing = (ran: boolean) => ({ result: { routed: 0, entered: 0, signalled: 0, ran, more: false, ms: Date.now() - started }, customerIds: [] as string[] });
+      const nothing = (ran: boolean) => ({
+        result: { routed: 0, entered: 0, signalled: 0, ran, more: false, ms: Date.now() - started },
+        customerIds: [] as string[],
+      });
       if (!deps.singleConnection) {
         // Nothing in this transaction may wait or linger unboundedly: it holds the batch's rows.
         await tx.execute(sql`select set_config('statement_timeout', '30s', true), set_config('lock_timeout', '10s', true),
           set_config('idle_in_transaction_session_timeout', ${`${Math.max(60_000, 3 * temporalCallMs)}ms`}, true)`);
       }
-      const [lock] = rowsOf<{ locked: boolean }>(await tx.execute(sql`select pg_try_advisory_xact_lock(${ROUTER_LOCK}) as locked`));
+      const [lock] = rowsOf<{ locked: boolean }>(
+        await tx.execute(sql`select pg_try_advisory_xact_lock(${ROUTER_LOCK}) as locked`),
+      );
       if (!lock?.locked) return nothing(false);
       // Autocommit statements on the pool: no merge row stays locked while this batch runs.
       await driveMergeExits(db, deps.temporal);
@@ -157,11 +178,17 @@ export function createEventRouter(deps: EventRouterDeps) {
         .orderBy(asc(events.receivedAt), asc(events.id))
         .limit(batchSize);
       if (batch.length === 0) return nothing(true);
-      const survivor = await currentCustomers(tx, batch.map((row) => row.customerId));
+      const survivor = await currentCustomers(
+        tx,
+        batch.map((row) => row.customerId),
+      );
       const { entries, listeners } = await journeyIndex();
       // The batch's customers' running enrollments in one read (not one per event): events of
       // customers in no journey, the common case, then cost nothing more than their UPDATE.
-      const running = await activeEnrollments(tx, batch.map((row) => (row.customerId ? (survivor.get(row.customerId) ?? row.customerId) : null)));
+      const running = await activeEnrollments(
+        tx,
+        batch.map((row) => (row.customerId ? (survivor.get(row.customerId) ?? row.customerId) : null)),
+      );
       let entered = 0;
       let signalled = 0;
       // Enrollments this batch started: their mirror rows may not exist yet when the next event comes.
@@ -172,19 +199,29 @@ export function createEventRouter(deps: EventRouterDeps) {
         done.push(row);
         if (!row.customerId) continue;
         const customerId = survivor.get(row.customerId) ?? row.customerId;
-        const event: JourneyEvent = { id: row.id, name: row.name, properties: row.properties, timestamp: row.occurredAt.toISOString() };
+        const event: JourneyEvent = {
+          id: row.id,
+          name: row.name,
+          properties: row.properties,
+          timestamp: row.occurredAt.toISOString(),
+        };
 
         // Running enrollments first: a purchase must reach the nurture before it could re-enter anything.
         const targets = new Set<string>();
         for (const enrollment of [...(running.get(customerId) ?? []), ...(startedNow.get(customerId) ?? [])]) {
-          if (await listensTo(enrollment.journeyId, enrollment.journeyVersion, row.name)) targets.add(enrollment.workflowId);
+          if (await listensTo(enrollment.journeyId, enrollment.journeyVersion, row.name))
+            targets.add(enrollment.workflowId);
         }
         // An enrollment may be running before its first mirror write (worker slow or down): its ID
         // is known without the key for journeys without concurrency keys.
         for (const journey of listeners.get(row.name) ?? []) {
-          if (!journey.definition.concurrencyKey?.length) targets.add(enrollmentWorkflowId(journey.id, customerId, 'default'));
+          if (!journey.definition.concurrencyKey?.length)
+            targets.add(enrollmentWorkflowId(journey.id, customerId, 'default'));
         }
-        const entering = (entries.get(row.name) ?? []).filter((journey) => journey.definition.entry.type === 'event' && matchesFilter(journey.definition.entry.filter, event));
+        const entering = (entries.get(row.name) ?? []).filter(
+          (journey) =>
+            journey.definition.entry.type === 'event' && matchesFilter(journey.definition.entry.filter, event),
+        );
 
         // Every Temporal call of this event under one deadline (the enroller's calls share the client).
         await deps.temporal.withDeadline(Date.now() + temporalCallMs, async () => {
@@ -201,21 +238,38 @@ export function createEventRouter(deps: EventRouterDeps) {
             if (delivered) signalled++;
           }
           for (const journey of entering) {
-            const outcome = await deps.enroller.enter({ journey: { ...journey, status: 'published' }, customerId, event });
+            const outcome = await deps.enroller.enter({
+              journey: { ...journey, status: 'published' },
+              customerId,
+              event,
+            });
             if (outcome.status === 'rejected') continue;
             entered++;
-            startedNow.set(customerId, [...(startedNow.get(customerId) ?? []), { workflowId: outcome.workflowId, journeyId: journey.id, journeyVersion: journey.version }]);
+            startedNow.set(customerId, [
+              ...(startedNow.get(customerId) ?? []),
+              { workflowId: outcome.workflowId, journeyId: journey.id, journeyVersion: journey.version },
+            ]);
           }
         });
       }
       await tx
         .update(events)
         .set({ routedAt: sql`now()` })
-        .where(inArray(events.id, done.map((r) => r.id)));
+        .where(
+          inArray(
+            events.id,
+            done.map((r) => r.id),
+          ),
+        );
       // Survivors, not ids merged away while the events waited: segment checks need live customers.
-      const customerIds = [...new Set(done.flatMap((row) => (row.customerId ? [survivor.get(row.customerId) ?? row.customerId] : [])))];
+      const customerIds = [
+        ...new Set(done.flatMap((row) => (row.customerId ? [survivor.get(row.customerId) ?? row.customerId] : []))),
+      ];
       const more = done.length < batch.length || batch.length === batchSize;
-      return { result: { routed: done.length, entered, signalled, ran: true, more, ms: Date.now() - started }, customerIds };
+      return {
+        result: { routed: done.length, entered, signalled, ran: true, more, ms: Date.now() - started },
+        customerIds,
+      };
     });
   }
 
@@ -225,7 +279,9 @@ export function createEventRouter(deps: EventRouterDeps) {
      * Routes until stopped: immediately again while events are left, else every `idleMs`. After a
      * failure (Postgres or Temporal away, a deadline hit) it retries soon and backs off to 5 s.
      */
-    start(options: { idleMs?: number; onBatch?: (result: RouteResult) => void; onError?: (error: unknown) => void } = {}) {
+    start(
+      options: { idleMs?: number; onBatch?: (result: RouteResult) => void; onError?: (error: unknown) => void } = {},
+    ) {
       let stopped = false;
       let timer: NodeJS.Timeout | undefined;
       let running: Promise<void> = Promise.resolve();
@@ -262,10 +318,16 @@ async function activeEnrollments(tx: Tx, ids: (string | null)[]): Promise<Map<st
   const byCustomer = new Map<string, RunningEnrollment[]>();
   if (wanted.length === 0) return byCustomer;
   const rows = await tx
-    .select({ customerId: enrollments.customerId, workflowId: enrollments.workflowId, journeyId: enrollments.journeyId, journeyVersion: enrollments.journeyVersion })
+    .select({
+      customerId: enrollments.customerId,
+      workflowId: enrollments.workflowId,
+      journeyId: enrollments.journeyId,
+      journeyVersion: enrollments.journeyVersion,
+    })
     .from(enrollments)
     .where(and(inArray(enrollments.customerId, wanted), eq(enrollments.status, 'active')));
-  for (const { customerId, ...enrollment } of rows) byCustomer.set(customerId, [...(byCustomer.get(customerId) ?? []), enrollment]);
+  for (const { customerId, ...enrollment } of rows)
+    byCustomer.set(customerId, [...(byCustomer.get(customerId) ?? []), enrollment]);
   return byCustomer;
 }
 
@@ -276,9 +338,13 @@ async function activeEnrollments(tx: Tx, ids: (string | null)[]): Promise<Map<st
 async function currentCustomers(tx: Tx, ids: (string | null)[]): Promise<Map<string, string>> {
   const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
   if (wanted.length === 0) return new Map();
-  const present = await tx.select({ id: customers.id }).from(customers).where(inArray(customers.id, wanted)).orderBy(customers.id).for('key share');
+  const present = await tx
+    .select({ id: customers.id })
+    .from(customers)
+    .where(inArray(customers.id, wanted))
+    .orderBy(customers.id)
+    .for('key share');
   const have = new Set(present.map((row) => row.id));
   const gone = wanted.filter((id) => !have.has(id));
   return gone.length === 0 ? new Map() : survivorsOf(tx, gone);
 }
-

@@ -4,8 +4,16 @@
  * up to date instead of failing.
  */
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { ASSOCIATIONS_SCHEDULE_ID, associationsRefreshWorkflow, type AssociationsRefreshInput } from '../workflows/associations';
-import { SEGMENT_REFRESH_SCHEDULE_ID, segmentRefreshWorkflow, type SegmentRefreshInput } from '../workflows/segment-refresh';
+import {
+  ASSOCIATIONS_SCHEDULE_ID,
+  associationsRefreshWorkflow,
+  type AssociationsRefreshInput,
+} from '../workflows/associations';
+import {
+  SEGMENT_REFRESH_SCHEDULE_ID,
+  segmentRefreshWorkflow,
+  type SegmentRefreshInput,
+} from '../workflows/segment-refresh';
 
 export interface SegmentRefreshScheduleOptions {
   taskQueue: string;
@@ -15,7 +23,10 @@ export interface SegmentRefreshScheduleOptions {
 }
 
 /** Creates (or updates) the segment-refresh schedule; returns what it did. */
-export function ensureSegmentRefreshSchedule(client: Client, options: SegmentRefreshScheduleOptions): Promise<'created' | 'updated'> {
+export function ensureSegmentRefreshSchedule(
+  client: Client,
+  options: SegmentRefreshScheduleOptions,
+): Promise<'created' | 'updated'> {
   return ensureSchedule(client, {
     scheduleId: options.scheduleId ?? SEGMENT_REFRESH_SCHEDULE_ID,
     every: options.every ?? '15 minutes',
@@ -30,7 +41,10 @@ export function ensureSegmentRefreshSchedule(client: Client, options: SegmentRef
 }
 
 /** Daily category-association mining (baskets change slowly; the query scans every order line). */
-export function ensureAssociationsRefreshSchedule(client: Client, options: { taskQueue: string; every?: string; scheduleId?: string }): Promise<'created' | 'updated'> {
+export function ensureAssociationsRefreshSchedule(
+  client: Client,
+  options: { taskQueue: string; every?: string; scheduleId?: string },
+): Promise<'created' | 'updated'> {
   return ensureSchedule(client, {
     scheduleId: options.scheduleId ?? ASSOCIATIONS_SCHEDULE_ID,
     every: options.every ?? '1 day',
@@ -52,7 +66,11 @@ export async function ensureSchedules(client: Client, taskQueue: string): Promis
 
 async function ensureSchedule(
   client: Client,
-  { scheduleId, every, action }: { scheduleId: string; every: string; action: Parameters<Client['schedule']['create']>[0]['action'] },
+  {
+    scheduleId,
+    every,
+    action,
+  }: { scheduleId: string; every: string; action: Parameters<Client['schedule']['create']>[0]['action'] },
 ): Promise<'created' | 'updated'> {
   const spec = { intervals: [{ every }] };
   // Runs never pile up: a run still going when the next is due makes that one skip.
@@ -63,6 +81,8 @@ async function ensureSchedule(
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
   }
-  await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, ...policies } }));
+  await client.schedule
+    .getHandle(scheduleId)
+    .update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, ...policies } }));
   return 'updated';
 }

@@ -67,9 +67,8 @@ export interface EnrollmentStatus {
 /** An event for this customer (deduplicated by `id`). */
 export const eventSignal = defineSignal<[JourneyEvent]>('perennial.event');
 /** Ops/lifecycle: pause holds sends, resume releases them, exit ends the enrollment with a reason. */
-export const controlSignal = defineSignal<[{ action: 'pause' } | { action: 'resume' } | { action: 'exit'; reason: string }]>(
-  'perennial.control',
-);
+export const controlSignal =
+  defineSignal<[{ action: 'pause' } | { action: 'resume' } | { action: 'exit'; reason: string }]>('perennial.control');
 export const statusQuery = defineQuery<EnrollmentStatus>('perennial.status');
 
 export const searchAttributes = {
@@ -140,7 +139,8 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       await continueAsNew<typeof enrollmentWorkflow>({ ...input, state });
     }
     const step = input.journey.definition.steps[state.stepId];
-    if (!step) throw new Error(`step "${state.stepId}" is not in journey ${input.journey.id} v${input.journey.version}`);
+    if (!step)
+      throw new Error(`step "${state.stepId}" is not in journey ${input.journey.id} v${input.journey.version}`);
     upsertSearchAttributes([{ key: searchAttributes.step, value: state.stepId }]);
 
     const outcome = await runStep(ctx, state.stepId, step);

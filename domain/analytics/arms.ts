@@ -19,7 +19,9 @@ const HOLDOUT_SUFFIX = ':holdout';
 
 /** Parses a split step's path outcome (`control:holdout` → control, holdout). */
 export function parseArmOutcome(outcome: string): { arm: string; holdout: boolean } {
-  return outcome.endsWith(HOLDOUT_SUFFIX) ? { arm: outcome.slice(0, -HOLDOUT_SUFFIX.length), holdout: true } : { arm: outcome, holdout: false };
+  return outcome.endsWith(HOLDOUT_SUFFIX)
+    ? { arm: outcome.slice(0, -HOLDOUT_SUFFIX.length), holdout: true }
+    : { arm: outcome, holdout: false };
 }
 
 /** The split steps of a definition, in definition order. */

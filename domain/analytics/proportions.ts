@@ -60,7 +60,11 @@ export interface ArmComparison {
 }
 
 /** An arm's conversions against the holdout's: rates, absolute and relative uplift, interval. */
-export function compareToHoldout(arm: { conversions: number; entered: number }, holdout: { conversions: number; entered: number }, z = Z95): ArmComparison {
+export function compareToHoldout(
+  arm: { conversions: number; entered: number },
+  holdout: { conversions: number; entered: number },
+  z = Z95,
+): ArmComparison {
   const rate = arm.entered > 0 ? arm.conversions / arm.entered : null;
   const holdoutRate = holdout.entered > 0 ? holdout.conversions / holdout.entered : null;
   const uplift = rate !== null && holdoutRate !== null ? rate - holdoutRate : null;
@@ -76,5 +80,6 @@ export function compareToHoldout(arm: { conversions: number; entered: number }, 
 }
 
 function assertCounts(x: number, n: number): void {
-  if (!Number.isInteger(x) || !Number.isInteger(n) || x < 0 || n < 0 || x > n) throw new RangeError(`invalid counts: ${x} of ${n}`);
+  if (!Number.isInteger(x) || !Number.isInteger(n) || x < 0 || n < 0 || x > n)
+    throw new RangeError(`invalid counts: ${x} of ${n}`);
 }

@@ -69,7 +69,8 @@ function isPresent(value: unknown): boolean {
 }
 
 function ordered(actual: unknown, op: 'gt' | 'gte' | 'lt' | 'lte', expected: unknown): boolean {
-  const bothNumbers = typeof actual === 'number' && typeof expected === 'number' && !Number.isNaN(actual) && !Number.isNaN(expected);
+  const bothNumbers =
+    typeof actual === 'number' && typeof expected === 'number' && !Number.isNaN(actual) && !Number.isNaN(expected);
   const bothStrings = typeof actual === 'string' && typeof expected === 'string';
   if (!bothNumbers && !bothStrings) return false;
   // Strings compare by UTF-16 code unit: right for ISO-8601 timestamps of the same shape, and locale-free.

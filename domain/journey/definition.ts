@@ -21,13 +21,26 @@ export type JourneyDuration = z.infer<typeof durationSchema>;
 /** A duration longer than zero, no unit negative, at least one unit given (waits, timeouts, windows). */
 export const positiveDurationSchema = durationSchema.superRefine((d, ctx) => {
   const parts = [d.days, d.hours, d.minutes, d.seconds].filter((v): v is number => v !== undefined);
-  if (parts.length === 0) ctx.addIssue({ code: 'custom', message: 'give at least one of days, hours, minutes, seconds' });
+  if (parts.length === 0)
+    ctx.addIssue({ code: 'custom', message: 'give at least one of days, hours, minutes, seconds' });
   else if (parts.some((v) => v < 0)) ctx.addIssue({ code: 'custom', message: 'must not be negative' });
   // A zero wait/timeout passes no time: a loop through it would spin, a zero timeout fires at once.
   else if (parts.every((v) => v === 0)) ctx.addIssue({ code: 'custom', message: 'must be longer than zero' });
 });
 
-export const comparisonOps = ['eq', 'neq', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'exists', 'notExists', 'contains'] as const;
+export const comparisonOps = [
+  'eq',
+  'neq',
+  'in',
+  'nin',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'exists',
+  'notExists',
+  'contains',
+] as const;
 export type ComparisonOp = (typeof comparisonOps)[number];
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
@@ -82,9 +95,7 @@ export const localWindowSchema = z
   .strict();
 
 /** A date read from the profile (`traits.warrantyEndsAt`) or the entry event (`entry.properties.installedAt`), shifted. */
-export const dateRefSchema = z
-  .object({ attribute: z.string().min(1), offset: durationSchema.optional() })
-  .strict();
+export const dateRefSchema = z.object({ attribute: z.string().min(1), offset: durationSchema.optional() }).strict();
 
 // ---- entry -----------------------------------------------------------------------------------
 
@@ -92,7 +103,12 @@ export const entrySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('event'), event: z.string().min(1), filter: eventFilterSchema.optional() }).strict(),
   z.object({ type: z.literal('segment'), segment: z.string().min(1) }).strict(),
   z
-    .object({ type: z.literal('date'), attribute: z.string().min(1), offset: durationSchema.optional(), at: hhmm.optional() })
+    .object({
+      type: z.literal('date'),
+      attribute: z.string().min(1),
+      offset: durationSchema.optional(),
+      at: hhmm.optional(),
+    })
     .strict(),
   z.object({ type: z.literal('api') }).strict(),
 ]);
@@ -164,9 +180,14 @@ const waitStep = z
   .strict()
   .superRefine((s, ctx) => {
     const modes = [s.duration, s.until, s.window, s.depletion, s.yearly].filter((m) => m !== undefined).length;
-    if (modes !== 1) ctx.addIssue({ code: 'custom', message: 'a wait needs exactly one of duration, until, window, depletion, yearly' });
+    if (modes !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a wait needs exactly one of duration, until, window, depletion, yearly',
+      });
     for (const key of ['onUnknown', 'onNewCycle'] as const)
-      if (s[key] !== undefined && s.depletion === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${key} belongs to a depletion wait` });
+      if (s[key] !== undefined && s.depletion === undefined)
+        ctx.addIssue({ code: 'custom', path: [key], message: `${key} belongs to a depletion wait` });
   });
 
 const waitForEventStep = z
@@ -194,11 +215,7 @@ const splitStep = z
   .object({
     type: z.literal('split'),
     arms: z
-      .array(
-        z
-          .object({ id, weight: z.number().positive(), next, holdout: z.boolean().optional() })
-          .strict(),
-      )
+      .array(z.object({ id, weight: z.number().positive(), next, holdout: z.boolean().optional() }).strict())
       .min(2),
   })
   .strict();

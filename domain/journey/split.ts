@@ -17,7 +17,8 @@ function fnv1aUtf8(text: string): number {
   let hash = FNV_OFFSET;
   for (let i = 0; i < text.length; i++) {
     let cp = text.codePointAt(i) ?? 0;
-    if (cp > 0xffff) i++; // astral: two UTF-16 units
+    if (cp > 0xffff)
+      i++; // astral: two UTF-16 units
     else if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd; // lone surrogate: encode as U+FFFD, like TextEncoder
     if (cp < 0x80) {
       hash = fnv1aByte(hash, cp);

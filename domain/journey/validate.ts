@@ -211,7 +211,9 @@ export function stepReferences(step: Step): StepReference[] {
  */
 function passesTime(step: Step): boolean {
   // A yearly wait always ends strictly after it started; a depletion wait ends at once when the date has passed.
-  return step.type === 'waitForEvent' || (step.type === 'wait' && (step.duration !== undefined || step.yearly !== undefined));
+  return (
+    step.type === 'waitForEvent' || (step.type === 'wait' && (step.duration !== undefined || step.yearly !== undefined))
+  );
 }
 
 function hasOwnStep(steps: Record<string, Step>, id: string): boolean {
@@ -246,7 +248,8 @@ function checkGraph(def: JourneyDefinition, out: RawIssue[]): void {
       }
     }
     for (const id of ids) {
-      if (!reached.has(id)) out.push({ segs: ['steps', id], message: `unreachable: no path from start "${def.start}" leads here` });
+      if (!reached.has(id))
+        out.push({ segs: ['steps', id], message: `unreachable: no path from start "${def.start}" leads here` });
     }
   }
 
@@ -295,7 +298,17 @@ function checkGraph(def: JourneyDefinition, out: RawIssue[]): void {
 const eventRoots = ['name', 'properties', 'id', 'timestamp'] as const;
 const customerRoots = ['traits', 'tags', 'aiplStage', 'timeZone'] as const;
 const forbiddenSegments: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
-const opsNeedingValue: ReadonlySet<ComparisonOp> = new Set(['eq', 'neq', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'contains']);
+const opsNeedingValue: ReadonlySet<ComparisonOp> = new Set([
+  'eq',
+  'neq',
+  'in',
+  'nin',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'contains',
+]);
 const orderingOps: ReadonlySet<ComparisonOp> = new Set(['gt', 'gte', 'lt', 'lte']);
 const aiplStageSet: ReadonlySet<unknown> = new Set<unknown>(aiplStages);
 
@@ -304,7 +317,8 @@ type Roots = readonly string[];
 function checkPathRoot(path: string, roots: Roots, what: string): string | undefined {
   const segments = path.split('.');
   const bad = segments.find((s) => s === '' || forbiddenSegments.has(s));
-  if (bad !== undefined) return bad === '' ? `path "${path}" has an empty segment` : `path segment "${bad}" is never read`;
+  if (bad !== undefined)
+    return bad === '' ? `path "${path}" has an empty segment` : `path segment "${bad}" is never read`;
   const first = segments[0] ?? '';
   if (!roots.includes(first)) return `"${path}" reads nothing: ${what} read ${roots.join(', ')}`;
   return undefined;
@@ -325,7 +339,10 @@ function attributeProblem(c: AttributeCondition, roots: Roots, what: string): Ra
   if (op === 'in' && Array.isArray(value) && value.length === 0)
     return { segs: ['value'], message: '"in" with an empty list never matches' };
   if ((op === 'eq' || op === 'neq') && Array.isArray(value))
-    return { segs: ['value'], message: `"${op}" compares one value, never a list: use "${op === 'eq' ? 'in' : 'nin'}"` };
+    return {
+      segs: ['value'],
+      message: `"${op}" compares one value, never a list: use "${op === 'eq' ? 'in' : 'nin'}"`,
+    };
   if (op === 'contains' && Array.isArray(value))
     return { segs: ['value'], message: '"contains" looks for one value, not a list' };
   if (c.path === 'aiplStage' && (op === 'eq' || op === 'neq' || op === 'in' || op === 'nin')) {
@@ -400,13 +417,20 @@ function checkConditionList(
         if (report) out.push({ segs: [...item.segs, ...problem.segs], message: problem.message });
         return undefined;
       }
-      return { key: `attribute:${c.path}`, op: c.op, value: c.value, segs: item.segs, text: `${c.path} ${c.op} ${show(c.value)}` };
+      return {
+        key: `attribute:${c.path}`,
+        op: c.op,
+        value: c.value,
+        segs: item.segs,
+        text: `${c.path} ${c.op} ${show(c.value)}`,
+      };
     }
     if (c.kind === 'eventCount') {
       if (report && ctx.knownEvents && !ctx.knownEvents.has(c.event))
         out.push({ segs: [...item.segs, 'event'], message: `unknown event "${c.event}"` });
       if (c.op === 'lt' && c.value === 0) {
-        if (report) out.push({ segs: [...item.segs, 'value'], message: 'a count is never below 0: "lt 0" never matches' });
+        if (report)
+          out.push({ segs: [...item.segs, 'value'], message: 'a count is never below 0: "lt 0" never matches' });
         return undefined;
       }
       return {
@@ -453,7 +477,10 @@ function checkDuplicateIds(items: readonly { id: string }[], segs: Seg[], out: R
 
 function checkWindow(w: { start: string; end: string }, segs: Seg[], out: RawIssue[]): void {
   if (w.start === w.end)
-    out.push({ segs, message: `start and end are both "${w.start}": empty or all day is ambiguous; give different times` });
+    out.push({
+      segs,
+      message: `start and end are both "${w.start}": empty or all day is ambiguous; give different times`,
+    });
 }
 
 function isValidTimeZone(timeZone: string): boolean {
@@ -492,7 +519,10 @@ function checkStep(id: string, step: Step, def: JourneyDefinition, ctx: Validati
           });
       }
       if (step.yearly && step.yearly.day > maxDayOfMonth(step.yearly.month))
-        out.push({ segs: [...at, 'yearly', 'day'], message: `month ${step.yearly.month} never has a day ${step.yearly.day}` });
+        out.push({
+          segs: [...at, 'yearly', 'day'],
+          message: `month ${step.yearly.month} never has a day ${step.yearly.day}`,
+        });
       return;
     case 'waitForEvent': {
       if (ctx.knownEvents && !ctx.knownEvents.has(step.event))
@@ -526,7 +556,10 @@ function checkStep(id: string, step: Step, def: JourneyDefinition, ctx: Validati
     case 'split':
       checkDuplicateIds(step.arms, [...at, 'arms'], out);
       if (step.arms.every((a) => a.holdout === true))
-        out.push({ segs: [...at, 'arms'], message: 'every arm is a holdout: at least one arm must continue the journey' });
+        out.push({
+          segs: [...at, 'arms'],
+          message: 'every arm is a holdout: at least one arm must continue the journey',
+        });
       return;
     case 'send':
       if (ctx.knownTemplates && !ctx.knownTemplates.has(step.template))
@@ -584,7 +617,10 @@ function checkMeaning(def: JourneyDefinition, ctx: ValidationContext, out: RawIs
 
   const { settings } = def;
   if (!isValidTimeZone(settings.timeZone))
-    out.push({ segs: ['settings', 'timeZone'], message: `unknown time zone ${show(settings.timeZone)} (use an IANA name such as "Asia/Shanghai")` });
+    out.push({
+      segs: ['settings', 'timeZone'],
+      message: `unknown time zone ${show(settings.timeZone)} (use an IANA name such as "Asia/Shanghai")`,
+    });
   if (settings.quietHours) checkWindow(settings.quietHours, ['settings', 'quietHours'], out);
 
   for (const [id, step] of Object.entries(def.steps)) checkStep(id, step, def, ctx, out);

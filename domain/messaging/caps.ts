@@ -45,7 +45,10 @@ export interface CapCheck {
 }
 
 /** The limits that apply to a send on `channel`, widest scope last so the reason names the tightest. */
-export function applicableCaps(caps: FrequencyCaps, channel: 'email' | 'sms' | 'push' | 'wechat'): { scope: CapCheck['scope']; period: CapPeriod; limit: number }[] {
+export function applicableCaps(
+  caps: FrequencyCaps,
+  channel: 'email' | 'sms' | 'push' | 'wechat',
+): { scope: CapCheck['scope']; period: CapPeriod; limit: number }[] {
   const out: { scope: CapCheck['scope']; period: CapPeriod; limit: number }[] = [];
   for (const scope of [channel, 'all'] as const) {
     for (const period of capPeriods) {
@@ -62,10 +65,17 @@ export function capExceeded(checks: readonly CapCheck[]): CapCheck | null {
 }
 
 /** Each cap's window start for a set of sent instants, and how many of them fall inside it. */
-export function countInWindows(now: Date, sent: readonly { at: Date; channel: string }[], limits: ReturnType<typeof applicableCaps>, timeZone: string): CapCheck[] {
+export function countInWindows(
+  now: Date,
+  sent: readonly { at: Date; channel: string }[],
+  limits: ReturnType<typeof applicableCaps>,
+  timeZone: string,
+): CapCheck[] {
   return limits.map(({ scope, period, limit }) => {
     const since = capWindowStart(now, period, timeZone).getTime();
-    const count = sent.filter((s) => (scope === 'all' || s.channel === scope) && s.at.getTime() >= since && s.at.getTime() <= now.getTime()).length;
+    const count = sent.filter(
+      (s) => (scope === 'all' || s.channel === scope) && s.at.getTime() >= since && s.at.getTime() <= now.getTime(),
+    ).length;
     return { scope, period, limit, count };
   });
 }

@@ -1,3 +1,13 @@
 export { type SendSchedule, nextAllowedSendTime, isDoNotDisturbDate, assertDoNotDisturbDates } from './schedule';
-export { type FrequencyCaps, type CapLimits, type CapPeriod, type CapCheck, capPeriods, capWindowStart, applicableCaps, capExceeded, countInWindows } from './caps';
+export {
+  type FrequencyCaps,
+  type CapLimits,
+  type CapPeriod,
+  type CapCheck,
+  capPeriods,
+  capWindowStart,
+  applicableCaps,
+  capExceeded,
+  countInWindows,
+} from './caps';
 export { type RateLimit, type BucketState, fullBucket, takeToken } from './rate';

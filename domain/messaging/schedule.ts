@@ -20,7 +20,9 @@ const YEARLY = /^(\d{2})-(\d{2})$/;
 
 /** Throws a RangeError for a malformed date; used to validate configuration at boot. */
 export function assertDoNotDisturbDates(dates: readonly string[]): void {
-  for (const d of dates) if (!FULL_DATE.test(d) && !YEARLY.test(d)) throw new RangeError(`do-not-disturb date ${JSON.stringify(d)}: expected YYYY-MM-DD or MM-DD`);
+  for (const d of dates)
+    if (!FULL_DATE.test(d) && !YEARLY.test(d))
+      throw new RangeError(`do-not-disturb date ${JSON.stringify(d)}: expected YYYY-MM-DD or MM-DD`);
 }
 
 export function isDoNotDisturbDate(date: CivilDate, dates: readonly string[]): boolean {

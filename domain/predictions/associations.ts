@@ -61,14 +61,24 @@ export function mineAssociations(baskets: readonly (readonly string[])[], option
       const [a, b] = key.split('\u0000') as [string, string];
       const support = count / total;
       if (count < minCount || support < minSupport) continue;
-      for (const [from, to] of [[a, b], [b, a]] as const) {
+      for (const [from, to] of [
+        [a, b],
+        [b, a],
+      ] as const) {
         const confidence = count / single.get(from)!;
         if (confidence < minConfidence) continue;
         rules.push({ from, to, count, support, confidence, lift: confidence / (single.get(to)! / total) });
       }
     }
   }
-  rules.sort((x, y) => y.lift - x.lift || y.confidence - x.confidence || y.support - x.support || x.from.localeCompare(y.from) || x.to.localeCompare(y.to));
+  rules.sort(
+    (x, y) =>
+      y.lift - x.lift ||
+      y.confidence - x.confidence ||
+      y.support - x.support ||
+      x.from.localeCompare(y.from) ||
+      x.to.localeCompare(y.to),
+  );
   const categories = [...single.entries()]
     .map(([category, count]) => ({ category, count, support: count / total }))
     .sort((x, y) => y.count - x.count || x.category.localeCompare(y.category));
@@ -87,7 +97,11 @@ export interface Recommendation {
  * Categories to recommend to someone who owns `owned`: consequents of rules from an owned category
  * with lift above 1, never a category already owned, best rule per category, strongest first.
  */
-export function recommendCategories(owned: readonly string[], rules: readonly AssociationRule[], limit = 3): Recommendation[] {
+export function recommendCategories(
+  owned: readonly string[],
+  rules: readonly AssociationRule[],
+  limit = 3,
+): Recommendation[] {
   const have = new Set(owned);
   const best = new Map<string, Recommendation>();
   for (const rule of rules) {
@@ -97,5 +111,7 @@ export function recommendCategories(owned: readonly string[], rules: readonly As
       best.set(rule.to, { category: rule.to, because: rule.from, lift: rule.lift, confidence: rule.confidence });
     }
   }
-  return [...best.values()].sort((x, y) => y.lift - x.lift || y.confidence - x.confidence || x.category.localeCompare(y.category)).slice(0, limit);
+  return [...best.values()]
+    .sort((x, y) => y.lift - x.lift || y.confidence - x.confidence || x.category.localeCompare(y.category))
+    .slice(0, limit);
 }

@@ -56,7 +56,10 @@ export function predictDepletion(input: DepletionInput): DepletionPrediction {
   const installed = Date.parse(input.installedAt);
   const now = Date.parse(input.now);
   const ratedLifeEnd = input.ratedLifeDays && input.ratedLifeDays > 0 ? installed + input.ratedLifeDays * DAY_MS : null;
-  const byRatedLife = (confidence: number, basis: DepletionPrediction['basis'] = 'rated-life'): DepletionPrediction => ({
+  const byRatedLife = (
+    confidence: number,
+    basis: DepletionPrediction['basis'] = 'rated-life',
+  ): DepletionPrediction => ({
     depletesAt: ratedLifeEnd === null ? null : new Date(ratedLifeEnd).toISOString(),
     confidence: ratedLifeEnd === null ? 0 : confidence,
     basis: ratedLifeEnd === null ? 'unknown' : basis,
@@ -71,7 +74,9 @@ export function predictDepletion(input: DepletionInput): DepletionPrediction {
   const rates = intervals.map((i) => i.used / i.days);
   const typical = median(rates);
   // Clip spikes, then measure the rate over the whole observed span (robust to uneven spacing).
-  const clipped = intervals.map((i) => (typical > 0 && i.used / i.days > SPIKE_FACTOR * typical ? typical * i.days : i.used));
+  const clipped = intervals.map((i) =>
+    typical > 0 && i.used / i.days > SPIKE_FACTOR * typical ? typical * i.days : i.used,
+  );
   const observedDays = intervals.reduce((sum, i) => sum + i.days, 0);
   const usedInSpan = clipped.reduce((sum, used) => sum + used, 0);
   const rate = usedInSpan / observedDays;
@@ -88,9 +93,21 @@ export function predictDepletion(input: DepletionInput): DepletionPrediction {
     return { ...byRatedLife(0.5, 'rated-life-cap'), usagePerDay: 0, usedByNow };
   }
   const byUsage = last.at + ((input.ratedUsage - usedAtLast) / rate) * DAY_MS;
-  const confidence = telemetryConfidence({ readings: readings.length, spanDays: observedDays, rates, typical, staleDays: (now - last.at) / DAY_MS });
+  const confidence = telemetryConfidence({
+    readings: readings.length,
+    spanDays: observedDays,
+    rates,
+    typical,
+    staleDays: (now - last.at) / DAY_MS,
+  });
   if (ratedLifeEnd !== null && ratedLifeEnd < byUsage) {
-    return { depletesAt: new Date(ratedLifeEnd).toISOString(), confidence: Math.max(confidence, 0.6), basis: 'rated-life-cap', usagePerDay: rate, usedByNow };
+    return {
+      depletesAt: new Date(ratedLifeEnd).toISOString(),
+      confidence: Math.max(confidence, 0.6),
+      basis: 'rated-life-cap',
+      usagePerDay: rate,
+      usedByNow,
+    };
   }
   return { depletesAt: new Date(byUsage).toISOString(), confidence, basis: 'telemetry', usagePerDay: rate, usedByNow };
 }
@@ -105,7 +122,8 @@ function cleanReadings(readings: readonly Reading[], installed: number, now: num
   const byInstant = new Map<number, number>();
   for (const reading of readings) {
     const at = Date.parse(reading.at);
-    if (!Number.isFinite(at) || !Number.isFinite(reading.value) || reading.value < 0 || at < installed || at > now) continue;
+    if (!Number.isFinite(at) || !Number.isFinite(reading.value) || reading.value < 0 || at < installed || at > now)
+      continue;
     byInstant.set(at, reading.value); // a repeated instant: the later reading wins
   }
   return [...byInstant.entries()].sort((a, b) => a[0] - b[0]).map(([at, value]) => ({ at, value }));
@@ -125,7 +143,13 @@ function usageIntervals(readings: readonly CleanReading[]): { used: number; days
   return intervals;
 }
 
-function telemetryConfidence(s: { readings: number; spanDays: number; rates: number[]; typical: number; staleDays: number }): number {
+function telemetryConfidence(s: {
+  readings: number;
+  spanDays: number;
+  rates: number[];
+  typical: number;
+  staleDays: number;
+}): number {
   const amount = Math.min(1, s.readings / 10); // ten readings are plenty
   const span = Math.min(1, s.spanDays / 21); // three weeks of behaviour
   const spread = s.typical > 0 ? median(s.rates.map((r) => Math.abs(r - s.typical))) / s.typical : 1; // relative MAD

@@ -1,2 +1,10 @@
 export { type Reading, type DepletionInput, type DepletionPrediction, predictDepletion } from './depletion';
-export { type AssociationRule, type Associations, type CategoryStat, type MiningOptions, type Recommendation, mineAssociations, recommendCategories } from './associations';
+export {
+  type AssociationRule,
+  type Associations,
+  type CategoryStat,
+  type MiningOptions,
+  type Recommendation,
+  mineAssociations,
+  recommendCategories,
+} from './associations';

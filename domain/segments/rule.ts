@@ -51,12 +51,23 @@ export const traitPathSchema = z
     'a trait path is names joined by "." (letters, digits, "_" or "-"; max 64 each)',
   );
 
-const scalar = z.union([text(ruleLimits.stringLength), z.number().refine(Number.isFinite, 'must be a finite number'), z.boolean(), z.null()]);
+const scalar = z.union([
+  text(ruleLimits.stringLength),
+  z.number().refine(Number.isFinite, 'must be a finite number'),
+  z.boolean(),
+  z.null(),
+]);
 const windowDays = z.number().int('whole days').min(1).max(MAX_DAYS);
-const comparison = z.object({ op: z.enum(countOps), value: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict();
+const comparison = z
+  .object({ op: z.enum(countOps), value: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) })
+  .strict();
 
 export const traitRuleSchema = z
-  .object({ trait: traitPathSchema, op: z.enum(traitOps), value: z.union([scalar, z.array(scalar).max(ruleLimits.listValues)]).optional() })
+  .object({
+    trait: traitPathSchema,
+    op: z.enum(traitOps),
+    value: z.union([scalar, z.array(scalar).max(ruleLimits.listValues)]).optional(),
+  })
   .strict()
   .superRefine((r, ctx) => {
     const issue = (message: string) => ctx.addIssue({ code: 'custom', message, path: ['value'] });
@@ -69,8 +80,13 @@ export const traitRuleSchema = z
       if (!Array.isArray(r.value) || r.value.length === 0) issue('"in" needs a non-empty list of values');
       return;
     }
-    if (Array.isArray(r.value)) return issue(`"${r.op}" compares one value, not a list${r.op === 'eq' ? ': use "in"' : ''}`);
-    if ((r.op === 'gt' || r.op === 'gte' || r.op === 'lt' || r.op === 'lte') && typeof r.value !== 'number' && typeof r.value !== 'string')
+    if (Array.isArray(r.value))
+      return issue(`"${r.op}" compares one value, not a list${r.op === 'eq' ? ': use "in"' : ''}`);
+    if (
+      (r.op === 'gt' || r.op === 'gte' || r.op === 'lt' || r.op === 'lte') &&
+      typeof r.value !== 'number' &&
+      typeof r.value !== 'string'
+    )
       issue(`"${r.op}" compares numbers or strings`);
     if (r.op === 'startsWith' && typeof r.value !== 'string') issue('"startsWith" needs a string');
   });
@@ -79,7 +95,9 @@ export type TraitRule = { trait: string; op: TraitOp; value?: Scalar | Scalar[] 
 export const tagRuleSchema = z.object({ tag: name('a tag'), has: z.boolean().default(true) }).strict();
 export type TagRule = z.infer<typeof tagRuleSchema>;
 
-export const aiplStageRuleSchema = z.object({ aiplStage: z.array(z.enum(aiplStages)).min(1, 'give at least one stage') }).strict();
+export const aiplStageRuleSchema = z
+  .object({ aiplStage: z.array(z.enum(aiplStages)).min(1, 'give at least one stage') })
+  .strict();
 export type AiplStageRule = z.infer<typeof aiplStageRuleSchema>;
 
 export const ownsRuleSchema = z
@@ -109,7 +127,16 @@ export const ordersRuleSchema = z
 export type OrdersRule = z.infer<typeof ordersRuleSchema>;
 
 export const eventCountRuleSchema = z
-  .object({ eventCount: z.object({ event: name('an event name'), withinDays: windowDays, op: z.enum(countOps), value: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict() })
+  .object({
+    eventCount: z
+      .object({
+        event: name('an event name'),
+        withinDays: windowDays,
+        op: z.enum(countOps),
+        value: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+      })
+      .strict(),
+  })
   .strict();
 export type EventCountRule = z.infer<typeof eventCountRuleSchema>;
 
@@ -143,13 +170,16 @@ export interface RuleIssue {
  * Checks one rule, collecting every issue with its path relative to the rule. Depth is checked
  * before descending, so a hostile 10,000-deep rule costs 8 levels of work.
  */
-export function checkRule(value: unknown): { rule: SegmentRule; issues: [] } | { rule?: undefined; issues: RuleIssue[] } {
+export function checkRule(
+  value: unknown,
+): { rule: SegmentRule; issues: [] } | { rule?: undefined; issues: RuleIssue[] } {
   const issues: RuleIssue[] = [];
   let nodes = 0;
   const walk = (node: unknown, path: PropertyKey[], depth: number): SegmentRule | undefined => {
     nodes++;
     if (nodes > ruleLimits.nodes) {
-      if (nodes === ruleLimits.nodes + 1) issues.push({ path, message: `a rule has at most ${ruleLimits.nodes} nodes` });
+      if (nodes === ruleLimits.nodes + 1)
+        issues.push({ path, message: `a rule has at most ${ruleLimits.nodes} nodes` });
       return undefined;
     }
     if (typeof node !== 'object' || node === null || Array.isArray(node)) {
@@ -159,7 +189,10 @@ export function checkRule(value: unknown): { rule: SegmentRule; issues: [] } | {
     const keys = Object.keys(node);
     const kind = keys.find((k) => kinds.includes(k));
     if (kind === undefined) {
-      issues.push({ path, message: `expected one of ${kinds.join(', ')}${keys.length ? `, not ${keys.map((k) => JSON.stringify(k)).join(', ')}` : ''}` });
+      issues.push({
+        path,
+        message: `expected one of ${kinds.join(', ')}${keys.length ? `, not ${keys.map((k) => JSON.stringify(k)).join(', ')}` : ''}`,
+      });
       return undefined;
     }
     const record = node as Record<string, unknown>;
@@ -211,4 +244,6 @@ export function isCheapRule(rule: SegmentRule): boolean {
 }
 
 /** Segment ids: like journey ids (they appear in journey definitions). */
-export const segmentIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-" (max 64)');
+export const segmentIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-" (max 64)');

@@ -4,7 +4,8 @@ import { assertTimeZone } from './zone';
 
 const MAX_EPOCH_MS = 8.64e15;
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 const EPOCH_DIGITS = /^-?\d{11,16}$/;
 
 function fromEpoch(ms: number): Date | null {
@@ -27,7 +28,15 @@ function parseString(raw: string, timeZone: string): Date | null {
 
   const dateOnly = DATE_ONLY.exec(s);
   if (dateOnly) {
-    const local: LocalDateTime = { year: Number(dateOnly[1]), month: Number(dateOnly[2]), day: Number(dateOnly[3]), hour: 0, minute: 0, second: 0, millisecond: 0 };
+    const local: LocalDateTime = {
+      year: Number(dateOnly[1]),
+      month: Number(dateOnly[2]),
+      day: Number(dateOnly[3]),
+      hour: 0,
+      minute: 0,
+      second: 0,
+      millisecond: 0,
+    };
     return isRealCivilDate(local) ? fromLocal(local, timeZone) : null;
   }
 
@@ -48,7 +57,15 @@ function parseString(raw: string, timeZone: string): Date | null {
   if (zone === undefined) return fromLocal(local, timeZone);
   const offset = parseZoneOffsetMs(zone);
   if (Number.isNaN(offset)) return null;
-  const wall = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second, local.millisecond);
+  const wall = Date.UTC(
+    local.year,
+    local.month - 1,
+    local.day,
+    local.hour,
+    local.minute,
+    local.second,
+    local.millisecond,
+  );
   return fromEpoch(wall - offset);
 }
 

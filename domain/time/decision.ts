@@ -1,7 +1,8 @@
 import { addDuration } from './duration';
 
 function assertWholeDays(windowDays: number): void {
-  if (!Number.isInteger(windowDays) || windowDays < 0) throw new RangeError(`windowDays must be a non-negative integer, got ${String(windowDays)}`);
+  if (!Number.isInteger(windowDays) || windowDays < 0)
+    throw new RangeError(`windowDays must be a non-negative integer, got ${String(windowDays)}`);
 }
 
 /** `enteredAt` plus `windowDays` calendar days in `timeZone` (same wall-clock time). */
@@ -20,7 +21,9 @@ export function decisionWindowEnd(enteredAt: Date, windowDays: number, timeZone:
 export function spreadTouches(enteredAt: Date, windowDays: number, touches: number, timeZone: string): Date[] {
   assertWholeDays(windowDays);
   if (!Number.isInteger(touches) || touches < 1 || touches >= windowDays) {
-    throw new RangeError(`touches must be an integer with 1 <= touches < windowDays (${windowDays}), got ${String(touches)}`);
+    throw new RangeError(
+      `touches must be an integer with 1 <= touches < windowDays (${windowDays}), got ${String(touches)}`,
+    );
   }
   const result: Date[] = [];
   for (let k = 1; k <= touches; k++) {

@@ -15,7 +15,8 @@ const DAY_MS = 86_400_000;
 function assertDuration(d: Duration): void {
   for (const key of ['days', 'hours', 'minutes', 'seconds'] as const) {
     const v = d[key];
-    if (v !== undefined && !Number.isFinite(v)) throw new RangeError(`Duration.${key} must be a finite number, got ${String(v)}`);
+    if (v !== undefined && !Number.isFinite(v))
+      throw new RangeError(`Duration.${key} must be a finite number, got ${String(v)}`);
   }
 }
 

@@ -98,7 +98,15 @@ function offsetMs(timeZone: string, instant: number): number {
  * Assumes at most one offset change within a day of the requested time (true for every IANA zone).
  */
 export function fromLocal(local: LocalDateTime, timeZone: string, disambiguation: Disambiguation = 'earlier'): Date {
-  const wall = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second, local.millisecond);
+  const wall = Date.UTC(
+    local.year,
+    local.month - 1,
+    local.day,
+    local.hour,
+    local.minute,
+    local.second,
+    local.millisecond,
+  );
   // Offsets are within ±14h, so the real instant lies inside (wall - 1 day, wall + 1 day).
   const before = offsetMs(timeZone, wall - DAY_MS);
   const after = offsetMs(timeZone, wall + DAY_MS);
@@ -123,7 +131,12 @@ export function fromLocal(local: LocalDateTime, timeZone: string, disambiguation
 }
 
 /** The instant at local time `minutesOfDay` on calendar date `date` in `timeZone`. */
-export function atLocalTime(date: CivilDate, minutesOfDay: number, timeZone: string, disambiguation: Disambiguation = 'earlier'): Date {
+export function atLocalTime(
+  date: CivilDate,
+  minutesOfDay: number,
+  timeZone: string,
+  disambiguation: Disambiguation = 'earlier',
+): Date {
   return fromLocal(
     { ...date, hour: Math.floor(minutesOfDay / 60), minute: minutesOfDay % 60, second: 0, millisecond: 0 },
     timeZone,

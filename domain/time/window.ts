@@ -23,7 +23,8 @@ function allowedWeekdays(weekdays: number[] | undefined): Set<number> {
   if (weekdays === undefined) return new Set([1, 2, 3, 4, 5, 6, 7]);
   if (weekdays.length === 0) throw new RangeError('LocalWindow.weekdays must not be empty');
   for (const w of weekdays) {
-    if (!Number.isInteger(w) || w < 1 || w > 7) throw new RangeError(`Invalid ISO weekday ${String(w)}: expected 1 (Mon) .. 7 (Sun)`);
+    if (!Number.isInteger(w) || w < 1 || w > 7)
+      throw new RangeError(`Invalid ISO weekday ${String(w)}: expected 1 (Mon) .. 7 (Sun)`);
   }
   return new Set(weekdays);
 }

@@ -38,7 +38,8 @@ function occurrence(year: number, date: YearlyDate): CivilDate {
  */
 export function nextYearlyDate(now: Date, date: YearlyDate, timeZone: string): Date {
   assertTimeZone(timeZone);
-  if (!Number.isInteger(date.month) || date.month < 1 || date.month > 12) throw new RangeError(`month ${date.month} is not 1..12`);
+  if (!Number.isInteger(date.month) || date.month < 1 || date.month > 12)
+    throw new RangeError(`month ${date.month} is not 1..12`);
   if (!Number.isInteger(date.day) || date.day < 1 || date.day > maxDayOfMonth(date.month))
     throw new RangeError(`day ${date.day} never occurs in month ${date.month}`);
   const minutes = parseLocalTime(date.at);

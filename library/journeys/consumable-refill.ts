@@ -14,7 +14,8 @@ export const consumableRefill: LibraryJourney = {
   title: { en: 'Consumable refill', 'zh-CN': '耗材续购提醒' },
   summary: {
     en: 'Reminds owners to reorder filters and other consumables two weeks before they run out, predicted from device telemetry (rated life as fallback); follows up on the day; one enrollment per device.',
-    'zh-CN': '根据设备上报的用量预测滤芯等耗材的到期时间（无数据时按额定寿命），提前两周提醒续购，到期当天再跟进一次；每台设备独立运行。',
+    'zh-CN':
+      '根据设备上报的用量预测滤芯等耗材的到期时间（无数据时按额定寿命），提前两周提醒续购，到期当天再跟进一次；每台设备独立运行。',
   },
   events: ['Product Installed', 'Telemetry Reported', 'Consumable Replaced', 'Order Completed', 'Product Disposed'],
   definition: {
@@ -30,10 +31,28 @@ export const consumableRefill: LibraryJourney = {
       until_low: { type: 'wait', depletion: { daysBefore: 14 }, onUnknown: 'no_device', next: 'reminder_morning' },
       reminder_morning: { type: 'wait', window: { start: '10:00', end: '12:00' }, next: 'reminder' },
       reminder: { type: 'send', channel: 'email', template: 'refill-reminder', topic: 'refills', next: 'until_empty' },
-      until_empty: { type: 'wait', depletion: { daysBefore: 0 }, onNewCycle: 'refilled', onUnknown: 'no_device', next: 'follow_up_morning' },
+      until_empty: {
+        type: 'wait',
+        depletion: { daysBefore: 0 },
+        onNewCycle: 'refilled',
+        onUnknown: 'no_device',
+        next: 'follow_up_morning',
+      },
       follow_up_morning: { type: 'wait', window: { start: '10:00', end: '12:00' }, next: 'follow_up' },
-      follow_up: { type: 'send', channel: 'email', template: 'refill-follow-up', topic: 'refills', next: 'until_lapsed' },
-      until_lapsed: { type: 'wait', depletion: { daysBefore: -30 }, onNewCycle: 'refilled', onUnknown: 'no_device', next: 'lapsed' },
+      follow_up: {
+        type: 'send',
+        channel: 'email',
+        template: 'refill-follow-up',
+        topic: 'refills',
+        next: 'until_lapsed',
+      },
+      until_lapsed: {
+        type: 'wait',
+        depletion: { daysBefore: -30 },
+        onNewCycle: 'refilled',
+        onUnknown: 'no_device',
+        next: 'lapsed',
+      },
       // A new consumable is in: the next cycle's reminder comes from its own prediction.
       refilled: { type: 'wait', duration: { days: 1 }, next: 'until_low' },
       lapsed: { type: 'exit', reason: 'no-refill' },
@@ -48,13 +67,11 @@ export const consumableRefill: LibraryJourney = {
       locales: {
         'zh-CN': {
           subject: '您的滤芯大约两周后需要更换',
-          text:
-            '您好！\n\n根据设备最近的使用情况，您家里正在使用的滤芯预计两周左右就要到期了。滤芯超期使用会影响净化效果，建议现在就备好新滤芯，到货后自己几分钟即可更换。\n\n在官方商城或官方旗舰店搜索您的设备型号，就能找到匹配的原装滤芯。\n\n祝生活愉快！',
+          text: '您好！\n\n根据设备最近的使用情况，您家里正在使用的滤芯预计两周左右就要到期了。滤芯超期使用会影响净化效果，建议现在就备好新滤芯，到货后自己几分钟即可更换。\n\n在官方商城或官方旗舰店搜索您的设备型号，就能找到匹配的原装滤芯。\n\n祝生活愉快！',
         },
         en: {
           subject: 'Your filter will need changing in about two weeks',
-          text:
-            "Hello,\n\nJudging by how your device has been used lately, its filter will reach the end of its life in about two weeks. A worn-out filter cleans less well, so now is a good time to order a replacement — it arrives before the old one is spent, and changing it takes a few minutes.\n\nSearch for your device's model in our official store to find the matching genuine filter.\n\nBest wishes",
+          text: "Hello,\n\nJudging by how your device has been used lately, its filter will reach the end of its life in about two weeks. A worn-out filter cleans less well, so now is a good time to order a replacement — it arrives before the old one is spent, and changing it takes a few minutes.\n\nSearch for your device's model in our official store to find the matching genuine filter.\n\nBest wishes",
         },
       },
     },
@@ -65,13 +82,11 @@ export const consumableRefill: LibraryJourney = {
       locales: {
         'zh-CN': {
           subject: '滤芯今天到期，记得更换哦',
-          text:
-            '您好！\n\n按照预测，您设备里的滤芯今天已经到达使用寿命。为了保证出水和空气的洁净，请尽快更换新的原装滤芯。\n\n如果您已经换好了，请忽略这封邮件——感谢您的细心！',
+          text: '您好！\n\n按照预测，您设备里的滤芯今天已经到达使用寿命。为了保证出水和空气的洁净，请尽快更换新的原装滤芯。\n\n如果您已经换好了，请忽略这封邮件——感谢您的细心！',
         },
         en: {
           subject: 'Your filter is due today',
-          text:
-            "Hello,\n\nBy our estimate, the filter in your device has reached the end of its life today. To keep your water and air clean, please fit a new genuine filter soon.\n\nIf you have already changed it, please ignore this note — and thank you for looking after your device!",
+          text: 'Hello,\n\nBy our estimate, the filter in your device has reached the end of its life today. To keep your water and air clean, please fit a new genuine filter soon.\n\nIf you have already changed it, please ignore this note — and thank you for looking after your device!',
         },
       },
     },

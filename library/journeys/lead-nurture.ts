@@ -45,13 +45,18 @@ export type LeadNurtureParameters = z.infer<typeof leadNurtureParameters>;
 export function touchDays(windowDays: number): number[] {
   const reference = new Date(Date.UTC(2000, 0, 1));
   const touches = Math.min(MAX_TOUCHES, windowDays - 1);
-  return spreadTouches(reference, windowDays, touches, 'UTC').map((d) => Math.round((d.getTime() - reference.getTime()) / 86_400_000));
+  return spreadTouches(reference, windowDays, touches, 'UTC').map((d) =>
+    Math.round((d.getTime() - reference.getTime()) / 86_400_000),
+  );
 }
 
 // ---- copy -----------------------------------------------------------------------------------
 
 type Copy = { subject: string; text: string };
-const hello = { en: 'Hi{{#if customer.firstName}} {{customer.firstName}}{{/if}},', 'zh-CN': '{{#if customer.firstName}}{{customer.firstName}}，{{/if}}您好！' };
+const hello = {
+  en: 'Hi{{#if customer.firstName}} {{customer.firstName}}{{/if}},',
+  'zh-CN': '{{#if customer.firstName}}{{customer.firstName}}，{{/if}}您好！',
+};
 const signOff = {
   en: '{{#if links.unsubscribe}}\n\nNot interested any more? Unsubscribe: {{links.unsubscribe}}{{/if}}',
   'zh-CN': '{{#if links.unsubscribe}}\n\n不想再收到此类邮件？退订：{{links.unsubscribe}}{{/if}}',
@@ -113,13 +118,23 @@ export function templateId(category: string, touch: number): string {
 }
 
 /** The nurture for one category and decision window, with its templates. */
-export function nurtureJourney(category: string, windowDays: number, options: { holdoutPercent?: number; displayName?: { en: string; 'zh-CN': string } } = {}): PlannedJourney {
+export function nurtureJourney(
+  category: string,
+  windowDays: number,
+  options: { holdoutPercent?: number; displayName?: { en: string; 'zh-CN': string } } = {},
+): PlannedJourney {
   const name = options.displayName ?? displayName(category);
   const days = touchDays(windowDays);
   const themeOffset = MAX_TOUCHES - days.length;
   const holdout = options.holdoutPercent ?? 10;
   const steps: JourneyDefinitionInput['steps'] = {
-    'stage-check': { type: 'branch', branches: [{ id: 'no-stage', when: [{ kind: 'attribute', path: 'aiplStage', op: 'notExists' }], next: 'stage-awareness' }], else: 'holdout-split' },
+    'stage-check': {
+      type: 'branch',
+      branches: [
+        { id: 'no-stage', when: [{ kind: 'attribute', path: 'aiplStage', op: 'notExists' }], next: 'stage-awareness' },
+      ],
+      else: 'holdout-split',
+    },
     'stage-awareness': { type: 'update', aiplStage: 'awareness', next: 'holdout-split' },
     'holdout-split': {
       type: 'split',
@@ -136,24 +151,56 @@ export function nurtureJourney(category: string, windowDays: number, options: { 
     const k = i + 1;
     const last = k === days.length;
     const after = last ? 'window-end' : k === 1 ? 'interest-check' : `touch-${k + 1}-day`;
-    steps[`touch-${k}-day`] = { type: 'wait', until: { attribute: 'entry.timestamp', offset: { days: day } }, next: `touch-${k}-morning` };
+    steps[`touch-${k}-day`] = {
+      type: 'wait',
+      until: { attribute: 'entry.timestamp', offset: { days: day } },
+      next: `touch-${k}-morning`,
+    };
     steps[`touch-${k}-morning`] = { type: 'wait', window: NURTURE_SEND_WINDOW, next: `touch-${k}` };
-    steps[`touch-${k}`] = { type: 'send', channel: 'email', template: templateId(category, k), kind: 'marketing', topic: 'promotions', next: after };
+    steps[`touch-${k}`] = {
+      type: 'send',
+      channel: 'email',
+      template: templateId(category, k),
+      kind: 'marketing',
+      topic: 'promotions',
+      next: after,
+    };
     templates[templateId(category, k)] = touchTemplate(name, themeOffset + i);
   });
   if (days.length > 1) {
-    steps['interest-check'] = { type: 'branch', branches: [{ id: 'aware', when: [{ kind: 'attribute', path: 'aiplStage', op: 'eq', value: 'awareness' }], next: 'stage-interest' }], else: 'touch-2-day' };
+    steps['interest-check'] = {
+      type: 'branch',
+      branches: [
+        {
+          id: 'aware',
+          when: [{ kind: 'attribute', path: 'aiplStage', op: 'eq', value: 'awareness' }],
+          next: 'stage-interest',
+        },
+      ],
+      else: 'touch-2-day',
+    };
     steps['stage-interest'] = { type: 'update', aiplStage: 'interest', next: 'touch-2-day' };
   }
   const definition: JourneyDefinitionInput = {
     name: `Lead nurture: ${name.en} (${windowDays}-day decision window)`,
     description: `Touches on days ${days.join(', ')} after the lead, in the local morning; ${holdout}% holdout; exits on an order with a ${category} line or after ${windowDays} days.`,
-    entry: { type: 'event', event: 'lead_captured', filter: [{ kind: 'attribute', path: 'properties.category', op: 'eq', value: category }] },
+    entry: {
+      type: 'event',
+      event: 'lead_captured',
+      filter: [{ kind: 'attribute', path: 'properties.category', op: 'eq', value: category }],
+    },
     reentry: { mode: 'afterExit' },
     goals: Array.from({ length: ORDER_LINES_CHECKED }, (_, line) => ({
       id: `purchased-line-${line + 1}`,
       event: 'Order Completed',
-      filter: [{ kind: 'attribute' as const, path: `properties.products.${line}.category`, op: 'eq' as const, value: category }],
+      filter: [
+        {
+          kind: 'attribute' as const,
+          path: `properties.products.${line}.category`,
+          op: 'eq' as const,
+          value: category,
+        },
+      ],
     })),
     settings: { timeZone: ZONE, quietHours: { start: '21:00', end: '08:00' }, goalWindow: { days: windowDays } },
     start: 'stage-check',
@@ -166,14 +213,29 @@ function plan(raw: unknown, context: InstallContext): PlannedJourney[] {
   const parameters = leadNurtureParameters.parse(raw ?? {});
   const windows = new Map<string, number>();
   const names = new Map(context.categories.map((c) => [c.id, c.name]));
-  for (const c of context.categories) if (c.decisionWindowDays !== null && c.decisionWindowDays >= 2 && slug.test(c.id)) windows.set(c.id, c.decisionWindowDays);
+  for (const c of context.categories)
+    if (c.decisionWindowDays !== null && c.decisionWindowDays >= 2 && slug.test(c.id))
+      windows.set(c.id, c.decisionWindowDays);
   for (const [category, days] of Object.entries(parameters.decisionWindows ?? {})) windows.set(category, days);
   const chosen = parameters.categories ?? [...windows.keys()].sort();
-  const missing = chosen.flatMap((category, i) => (windows.has(category) ? [] : [{ path: ['categories', i], message: `no decision window for "${category}": give it in decisionWindows` }]));
+  const missing = chosen.flatMap((category, i) =>
+    windows.has(category)
+      ? []
+      : [{ path: ['categories', i], message: `no decision window for "${category}": give it in decisionWindows` }],
+  );
   if (missing.length) throw new InstallParameterError(missing);
-  if (chosen.length === 0) throw new InstallParameterError([{ path: ['decisionWindows'], message: 'no category has a decision window in the catalog: give decisionWindows, e.g. {"phone": 41}' }]);
+  if (chosen.length === 0)
+    throw new InstallParameterError([
+      {
+        path: ['decisionWindows'],
+        message: 'no category has a decision window in the catalog: give decisionWindows, e.g. {"phone": 41}',
+      },
+    ]);
   return chosen.map((category) => {
-    return nurtureJourney(category, windows.get(category)!, { holdoutPercent: parameters.holdoutPercent, displayName: displayName(category, names.get(category)) });
+    return nurtureJourney(category, windows.get(category)!, {
+      holdoutPercent: parameters.holdoutPercent,
+      displayName: displayName(category, names.get(category)),
+    });
   });
 }
 
@@ -184,7 +246,8 @@ export const leadNurture: LibraryJourney = {
   title: { en: 'Lead nurturing over the decision window', 'zh-CN': '决策周期内的线索培育' },
   summary: {
     en: 'A lead from a store visit, registration or ad response gets three touches spread over its category’s decision window (phones 41 days, large appliances 25), in the local morning; the first moves them to “interest”; 10% are held out; a purchase in the category ends it. One journey per category, from the decision-window table.',
-    'zh-CN': '门店到访、注册未购或广告响应产生的线索，在其品类的决策周期内（手机 41 天、大家电 25 天）分三次于当地上午触达；首次触达后 AIPL 阶段升至“兴趣”；保留 10% 对照组；在该品类下单即退出。按决策周期表为每个品类生成一条旅程。',
+    'zh-CN':
+      '门店到访、注册未购或广告响应产生的线索，在其品类的决策周期内（手机 41 天、大家电 25 天）分三次于当地上午触达；首次触达后 AIPL 阶段升至“兴趣”；保留 10% 对照组；在该品类下单即退出。按决策周期表为每个品类生成一条旅程。',
   },
   events: ['lead_captured', 'Order Completed'],
   definition: phone.definition,

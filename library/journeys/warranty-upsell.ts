@@ -33,7 +33,10 @@ export const warrantyUpsellParameters = z
   })
   .strict();
 
-const hello = { en: 'Hi{{#if customer.firstName}} {{customer.firstName}}{{/if}},', 'zh-CN': '{{#if customer.firstName}}{{customer.firstName}}，{{/if}}您好！' };
+const hello = {
+  en: 'Hi{{#if customer.firstName}} {{customer.firstName}}{{/if}},',
+  'zh-CN': '{{#if customer.firstName}}{{customer.firstName}}，{{/if}}您好！',
+};
 const endsOn = {
   en: '{{#if event.warranty_ends_at}} on {{date event.warranty_ends_at "long"}}{{/if}}',
   'zh-CN': '{{#if event.warranty_ends_at}}将于 {{date event.warranty_ends_at "long"}} {{/if}}',
@@ -47,7 +50,10 @@ function template(zh: { subject: string; text: string }, en: { subject: string; 
   return {
     channel: 'email',
     defaultLocale: 'zh-CN',
-    locales: { 'zh-CN': { subject: zh.subject, text: zh.text + signOff['zh-CN'] }, en: { subject: en.subject, text: en.text + signOff.en } },
+    locales: {
+      'zh-CN': { subject: zh.subject, text: zh.text + signOff['zh-CN'] },
+      en: { subject: en.subject, text: en.text + signOff.en },
+    },
     variables: { traits: ['firstName'], event: ['warranty_ends_at'] },
     layout: null,
     providerTemplateId: null,
@@ -86,7 +92,10 @@ export function warrantyTemplates(category: string, n: Bilingual): Record<string
 }
 
 /** The upsell for devices of one category, with its templates. */
-export function warrantyJourney(category: string, options: { variantBPercent?: number; displayName?: Bilingual } = {}): PlannedJourney {
+export function warrantyJourney(
+  category: string,
+  options: { variantBPercent?: number; displayName?: Bilingual } = {},
+): PlannedJourney {
   const n = options.displayName ?? displayName(category);
   const b = options.variantBPercent ?? 50;
   const stillWorthIt: Condition[] = [
@@ -94,7 +103,15 @@ export function warrantyJourney(category: string, options: { variantBPercent?: n
     { kind: 'eventCount', event: EXTENDED_WARRANTY_EVENT, withinDays: WARRANTY_LOOKBACK_DAYS, op: 'eq', value: 0 },
   ];
   const send = (templateSuffix: string, next: string) =>
-    ({ type: 'send', channel: 'email', template: `warranty-upsell-${category}-${templateSuffix}`, kind: 'marketing', topic: 'promotions', onlyIf: stillWorthIt, next }) as const;
+    ({
+      type: 'send',
+      channel: 'email',
+      template: `warranty-upsell-${category}-${templateSuffix}`,
+      kind: 'marketing',
+      topic: 'promotions',
+      onlyIf: stillWorthIt,
+      next,
+    }) as const;
   const definition: JourneyDefinitionInput = {
     name: `Extended warranty: ${n.en}`,
     description: `Offers an extended warranty 30 and 7 days before a registered ${category}'s warranty ends (A/B subject lines on the first offer).`,
@@ -115,7 +132,11 @@ export function warrantyJourney(category: string, options: { variantBPercent?: n
     settings: { timeZone: ZONE, quietHours: { start: '21:00', end: '08:00' } },
     start: 'day-30',
     steps: {
-      'day-30': { type: 'wait', until: { attribute: 'entry.properties.warranty_ends_at', offset: { days: -30 } }, next: 'morning-30' },
+      'day-30': {
+        type: 'wait',
+        until: { attribute: 'entry.properties.warranty_ends_at', offset: { days: -30 } },
+        next: 'morning-30',
+      },
       'morning-30': { type: 'wait', window: WARRANTY_SEND_WINDOW, next: 'subject-test' },
       'subject-test': {
         type: 'split',
@@ -126,7 +147,11 @@ export function warrantyJourney(category: string, options: { variantBPercent?: n
       },
       'offer-30-a': send('30d-a', 'day-7'),
       'offer-30-b': send('30d-b', 'day-7'),
-      'day-7': { type: 'wait', until: { attribute: 'entry.properties.warranty_ends_at', offset: { days: -7 } }, next: 'morning-7' },
+      'day-7': {
+        type: 'wait',
+        until: { attribute: 'entry.properties.warranty_ends_at', offset: { days: -7 } },
+        next: 'morning-7',
+      },
       'morning-7': { type: 'wait', window: WARRANTY_SEND_WINDOW, next: 'offer-7' },
       'offer-7': send('7d', 'done'),
       done: { type: 'exit', reason: 'offer-window-over' },
@@ -139,8 +164,16 @@ function plan(raw: unknown, context: InstallContext): PlannedJourney[] {
   const parameters = warrantyUpsellParameters.parse(raw ?? {});
   const names = new Map(context.categories.map((c) => [c.id, c.name]));
   const chosen = parameters.categories ?? context.deviceCategories.filter((c) => categorySlug.test(c)).sort();
-  if (chosen.length === 0) throw new InstallParameterError([{ path: ['categories'], message: 'the catalog has no device categories: give categories, e.g. ["fridge"]' }]);
-  return chosen.map((category) => warrantyJourney(category, { variantBPercent: parameters.variantBPercent, displayName: displayName(category, names.get(category)) }));
+  if (chosen.length === 0)
+    throw new InstallParameterError([
+      { path: ['categories'], message: 'the catalog has no device categories: give categories, e.g. ["fridge"]' },
+    ]);
+  return chosen.map((category) =>
+    warrantyJourney(category, {
+      variantBPercent: parameters.variantBPercent,
+      displayName: displayName(category, names.get(category)),
+    }),
+  );
 }
 
 const fridge = warrantyJourney('fridge');
@@ -150,7 +183,8 @@ export const warrantyUpsell: LibraryJourney = {
   title: { en: 'Extended-warranty upsell', 'zh-CN': '延保加购' },
   summary: {
     en: 'For each registered device, an extended-warranty offer 30 days before its warranty ends (two subject lines, A/B) and a last call 7 days before, each re-checked at send time: skipped when the device was disposed or a warranty already bought. One journey per device category.',
-    'zh-CN': '为每台已登记的设备，在原厂保修到期前 30 天推送延保优惠（两种标题 A/B 测试），到期前 7 天再做最后提醒；每次发送前重新核对：设备已处置或已购延保则跳过。按设备品类各生成一条旅程。',
+    'zh-CN':
+      '为每台已登记的设备，在原厂保修到期前 30 天推送延保优惠（两种标题 A/B 测试），到期前 7 天再做最后提醒；每次发送前重新核对：设备已处置或已购延保则跳过。按设备品类各生成一条旅程。',
   },
   events: ['Device Registered', EXTENDED_WARRANTY_EVENT, 'Product Disposed'],
   definition: fridge.definition,

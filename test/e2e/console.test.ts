@@ -13,10 +13,25 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { buildApp } from '../../api/app';
-import { categoryAssociations, consumableCompatibility, customerIdentities, customers, enrollments, ownedProducts, products, telemetryReadings } from '../../drizzle/schema';
+import {
+  categoryAssociations,
+  consumableCompatibility,
+  customerIdentities,
+  customers,
+  enrollments,
+  ownedProducts,
+  products,
+  telemetryReadings,
+} from '../../drizzle/schema';
 import { ensureWebBuild } from '../../scripts/build-web';
 import { createSimulator } from '../../simulation/simulate';
-import { connectDevServer, createTestDatabase, createTestWorker, uniqueTaskQueue, workflowBundle } from '../setup/harness';
+import {
+  connectDevServer,
+  createTestDatabase,
+  createTestWorker,
+  uniqueTaskQueue,
+  workflowBundle,
+} from '../setup/harness';
 
 const ADMIN_KEY = 'console-e2e-admin-key-0123456789';
 const screenshots = join(process.cwd(), 'test-results', 'screenshots');
@@ -44,14 +59,19 @@ beforeAll(async () => {
     activities: createActivities({ db: db.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1' }),
   });
   workerRunning = worker.run();
-  const simulate = createSimulator({ db: db.db, testServer: async () => inject('testServerExecutable'), workflowBundle: async () => workflowBundle() });
+  const simulate = createSimulator({
+    db: db.db,
+    testServer: async () => inject('testServerExecutable'),
+    workflowBundle: async () => workflowBundle(),
+  });
   app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue, adminApiKey: ADMIN_KEY, simulate });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   page = await context.newPage();
   page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console.${message.type()}: ${message.text()} (${page.url()})`);
+    if (message.type() === 'error' || message.type() === 'warning')
+      problems.push(`console.${message.type()}: ${message.text()} (${page.url()})`);
   });
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message} (${page.url()})`));
 });
@@ -60,8 +80,18 @@ afterAll(async () => {
   await browser?.close();
   await app?.close();
   if (temporal) {
-    const running = await db.db.select({ workflowId: enrollments.workflowId }).from(enrollments).catch(() => []);
-    await Promise.all(running.map((e) => temporal.client.workflow.getHandle(e.workflowId).terminate('console.test.ts cleanup').catch(() => undefined)));
+    const running = await db.db
+      .select({ workflowId: enrollments.workflowId })
+      .from(enrollments)
+      .catch(() => []);
+    await Promise.all(
+      running.map((e) =>
+        temporal.client.workflow
+          .getHandle(e.workflowId)
+          .terminate('console.test.ts cleanup')
+          .catch(() => undefined),
+      ),
+    );
   }
   if (worker?.getState() === 'RUNNING') worker.shutdown();
   await workerRunning;
@@ -73,14 +103,18 @@ afterAll(async () => {
 const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000 });
 
 /** A link of the top navigation (pages have breadcrumbs with the same names). */
-const nav = (name: string) => page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name, exact: true });
+const nav = (name: string) =>
+  page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name, exact: true });
 
 const shot = (name: string) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${ADMIN_KEY}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as T };
@@ -117,7 +151,13 @@ describe('marketer console', () => {
   });
 
   it('answers 503 with a hint under /console when the console is not built', async () => {
-    const bare = await buildApp({ db: db.db, temporal: temporal.client, taskQueue: 'unused', adminApiKey: ADMIN_KEY, consoleDir: join(screenshots, 'no-such-build') });
+    const bare = await buildApp({
+      db: db.db,
+      temporal: temporal.client,
+      taskQueue: 'unused',
+      adminApiKey: ADMIN_KEY,
+      consoleDir: join(screenshots, 'no-such-build'),
+    });
     try {
       const response = await bare.inject({ method: 'GET', url: '/console/index.html' });
       expect(response.statusCode).toBe(503);
@@ -160,7 +200,10 @@ describe('marketer console', () => {
     await typeDefinition('{ "name": "Welcome series", ');
     await eventually(() => page.getByTestId('validation-status').textContent()).toMatch(/JSON syntax error at line 1/);
 
-    const bad = { ...validJourney, steps: { ...validJourney.steps, wait: { type: 'wait', duration: { days: 3 }, next: 'missing-step' } } };
+    const bad = {
+      ...validJourney,
+      steps: { ...validJourney.steps, wait: { type: 'wait', duration: { days: 3 }, next: 'missing-step' } },
+    };
     await typeDefinition(bad);
     await eventually(() => page.getByTestId('validation-status').textContent()).toMatch(/\d+ issues?:/);
     const issues = await page.locator('.issues li').allTextContents();
@@ -200,7 +243,10 @@ describe('marketer console', () => {
     await eventually(() => page.getByTestId('validation-status').textContent()).toBe('Valid journey.');
     await page.getByRole('button', { name: 'Save draft' }).click();
     await page.getByText('Draft saved.').waitFor();
-    const saved = await api<{ journey: { draft: { description?: string }; latestVersion: number } }>('GET', `/v1/journeys/${journeyId}`);
+    const saved = await api<{ journey: { draft: { description?: string }; latestVersion: number } }>(
+      'GET',
+      `/v1/journeys/${journeyId}`,
+    );
     expect(saved.body.journey.draft.description).toBe('Tags new customers, then waits three days.');
     expect(saved.body.journey.latestVersion).toBe(1);
   });
@@ -215,13 +261,25 @@ describe('marketer console', () => {
   });
 
   it('draws the journey graph with per-step counts and version history, and opens its enrollments', async () => {
-    const [customer] = await db.db.insert(customers).values({ traits: { name: 'Ada' }, tags: ['vip'], aiplStage: 'interest' }).returning({ id: customers.id });
-    await db.db.insert(customerIdentities).values({ customerId: customer!.id, kind: 'email', value: 'ada@example.com' });
-    const entered = await api<{ status: string }>('POST', `/v1/journeys/${journeyId}/enrollments`, { customerId: customer!.id });
+    const [customer] = await db.db
+      .insert(customers)
+      .values({ traits: { name: 'Ada' }, tags: ['vip'], aiplStage: 'interest' })
+      .returning({ id: customers.id });
+    await db.db
+      .insert(customerIdentities)
+      .values({ customerId: customer!.id, kind: 'email', value: 'ada@example.com' });
+    const entered = await api<{ status: string }>('POST', `/v1/journeys/${journeyId}/enrollments`, {
+      customerId: customer!.id,
+    });
     expect(entered.status).toBe(202);
     // The worker runs the update step, then rests in the 3-day wait.
     await expect
-      .poll(async () => (await api<{ enrollments: { currentStep: string }[] }>('GET', `/v1/enrollments?journeyId=${journeyId}`)).body.enrollments[0]?.currentStep, { timeout: 20_000 })
+      .poll(
+        async () =>
+          (await api<{ enrollments: { currentStep: string }[] }>('GET', `/v1/enrollments?journeyId=${journeyId}`)).body
+            .enrollments[0]?.currentStep,
+        { timeout: 20_000 },
+      )
       .toBe('wait');
 
     // The list's headline numbers (one summary query for all journeys): one entered, one active.
@@ -244,13 +302,20 @@ describe('marketer console', () => {
     expect(await page.locator('.graph-canvas :is(a, button, input, [tabindex]:not([tabindex="-1"]))').count()).toBe(0);
     // Step counts from the analytics API: the update step was passed, the wait holds the enrollment.
     const node = (text: string) => page.locator('[data-testid="graph-node"]', { hasText: text });
-    const counts = async (text: string) => Object.fromEntries(await node(text).locator('[data-count]').evaluateAll((els) => els.map((el) => [el.getAttribute('data-count'), el.textContent])));
+    const counts = async (text: string) =>
+      Object.fromEntries(
+        await node(text)
+          .locator('[data-count]')
+          .evaluateAll((els) => els.map((el) => [el.getAttribute('data-count'), el.textContent])),
+      );
     expect(await counts('wait 3d')).toEqual({ active: '1 now', entered: '1 entered', passed: '0 passed' });
     expect(await counts('update profile')).toEqual({ active: '0 now', entered: '1 entered', passed: '1 passed' });
     expect(await counts('entered by API')).toEqual({ entered: '1 entered' });
     expect(await counts('exit: completed')).toEqual({});
     await page.getByText(/Steps as a list/).click();
-    expect(await page.locator('.step-list li', { hasText: 'wait 3d' }).textContent()).toContain('(1 entered, 0 passed, 1 waiting now)');
+    expect(await page.locator('.step-list li', { hasText: 'wait 3d' }).textContent()).toContain(
+      '(1 entered, 0 passed, 1 waiting now)',
+    );
     expect(await page.getByRole('heading', { name: 'Version history' }).isVisible()).toBe(true);
     expect(await page.locator('section[aria-labelledby="versions-heading"] tbody tr').count()).toBe(1);
     await shot('06-journey-graph');
@@ -269,7 +334,9 @@ describe('marketer console', () => {
     await page.locator('[data-testid="timeline"] li[data-kind="wait"]').first().waitFor();
     expect(await page.locator('[data-testid="timeline"] li[data-kind="entered"]').count()).toBe(1);
     expect(await page.locator('.path').textContent()).toContain('welcome');
-    expect(await page.getByRole('link', { name: 'Open in Temporal UI' }).getAttribute('href')).toMatch(/\/namespaces\/[^/]+\/workflows\//);
+    expect(await page.getByRole('link', { name: 'Open in Temporal UI' }).getAttribute('href')).toMatch(
+      /\/namespaces\/[^/]+\/workflows\//,
+    );
     await page.getByText('No messages.').waitFor();
     await shot('08-enrollment');
 
@@ -279,11 +346,29 @@ describe('marketer console', () => {
     const installedAt = new Date(Date.now() - 20 * DAY);
     await db.db.insert(products).values([
       { sku: 'WP-E2E', name: 'AquaPure 5', category: 'water-purifier', kind: 'device' },
-      { sku: 'FLT-E2E', name: 'RO filter', category: 'water-filter', kind: 'consumable', ratedLifeDays: 365, ratedUsage: 3000, usageMetric: 'litres_filtered' },
+      {
+        sku: 'FLT-E2E',
+        name: 'RO filter',
+        category: 'water-filter',
+        kind: 'consumable',
+        ratedLifeDays: 365,
+        ratedUsage: 3000,
+        usageMetric: 'litres_filtered',
+      },
     ]);
     await db.db.insert(consumableCompatibility).values({ consumableSku: 'FLT-E2E', deviceSku: 'WP-E2E' });
-    const [purifier] = await db.db.insert(ownedProducts).values({ customerId: customer!.id, sku: 'WP-E2E', category: 'water-purifier', serial: 'SN-E2E-1', installedAt }).returning({ id: ownedProducts.id });
-    await db.db.insert(telemetryReadings).values(Array.from({ length: 21 }, (_, d) => ({ ownedProductId: purifier!.id, metric: 'litres_filtered', value: d * 30, readAt: new Date(installedAt.getTime() + d * DAY) })));
+    const [purifier] = await db.db
+      .insert(ownedProducts)
+      .values({ customerId: customer!.id, sku: 'WP-E2E', category: 'water-purifier', serial: 'SN-E2E-1', installedAt })
+      .returning({ id: ownedProducts.id });
+    await db.db.insert(telemetryReadings).values(
+      Array.from({ length: 21 }, (_, d) => ({
+        ownedProductId: purifier!.id,
+        metric: 'litres_filtered',
+        value: d * 30,
+        readAt: new Date(installedAt.getTime() + d * DAY),
+      })),
+    );
 
     // The customer page: profile, devices with predicted depletion, enrollments and the timeline across journeys.
     await page.getByRole('link', { name: customer!.id }).click();
@@ -292,13 +377,17 @@ describe('marketer console', () => {
     expect(await page.getByTestId('tags').textContent()).toContain('vip');
     const depletion = page.locator('tr[data-device="SN-E2E-1"] [data-testid="depletion"]');
     await depletion.waitFor();
-    expect(await depletion.locator('time').getAttribute('datetime')).toBe(new Date(installedAt.getTime() + 100 * DAY).toISOString());
+    expect(await depletion.locator('time').getAttribute('datetime')).toBe(
+      new Date(installedAt.getTime() + 100 * DAY).toISOString(),
+    );
     expect(await depletion.locator('[data-field="days-left"]').textContent()).toMatch(/^\((79|80) days left\)$/);
     expect(await depletion.locator('[data-field="basis"]').textContent()).toBe('from usage telemetry');
     expect(await depletion.locator('[data-field="confidence"]').textContent()).toMatch(/^confidence \d{1,3}%$/);
     expect(await depletion.textContent()).toContain('RO filter');
     expect(await page.locator('tr[data-enrollment]').count()).toBe(1);
-    await eventually(() => page.locator('[data-testid="timeline"] li[data-kind="entered"]').textContent()).toContain(`entered ${journeyId} v1`);
+    await eventually(() => page.locator('[data-testid="timeline"] li[data-kind="entered"]').textContent()).toContain(
+      `entered ${journeyId} v1`,
+    );
     await shot('09-customer');
   });
 
@@ -334,7 +423,9 @@ describe('marketer console', () => {
     await page.getByLabel('Template id').fill('welcome-email');
     await page.getByLabel('Sample traits (JSON)').fill('{ "firstName": "Ada" }');
     await page.getByLabel('Subject — en', { exact: true }).fill('Welcome, {{customer.firstName}}');
-    await page.getByLabel('Body (Handlebars) — en', { exact: true }).fill('Hello {{customer.firstName}}, good to have you.');
+    await page
+      .getByLabel('Body (Handlebars) — en', { exact: true })
+      .fill('Hello {{customer.firstName}}, good to have you.');
     // firstName is not a declared trait: the live check says where, before any save.
     await eventually(() => page.getByTestId('template-issues').textContent()).toContain('locales.en.subject');
     expect(await page.getByLabel('Body (Handlebars) — en', { exact: true }).getAttribute('aria-invalid')).toBe('true');
@@ -347,20 +438,28 @@ describe('marketer console', () => {
     // The zh-CN body's syntax error shows under that field; the en fields are still flagged for the trait.
     const zhBodyIssues = page.locator('fieldset[data-locale="zh-CN"] [data-testid$="-text-issues"]');
     await eventually(() => zhBodyIssues.textContent()).toMatch(/error at line 1/);
-    expect(await page.locator('fieldset[data-locale="en"] [data-testid$="-subject-issues"]').textContent()).toContain('firstName');
+    expect(await page.locator('fieldset[data-locale="en"] [data-testid$="-subject-issues"]').textContent()).toContain(
+      'firstName',
+    );
     await shot('12-template-invalid');
 
     // Declare the trait and fix the zh-CN body: no issues, and each locale previews for the sample customer.
     await page.getByLabel('Trait variables (comma-separated)').fill('firstName');
     await page.getByLabel('Body (Handlebars) — zh-CN', { exact: true }).fill('{{customer.firstName}}，欢迎加入。');
     await eventually(() => page.getByTestId('live-status').textContent()).toBe('No issues; previews are current.');
-    await eventually(() => page.getByTestId('preview-en').locator('[data-field="text"]').textContent()).toBe('Hello Ada, good to have you.');
+    await eventually(() => page.getByTestId('preview-en').locator('[data-field="text"]').textContent()).toBe(
+      'Hello Ada, good to have you.',
+    );
     expect(await page.getByTestId('preview-en').locator('[data-field="subject"]').textContent()).toBe('Welcome, Ada');
-    expect(await page.getByTestId('preview-zh-CN').locator('[data-field="text"]').textContent()).toBe('Ada，欢迎加入。');
+    expect(await page.getByTestId('preview-zh-CN').locator('[data-field="text"]').textContent()).toBe(
+      'Ada，欢迎加入。',
+    );
     expect(await page.getByTestId('preview-zh-CN').locator('[data-field="subject"]').textContent()).toBe('欢迎，Ada');
     // Another sample customer re-renders every locale.
     await page.getByLabel('Sample traits (JSON)').fill('{ "firstName": "林" }');
-    await eventually(() => page.getByTestId('preview-zh-CN').locator('[data-field="text"]').textContent()).toBe('林，欢迎加入。');
+    await eventually(() => page.getByTestId('preview-zh-CN').locator('[data-field="text"]').textContent()).toBe(
+      '林，欢迎加入。',
+    );
     expect(await page.getByTestId('template-issues').count()).toBe(0);
 
     // zh-CN becomes the default; save.
@@ -368,13 +467,19 @@ describe('marketer console', () => {
     await page.getByRole('button', { name: 'Save template' }).click();
     await page.getByRole('heading', { level: 1, name: 'Template welcome-email' }).waitFor();
     await page.getByText('v1 (zh-CN) saved').waitFor();
-    const saved = await api<{ template: { defaultLocale: string; locales: Record<string, { subject?: string; text: string }> } }>('GET', '/v1/templates/welcome-email');
+    const saved = await api<{
+      template: { defaultLocale: string; locales: Record<string, { subject?: string; text: string }> };
+    }>('GET', '/v1/templates/welcome-email');
     expect(saved.body.template.defaultLocale).toBe('zh-CN');
     expect(Object.keys(saved.body.template.locales).sort()).toEqual(['en', 'zh-CN']);
     expect(saved.body.template.locales['zh-CN']!.text).toBe('{{customer.firstName}}，欢迎加入。');
     // The saved template loads with both locales and previews them again.
-    expect(await page.locator('fieldset[data-locale]').evaluateAll((els) => els.map((el) => el.getAttribute('data-locale')))).toEqual(['en', 'zh-CN']);
-    await eventually(() => page.getByTestId('preview-zh-CN').locator('[data-field="text"]').textContent()).toBe('Ada，欢迎加入。');
+    expect(
+      await page.locator('fieldset[data-locale]').evaluateAll((els) => els.map((el) => el.getAttribute('data-locale'))),
+    ).toEqual(['en', 'zh-CN']);
+    await eventually(() => page.getByTestId('preview-zh-CN').locator('[data-field="text"]').textContent()).toBe(
+      'Ada，欢迎加入。',
+    );
     await shot('13-template-preview');
 
     // Removing a locale; a save that the server refuses shows its issues inline too.
@@ -386,10 +491,14 @@ describe('marketer console', () => {
     await page.getByRole('button', { name: 'Save template' }).click();
     await page.getByText(/^Not saved: \d+ issues?\.$/).waitFor();
     // Chromium logs the expected 400 of that PUT; take it off the list of problems, nothing else.
-    expect(problems.slice(before)).toEqual([expect.stringMatching(/^console\.error: Failed to load resource: .* 400 \(Bad Request\)/)]);
+    expect(problems.slice(before)).toEqual([
+      expect.stringMatching(/^console\.error: Failed to load resource: .* 400 \(Bad Request\)/),
+    ]);
     problems.splice(before);
     expect(await page.getByTestId('template-issues').textContent()).toContain('an email needs a subject');
-    expect((await api<{ versions: unknown[] }>('GET', '/v1/templates/welcome-email/versions')).body.versions).toHaveLength(1);
+    expect(
+      (await api<{ versions: unknown[] }>('GET', '/v1/templates/welcome-email/versions')).body.versions,
+    ).toHaveLength(1);
 
     await nav('Templates').click();
     await page.locator('tr[data-template="welcome-email"]').waitFor();
@@ -402,11 +511,15 @@ describe('marketer console', () => {
     await page.getByLabel('Journey', { exact: true }).selectOption(journeyId);
     await page.getByLabel('Synthetic profile').selectOption({ label: 'Loyal customer' });
     expect(await page.getByLabel('Profile (JSON)').inputValue()).toContain('Grace');
-    await page.getByLabel('Scripted events (JSON)').fill(JSON.stringify([{ after: { days: 1 }, name: 'Page Viewed', properties: {} }]));
+    await page
+      .getByLabel('Scripted events (JSON)')
+      .fill(JSON.stringify([{ after: { days: 1 }, name: 'Page Viewed', properties: {} }]));
     await page.getByRole('button', { name: 'Simulate' }).click();
     await page.getByTestId('simulation-result').waitFor({ timeout: 150_000 });
     expect(await page.getByTestId('simulation-outcome').textContent()).toContain('completed');
-    const kinds = await page.locator('[data-testid="simulation-result"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kind')));
+    const kinds = await page
+      .locator('[data-testid="simulation-result"] tbody tr')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kind')));
     expect(kinds.filter((k) => k === 'step').length).toBe(3); // welcome, wait, done
     expect(kinds).toContain('event');
     const text = (await page.getByTestId('simulation-result').textContent()) ?? '';
@@ -415,11 +528,22 @@ describe('marketer console', () => {
   });
 
   it('shows the dashboards: AIPL funnel, journey conversion, category associations', async () => {
-    await db.db.insert(categoryAssociations).values({ fromCategory: 'phone', toCategory: 'earbuds', count: 12, support: 0.12, confidence: 0.4, lift: 2.5, baskets: 100, computedAt: new Date() });
+    await db.db.insert(categoryAssociations).values({
+      fromCategory: 'phone',
+      toCategory: 'earbuds',
+      count: 12,
+      support: 0.12,
+      confidence: 0.4,
+      lift: 2.5,
+      baskets: 100,
+      computedAt: new Date(),
+    });
     await nav('Dashboards').click();
     await page.getByRole('heading', { level: 1, name: 'Dashboards' }).waitFor();
     await page.getByTestId('funnel').waitFor();
-    expect(await page.getByTestId('funnel').locator('tr', { hasText: 'interest' }).locator('td').nth(1).textContent()).not.toBe('0');
+    expect(
+      await page.getByTestId('funnel').locator('tr', { hasText: 'interest' }).locator('td').nth(1).textContent(),
+    ).not.toBe('0');
     await page.getByTestId('associations').waitFor();
     expect(await page.getByTestId('associations').textContent()).toContain('earbuds');
     await page.getByLabel('Journey', { exact: true }).selectOption(journeyId);
@@ -430,7 +554,10 @@ describe('marketer console', () => {
   });
 
   it('cancels an active enrollment with a reason', async () => {
-    const { body } = await api<{ enrollments: { id: string }[]; nextCursor: string | null }>('GET', `/v1/enrollments?journeyId=${journeyId}`);
+    const { body } = await api<{ enrollments: { id: string }[]; nextCursor: string | null }>(
+      'GET',
+      `/v1/enrollments?journeyId=${journeyId}`,
+    );
     expect(body.nextCursor).toBeNull();
     await page.goto(`${base}/console/#/enrollments/${body.enrollments[0]!.id}`);
     await page.getByRole('heading', { level: 1, name: /Enrollment / }).waitFor();
@@ -454,7 +581,10 @@ describe('marketer console', () => {
     const track = () =>
       fetch(`${base}/v1/identify`, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}`,
+          'content-type': 'application/json',
+        },
         body: JSON.stringify({ userId: 'console-e2e', traits: { name: 'Ada' } }),
       });
     expect((await track()).status).toBeLessThan(300);

@@ -83,19 +83,36 @@ export async function startFaultHarness(options: { taskQueue?: string } = {}): P
       LOG_LEVEL: 'info',
       MESSAGING_LINK_SECRET: 'fault-suite-link-secret-0123456789abcdef',
     };
-    const injected: Record<FaultKind, number> = { 'worker-kill': 0, 'postgres-restart': 0, 'temporal-restart': 0, 'api-kill': 0 };
+    const injected: Record<FaultKind, number> = {
+      'worker-kill': 0,
+      'postgres-restart': 0,
+      'temporal-restart': 0,
+      'api-kill': 0,
+    };
     const unexpectedExits = { worker: 0, api: 0 };
     const exitReasons: string[] = [];
     // PGAPPNAME names each process's sessions in pg_stat_activity (stall diagnostics).
-    const api = supervised('api', [...tsx, 'api/main.ts'], { ...common, PGAPPNAME: 'perennial-api', PORT: String(apiPort), ADMIN_API_KEY: adminKey }, { port: apiPort }, (why) => {
-      unexpectedExits.api++;
-      exitReasons.push(why);
-    });
+    const api = supervised(
+      'api',
+      [...tsx, 'api/main.ts'],
+      { ...common, PGAPPNAME: 'perennial-api', PORT: String(apiPort), ADMIN_API_KEY: adminKey },
+      { port: apiPort },
+      (why) => {
+        unexpectedExits.api++;
+        exitReasons.push(why);
+      },
+    );
     cleanups.unshift(() => api.stop());
-    const worker = supervised('worker', [...tsx, 'worker/main.ts'], { ...common, PGAPPNAME: 'perennial-worker', SMTP_URL: sink.url }, { outputIncludes: 'worker running' }, (why) => {
-      unexpectedExits.worker++;
-      exitReasons.push(why);
-    });
+    const worker = supervised(
+      'worker',
+      [...tsx, 'worker/main.ts'],
+      { ...common, PGAPPNAME: 'perennial-worker', SMTP_URL: sink.url },
+      { outputIncludes: 'worker running' },
+      (why) => {
+        unexpectedExits.worker++;
+        exitReasons.push(why);
+      },
+    );
     cleanups.unshift(() => worker.stop());
     // Migrated here first: the processes then find the schema in place and can boot side by side.
     const migrator = await createDb({ url: postgresCluster.url, max: 1 });
@@ -154,7 +171,13 @@ async function runCleanups(cleanups: (() => Promise<void> | void)[]) {
  */
 type Readiness = { port: number } | { outputIncludes: string };
 
-function supervised(name: string, command: string[], env: Record<string, string>, ready: Readiness, onUnexpectedExit: (why: string) => void) {
+function supervised(
+  name: string,
+  command: string[],
+  env: Record<string, string>,
+  ready: Readiness,
+  onUnexpectedExit: (why: string) => void,
+) {
   let child: ChildProcess | undefined;
   let wanted = false;
   let tail = '';
@@ -261,7 +284,15 @@ async function startRestartablePostgres(dir: string) {
   const options = `-p ${port} -k ${pgDir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
   const start = () => run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-w', '-l', join(pgDir, 'log'), 'start']);
   start();
-  const stopOnExit = () => spawnSync(asRoot ? 'runuser' : join(bin, 'pg_ctl'), [...(asRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl')] : []), '-D', data, '-m', 'immediate', 'stop']);
+  const stopOnExit = () =>
+    spawnSync(asRoot ? 'runuser' : join(bin, 'pg_ctl'), [
+      ...(asRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl')] : []),
+      '-D',
+      data,
+      '-m',
+      'immediate',
+      'stop',
+    ]);
   onExit.add(stopOnExit);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,

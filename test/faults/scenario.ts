@@ -93,9 +93,16 @@ export async function publishFaultJourney(h: FaultHarness): Promise<void> {
     ('faults-second', 'email', 'Still thinking?', 'Hello again {{customer.firstName}}')
     on conflict (id) do nothing`;
   const auth = { authorization: `Bearer ${h.adminKey}`, 'content-type': 'application/json' };
-  const put = await fetch(`${h.apiUrl}/v1/journeys/${FAULT_JOURNEY_ID}`, { method: 'PUT', headers: auth, body: JSON.stringify(faultJourney) });
+  const put = await fetch(`${h.apiUrl}/v1/journeys/${FAULT_JOURNEY_ID}`, {
+    method: 'PUT',
+    headers: auth,
+    body: JSON.stringify(faultJourney),
+  });
   if (put.status !== 201 && put.status !== 200) throw new Error(`PUT journey: ${put.status} ${await put.text()}`);
-  const published = await fetch(`${h.apiUrl}/v1/journeys/${FAULT_JOURNEY_ID}/publish`, { method: 'POST', headers: { authorization: auth.authorization } });
+  const published = await fetch(`${h.apiUrl}/v1/journeys/${FAULT_JOURNEY_ID}/publish`, {
+    method: 'POST',
+    headers: { authorization: auth.authorization },
+  });
   if (published.status !== 200) throw new Error(`publish: ${published.status} ${await published.text()}`);
 }
 
@@ -114,7 +121,13 @@ function batchFor(from: number, to: number, runId: string) {
       userId,
       traits: { email: customerEmail(runId, i), firstName: `C${i}`, consent: { channels: { email: true } } },
     });
-    batch.push({ type: 'track', messageId: `${runId}-lead-${i}`, userId, event: 'lead_captured', properties: { source: 'faults' } });
+    batch.push({
+      type: 'track',
+      messageId: `${runId}-lead-${i}`,
+      userId,
+      event: 'lead_captured',
+      properties: { source: 'faults' },
+    });
   }
   return batch;
 }
@@ -147,19 +160,28 @@ export async function runFaultScenario(h: FaultHarness, plan: FaultPlan): Promis
       for (let attempt = 0; ; attempt++) {
         if (attempt > 0) batches.retried++;
         inFlight++;
-        const response = await fetch(`${h.apiUrl}/v1/batch`, { method: 'POST', headers: { authorization: writeAuth, 'content-type': 'application/json' }, body })
-          .then(async (r) => ({ status: r.status, json: (await r.json().catch(() => null)) as { results?: { status: string; messageId?: string }[] } | null }))
+        const response = await fetch(`${h.apiUrl}/v1/batch`, {
+          method: 'POST',
+          headers: { authorization: writeAuth, 'content-type': 'application/json' },
+          body,
+        })
+          .then(async (r) => ({
+            status: r.status,
+            json: (await r.json().catch(() => null)) as { results?: { status: string; messageId?: string }[] } | null,
+          }))
           .catch(() => null)
           .finally(() => inFlight--);
         if (response?.status === 200 && response.json?.results) {
           for (const result of response.json.results) {
-            if (result.status === 'rejected' || !result.messageId) throw new Error(`batch item rejected: ${JSON.stringify(result)}`);
+            if (result.status === 'rejected' || !result.messageId)
+              throw new Error(`batch item rejected: ${JSON.stringify(result)}`);
             acknowledged.add(result.messageId);
           }
           batches.sent++;
           break;
         }
-        if (attempt > 600) throw new Error(`batch from ${from} never acknowledged: last ${response?.status ?? 'no answer'}`);
+        if (attempt > 600)
+          throw new Error(`batch from ${from} never acknowledged: last ${response?.status ?? 'no answer'}`);
         await sleep(250);
       }
     }
@@ -211,11 +233,13 @@ export async function runFaultScenario(h: FaultHarness, plan: FaultPlan): Promis
   const deadline = Date.now() + (plan.settleTimeoutMs ?? 300_000);
   let stalled: string | undefined;
   for (;;) {
-    const state = await query(() => h.sql<{ ended: number; unrouted: number; sending: number }[]>`
+    const state = await query(
+      () => h.sql<{ ended: number; unrouted: number; sending: number }[]>`
       select (select count(*)::int from enrollments where journey_id = ${FAULT_JOURNEY_ID} and status <> 'active'
                 and customer_id in (select customer_id from events where message_id like ${`${runId}-%`})) as ended,
              (select count(*)::int from events where routed_at is null) as unrouted,
-             (select count(*)::int from messages where status = 'sending') as sending`);
+             (select count(*)::int from messages where status = 'sending') as sending`,
+    );
     const row = state[0]!;
     if (row.ended >= plan.customers && row.unrouted === 0 && row.sending === 0) break;
     if (Date.now() > deadline) {
@@ -226,20 +250,52 @@ export async function runFaultScenario(h: FaultHarness, plan: FaultPlan): Promis
   }
   await sleep(500); // the last SMTP sessions close
 
-  const phases = { publish: Math.round((published - started) / 1000), ingest: Math.round((ingested - published) / 1000), settle: since(ingested) };
+  const phases = {
+    publish: Math.round((published - started) / 1000),
+    ingest: Math.round((ingested - published) / 1000),
+    settle: since(ingested),
+  };
   const counted = await count(h, plan.customers, runId, acknowledged, before.arrivals);
-  const injected = Object.fromEntries(Object.entries(h.injected).map(([kind, n]) => [kind, n - before.injected[kind as FaultKind]])) as Record<FaultKind, number>;
-  const unexpectedExits = { worker: h.unexpectedExits.worker - before.exits.worker, api: h.unexpectedExits.api - before.exits.api };
-  return { ...counted, injected, unexpectedExits, batches, seconds: since(started), phases, ...(stalled ? { stalled } : {}) };
+  const injected = Object.fromEntries(
+    Object.entries(h.injected).map(([kind, n]) => [kind, n - before.injected[kind as FaultKind]]),
+  ) as Record<FaultKind, number>;
+  const unexpectedExits = {
+    worker: h.unexpectedExits.worker - before.exits.worker,
+    api: h.unexpectedExits.api - before.exits.api,
+  };
+  return {
+    ...counted,
+    injected,
+    unexpectedExits,
+    batches,
+    seconds: since(started),
+    phases,
+    ...(stalled ? { stalled } : {}),
+  };
 }
 
 /** Every other session on the database: state, wait, blockers, transaction age, query. */
 async function activity(h: FaultHarness): Promise<string> {
-  const rows = await h.sql<{ pid: number; app: string; state: string | null; wait: string | null; blocked_by: number[]; xact_s: number | null; query: string }[]>`
+  const rows = await h.sql<
+    {
+      pid: number;
+      app: string;
+      state: string | null;
+      wait: string | null;
+      blocked_by: number[];
+      xact_s: number | null;
+      query: string;
+    }[]
+  >`
     select pid, application_name as app, state, wait_event_type || ':' || wait_event as wait, pg_blocking_pids(pid) as blocked_by,
            round(extract(epoch from now() - xact_start))::int as xact_s, left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 140) as query
     from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() order by xact_start nulls last`;
-  return rows.map((r) => `pid=${r.pid} ${r.app} ${r.state ?? '-'} wait=${r.wait ?? '-'} blocked-by=[${r.blocked_by.join(',')}] xact=${r.xact_s ?? '-'}s ${r.query}`).join('\n');
+  return rows
+    .map(
+      (r) =>
+        `pid=${r.pid} ${r.app} ${r.state ?? '-'} wait=${r.wait ?? '-'} blocked-by=[${r.blocked_by.join(',')}] xact=${r.xact_s ?? '-'}s ${r.query}`,
+    )
+    .join('\n');
 }
 
 /** Retries a read while Postgres is coming back. */
@@ -273,7 +329,9 @@ async function count(
     select customer_id, status, id from enrollments where journey_id = ${FAULT_JOURNEY_ID} and customer_id in (${runCustomers()})`;
   const perCustomer = new Map<string, number>();
   for (const e of enrollmentRows) perCustomer.set(e.customer_id, (perCustomer.get(e.customer_id) ?? 0) + 1);
-  const ledgerRows = await h.sql<{ status: string; provider_message_id: string | null; enrollment_id: string; step_id: string; occurrence: number }[]>`
+  const ledgerRows = await h.sql<
+    { status: string; provider_message_id: string | null; enrollment_id: string; step_id: string; occurrence: number }[]
+  >`
     select status, provider_message_id, enrollment_id, step_id, occurrence from messages where journey_id = ${FAULT_JOURNEY_ID} and customer_id in (${runCustomers()})`;
 
   const arrivals = new Map<string, number>();
@@ -283,7 +341,8 @@ async function count(
     arrivals.set(id, (arrivals.get(id) ?? 0) + 1);
   }
   // The Message-ID derives from the ledger key: `<enrollment.step.occurrence@perennial.local>`.
-  const expectedId = (r: { enrollment_id: string; step_id: string; occurrence: number }) => `<${r.enrollment_id}.${r.step_id}.${r.occurrence}@perennial.local>`;
+  const expectedId = (r: { enrollment_id: string; step_id: string; occurrence: number }) =>
+    `<${r.enrollment_id}.${r.step_id}.${r.occurrence}@perennial.local>`;
   const ledger: Record<string, number> = {};
   let lost = 0;
   let uncertain = 0;
@@ -309,14 +368,28 @@ async function count(
   }
   return {
     customers,
-    events: { acknowledged: acknowledged.size, stored: events!.stored, unrouted: events!.unrouted, duplicates: events!.total - events!.stored },
+    events: {
+      acknowledged: acknowledged.size,
+      stored: events!.stored,
+      unrouted: events!.unrouted,
+      duplicates: events!.total - events!.stored,
+    },
     enrollments: {
       total: enrollmentRows.length,
       customersWithOne: [...perCustomer.values()].filter((n) => n === 1).length,
       ended: enrollmentRows.filter((e) => e.status !== 'active').length,
       completed: enrollmentRows.filter((e) => e.status === 'completed').length,
     },
-    messages: { expected, ledger, received: arrived.length, duplicates, lost, uncertain, uncertainDelivered, unaccounted },
+    messages: {
+      expected,
+      ledger,
+      received: arrived.length,
+      duplicates,
+      lost,
+      uncertain,
+      uncertainDelivered,
+      unaccounted,
+    },
   };
 }
 

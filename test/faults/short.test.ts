@@ -18,7 +18,13 @@ afterAll(async () => {
 
 async function shortRun(plan: Omit<FaultPlan, 'customers' | 'seed'> & { customers?: number }) {
   const exitsBefore = harness.exitReasons.length;
-  const report = await runFaultScenario(harness, { customers: 20, seed: 7, customersPerBatch: 5, settleTimeoutMs: 110_000, ...plan });
+  const report = await runFaultScenario(harness, {
+    customers: 20,
+    seed: 7,
+    customersPerBatch: 5,
+    settleTimeoutMs: 110_000,
+    ...plan,
+  });
   const line = summaryLine(report);
   console.log(line);
   if (report.stalled) console.log(`stalled:\n${report.stalled}`);
@@ -28,7 +34,11 @@ async function shortRun(plan: Omit<FaultPlan, 'customers' | 'seed'> & { customer
   // The faults really happened: each planned one was injected, and an API kill cost a resend. API
   // kills only land while a batch is in flight, so a fast ingest may end before the last planned one.
   const { 'api-kill': apiKills, ...others } = report.injected;
-  expect(others).toEqual({ 'worker-kill': plan.workerKills ?? 0, 'postgres-restart': plan.postgresRestarts ?? 0, 'temporal-restart': plan.temporalRestarts ?? 0 });
+  expect(others).toEqual({
+    'worker-kill': plan.workerKills ?? 0,
+    'postgres-restart': plan.postgresRestarts ?? 0,
+    'temporal-restart': plan.temporalRestarts ?? 0,
+  });
   if (plan.apiKills) {
     expect(apiKills).toBeGreaterThanOrEqual(1);
     expect(apiKills).toBeLessThanOrEqual(plan.apiKills);
@@ -40,7 +50,11 @@ const title = 'every acknowledged event is stored and routed once, every expecte
 
 describe('short fault runs', () => {
   // The API killed mid-batch: the client resends unacknowledged batches with the same messageIds.
-  it(`API killed during batch ingest: ${title}`, () => shortRun({ apiKills: 2, customers: 40, customersPerBatch: 10 }), 170_000);
+  it(
+    `API killed during batch ingest: ${title}`,
+    () => shortRun({ apiKills: 2, customers: 40, customersPerBatch: 10 }),
+    170_000,
+  );
   it(`Postgres restarted (immediate stop): ${title}`, () => shortRun({ postgresRestarts: 1 }), 170_000);
   it(`Temporal dev server restarted: ${title}`, () => shortRun({ temporalRestarts: 1 }), 170_000);
   it(`worker killed with SIGKILL: ${title}`, () => shortRun({ workerKills: 1 }), 170_000);

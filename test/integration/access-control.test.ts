@@ -94,10 +94,16 @@ beforeAll(async () => {
     temporal: temporal.client,
     taskQueue: uniqueTaskQueue('access'),
     adminApiKey: BOOTSTRAP,
-    messaging: { linkSecret: 'access-control-link-secret-0123456789', providerSecret: 'access-control-provider-secret-01234' },
+    messaging: {
+      linkSecret: 'access-control-link-secret-0123456789',
+      providerSecret: 'access-control-provider-secret-01234',
+    },
   });
   await app.ready();
-  keys = { write: (await createApiKey(db.db, 'write', 'sdk')).key, admin: (await createApiKey(db.db, 'admin', 'ops')).key };
+  keys = {
+    write: (await createApiKey(db.db, 'write', 'sdk')).key,
+    admin: (await createApiKey(db.db, 'admin', 'ops')).key,
+  };
 });
 
 afterAll(async () => {
@@ -139,10 +145,18 @@ describe('access control: every route × every key kind', () => {
         if (key === undefined) return {};
         return access === 'write' ? basic(key) : bearer(key);
       };
-      const statuses = Object.fromEntries(await Promise.all(kinds.map(async (kind) => [kind, (await requestFor(route, asHeaders(kind))).statusCode] as const)));
+      const statuses = Object.fromEntries(
+        await Promise.all(
+          kinds.map(async (kind) => [kind, (await requestFor(route, asHeaders(kind))).statusCode] as const),
+        ),
+      );
       const allowed = (status: number) => status !== 401 && status !== 403 && status < 500;
       if (access === 'admin') {
-        expect({ none: statuses.none, invalid: statuses.invalid, write: statuses.write }).toEqual({ none: 401, invalid: 401, write: 403 });
+        expect({ none: statuses.none, invalid: statuses.invalid, write: statuses.write }).toEqual({
+          none: 401,
+          invalid: 401,
+          write: 403,
+        });
         expect(allowed(statuses.admin!), `admin key got ${statuses.admin}`).toBe(true);
       } else if (access === 'write') {
         expect({ none: statuses.none, invalid: statuses.invalid }).toEqual({ none: 401, invalid: 401 });

@@ -30,7 +30,11 @@ function prng(seed: number) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { next, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! };
+  return {
+    next,
+    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
+    pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!,
+  };
 }
 
 const journeyId = 'ana-trial';
@@ -61,7 +65,10 @@ const plainV2 = define({
   name: 'Trial follow-up v2',
   entry: { type: 'api' },
   start: 'wait',
-  steps: { wait: { type: 'wait', duration: { days: 20 }, next: 'done' }, done: { type: 'exit', reason: 'window-over' } },
+  steps: {
+    wait: { type: 'wait', duration: { days: 20 }, next: 'done' },
+    done: { type: 'exit', reason: 'window-over' },
+  },
 });
 
 interface Seeded {
@@ -93,7 +100,9 @@ async function seed() {
     stageOf.set(id, stage);
   }
   await db.db.insert(customers).values(customerIds.map((id) => ({ id, aiplStage: stageOf.get(id) ?? null })));
-  await db.db.insert(journeys).values({ id: journeyId, name: 'Trial follow-up', status: 'published', draft: plainV2, latestVersion: 2 });
+  await db.db
+    .insert(journeys)
+    .values({ id: journeyId, name: 'Trial follow-up', status: 'published', draft: plainV2, latestVersion: 2 });
   await db.db.insert(journeyVersions).values([
     { journeyId, version: 1, definition: splitV1 },
     { journeyId, version: 2, definition: plainV2 },
@@ -104,26 +113,66 @@ async function seed() {
     const version = index < 240 ? 1 : index < 300 ? 2 : 0;
     const enteredAt = BASE + r.int(0, 30) * DAY + r.int(0, 86_399) * 1000;
     const roll = r.next();
-    const status: Seeded['status'] = roll < 0.25 ? 'active' : roll < 0.45 ? 'completed' : roll < 0.6 ? 'exited' : roll < 0.9 ? 'converted' : 'cancelled';
+    const status: Seeded['status'] =
+      roll < 0.25
+        ? 'active'
+        : roll < 0.45
+          ? 'completed'
+          : roll < 0.6
+            ? 'exited'
+            : roll < 0.9
+              ? 'converted'
+              : 'cancelled';
     // v1: most reach the split (weights differ from the definition on purpose: the SQL must read the path).
     const armRoll = r.next();
-    const arm = version !== 1 || armRoll < 0.08 ? null : armRoll < 0.4 ? 'email' : armRoll < 0.7 ? 'sms' : 'control:holdout';
+    const arm =
+      version !== 1 || armRoll < 0.08 ? null : armRoll < 0.4 ? 'email' : armRoll < 0.7 ? 'sms' : 'control:holdout';
     const exitedAt = status === 'active' ? null : enteredAt + r.int(1, 25) * DAY;
     // Conversions mostly inside the 14-day window, some after it (a window changed later, late data).
-    const convertedAt = status === 'converted' ? enteredAt + (r.next() < 0.8 ? r.int(0, 13 * 24) : r.int(14 * 24 + 1, 24 * 24)) * 3_600_000 : null;
-    const exitReason = status === 'completed' ? 'window-over' : status === 'exited' ? r.pick(['goal-late:bought', 'exit:unsubscribed']) : status === 'converted' ? 'goal:bought' : status === 'cancelled' ? r.pick(['gdpr-request', 'duplicate']) : null;
+    const convertedAt =
+      status === 'converted'
+        ? enteredAt + (r.next() < 0.8 ? r.int(0, 13 * 24) : r.int(14 * 24 + 1, 24 * 24)) * 3_600_000
+        : null;
+    const exitReason =
+      status === 'completed'
+        ? 'window-over'
+        : status === 'exited'
+          ? r.pick(['goal-late:bought', 'exit:unsubscribed'])
+          : status === 'converted'
+            ? 'goal:bought'
+            : status === 'cancelled'
+              ? r.pick(['gdpr-request', 'duplicate'])
+              : null;
     const currentStep = status === 'active' ? (version === 1 ? r.pick(['wait', 'mail', 'wait']) : 'wait') : null;
-    const row: Seeded = { id: randomUUID(), version, customerId, status, currentStep, enteredAt, exitedAt, exitReason, convertedAt, arm };
+    const row: Seeded = {
+      id: randomUUID(),
+      version,
+      customerId,
+      status,
+      currentStep,
+      enteredAt,
+      exitedAt,
+      exitReason,
+      convertedAt,
+      arm,
+    };
     seeded.push(row);
     // Messages: welcome for everyone in v1, the arm's offer for email/sms arms.
     if (version === 1) {
       seededMessages.push({ enrollmentId: row.id, channel: 'email', status: r.pick(['sent', 'sent', 'skipped']) });
-      if (arm === 'email') seededMessages.push({ enrollmentId: row.id, channel: 'email', status: r.pick(['sent', 'failed']) });
-      if (arm === 'sms') seededMessages.push({ enrollmentId: row.id, channel: 'sms', status: r.pick(['sent', 'skipped', 'uncertain']) });
+      if (arm === 'email')
+        seededMessages.push({ enrollmentId: row.id, channel: 'email', status: r.pick(['sent', 'failed']) });
+      if (arm === 'sms')
+        seededMessages.push({ enrollmentId: row.id, channel: 'sms', status: r.pick(['sent', 'skipped', 'uncertain']) });
     }
     // Orders from 5 days before entry to 25 days after; some cancelled.
     for (let k = r.int(0, 2); k > 0; k--) {
-      seededOrders.push({ customerId, at: enteredAt + r.int(-5 * 24, 25 * 24) * 3_600_000, cents: r.int(1, 500) * 100, status: r.next() < 0.15 ? 'cancelled' : 'completed' });
+      seededOrders.push({
+        customerId,
+        at: enteredAt + r.int(-5 * 24, 25 * 24) * 3_600_000,
+        cents: r.int(1, 500) * 100,
+        status: r.next() < 0.15 ? 'cancelled' : 'completed',
+      });
     }
     // AIPL history: a few moves per customer over the first five weeks.
     let from: string | null = null;
@@ -156,15 +205,47 @@ async function seed() {
     })),
   );
   await db.db.insert(messages).values(
-    seededMessages.map((m, i) => ({ enrollmentId: m.enrollmentId, stepId: `s${i}`, occurrence: 1, journeyId, customerId: seeded.find((e) => e.id === m.enrollmentId)!.customerId, channel: m.channel, templateId: 't', status: m.status as 'sent' })),
+    seededMessages.map((m, i) => ({
+      enrollmentId: m.enrollmentId,
+      stepId: `s${i}`,
+      occurrence: 1,
+      journeyId,
+      customerId: seeded.find((e) => e.id === m.enrollmentId)!.customerId,
+      channel: m.channel,
+      templateId: 't',
+      status: m.status as 'sent',
+    })),
   );
-  await db.db.insert(orders).values(seededOrders.map((o, i) => ({ customerId: o.customerId, externalId: `o-${i}`, source: 'tmall', status: o.status, totalCents: o.cents, orderedAt: new Date(o.at) })));
-  await db.db.insert(aiplHistory).values(seededAipl.map((h) => ({ customerId: h.customerId, fromStage: h.from, toStage: h.to, at: new Date(h.at), source: 'test' })));
+  await db.db.insert(orders).values(
+    seededOrders.map((o, i) => ({
+      customerId: o.customerId,
+      externalId: `o-${i}`,
+      source: 'tmall',
+      status: o.status,
+      totalCents: o.cents,
+      orderedAt: new Date(o.at),
+    })),
+  );
+  await db.db.insert(aiplHistory).values(
+    seededAipl.map((h) => ({
+      customerId: h.customerId,
+      fromStage: h.from,
+      toStage: h.to,
+      at: new Date(h.at),
+      source: 'test',
+    })),
+  );
 }
 
 beforeAll(async () => {
   [db, temporal] = await Promise.all([createTestDatabase(), connectDevServer()]);
-  app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue: uniqueTaskQueue('analytics'), adminApiKey: ADMIN_KEY, clock: () => new Date(BASE + 60 * DAY) });
+  app = await buildApp({
+    db: db.db,
+    temporal: temporal.client,
+    taskQueue: uniqueTaskQueue('analytics'),
+    adminApiKey: ADMIN_KEY,
+    clock: () => new Date(BASE + 60 * DAY),
+  });
   await app.ready();
   await seed();
 });
@@ -182,12 +263,16 @@ async function get<T>(url: string): Promise<{ status: number; body: T }> {
 
 // ---- independent expectations ----------------------------------------------------------------
 
-const countBy = <T>(xs: T[], key: (x: T) => string) => xs.reduce((m, x) => m.set(key(x), (m.get(key(x)) ?? 0) + 1), new Map<string, number>());
+const countBy = <T>(xs: T[], key: (x: T) => string) =>
+  xs.reduce((m, x) => m.set(key(x), (m.get(key(x)) ?? 0) + 1), new Map<string, number>());
 const WINDOW_MS = 14 * DAY;
-const convertedInWindow = (e: Seeded, windowMs: number | null) => e.convertedAt !== null && (windowMs === null || e.convertedAt - e.enteredAt <= windowMs);
+const convertedInWindow = (e: Seeded, windowMs: number | null) =>
+  e.convertedAt !== null && (windowMs === null || e.convertedAt - e.enteredAt <= windowMs);
 function revenueOf(e: Seeded, windowMs: number | null): { cents: number; orders: number } {
   const end = windowMs !== null ? e.enteredAt + windowMs : (e.exitedAt ?? Date.now());
-  const hits = seededOrders.filter((o) => o.customerId === e.customerId && o.status !== 'cancelled' && o.at >= e.enteredAt && o.at <= end);
+  const hits = seededOrders.filter(
+    (o) => o.customerId === e.customerId && o.status !== 'cancelled' && o.at >= e.enteredAt && o.at <= end,
+  );
   return { cents: hits.reduce((s, o) => s + o.cents, 0), orders: hits.length };
 }
 
@@ -203,7 +288,9 @@ describe('journey analytics per version', () => {
   let v1: VersionStats;
   let v2: VersionStats;
   beforeAll(async () => {
-    const { status, body } = await get<{ journeyId: string; versions: VersionStats[] }>(`/v1/analytics/journeys/${journeyId}`);
+    const { status, body } = await get<{ journeyId: string; versions: VersionStats[] }>(
+      `/v1/analytics/journeys/${journeyId}`,
+    );
     expect(status).toBe(200);
     expect(body.versions.map((v) => v.version)).toEqual([1, 2]);
     [v1, v2] = body.versions as [VersionStats, VersionStats];
@@ -214,16 +301,26 @@ describe('journey analytics per version', () => {
     const rows = seeded.filter((e) => e.version === version);
     expect(stats.entered).toBe(rows.length);
     expect(stats.active).toBe(rows.filter((e) => e.status === 'active').length);
-    const bySteps = countBy(rows.filter((e) => e.status === 'active'), (e) => e.currentStep!);
+    const bySteps = countBy(
+      rows.filter((e) => e.status === 'active'),
+      (e) => e.currentStep!,
+    );
     expect(Object.fromEntries(stats.activeByStep.map((s) => [s.step, s.count]))).toEqual(Object.fromEntries(bySteps));
-    const exits = countBy(rows.filter((e) => e.status !== 'active'), (e) => `${e.status}|${e.exitReason}`);
-    expect(Object.fromEntries(stats.exits.map((x) => [`${x.status}|${x.reason}`, x.count]))).toEqual(Object.fromEntries(exits));
+    const exits = countBy(
+      rows.filter((e) => e.status !== 'active'),
+      (e) => `${e.status}|${e.exitReason}`,
+    );
+    expect(Object.fromEntries(stats.exits.map((x) => [`${x.status}|${x.reason}`, x.count]))).toEqual(
+      Object.fromEntries(exits),
+    );
     expect(stats.exits.reduce((s, x) => s + x.count, 0) + stats.active).toBe(rows.length);
   });
 
   it('v1: messages by channel and status match the ledger rows', () => {
     const expected = countBy(seededMessages, (m) => `${m.channel}|${m.status}`);
-    expect(Object.fromEntries(v1.messages.map((m) => [`${m.channel}|${m.status}`, m.count]))).toEqual(Object.fromEntries(expected));
+    expect(Object.fromEntries(v1.messages.map((m) => [`${m.channel}|${m.status}`, m.count]))).toEqual(
+      Object.fromEntries(expected),
+    );
     expect(v2.messages).toEqual([]);
   });
 
@@ -234,7 +331,10 @@ describe('journey analytics per version', () => {
     expect(v1.conversions).toBe(conversions);
     expect(v1.conversionRate).toBeCloseTo(conversions / rows.length, 12);
     const revenue = rows.map((e) => revenueOf(e, WINDOW_MS));
-    expect(v1.revenue).toEqual({ cents: revenue.reduce((s, x) => s + x.cents, 0), orders: revenue.reduce((s, x) => s + x.orders, 0) });
+    expect(v1.revenue).toEqual({
+      cents: revenue.reduce((s, x) => s + x.cents, 0),
+      orders: revenue.reduce((s, x) => s + x.orders, 0),
+    });
     expect(v1.goalWindow).toEqual({ days: 14 });
     // The dataset exercises the window: some orders fall before entry or after the window.
     expect(v1.revenue.cents).toBeGreaterThan(0);
@@ -245,7 +345,10 @@ describe('journey analytics per version', () => {
     const rows = seeded.filter((e) => e.version === 2);
     expect(v2.conversions).toBe(rows.filter((e) => e.convertedAt !== null).length);
     const revenue = rows.map((e) => revenueOf(e, null));
-    expect(v2.revenue).toEqual({ cents: revenue.reduce((s, x) => s + x.cents, 0), orders: revenue.reduce((s, x) => s + x.orders, 0) });
+    expect(v2.revenue).toEqual({
+      cents: revenue.reduce((s, x) => s + x.cents, 0),
+      orders: revenue.reduce((s, x) => s + x.orders, 0),
+    });
     expect(v2.splits).toEqual([]);
   });
 
@@ -253,7 +356,11 @@ describe('journey analytics per version', () => {
     const rows = seeded.filter((e) => e.version === 1 && e.arm !== null);
     const group = (arm: string) => {
       const members = rows.filter((e) => e.arm === arm);
-      return { n: members.length, x: members.filter((e) => convertedInWindow(e, WINDOW_MS)).length, cents: members.reduce((s, e) => s + revenueOf(e, WINDOW_MS).cents, 0) };
+      return {
+        n: members.length,
+        x: members.filter((e) => convertedInWindow(e, WINDOW_MS)).length,
+        cents: members.reduce((s, e) => s + revenueOf(e, WINDOW_MS).cents, 0),
+      };
     };
     const control = group('control:holdout');
     expect(v1.splits).toHaveLength(1);
@@ -267,7 +374,11 @@ describe('journey analytics per version', () => {
     ]);
     for (const arm of split.arms) {
       const g = group(arm.holdout ? 'control:holdout' : arm.arm);
-      expect({ entered: arm.entered, conversions: arm.conversions, revenueCents: arm.revenueCents }).toEqual({ entered: g.n, conversions: g.x, revenueCents: g.cents });
+      expect({ entered: arm.entered, conversions: arm.conversions, revenueCents: arm.revenueCents }).toEqual({
+        entered: g.n,
+        conversions: g.x,
+        revenueCents: g.cents,
+      });
       expect(g.n).toBeGreaterThan(30);
       expect(arm.rate).toBeCloseTo(g.x / g.n, 12);
       if (arm.holdout) {
@@ -296,27 +407,40 @@ describe('journey analytics per version', () => {
 });
 
 describe('per-step counts (drawn on the journey graph)', () => {
-  it.each([1, 2])('v%i: entered, passed (in the path) and active (current step) per step match the rows', async (version) => {
-    const { body } = await get<{ versions: VersionStats[] }>(`/v1/analytics/journeys/${journeyId}?version=${version}`);
-    const rows = seeded.filter((e) => e.version === version);
-    const pathOf = (e: Seeded) => ['welcome', ...(e.arm ? ['ab'] : [])];
-    const here = (e: Seeded, step: string) => e.status === 'active' && e.currentStep === step;
-    const stepIds = [...new Set(rows.flatMap((e) => [...pathOf(e), ...(e.status === 'active' && e.currentStep ? [e.currentStep] : [])]))].sort();
-    const expected = stepIds.map((step) => ({
-      step,
-      entered: rows.filter((e) => pathOf(e).includes(step) || here(e, step)).length,
-      passed: rows.filter((e) => pathOf(e).includes(step)).length,
-      active: rows.filter((e) => here(e, step)).length,
-    }));
-    expect(body.versions[0]!.steps).toEqual(expected);
-    // The same active numbers as activeByStep, and everyone passed the first step.
-    expect(Object.fromEntries(expected.filter((s) => s.active).map((s) => [s.step, s.active]))).toEqual(Object.fromEntries(body.versions[0]!.activeByStep.map((s) => [s.step, s.count])));
-    expect(expected.find((s) => s.step === 'welcome')).toMatchObject({ entered: rows.length, passed: rows.length });
-  });
+  it.each([1, 2])(
+    'v%i: entered, passed (in the path) and active (current step) per step match the rows',
+    async (version) => {
+      const { body } = await get<{ versions: VersionStats[] }>(
+        `/v1/analytics/journeys/${journeyId}?version=${version}`,
+      );
+      const rows = seeded.filter((e) => e.version === version);
+      const pathOf = (e: Seeded) => ['welcome', ...(e.arm ? ['ab'] : [])];
+      const here = (e: Seeded, step: string) => e.status === 'active' && e.currentStep === step;
+      const stepIds = [
+        ...new Set(
+          rows.flatMap((e) => [...pathOf(e), ...(e.status === 'active' && e.currentStep ? [e.currentStep] : [])]),
+        ),
+      ].sort();
+      const expected = stepIds.map((step) => ({
+        step,
+        entered: rows.filter((e) => pathOf(e).includes(step) || here(e, step)).length,
+        passed: rows.filter((e) => pathOf(e).includes(step)).length,
+        active: rows.filter((e) => here(e, step)).length,
+      }));
+      expect(body.versions[0]!.steps).toEqual(expected);
+      // The same active numbers as activeByStep, and everyone passed the first step.
+      expect(Object.fromEntries(expected.filter((s) => s.active).map((s) => [s.step, s.active]))).toEqual(
+        Object.fromEntries(body.versions[0]!.activeByStep.map((s) => [s.step, s.count])),
+      );
+      expect(expected.find((s) => s.step === 'welcome')).toMatchObject({ entered: rows.length, passed: rows.length });
+    },
+  );
 
   it('counts an enrollment once per step even when a loop passed it several times', async () => {
     const loopId = 'ana-loop';
-    await db.db.insert(journeys).values({ id: loopId, name: 'Loop', status: 'published', draft: plainV2, latestVersion: 1 });
+    await db.db
+      .insert(journeys)
+      .values({ id: loopId, name: 'Loop', status: 'published', draft: plainV2, latestVersion: 1 });
     await db.db.insert(journeyVersions).values({ journeyId: loopId, version: 1, definition: plainV2 });
     const at = new Date(BASE).toISOString();
     await db.db.insert(enrollments).values({
@@ -328,7 +452,12 @@ describe('per-step counts (drawn on the journey graph)', () => {
       workflowId: `enrollment/${loopId}/x/default`,
       status: 'active',
       currentStep: 'wait',
-      path: [{ step: 'wait', at }, { step: 'check', at, outcome: 'again' }, { step: 'wait', at }, { step: 'check', at, outcome: 'again' }],
+      path: [
+        { step: 'wait', at },
+        { step: 'check', at, outcome: 'again' },
+        { step: 'wait', at },
+        { step: 'check', at, outcome: 'again' },
+      ],
       enteredAt: new Date(BASE),
     });
     const { body } = await get<{ versions: VersionStats[] }>(`/v1/analytics/journeys/${loopId}`);
@@ -349,7 +478,10 @@ describe('headline numbers of every journey (GET /v1/analytics/journeys)', () =>
     goals: [{ id: 'bought', event: 'order_completed' }],
     settings: { timeZone: 'UTC', goalWindow: { days: 1, hours: 12 } },
     start: 'wait',
-    steps: { wait: { type: 'wait', duration: { days: 20 }, next: 'done' }, done: { type: 'exit', reason: 'window-over' } },
+    steps: {
+      wait: { type: 'wait', duration: { days: 20 }, next: 'done' },
+      done: { type: 'exit', reason: 'window-over' },
+    },
   });
   const sentAt = [NOW - 1 * DAY, NOW - 7 * DAY + 60_000, NOW - 7 * DAY - 60_000, NOW - 20 * DAY, NOW];
   let summaries: { from: string; to: string; journeys: JourneySummary[] };
@@ -382,9 +514,39 @@ describe('headline numbers of every journey (GET /v1/analytics/journeys)', () =>
     await db.db.insert(enrollments).values(rows);
     const first = rows[0]!;
     await db.db.insert(messages).values([
-      ...sentAt.map((at, i) => ({ enrollmentId: first.id, stepId: 'mail', occurrence: i + 1, journeyId: summaryId, customerId: first.customerId, channel: 'email', templateId: 't', status: 'sent' as const, sentAt: new Date(at) })),
-      { enrollmentId: first.id, stepId: 'mail', occurrence: 99, journeyId: summaryId, customerId: first.customerId, channel: 'email', templateId: 't', status: 'skipped' as const, reason: 'quiet-hours' },
-      { enrollmentId: first.id, stepId: 'mail', occurrence: 98, journeyId: summaryId, customerId: first.customerId, channel: 'sms', templateId: 't', status: 'failed' as const, sentAt: new Date(NOW - DAY) },
+      ...sentAt.map((at, i) => ({
+        enrollmentId: first.id,
+        stepId: 'mail',
+        occurrence: i + 1,
+        journeyId: summaryId,
+        customerId: first.customerId,
+        channel: 'email',
+        templateId: 't',
+        status: 'sent' as const,
+        sentAt: new Date(at),
+      })),
+      {
+        enrollmentId: first.id,
+        stepId: 'mail',
+        occurrence: 99,
+        journeyId: summaryId,
+        customerId: first.customerId,
+        channel: 'email',
+        templateId: 't',
+        status: 'skipped' as const,
+        reason: 'quiet-hours',
+      },
+      {
+        enrollmentId: first.id,
+        stepId: 'mail',
+        occurrence: 98,
+        journeyId: summaryId,
+        customerId: first.customerId,
+        channel: 'sms',
+        templateId: 't',
+        status: 'failed' as const,
+        sentAt: new Date(NOW - DAY),
+      },
     ]);
     const { status, body } = await get<typeof summaries>('/v1/analytics/journeys');
     expect(status).toBe(200);
@@ -393,12 +555,29 @@ describe('headline numbers of every journey (GET /v1/analytics/journeys)', () =>
 
   it('lists every journey, with zeros for one nobody entered', () => {
     expect(summaries.journeys.map((j) => j.journeyId)).toEqual([emptyId, 'ana-loop', summaryId, journeyId].sort());
-    expect(summaries.journeys.find((j) => j.journeyId === emptyId)).toEqual({ journeyId: emptyId, entered: 0, active: 0, converted: 0, conversionRate: null, messagesSent: 0 });
-    expect({ from: summaries.from, to: summaries.to }).toEqual({ from: new Date(NOW - 7 * DAY).toISOString(), to: new Date(NOW).toISOString() });
+    expect(summaries.journeys.find((j) => j.journeyId === emptyId)).toEqual({
+      journeyId: emptyId,
+      entered: 0,
+      active: 0,
+      converted: 0,
+      conversionRate: null,
+      messagesSent: 0,
+    });
+    expect({ from: summaries.from, to: summaries.to }).toEqual({
+      from: new Date(NOW - 7 * DAY).toISOString(),
+      to: new Date(NOW).toISOString(),
+    });
   });
 
   it('counts conversions inside each version’s goal window, and sends in the last 7 days [from, to)', () => {
-    expect(summaries.journeys.find((j) => j.journeyId === summaryId)).toEqual({ journeyId: summaryId, entered: 4, active: 1, converted: 1, conversionRate: 0.25, messagesSent: 2 });
+    expect(summaries.journeys.find((j) => j.journeyId === summaryId)).toEqual({
+      journeyId: summaryId,
+      entered: 4,
+      active: 1,
+      converted: 1,
+      conversionRate: 0.25,
+      messagesSent: 2,
+    });
   });
 
   it('agrees with the per-version analytics of a journey with several versions', async () => {
@@ -406,7 +585,14 @@ describe('headline numbers of every journey (GET /v1/analytics/journeys)', () =>
     const sum = (f: (v: VersionStats) => number) => body.versions.reduce((s, v) => s + f(v), 0);
     const entered = sum((v) => v.entered);
     const converted = sum((v) => v.conversions);
-    expect(summaries.journeys.find((j) => j.journeyId === journeyId)).toEqual({ journeyId, entered, active: sum((v) => v.active), converted, conversionRate: converted / entered, messagesSent: 0 });
+    expect(summaries.journeys.find((j) => j.journeyId === journeyId)).toEqual({
+      journeyId,
+      entered,
+      active: sum((v) => v.active),
+      converted,
+      conversionRate: converted / entered,
+      messagesSent: 0,
+    });
     expect(entered).toBe(seeded.filter((e) => e.version !== 0).length);
   });
 
@@ -419,11 +605,20 @@ describe('headline numbers of every journey (GET /v1/analytics/journeys)', () =>
 
 describe('AIPL funnel', () => {
   it('counts customers per current stage; the default range is the 90 days before now (the app clock)', async () => {
-    const { status, body } = await get<{ from: string; to: string; stages: { stage: string | null; customers: number }[] }>('/v1/analytics/funnel');
+    const { status, body } = await get<{
+      from: string;
+      to: string;
+      stages: { stage: string | null; customers: number }[];
+    }>('/v1/analytics/funnel');
     expect(status).toBe(200);
-    expect({ from: body.from, to: body.to }).toEqual({ from: new Date(BASE - 30 * DAY).toISOString(), to: new Date(BASE + 60 * DAY).toISOString() });
+    expect({ from: body.from, to: body.to }).toEqual({
+      from: new Date(BASE - 30 * DAY).toISOString(),
+      to: new Date(BASE + 60 * DAY).toISOString(),
+    });
     const expected = countBy([...stageOf.values()], (s) => String(s));
-    expect(Object.fromEntries(body.stages.map((s) => [String(s.stage), s.customers]))).toEqual(Object.fromEntries(expected));
+    expect(Object.fromEntries(body.stages.map((s) => [String(s.stage), s.customers]))).toEqual(
+      Object.fromEntries(expected),
+    );
   });
 
   const mondayOf = (ms: number) => {
@@ -438,14 +633,19 @@ describe('AIPL funnel', () => {
   ] as const)('counts transitions per %s within [from, to)', async (interval, periodOf) => {
     const from = BASE + 3 * DAY;
     const to = BASE + 24 * DAY;
-    const { status, body } = await get<{ interval: string; transitions: { period: string; from: string | null; to: string; count: number }[] }>(
+    const { status, body } = await get<{
+      interval: string;
+      transitions: { period: string; from: string | null; to: string; count: number }[];
+    }>(
       `/v1/analytics/funnel?interval=${interval}&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`,
     );
     expect(status).toBe(200);
     expect(body.interval).toBe(interval);
     const inRange = seededAipl.filter((h) => h.at >= from && h.at < to);
     const expected = countBy(inRange, (h) => `${periodOf(h.at)}|${h.from}|${h.to}`);
-    expect(Object.fromEntries(body.transitions.map((t) => [`${t.period}|${t.from}|${t.to}`, t.count]))).toEqual(Object.fromEntries(expected));
+    expect(Object.fromEntries(body.transitions.map((t) => [`${t.period}|${t.from}|${t.to}`, t.count]))).toEqual(
+      Object.fromEntries(expected),
+    );
     expect(body.transitions.reduce((s, t) => s + t.count, 0)).toBe(inRange.length);
   });
 });

@@ -68,7 +68,9 @@ interface LiveStatus {
   stepId: string;
   paused: boolean;
 }
-type EntryBody = { status: 'started' | 'signalled'; workflowId: string; enrollmentKey: string } | { status: 'rejected'; reason: string };
+type EntryBody =
+  | { status: 'started' | 'signalled'; workflowId: string; enrollmentKey: string }
+  | { status: 'rejected'; reason: string };
 
 type Method = 'GET' | 'PUT' | 'POST';
 interface Sent<T> {
@@ -76,8 +78,18 @@ interface Sent<T> {
   body: T;
 }
 
-async function call<T>(method: Method, url: string, payload?: unknown, headers: Record<string, string> = AUTH): Promise<Sent<T>> {
-  const response = await app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
+async function call<T>(
+  method: Method,
+  url: string,
+  payload?: unknown,
+  headers: Record<string, string> = AUTH,
+): Promise<Sent<T>> {
+  const response = await app.inject({
+    method,
+    url,
+    headers,
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
   return { status: response.statusCode, body: response.json<T>() };
 }
 
@@ -103,10 +115,18 @@ function longWait(name: string, days = 30) {
 }
 
 /** Exits at once: its enrollments complete within a workflow task or two. */
-const exitAtOnce = { name: 'Exit at once', entry: { type: 'api' }, start: 'done', steps: { done: { type: 'exit', reason: 'nothing-to-do' } } };
+const exitAtOnce = {
+  name: 'Exit at once',
+  entry: { type: 'api' },
+  start: 'done',
+  steps: { done: { type: 'exit', reason: 'nothing-to-do' } },
+};
 
 async function newCustomer(): Promise<string> {
-  const [row] = await db.db.insert(customers).values({ traits: { firstName: 'Mei' } }).returning({ id: customers.id });
+  const [row] = await db.db
+    .insert(customers)
+    .values({ traits: { firstName: 'Mei' } })
+    .returning({ id: customers.id });
   return row!.id;
 }
 
@@ -139,7 +159,10 @@ async function enterAndAwaitRow(journeyId: string, customerId: string, status = 
 }
 
 async function liveStatus(enrollmentId: string): Promise<LiveStatus | null> {
-  const sent = await call<{ enrollment: EnrollmentRow; live: LiveStatus | null }>('GET', `/v1/enrollments/${enrollmentId}`);
+  const sent = await call<{ enrollment: EnrollmentRow; live: LiveStatus | null }>(
+    'GET',
+    `/v1/enrollments/${enrollmentId}`,
+  );
   expect(sent.status).toBe(200);
   return sent.body.live;
 }
@@ -180,7 +203,9 @@ describe('authentication', () => {
 
   it('rejects writes without the key before doing anything: no journey is stored', async () => {
     const id = newJourneyId();
-    const sent = await call<ErrorBody>('PUT', `/v1/journeys/${id}`, longWait('Sneaky'), { authorization: 'Bearer nope' });
+    const sent = await call<ErrorBody>('PUT', `/v1/journeys/${id}`, longWait('Sneaky'), {
+      authorization: 'Bearer nope',
+    });
     expect(sent.status).toBe(401);
     expect(await storedJourney(id)).toBeUndefined();
   });
@@ -216,7 +241,11 @@ describe('PUT /v1/journeys/:id validates the definition and stores nothing it re
         { path: '$.steps.wait.next', message: 'references unknown step "nowhere"' },
       ],
     ],
-    ['a start that is not a step', (d) => ({ ...d, start: 'begin' }), [{ path: '$.start', message: 'start "begin" is not a step' }]],
+    [
+      'a start that is not a step',
+      (d) => ({ ...d, start: 'begin' }),
+      [{ path: '$.start', message: 'start "begin" is not a step' }],
+    ],
     [
       'an unknown step type',
       (d) => ({ ...d, steps: { ...d.steps, wait: { ...d.steps.wait, type: 'sleep' } } }),
@@ -230,18 +259,25 @@ describe('PUT /v1/journeys/:id validates the definition and stores nothing it re
         { path: '$.name', message: 'required: expected string' },
       ],
     ],
-    ['a JSON array instead of an object', () => [], [{ path: '$', message: expect.stringContaining('expected object') }]],
+    [
+      'a JSON array instead of an object',
+      () => [],
+      [{ path: '$', message: expect.stringContaining('expected object') }],
+    ],
   ];
 
-  it.each(broken)('rejects a new draft with %s: 400 whose issues name the JSON paths', async (_what, breakIt, issues) => {
-    const id = newJourneyId();
-    const sent = await call<ErrorBody>('PUT', `/v1/journeys/${id}`, breakIt(longWait('Broken')));
-    expect(sent.status).toBe(400);
-    expect(sent.body).toMatchObject({ error: 'invalid', message: 'the journey definition is invalid' });
-    expect(sent.body.issues).toEqual(issues);
-    expect(await storedJourney(id)).toBeUndefined();
-    expect((await call<ErrorBody>('GET', `/v1/journeys/${id}`)).status).toBe(404);
-  });
+  it.each(broken)(
+    'rejects a new draft with %s: 400 whose issues name the JSON paths',
+    async (_what, breakIt, issues) => {
+      const id = newJourneyId();
+      const sent = await call<ErrorBody>('PUT', `/v1/journeys/${id}`, breakIt(longWait('Broken')));
+      expect(sent.status).toBe(400);
+      expect(sent.body).toMatchObject({ error: 'invalid', message: 'the journey definition is invalid' });
+      expect(sent.body.issues).toEqual(issues);
+      expect(await storedJourney(id)).toBeUndefined();
+      expect((await call<ErrorBody>('GET', `/v1/journeys/${id}`)).status).toBe(404);
+    },
+  );
 
   it('rejects an invalid update of an existing draft with 400 and keeps the stored draft as it was', async () => {
     const id = newJourneyId();
@@ -308,7 +344,12 @@ describe('journey lifecycle', () => {
 
     const shown = await call<{ journey: JourneyRow; versions: VersionRow[] }>('GET', `/v1/journeys/${id}`);
     expect(shown.status).toBe(200);
-    expect(shown.body.journey).toMatchObject({ id, status: 'published', latestVersion: 2, name: 'Nurture, second cut' });
+    expect(shown.body.journey).toMatchObject({
+      id,
+      status: 'published',
+      latestVersion: 2,
+      name: 'Nurture, second cut',
+    });
     expect(shown.body.versions.map((v) => [v.version, v.definition.name])).toEqual([
       [2, 'Nurture, second cut'],
       [1, 'Nurture, first cut'],
@@ -321,7 +362,13 @@ describe('journey lifecycle', () => {
     const id = await publishedJourney(longWait('Versioned v1'));
     const early = await newCustomer();
     const first = await enterAndAwaitRow(id, early);
-    expect(first).toMatchObject({ journeyId: id, journeyVersion: 1, customerId: early, status: 'active', currentStep: 'wait' });
+    expect(first).toMatchObject({
+      journeyId: id,
+      journeyVersion: 1,
+      customerId: early,
+      status: 'active',
+      currentStep: 'wait',
+    });
 
     expect((await call('PUT', `/v1/journeys/${id}`, longWait('Versioned v2', 40))).status).toBe(200);
     expect((await call<{ version: number }>('POST', `/v1/journeys/${id}/publish`)).body.version).toBe(2);
@@ -331,7 +378,12 @@ describe('journey lifecycle', () => {
     expect(second).toMatchObject({ journeyVersion: 2, customerId: late });
 
     const rows = await listEnrollments(`journeyId=${id}`);
-    expect(rows.map((r) => [r.customerId, r.journeyVersion]).sort()).toEqual([[early, 1], [late, 2]].sort());
+    expect(rows.map((r) => [r.customerId, r.journeyVersion]).sort()).toEqual(
+      [
+        [early, 1],
+        [late, 2],
+      ].sort(),
+    );
     expect(await liveStatus(first.id)).toMatchObject({ journeyVersion: 1, stepId: 'wait', paused: false });
     expect(await liveStatus(second.id)).toMatchObject({ journeyVersion: 2, stepId: 'wait', paused: false });
   });
@@ -351,14 +403,20 @@ describe('journey lifecycle', () => {
     const sent = await enter(id, ghost);
     expect(sent.status).toBe(404);
     expect(sent.body).toMatchObject({ error: 'not_found', message: expect.stringContaining(ghost) });
-    await expect(temporal.client.workflow.getHandle(enrollmentWorkflowId(id, ghost, 'default')).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(
+      temporal.client.workflow.getHandle(enrollmentWorkflowId(id, ghost, 'default')).describe(),
+    ).rejects.toBeInstanceOf(WorkflowNotFoundError);
     expect(await listEnrollments(`journeyId=${id}`)).toEqual([]);
   });
 
   it.each([
     ['a customerId that is not a uuid', '$.body.customerId', { customerId: 'cust-42' }],
     ['no customerId', '$.body.customerId', {}],
-    ['properties that are not an object', '$.body.properties', { customerId: '6f1c7f0e-3b55-4a59-9d0c-6c3f4a1e2b7d', properties: 'vip' }],
+    [
+      'properties that are not an object',
+      '$.body.properties',
+      { customerId: '6f1c7f0e-3b55-4a59-9d0c-6c3f4a1e2b7d', properties: 'vip' },
+    ],
   ])('rejects an entry body with %s: 400 at %s', async (_what, path, payload) => {
     const id = await publishedJourney(longWait('Bad body'));
     const sent = await call<ErrorBody>('POST', `/v1/journeys/${id}/enrollments`, payload);
@@ -394,7 +452,10 @@ describe('publishing checks references', () => {
       steps: { hello: { type: 'send', channel: 'email', template: templateId, next: 'done' }, done: { type: 'exit' } },
     };
     expect((await call('PUT', `/v1/journeys/${id}`, definition)).status).toBe(201);
-    const refused = await call<{ error: string; issues: { path: string; message: string }[] }>('POST', `/v1/journeys/${id}/publish`);
+    const refused = await call<{ error: string; issues: { path: string; message: string }[] }>(
+      'POST',
+      `/v1/journeys/${id}/publish`,
+    );
     expect(refused.status).toBe(400);
     expect(refused.body.issues.map((i) => i.path)).toEqual(['$.steps.hello.template']);
     expect((await storedJourney(id))?.latestVersion).toBeNull();
@@ -413,7 +474,10 @@ describe('pause, resume and archive', () => {
     expect(await awaitPaused(enrolled.id, true)).toMatchObject({ paused: true, stepId: 'wait', journeyVersion: 1 });
 
     const newcomer = await newCustomer();
-    expect(await enter(id, newcomer)).toEqual({ status: 409, body: { status: 'rejected', reason: 'journey-not-live' } });
+    expect(await enter(id, newcomer)).toEqual({
+      status: 409,
+      body: { status: 'rejected', reason: 'journey-not-live' },
+    });
     expect(await listEnrollments(`journeyId=${id}&customerId=${newcomer}`)).toEqual([]);
 
     expect((await call<ErrorBody>('POST', `/v1/journeys/${id}/pause`)).status).toBe(409); // already paused
@@ -432,10 +496,16 @@ describe('pause, resume and archive', () => {
 
     expect((await call('PUT', `/v1/journeys/${id}`, longWait('Paused edit v2'))).status).toBe(200);
     expect(await call('POST', `/v1/journeys/${id}/publish`)).toEqual({ status: 200, body: { id, version: 2 } });
-    expect((await call<{ journey: JourneyRow }>('GET', `/v1/journeys/${id}`)).body.journey).toMatchObject({ status: 'paused', latestVersion: 2 });
+    expect((await call<{ journey: JourneyRow }>('GET', `/v1/journeys/${id}`)).body.journey).toMatchObject({
+      status: 'paused',
+      latestVersion: 2,
+    });
     expect((await enter(id, await newCustomer())).body).toEqual({ status: 'rejected', reason: 'journey-not-live' });
 
-    expect(await call('POST', `/v1/journeys/${id}/resume`)).toEqual({ status: 200, body: { id, signalled: 1, status: 'published' } });
+    expect(await call('POST', `/v1/journeys/${id}/resume`)).toEqual({
+      status: 200,
+      body: { id, signalled: 1, status: 'published' },
+    });
     expect(await awaitPaused(enrolled.id, false)).toMatchObject({ paused: false, journeyVersion: 1 });
   });
 
@@ -444,7 +514,10 @@ describe('pause, resume and archive', () => {
     expect((await call('PUT', `/v1/journeys/${id}`, longWait('Never live'))).status).toBe(201);
     const pause = await call<ErrorBody>('POST', `/v1/journeys/${id}/pause`);
     expect(pause.status).toBe(409);
-    expect(pause.body).toMatchObject({ error: 'conflict', message: 'only a published journey can be paused (it is draft)' });
+    expect(pause.body).toMatchObject({
+      error: 'conflict',
+      message: 'only a published journey can be paused (it is draft)',
+    });
     expect((await storedJourney(id))?.status).toBe('draft');
 
     expect((await call('POST', `/v1/journeys/${id}/publish`)).status).toBe(200);
@@ -462,7 +535,10 @@ describe('pause, resume and archive', () => {
     expect(edit.body).toMatchObject({ error: 'conflict', message: `journey ${id} is archived` });
     expect((await call('POST', `/v1/journeys/${id}/publish`)).status).toBe(409);
     expect((await call('POST', `/v1/journeys/${id}/pause`)).status).toBe(409);
-    expect(await enter(id, await newCustomer())).toEqual({ status: 409, body: { status: 'rejected', reason: 'journey-not-live' } });
+    expect(await enter(id, await newCustomer())).toEqual({
+      status: 409,
+      body: { status: 'rejected', reason: 'journey-not-live' },
+    });
 
     expect(await storedJourney(id)).toMatchObject({ name: 'Retired', status: 'archived', latestVersion: 1 });
     expect(await db.db.select().from(journeyVersions).where(eq(journeyVersions.journeyId, id))).toHaveLength(1);
@@ -515,7 +591,10 @@ describe('GET /v1/enrollments', () => {
   it('shows a finished enrollment without a live status', async () => {
     const quick = await publishedJourney(exitAtOnce);
     const row = await enterAndAwaitRow(quick, await newCustomer(), 'completed');
-    const sent = await call<{ enrollment: EnrollmentRow & { exitReason: string }; live: LiveStatus | null }>('GET', `/v1/enrollments/${row.id}`);
+    const sent = await call<{ enrollment: EnrollmentRow & { exitReason: string }; live: LiveStatus | null }>(
+      'GET',
+      `/v1/enrollments/${row.id}`,
+    );
     expect(sent.status).toBe(200);
     expect(sent.body.enrollment).toMatchObject({ id: row.id, status: 'completed', exitReason: 'nothing-to-do' });
     expect(sent.body.live).toBeNull();
@@ -542,9 +621,14 @@ describe('re-entry through the API', () => {
     const id = await publishedJourney(exitAtOnce);
     const customerId = await newCustomer();
     const finished = await enterAndAwaitRow(id, customerId, 'completed');
-    expect(await enter(id, customerId)).toEqual({ status: 409, body: { status: 'rejected', reason: 'already-enrolled' } });
+    expect(await enter(id, customerId)).toEqual({
+      status: 409,
+      body: { status: 'rejected', reason: 'already-enrolled' },
+    });
     expect(ids(await listEnrollments(`journeyId=${id}&customerId=${customerId}`))).toEqual([finished.id]);
-    await expect(temporal.client.workflow.getHandle(finished.workflowId).describe()).resolves.toMatchObject({ status: { name: 'COMPLETED' } });
+    await expect(temporal.client.workflow.getHandle(finished.workflowId).describe()).resolves.toMatchObject({
+      status: { name: 'COMPLETED' },
+    });
   });
 });
 
@@ -556,7 +640,10 @@ describe('OpenAPI 3.1 at /docs', () => {
   it('serves a 3.1 document at /docs/json naming every route with its security, and the UI at /docs', async () => {
     const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json<{
       openapi: string;
-      paths: Record<string, Record<string, { security?: unknown[]; parameters?: { name: string; in: string }[]; requestBody?: unknown }>>;
+      paths: Record<
+        string,
+        Record<string, { security?: unknown[]; parameters?: { name: string; in: string }[]; requestBody?: unknown }>
+      >;
       components: { securitySchemes: Record<string, { type: string; scheme: string }> };
     }>();
     expect(spec.openapi).toBe('3.1.0');
@@ -579,7 +666,9 @@ describe('OpenAPI 3.1 at /docs', () => {
     expect(spec.paths['/v1/enrollments']!.get!.parameters!.map((p) => `${p.in}:${p.name}`)).toEqual(
       expect.arrayContaining(['query:journeyId', 'query:customerId', 'query:status', 'query:limit']),
     );
-    expect(spec.paths['/v1/journeys/{id}/enrollments']!.post!.requestBody).toMatchObject({ content: { 'application/json': { schema: { properties: { customerId: { format: 'uuid' } } } } } });
+    expect(spec.paths['/v1/journeys/{id}/enrollments']!.post!.requestBody).toMatchObject({
+      content: { 'application/json': { schema: { properties: { customerId: { format: 'uuid' } } } } },
+    });
 
     const ui = await app.inject({ method: 'GET', url: '/docs/' });
     expect(ui.statusCode).toBe(200);
@@ -588,10 +677,23 @@ describe('OpenAPI 3.1 at /docs', () => {
   });
 
   it('every route the app serves is in the document (besides /health and the docs themselves)', async () => {
-    const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
-    const documented = new Set(Object.entries(spec.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`)));
+    const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<string, Record<string, unknown>>;
+    }>();
+    const documented = new Set(
+      Object.entries(spec.paths).flatMap(([path, methods]) =>
+        Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
+      ),
+    );
     const served = app.routeList.filter((r) => !r.hidden).map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`);
-    expect(served).toEqual(expect.arrayContaining(['PUT /v1/journeys/{id}', 'POST /v1/journeys/{id}/publish', 'GET /v1/enrollments/{id}', 'POST /v1/identify']));
+    expect(served).toEqual(
+      expect.arrayContaining([
+        'PUT /v1/journeys/{id}',
+        'POST /v1/journeys/{id}/publish',
+        'GET /v1/enrollments/{id}',
+        'POST /v1/identify',
+      ]),
+    );
     expect(served.filter((route) => !documented.has(route))).toEqual([]);
     expect(app.routeList.filter((r) => r.hidden).map((r) => r.url)).toContain('/health');
   });

@@ -16,7 +16,14 @@ import { createActivities } from '../../activities';
 import { buildApp } from '../../api/app';
 import { createSimulator } from '../../simulation/simulate';
 import { customers, enrollments } from '../../drizzle/schema';
-import { connectDevServer, createTestDatabase, createTestWorker, eventually, uniqueTaskQueue, workflowBundle } from '../setup/harness';
+import {
+  connectDevServer,
+  createTestDatabase,
+  createTestWorker,
+  eventually,
+  uniqueTaskQueue,
+  workflowBundle,
+} from '../setup/harness';
 
 const ADMIN_KEY = 'cli-test-admin-key-0123456789';
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
@@ -41,10 +48,15 @@ function cli(args: string[], options: { key?: string | null; env?: Record<string
   const keyArgs = options.key === null ? [] : ['--api-key', options.key ?? ADMIN_KEY];
   const env = { ...process.env, PERENNIAL_API_KEY: '', PERENNIAL_API_URL: '', ...options.env };
   return new Promise((resolve) => {
-    execFile(TSX, ['cli/main.ts', '--api-url', apiUrl, ...keyArgs, ...args], { env, timeout: 30_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      TSX,
+      ['cli/main.ts', '--api-url', apiUrl, ...keyArgs, ...args],
+      { env, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 async function cliJson<T>(args: string[]): Promise<T> {
@@ -77,9 +89,17 @@ let enrollmentId: string;
 beforeAll(async () => {
   [db, temporal] = await Promise.all([createTestDatabase(), connectDevServer()]);
   const taskQueue = uniqueTaskQueue('cli');
-  worker = await createTestWorker({ connection: temporal.native, taskQueue, activities: createActivities({ db: db.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1' }) });
+  worker = await createTestWorker({
+    connection: temporal.native,
+    taskQueue,
+    activities: createActivities({ db: db.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1' }),
+  });
   workerRunning = worker.run();
-  const simulate = createSimulator({ db: db.db, testServer: async () => inject('testServerExecutable'), workflowBundle: async () => workflowBundle() });
+  const simulate = createSimulator({
+    db: db.db,
+    testServer: async () => inject('testServerExecutable'),
+    workflowBundle: async () => workflowBundle(),
+  });
   app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue, adminApiKey: ADMIN_KEY, simulate });
   apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 
@@ -91,7 +111,12 @@ beforeAll(async () => {
 
   const [row] = await db.db.insert(customers).values({ traits: {} }).returning({ id: customers.id });
   customerId = row!.id;
-  const entered = await app.inject({ method: 'POST', url: `/v1/journeys/${journeyId}/enrollments`, headers: { authorization: `Bearer ${ADMIN_KEY}` }, payload: { customerId } });
+  const entered = await app.inject({
+    method: 'POST',
+    url: `/v1/journeys/${journeyId}/enrollments`,
+    headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    payload: { customerId },
+  });
   expect(entered.statusCode).toBe(202);
   workflows.add(entered.json<{ workflowId: string }>().workflowId);
   enrollmentId = await eventually('the mirror row in the wait', async () => {
@@ -102,7 +127,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  if (temporal) await Promise.all([...workflows].map((id) => temporal.client.workflow.getHandle(id).terminate('cli.test.ts cleanup').catch(() => undefined)));
+  if (temporal)
+    await Promise.all(
+      [...workflows].map((id) =>
+        temporal.client.workflow
+          .getHandle(id)
+          .terminate('cli.test.ts cleanup')
+          .catch(() => undefined),
+      ),
+    );
   if (worker?.getState() === 'RUNNING') worker.shutdown();
   await workerRunning;
   await temporal?.close();
@@ -116,25 +149,48 @@ describe('perennial --json: stable shapes', () => {
       cliJson<{ file: string; valid: boolean; issues: unknown[] }>(['journeys', 'validate', join(dir, 'journey.json')]),
       (async () => {
         const bad = join(dir, 'bad.yaml');
-        writeFileSync(bad, 'name: Bad\nentry: { type: api }\nstart: nowhere\nsteps:\n  done: { type: exit, reason: x }\n');
+        writeFileSync(
+          bad,
+          'name: Bad\nentry: { type: api }\nstart: nowhere\nsteps:\n  done: { type: exit, reason: x }\n',
+        );
         return cli(['journeys', 'validate', bad, '--json']);
       })(),
     ]);
-    expect(listed.journeys).toContainEqual(expect.objectContaining({ id: journeyId, status: 'published', latestVersion: 1 }));
+    expect(listed.journeys).toContainEqual(
+      expect.objectContaining({ id: journeyId, status: 'published', latestVersion: 1 }),
+    );
     expect(valid).toEqual({ file: join(dir, 'journey.json'), valid: true, issues: [] });
     expect(invalid.code).toBe(1);
-    expect(JSON.parse(invalid.stdout)).toMatchObject({ valid: false, issues: [{ path: '$.start', message: 'start "nowhere" is not a step' }] });
+    expect(JSON.parse(invalid.stdout)).toMatchObject({
+      valid: false,
+      issues: [{ path: '$.start', message: 'start "nowhere" is not a step' }],
+    });
   });
 
   it('journeys simulate: the dated schedule as JSON, with a scripted event, and as a table', async () => {
     const events = join(dir, 'events.json');
     writeFileSync(events, JSON.stringify([{ after: { days: 3 }, name: 'noise', properties: {} }]));
-    const json = await cliJson<{ simulation: { journeyId: string; journeyVersion: number; outcome: { status: string; reason: string }; steps: { step: string }[]; events: { name: string; delivered: boolean }[]; startedAt: string; endedAt: string } }>([
-      'journeys', 'simulate', journeyId, '--version', '1', '--events', events, '--horizon-days', '60',
-    ]);
-    expect(json.simulation).toMatchObject({ journeyId, journeyVersion: 1, outcome: { status: 'completed', reason: 'waited' }, events: [{ name: 'noise', delivered: true }] });
+    const json = await cliJson<{
+      simulation: {
+        journeyId: string;
+        journeyVersion: number;
+        outcome: { status: string; reason: string };
+        steps: { step: string }[];
+        events: { name: string; delivered: boolean }[];
+        startedAt: string;
+        endedAt: string;
+      };
+    }>(['journeys', 'simulate', journeyId, '--version', '1', '--events', events, '--horizon-days', '60']);
+    expect(json.simulation).toMatchObject({
+      journeyId,
+      journeyVersion: 1,
+      outcome: { status: 'completed', reason: 'waited' },
+      events: [{ name: 'noise', delivered: true }],
+    });
     expect(json.simulation.steps.map((s) => s.step)).toEqual(['ab', 'wait', 'done']);
-    expect(Math.round((Date.parse(json.simulation.endedAt) - Date.parse(json.simulation.startedAt)) / 86_400_000)).toBe(30);
+    expect(Math.round((Date.parse(json.simulation.endedAt) - Date.parse(json.simulation.startedAt)) / 86_400_000)).toBe(
+      30,
+    );
     const human = await cli(['journeys', 'simulate', journeyId, '--version', '1']);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/completed \(waited\)/);
@@ -147,9 +203,14 @@ describe('perennial --json: stable shapes', () => {
   it('demo generate writes a deterministic brand into DATABASE_URL and reports what it wrote', async () => {
     const target = await createTestDatabase();
     try {
-      const run = await cli(['demo', 'generate', '--customers', '40', '--seed', '5', '--now', '2026-11-01T00:00:00Z', '--json'], { env: { DATABASE_URL: target.url } });
+      const run = await cli(
+        ['demo', 'generate', '--customers', '40', '--seed', '5', '--now', '2026-11-01T00:00:00Z', '--json'],
+        { env: { DATABASE_URL: target.url } },
+      );
       expect(run.code, run.stderr).toBe(0);
-      const { summary } = JSON.parse(run.stdout) as { summary: { customers: number; identities: number; orders: number } };
+      const { summary } = JSON.parse(run.stdout) as {
+        summary: { customers: number; identities: number; orders: number };
+      };
       expect(summary.customers).toBe(40);
       expect(summary.identities).toBeGreaterThanOrEqual(40);
       const [row] = await target.db.select({ n: sql<number>`count(*)::int` }).from(customers);
@@ -164,16 +225,56 @@ describe('perennial --json: stable shapes', () => {
 
   it('enrollments list, show and history', async () => {
     const [listed, shown, history] = await Promise.all([
-      cliJson<{ enrollments: Record<string, unknown>[] }>(['enrollments', 'list', '--journey', journeyId, '--version', '1', '--step', 'wait', '--status', 'active']),
-      cliJson<{ enrollment: { id: string; currentStep: string; path: { step: string; outcome: string }[] }; live: unknown; messages: unknown[]; temporalUiUrl: string }>(['enrollments', 'show', enrollmentId]),
-      cliJson<{ enrollmentId: string; workflowId: string; temporalUiUrl: string; timeline: { eventId: number; at: string; kind: string; text: string }[] }>(['enrollments', 'history', enrollmentId]),
+      cliJson<{ enrollments: Record<string, unknown>[] }>([
+        'enrollments',
+        'list',
+        '--journey',
+        journeyId,
+        '--version',
+        '1',
+        '--step',
+        'wait',
+        '--status',
+        'active',
+      ]),
+      cliJson<{
+        enrollment: { id: string; currentStep: string; path: { step: string; outcome: string }[] };
+        live: unknown;
+        messages: unknown[];
+        temporalUiUrl: string;
+      }>(['enrollments', 'show', enrollmentId]),
+      cliJson<{
+        enrollmentId: string;
+        workflowId: string;
+        temporalUiUrl: string;
+        timeline: { eventId: number; at: string; kind: string; text: string }[];
+      }>(['enrollments', 'history', enrollmentId]),
     ]);
     expect(listed.enrollments).toHaveLength(1);
     expect(Object.keys(listed.enrollments[0]!).sort()).toEqual(
-      ['id', 'journeyId', 'journeyVersion', 'customerId', 'enrollmentKey', 'workflowId', 'status', 'currentStep', 'nextWakeAt', 'path', 'enteredAt', 'exitedAt', 'exitReason', 'convertedAt', 'updatedAt'].sort(),
+      [
+        'id',
+        'journeyId',
+        'journeyVersion',
+        'customerId',
+        'enrollmentKey',
+        'workflowId',
+        'status',
+        'currentStep',
+        'nextWakeAt',
+        'path',
+        'enteredAt',
+        'exitedAt',
+        'exitReason',
+        'convertedAt',
+        'updatedAt',
+      ].sort(),
     );
     expect(shown.enrollment).toMatchObject({ id: enrollmentId, currentStep: 'wait' });
-    expect(shown.enrollment.path[0]).toMatchObject({ step: 'ab', outcome: expect.stringMatching(/^(treat|control:holdout)$/) });
+    expect(shown.enrollment.path[0]).toMatchObject({
+      step: 'ab',
+      outcome: expect.stringMatching(/^(treat|control:holdout)$/),
+    });
     expect(shown.messages).toEqual([]);
     expect(shown.temporalUiUrl).toMatch(/^http:\/\/127\.0\.0\.1:8233\/namespaces\/default\/workflows\/enrollment%2F/);
     expect(history.enrollmentId).toBe(enrollmentId);
@@ -182,11 +283,29 @@ describe('perennial --json: stable shapes', () => {
 
   it('analytics journey and funnel', async () => {
     const [stats, funnel] = await Promise.all([
-      cliJson<{ journeyId: string; versions: { version: number; entered: number; active: number; splits: { step: string; arms: { arm: string; entered: number }[] }[] }[] }>(['analytics', 'journey', journeyId]),
-      cliJson<{ from: string; to: string; interval: string; stages: unknown[]; transitions: unknown[] }>(['analytics', 'funnel', '--interval', 'week']),
+      cliJson<{
+        journeyId: string;
+        versions: {
+          version: number;
+          entered: number;
+          active: number;
+          splits: { step: string; arms: { arm: string; entered: number }[] }[];
+        }[];
+      }>(['analytics', 'journey', journeyId]),
+      cliJson<{ from: string; to: string; interval: string; stages: unknown[]; transitions: unknown[] }>([
+        'analytics',
+        'funnel',
+        '--interval',
+        'week',
+      ]),
     ]);
     expect(stats.versions).toHaveLength(1);
-    expect(stats.versions[0]).toMatchObject({ version: 1, entered: 1, active: 1, splits: [{ step: 'ab', arms: [{ entered: 1 }] }] });
+    expect(stats.versions[0]).toMatchObject({
+      version: 1,
+      entered: 1,
+      active: 1,
+      splits: [{ step: 'ab', arms: [{ entered: 1 }] }],
+    });
     expect(funnel).toMatchObject({ interval: 'week', stages: [{ stage: null, customers: 1 }], transitions: [] });
   });
 
@@ -209,20 +328,42 @@ describe('perennial --json: stable shapes', () => {
     const all = await cliJson<{ enrollments: { id: string }[] }>(['enrollments', 'list', '--journey', bulk, '--all']);
     expect(all.enrollments).toHaveLength(730);
     expect(new Set(all.enrollments.map((e) => e.id)).size).toBe(730);
-    const limited = await cliJson<{ enrollments: unknown[] }>(['enrollments', 'list', '--journey', bulk, '--limit', '25']);
+    const limited = await cliJson<{ enrollments: unknown[] }>([
+      'enrollments',
+      'list',
+      '--journey',
+      bulk,
+      '--limit',
+      '25',
+    ]);
     expect(limited.enrollments).toHaveLength(25);
   });
 
   it('cancels with a reason, then the customer timeline and show reflect it', async () => {
-    const cancelled = await cliJson<{ enrollmentId: string; status: string; reason: string }>(['enrollments', 'cancel', enrollmentId, '--reason', 'asked to stop']);
+    const cancelled = await cliJson<{ enrollmentId: string; status: string; reason: string }>([
+      'enrollments',
+      'cancel',
+      enrollmentId,
+      '--reason',
+      'asked to stop',
+    ]);
     expect(cancelled).toMatchObject({ enrollmentId, status: 'cancelling', reason: 'asked to stop' });
     await eventually('the cancelled row', async () => {
       const [e] = await db.db.select().from(enrollments).where(eq(enrollments.id, enrollmentId));
       return e?.status === 'cancelled' && e.exitReason === 'asked to stop' ? e : undefined;
     });
     const [timeline, shown] = await Promise.all([
-      cliJson<{ customerId: string; items: { kind: string; text: string; at: string }[] }>(['customers', 'timeline', customerId, '--all']),
-      cliJson<{ customerId: string; profile: unknown; enrollments: { id: string; status: string }[] }>(['customers', 'show', customerId]),
+      cliJson<{ customerId: string; items: { kind: string; text: string; at: string }[] }>([
+        'customers',
+        'timeline',
+        customerId,
+        '--all',
+      ]),
+      cliJson<{ customerId: string; profile: unknown; enrollments: { id: string; status: string }[] }>([
+        'customers',
+        'show',
+        customerId,
+      ]),
     ]);
     expect(timeline.customerId).toBe(customerId);
     expect(timeline.items.map((i) => i.kind)).toEqual(['exited', 'entered']);
@@ -255,7 +396,11 @@ describe('perennial for people and on errors', () => {
   it('exits 1 with the API issue and its JSON path for bad input', async () => {
     const run = await cli(['enrollments', 'show', 'not-a-uuid', '--json']);
     expect(run.code).toBe(1);
-    expect(JSON.parse(run.stderr)).toMatchObject({ status: 400, error: 'invalid_request', issues: [{ path: '$.params.id' }] });
+    expect(JSON.parse(run.stderr)).toMatchObject({
+      status: 400,
+      error: 'invalid_request',
+      issues: [{ path: '$.params.id' }],
+    });
     const human = await cli(['enrollments', 'cancel', randomUUID(), '--reason', 'x']);
     expect(human.code).toBe(1);
     expect(human.stderr).toMatch(/^perennial: 404 not_found: enrollment .* not found/);
@@ -283,14 +428,20 @@ describe('perennial for people and on errors', () => {
 
 describe('perennial library', () => {
   it('lists the library, installs an entry with parameters, and installing again publishes nothing new', async () => {
-    const listed = await cliJson<{ library: { id: string; title: { en: string; 'zh-CN': string } }[] }>(['library', 'list']);
+    const listed = await cliJson<{ library: { id: string; title: { en: string; 'zh-CN': string } }[] }>([
+      'library',
+      'list',
+    ]);
     expect(listed.library.map((e) => e.id)).toEqual(expect.arrayContaining(['lead-nurture', 'warranty-upsell']));
     const human = await cli(['library', 'list']);
     expect(human.code).toBe(0);
     expect(human.stdout).toContain('决策周期内的线索培育');
 
     const params = JSON.stringify({ decisionWindows: { phone: 41 }, categories: ['phone'] });
-    const first = await cliJson<{ journeys: { id: string; version: number; published: boolean }[]; templates: { saved: boolean }[] }>(['library', 'install', 'lead-nurture', '--params', params]);
+    const first = await cliJson<{
+      journeys: { id: string; version: number; published: boolean }[];
+      templates: { saved: boolean }[];
+    }>(['library', 'install', 'lead-nurture', '--params', params]);
     expect(first.journeys).toEqual([{ id: 'lead-nurture-phone', version: 1, published: true }]);
     expect(first.templates.filter((t) => t.saved)).toHaveLength(3);
     const again = await cli(['library', 'install', 'lead-nurture', '--params', params]);

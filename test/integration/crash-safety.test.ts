@@ -51,7 +51,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (api && api.exitCode === null && api.signalCode === null) api.kill('SIGKILL');
-  for (const id of workflows) await temporal.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+  for (const id of workflows)
+    await temporal.client.workflow
+      .getHandle(id)
+      .terminate('test over')
+      .catch(() => undefined);
   if (worker?.getState() === 'RUNNING') worker.shutdown();
   await workerRunning;
   await temporal?.close();
@@ -72,7 +76,13 @@ async function startWorker() {
   worker = await createTestWorker({
     connection: temporal.native,
     taskQueue,
-    activities: createActivities({ db: db.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1', enroller }),
+    activities: createActivities({
+      db: db.db,
+      transports: {},
+      clock: () => new Date(),
+      publicUrl: 'http://127.0.0.1',
+      enroller,
+    }),
   });
   workerRunning = worker.run();
 }
@@ -131,10 +141,15 @@ describe('crash safety', () => {
     });
     let stderr = '';
     api.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => api!.once('exit', (code, signal) => resolve(signal ?? code)));
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      api!.once('exit', (code, signal) => resolve(signal ?? code)),
+    );
     const base = `http://127.0.0.1:${port}`;
     await until(
-      () => fetch(`${base}/health`).then((r) => r.ok).catch(() => false),
+      () =>
+        fetch(`${base}/health`)
+          .then((r) => r.ok)
+          .catch(() => false),
       (up) => up || api!.exitCode !== null,
       'the API to listen',
     );
@@ -143,11 +158,18 @@ describe('crash safety', () => {
     // Plain HTTP: 6 sign-ups, 3 of which also order; each acknowledged with 200.
     const acked: string[] = [];
     const httpUsers = Array.from({ length: 6 }, (_, i) => `http-${i}-${randomUUID().slice(0, 6)}`);
-    const auth = { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` };
+    const auth = {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
+    };
     for (const [i, userId] of httpUsers.entries()) {
       const messages = [{ type: 'track', userId, event: 'signed_up', messageId: `m-${randomUUID()}` }];
       if (i % 2 === 0) messages.push({ type: 'track', userId, event: 'first_order', messageId: `m-${randomUUID()}` });
-      const response = await fetch(`${base}/v1/batch`, { method: 'POST', headers: auth, body: JSON.stringify({ batch: messages }) });
+      const response = await fetch(`${base}/v1/batch`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ batch: messages }),
+      });
       expect(response.status).toBe(200);
       const body = (await response.json()) as { results: { status: string; messageId: string }[] };
       for (const result of body.results) if (result.status === 'accepted') acked.push(result.messageId);

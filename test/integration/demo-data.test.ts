@@ -23,14 +23,25 @@ let taskQueue: string;
 beforeAll(async () => {
   [db, temporal] = await Promise.all([createTestDatabase(), connectDevServer()]);
   taskQueue = uniqueTaskQueue('demo-data');
-  worker = await createTestWorker({ connection: temporal.native, taskQueue, activities: createActivities({ db: db.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1' }) });
+  worker = await createTestWorker({
+    connection: temporal.native,
+    taskQueue,
+    activities: createActivities({ db: db.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1' }),
+  });
   workerRunning = worker.run();
 });
 
 afterAll(async () => {
   if (temporal && db) {
     const started = await db.db.select({ workflowId: enrollments.workflowId }).from(enrollments);
-    await Promise.all(started.map(({ workflowId }) => temporal.client.workflow.getHandle(workflowId).terminate('demo-data.test.ts cleanup').catch(() => undefined)));
+    await Promise.all(
+      started.map(({ workflowId }) =>
+        temporal.client.workflow
+          .getHandle(workflowId)
+          .terminate('demo-data.test.ts cleanup')
+          .catch(() => undefined),
+      ),
+    );
   }
   if (worker?.getState() === 'RUNNING') worker.shutdown();
   await workerRunning;
@@ -39,7 +50,11 @@ afterAll(async () => {
 });
 
 async function routeAll() {
-  const router = createEventRouter({ db: db.db, temporal: temporal.client, enroller: createEnroller({ db: db.db, temporal: temporal.client, taskQueue, clock: () => new Date() }) });
+  const router = createEventRouter({
+    db: db.db,
+    temporal: temporal.client,
+    enroller: createEnroller({ db: db.db, temporal: temporal.client, taskQueue, clock: () => new Date() }),
+  });
   let entered = 0;
   for (;;) {
     const result = await router.routeOnce();
@@ -56,7 +71,8 @@ describe('npm start demo data', () => {
     expect(first.customers).toBe(DEMO_CUSTOMERS);
     expect(lines).toContain(`generating the demo brand: ${DEMO_CUSTOMERS}/${DEMO_CUSTOMERS} customers`);
     // Every registry entry installed: one journey per category for the per-category entries.
-    for (const entry of library) expect(first.journeys.some((j) => j.id === entry.id || j.id.startsWith(`${entry.id}-`))).toBe(true);
+    for (const entry of library)
+      expect(first.journeys.some((j) => j.id === entry.id || j.id.startsWith(`${entry.id}-`))).toBe(true);
     expect(first.journeys.every((j) => j.published && j.version === 1)).toBe(true);
     const published = await db.db.select().from(journeys).where(eq(journeys.status, 'published'));
     expect(published.length).toBe(first.journeys.length);
@@ -64,20 +80,30 @@ describe('npm start demo data', () => {
 
     const entered = await routeAll();
     expect(entered).toBeGreaterThan(10);
-    const rows = await eventually('enrollments mirrored with a conversion', async () => {
-      const all = await db.db.select().from(enrollments);
-      return all.length >= entered && all.some((e) => e.status === 'converted') ? all : undefined;
-    }, 60_000);
+    const rows = await eventually(
+      'enrollments mirrored with a conversion',
+      async () => {
+        const all = await db.db.select().from(enrollments);
+        return all.length >= entered && all.some((e) => e.status === 'converted') ? all : undefined;
+      },
+      60_000,
+    );
     const byJourney = new Set(rows.map((r) => r.journeyId));
     expect([...byJourney].some((id) => id.startsWith('lead-nurture-'))).toBe(true);
     expect([...byJourney].some((id) => id.startsWith('warranty-upsell-'))).toBe(true);
-    for (const id of ['consumable-refill', 'maintenance-service', 'cross-category-recommendation']) expect(byJourney.has(id), id).toBe(true);
+    for (const id of ['consumable-refill', 'maintenance-service', 'cross-category-recommendation'])
+      expect(byJourney.has(id), id).toBe(true);
     expect(rows.filter((r) => r.status === 'converted').map((r) => r.journeyId)).toEqual(['lead-nurture-phone']);
 
     // Again: no new customers, versions, events or enrollments.
     const counts = async () => ({
       customers: (await db.db.select({ id: customers.id }).from(customers)).length,
-      demoIdentities: (await db.db.select({ id: customerIdentities.customerId }).from(customerIdentities).where(like(customerIdentities.value, '%@demo.perennial.dev'))).length,
+      demoIdentities: (
+        await db.db
+          .select({ id: customerIdentities.customerId })
+          .from(customerIdentities)
+          .where(like(customerIdentities.value, '%@demo.perennial.dev'))
+      ).length,
       versions: (await db.db.select({ v: journeyVersions.version }).from(journeyVersions)).length,
       events: (await db.db.select({ id: events.id }).from(events)).length,
     });

@@ -4,7 +4,16 @@ import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoData, type GenerateSummary } from '../../demo/generator';
 import { mineAssociations, predictDepletion } from '../../domain/predictions';
-import { customerIdentities, customers, events, orderLines, orders, ownedProducts, products, telemetryReadings } from '../../drizzle/schema';
+import {
+  customerIdentities,
+  customers,
+  events,
+  orderLines,
+  orders,
+  ownedProducts,
+  products,
+  telemetryReadings,
+} from '../../drizzle/schema';
 import { createTestDatabase } from '../setup/harness';
 
 const NOW = new Date('2026-11-01T00:00:00.000Z');
@@ -15,7 +24,14 @@ const progress: number[] = [];
 
 beforeAll(async () => {
   [first, second] = await Promise.all([createTestDatabase(), createTestDatabase()]);
-  summary = await generateDemoData({ db: first.db, customers: 600, seed: 7, now: NOW, batchSize: 250, onProgress: ({ done }) => progress.push(done) });
+  summary = await generateDemoData({
+    db: first.db,
+    customers: 600,
+    seed: 7,
+    now: NOW,
+    batchSize: 250,
+    onProgress: ({ done }) => progress.push(done),
+  });
   await generateDemoData({ db: second.db, customers: 600, seed: 7, now: NOW, batchSize: 100 });
 });
 
@@ -53,7 +69,11 @@ describe('generateDemoData', () => {
   });
 
   it('every customer can be reached: at least one identity each; connected devices have serials', async () => {
-    const [orphans] = await first.db.execute<{ n: number }>(sql`select count(*)::int as n from customers c where not exists (select 1 from customer_identities i where i.customer_id = c.id)`).then((r) => (Array.isArray(r) ? r : (r as { rows: { n: number }[] }).rows));
+    const [orphans] = await first.db
+      .execute<{ n: number }>(
+        sql`select count(*)::int as n from customers c where not exists (select 1 from customer_identities i where i.customer_id = c.id)`,
+      )
+      .then((r) => (Array.isArray(r) ? r : (r as { rows: { n: number }[] }).rows));
     expect(orphans!.n).toBe(0);
     const purifiers = await first.db.select().from(ownedProducts).where(eq(ownedProducts.category, 'water-purifier'));
     expect(purifiers.length).toBeGreaterThan(10);
@@ -61,7 +81,9 @@ describe('generateDemoData', () => {
   });
 
   it('baskets carry the associations the recommendation journey relies on: phone → earbuds has lift above 1', async () => {
-    const lines = await first.db.select({ orderId: orderLines.orderId, category: orderLines.category }).from(orderLines);
+    const lines = await first.db
+      .select({ orderId: orderLines.orderId, category: orderLines.category })
+      .from(orderLines);
     const baskets = new Map<string, string[]>();
     for (const line of lines) baskets.set(line.orderId, [...(baskets.get(line.orderId) ?? []), line.category]);
     const { rules } = mineAssociations([...baskets.values()]);
@@ -74,7 +96,10 @@ describe('generateDemoData', () => {
     const purifiers = await first.db.select().from(ownedProducts).where(eq(ownedProducts.category, 'water-purifier'));
     let predicted = 0;
     for (const device of purifiers) {
-      const readings = await first.db.select().from(telemetryReadings).where(eq(telemetryReadings.ownedProductId, device.id));
+      const readings = await first.db
+        .select()
+        .from(telemetryReadings)
+        .where(eq(telemetryReadings.ownedProductId, device.id));
       const p = predictDepletion({
         installedAt: device.installedAt!.toISOString(),
         readings: readings.map((x) => ({ at: x.readAt.toISOString(), value: x.value })),

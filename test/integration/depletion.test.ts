@@ -2,7 +2,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { predictDeviceDepletion } from '../../activities/depletion';
-import { consumableCompatibility, customers, events, orderLines, orders, ownedProducts, products, telemetryReadings } from '../../drizzle/schema';
+import {
+  consumableCompatibility,
+  customers,
+  events,
+  orderLines,
+  orders,
+  ownedProducts,
+  products,
+  telemetryReadings,
+} from '../../drizzle/schema';
 import { createTestDatabase } from '../setup/harness';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -14,7 +23,15 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await db.db.insert(products).values([
     { sku: 'WP-1', name: 'Purifier', category: 'water-purifier', kind: 'device' },
-    { sku: 'F-1', name: 'RO filter', category: 'water-filter', kind: 'consumable', ratedLifeDays: 365, ratedUsage: 3000, usageMetric: 'litres_filtered' },
+    {
+      sku: 'F-1',
+      name: 'RO filter',
+      category: 'water-filter',
+      kind: 'consumable',
+      ratedLifeDays: 365,
+      ratedUsage: 3000,
+      usageMetric: 'litres_filtered',
+    },
     { sku: 'RH-1', name: 'Range hood', category: 'range-hood', kind: 'device' },
   ]);
   await db.db.insert(consumableCompatibility).values({ consumableSku: 'F-1', deviceSku: 'WP-1' });
@@ -27,13 +44,21 @@ async function purifierOwner(serial: string) {
     .insert(ownedProducts)
     .values({ customerId: customer!.id, sku: 'WP-1', category: 'water-purifier', serial, installedAt })
     .returning();
-  await db.db.insert(ownedProducts).values({ customerId: customer!.id, sku: 'RH-1', category: 'range-hood', installedAt });
+  await db.db
+    .insert(ownedProducts)
+    .values({ customerId: customer!.id, sku: 'RH-1', category: 'range-hood', installedAt });
   return { customerId: customer!.id, deviceId: device!.id };
 }
 
 async function readLitres(deviceId: string, fromDay: number, toDay: number, perDay: number, base = 0) {
   const rows = [];
-  for (let d = fromDay; d <= toDay; d++) rows.push({ ownedProductId: deviceId, metric: 'litres_filtered', value: base + (d - fromDay) * perDay, readAt: day(d) });
+  for (let d = fromDay; d <= toDay; d++)
+    rows.push({
+      ownedProductId: deviceId,
+      metric: 'litres_filtered',
+      value: base + (d - fromDay) * perDay,
+      readAt: day(d),
+    });
   await db.db.insert(telemetryReadings).values(rows);
 }
 
@@ -42,7 +67,13 @@ describe('predictDeviceDepletion', () => {
     const { customerId } = await purifierOwner('SN-RATED');
     const [only, ...rest] = await predictDeviceDepletion(db.db, { customerId }, day(10));
     expect(rest).toEqual([]);
-    expect(only).toMatchObject({ serial: 'SN-RATED', deviceSku: 'WP-1', consumable: { sku: 'F-1' }, cycleStartedAt: installedAt.toISOString(), readings: 0 });
+    expect(only).toMatchObject({
+      serial: 'SN-RATED',
+      deviceSku: 'WP-1',
+      consumable: { sku: 'F-1' },
+      cycleStartedAt: installedAt.toISOString(),
+      readings: 0,
+    });
     expect(only!.prediction).toMatchObject({ basis: 'rated-life', depletesAt: day(365).toISOString() });
   });
 
@@ -57,21 +88,34 @@ describe('predictDeviceDepletion', () => {
   it('starts a new cycle when a compatible consumable is bought, and when a replacement is reported', async () => {
     const { customerId, deviceId } = await purifierOwner('SN-CYCLES');
     await readLitres(deviceId, 0, 90, 30);
-    const [order] = await db.db.insert(orders).values({ customerId, externalId: 'ORD-F1', orderedAt: day(95) }).returning();
+    const [order] = await db.db
+      .insert(orders)
+      .values({ customerId, externalId: 'ORD-F1', orderedAt: day(95) })
+      .returning();
     await db.db.insert(orderLines).values({ orderId: order!.id, lineNo: 1, sku: 'F-1', category: 'water-filter' });
     const [afterOrder] = await predictDeviceDepletion(db.db, { customerId }, day(96));
     expect(afterOrder!.cycleStartedAt).toBe(day(95).toISOString());
     expect(afterOrder!.readings).toBe(0);
     expect(afterOrder!.prediction.depletesAt).toBe(day(95 + 365).toISOString());
 
-    await db.db.insert(events).values({ messageId: 'replaced-1', customerId, name: 'Consumable Replaced', properties: { serial: 'SN-CYCLES' }, occurredAt: day(120), receivedAt: day(120) });
+    await db.db.insert(events).values({
+      messageId: 'replaced-1',
+      customerId,
+      name: 'Consumable Replaced',
+      properties: { serial: 'SN-CYCLES' },
+      occurredAt: day(120),
+      receivedAt: day(120),
+    });
     const [afterReplacement] = await predictDeviceDepletion(db.db, { customerId }, day(121));
     expect(afterReplacement!.cycleStartedAt).toBe(day(120).toISOString());
   });
 
   it('ignores disposed devices', async () => {
     const { customerId, deviceId } = await purifierOwner('SN-GONE');
-    await db.db.update(ownedProducts).set({ disposedAt: day(5) }).where(eq(ownedProducts.id, deviceId));
+    await db.db
+      .update(ownedProducts)
+      .set({ disposedAt: day(5) })
+      .where(eq(ownedProducts.id, deviceId));
     expect(await predictDeviceDepletion(db.db, { customerId }, day(10))).toEqual([]);
   });
 });

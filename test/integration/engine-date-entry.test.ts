@@ -37,7 +37,13 @@ beforeEach(async () => {
   worker = await createTestWorker({
     connection: env.nativeConnection,
     taskQueue,
-    activities: createActivities({ db: db.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1', enroller }),
+    activities: createActivities({
+      db: db.db,
+      transports: {},
+      clock: () => new Date(),
+      publicUrl: 'http://127.0.0.1',
+      enroller,
+    }),
   });
   workerRunning = worker.run();
 });
@@ -79,13 +85,19 @@ async function waitForRows(journeyId: string, count: number) {
   return rowsOf(journeyId);
 }
 
-const longWait = { wait: { type: 'wait' as const, duration: { days: 90 }, next: 'done' }, done: { type: 'exit' as const } };
+const longWait = {
+  wait: { type: 'wait' as const, duration: { days: 90 }, next: 'done' },
+  done: { type: 'exit' as const },
+};
 
 describe('date entry', () => {
   it('enters a customer at 09:00 local on the day 30 days before their warranty ends, and no one else', async () => {
     const journeyId = `warranty-${randomUUID().slice(0, 8)}`;
     const dueDay = await localDay(3);
-    const [due] = await db.db.insert(customers).values({ traits: { warrantyEndsAt: await localDay(33) } }).returning();
+    const [due] = await db.db
+      .insert(customers)
+      .values({ traits: { warrantyEndsAt: await localDay(33) } })
+      .returning();
     await db.db.insert(customers).values({ traits: { warrantyEndsAt: await localDay(50) } });
     await db.db.insert(customers).values({ traits: { warrantyEndsAt: 'not a date' } });
     await publish(journeyId, {

@@ -36,7 +36,15 @@ beforeAll(async () => {
       ...createFakeActivities(world),
       async predictConsumableDepletion({ serial }) {
         calls.set(serial, (calls.get(serial) ?? 0) + 1);
-        return predictions.get(serial) ?? { depletesAt: null, basis: 'unknown', confidence: 0, cycleStartedAt: null, consumableSku: null };
+        return (
+          predictions.get(serial) ?? {
+            depletesAt: null,
+            basis: 'unknown',
+            confidence: 0,
+            cycleStartedAt: null,
+            consumableSku: null,
+          }
+        );
       },
     },
   });
@@ -71,17 +79,37 @@ function start(serial: string, maxHistoryEvents?: number) {
         journey: { id: 'depletion', version: 1, definition: journey },
         customerId: 'customer-1',
         enrollmentKey: serial,
-        entryEvent: { id: `install-${serial}`, name: 'Product Installed', properties: { serial }, timestamp: new Date().toISOString() },
+        entryEvent: {
+          id: `install-${serial}`,
+          name: 'Product Installed',
+          properties: { serial },
+          timestamp: new Date().toISOString(),
+        },
         ...(maxHistoryEvents ? { maxHistoryEvents } : {}),
       },
     ],
   });
 }
-const reading = (serial: string, n: number) => ({ id: `${serial}-reading-${n}`, name: 'Telemetry Reported', properties: { serial, metric: 'litres', value: n }, timestamp: new Date().toISOString() });
+const reading = (serial: string, n: number) => ({
+  id: `${serial}-reading-${n}`,
+  name: 'Telemetry Reported',
+  properties: { serial, metric: 'litres', value: n },
+  timestamp: new Date().toISOString(),
+});
 const predict = (serial: string, depletesAt: Date) =>
-  predictions.set(serial, { depletesAt: depletesAt.toISOString(), basis: 'telemetry', confidence: 0.8, cycleStartedAt: '2026-01-01T00:00:00.000Z', consumableSku: 'F-1' });
+  predictions.set(serial, {
+    depletesAt: depletesAt.toISOString(),
+    basis: 'telemetry',
+    confidence: 0.8,
+    cycleStartedAt: '2026-01-01T00:00:00.000Z',
+    consumableSku: 'F-1',
+  });
 const resting = (handle: Awaited<ReturnType<typeof start>>, wakeAt: Date) =>
-  eventually(`asleep until ${wakeAt.toISOString()}`, async () => ((await handle.query(statusQuery)).nextWakeAt === wakeAt.toISOString() ? true : undefined), 60_000);
+  eventually(
+    `asleep until ${wakeAt.toISOString()}`,
+    async () => ((await handle.query(statusQuery)).nextWakeAt === wakeAt.toISOString() ? true : undefined),
+    60_000,
+  );
 
 describe('the depletion wait', () => {
   it('ignores other devices, settles a burst into one recompute, continues-as-new mid-wait and wakes at the moved date', async () => {
@@ -121,6 +149,13 @@ describe('the depletion wait', () => {
 
   it('takes onUnknown when there is no prediction (device gone, no consumable)', async () => {
     const handle = await start('SN-GONE');
-    expect(await handle.result()).toMatchObject({ status: 'completed', reason: 'no-device', path: [expect.objectContaining({ step: 'low', outcome: 'unknown:no-prediction' }), expect.objectContaining({ step: 'gone' })] });
+    expect(await handle.result()).toMatchObject({
+      status: 'completed',
+      reason: 'no-device',
+      path: [
+        expect.objectContaining({ step: 'low', outcome: 'unknown:no-prediction' }),
+        expect.objectContaining({ step: 'gone' }),
+      ],
+    });
   });
 });

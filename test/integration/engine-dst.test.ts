@@ -11,11 +11,20 @@ import { define } from '../fixtures/journeys';
 import { createTestWorker, createTimeSkippingEnv, uniqueTaskQueue } from '../setup/harness';
 import { saveHistoryIfRecording } from '../setup/histories';
 
-async function runOnFreshServer(definition: JourneyDefinition, world: FakeWorld, customerId: string, historyName?: string) {
+async function runOnFreshServer(
+  definition: JourneyDefinition,
+  world: FakeWorld,
+  customerId: string,
+  historyName?: string,
+) {
   const env = await createTimeSkippingEnv();
   try {
     const taskQueue = uniqueTaskQueue('dst');
-    const worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, activities: createFakeActivities(world) });
+    const worker = await createTestWorker({
+      connection: env.nativeConnection,
+      taskQueue,
+      activities: createFakeActivities(world),
+    });
     const handle = await env.client.workflow.start(enrollmentWorkflow, {
       taskQueue,
       workflowId: enrollmentWorkflowId('dst', customerId, 'default'),
@@ -57,7 +66,10 @@ describe('wait steps at local times across DST', () => {
   it('a wait in calendar days keeps the local wall-clock time across the Berlin fall-back', async () => {
     const world = newWorld();
     const customerId = randomUUID();
-    world.facts.set(customerId, emptyFacts({ timeZone: 'Europe/Berlin', traits: { visitAt: '2027-10-30T08:00:00.000Z' } }));
+    world.facts.set(
+      customerId,
+      emptyFacts({ timeZone: 'Europe/Berlin', traits: { visitAt: '2027-10-30T08:00:00.000Z' } }),
+    );
     const journey = define({
       name: 'Day after',
       entry: { type: 'api' },

@@ -78,14 +78,20 @@ async function enterAndFinish(request: EntryRequest) {
 }
 
 const rowsFor = (journeyId: string, customerId: string) =>
-  db.db.select().from(enrollments).where(and(eq(enrollments.journeyId, journeyId), eq(enrollments.customerId, customerId)));
+  db.db
+    .select()
+    .from(enrollments)
+    .where(and(eq(enrollments.journeyId, journeyId), eq(enrollments.customerId, customerId)));
 
 describe('re-entry policies', () => {
   it('once: a customer who finished never enters again', async () => {
     const journey = journeyWith({ reentry: { mode: 'once' } });
     const customerId = await newCustomer();
     expect(await enterAndFinish({ journey, customerId, event: installed() })).toMatchObject({ status: 'started' });
-    expect(await enterAndFinish({ journey, customerId, event: installed() })).toEqual({ status: 'rejected', reason: 'already-enrolled' });
+    expect(await enterAndFinish({ journey, customerId, event: installed() })).toEqual({
+      status: 'rejected',
+      reason: 'already-enrolled',
+    });
     expect(await rowsFor(journey.id, customerId)).toHaveLength(1);
   });
 
@@ -111,7 +117,10 @@ describe('re-entry policies', () => {
     expect(await enterAndFinish({ journey, customerId, event: installed() })).toMatchObject({ status: 'started' }); // ends 2 days later
     const [first] = await rowsFor(journey.id, customerId);
     now = new Date(first!.enteredAt.getTime() + 4 * DAY);
-    expect(await enterAndFinish({ journey, customerId, event: installed() })).toEqual({ status: 'rejected', reason: 'cooldown' });
+    expect(await enterAndFinish({ journey, customerId, event: installed() })).toEqual({
+      status: 'rejected',
+      reason: 'cooldown',
+    });
     now = new Date(first!.enteredAt.getTime() + 5 * DAY + 1000);
     expect(await enterAndFinish({ journey, customerId, event: installed() })).toMatchObject({ status: 'started' });
     expect(await rowsFor(journey.id, customerId)).toHaveLength(2);
@@ -119,20 +128,39 @@ describe('re-entry policies', () => {
 
   it('a paused journey takes no new entries', async () => {
     const journey = { ...journeyWith({}), status: 'paused' };
-    expect(await enroller.enter({ journey, customerId: await newCustomer(), event: installed() })).toEqual({ status: 'rejected', reason: 'journey-not-live' });
+    expect(await enroller.enter({ journey, customerId: await newCustomer(), event: installed() })).toEqual({
+      status: 'rejected',
+      reason: 'journey-not-live',
+    });
   });
 });
 
 describe('concurrency keys', () => {
   it('two devices of one customer run two independent refill enrollments; the same device twice is one', async () => {
-    const journey = journeyWith({ concurrencyKey: ['properties.deviceId', 'properties.consumable'], reentry: { mode: 'afterExit' } });
+    const journey = journeyWith({
+      concurrencyKey: ['properties.deviceId', 'properties.consumable'],
+      reentry: { mode: 'afterExit' },
+    });
     const customerId = await newCustomer();
-    const kitchen = await enroller.enter({ journey, customerId, event: installed({ deviceId: 'SN-KITCHEN-1', consumable: 'RO-filter' }) });
-    const bathroom = await enroller.enter({ journey, customerId, event: installed({ deviceId: 'SN-BATH-2', consumable: 'RO-filter' }) });
-    const again = await enroller.enter({ journey, customerId, event: installed({ deviceId: 'SN-KITCHEN-1', consumable: 'RO-filter' }) });
+    const kitchen = await enroller.enter({
+      journey,
+      customerId,
+      event: installed({ deviceId: 'SN-KITCHEN-1', consumable: 'RO-filter' }),
+    });
+    const bathroom = await enroller.enter({
+      journey,
+      customerId,
+      event: installed({ deviceId: 'SN-BATH-2', consumable: 'RO-filter' }),
+    });
+    const again = await enroller.enter({
+      journey,
+      customerId,
+      event: installed({ deviceId: 'SN-KITCHEN-1', consumable: 'RO-filter' }),
+    });
     expect(kitchen.status).toBe('started');
     expect(bathroom.status).toBe('started');
-    if (kitchen.status === 'rejected' || bathroom.status === 'rejected' || again.status === 'rejected') throw new Error('unexpected rejection');
+    if (kitchen.status === 'rejected' || bathroom.status === 'rejected' || again.status === 'rejected')
+      throw new Error('unexpected rejection');
     expect(again.workflowId).toBe(kitchen.workflowId);
     expect(kitchen.workflowId).not.toBe(bathroom.workflowId);
     expect(kitchen.workflowId).not.toContain('SN-KITCHEN'); // keys are hashed: no device serials in IDs
@@ -144,6 +172,9 @@ describe('concurrency keys', () => {
 
   it('an entry event missing a key property is rejected rather than sharing a key', async () => {
     const journey = journeyWith({ concurrencyKey: ['properties.deviceId'] });
-    expect(await enroller.enter({ journey, customerId: await newCustomer(), event: installed({}) })).toEqual({ status: 'rejected', reason: 'missing-key' });
+    expect(await enroller.enter({ journey, customerId: await newCustomer(), event: installed({}) })).toEqual({
+      status: 'rejected',
+      reason: 'missing-key',
+    });
   });
 });

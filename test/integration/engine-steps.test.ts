@@ -9,7 +9,14 @@ import type { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { JourneyDefinition } from '../../domain/journey/definition';
 import type { JourneyEvent } from '../../domain/journey/conditions';
-import { controlSignal, enrollmentWorkflow, enrollmentWorkflowId, eventSignal, statusQuery, type EnrollmentInput } from '../../workflows/enrollment';
+import {
+  controlSignal,
+  enrollmentWorkflow,
+  enrollmentWorkflowId,
+  eventSignal,
+  statusQuery,
+  type EnrollmentInput,
+} from '../../workflows/enrollment';
 import { createFakeActivities, emptyFacts, newWorld, type FakeWorld } from '../fixtures/fake-activities';
 import { define, phoneNurture } from '../fixtures/journeys';
 import { createTestWorker, createTimeSkippingEnv, uniqueTaskQueue } from '../setup/harness';
@@ -28,7 +35,11 @@ beforeEach(async () => {
   env = await createTimeSkippingEnv();
   world = newWorld();
   taskQueue = uniqueTaskQueue('engine');
-  worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, activities: createFakeActivities(world) });
+  worker = await createTestWorker({
+    connection: env.nativeConnection,
+    taskQueue,
+    activities: createFakeActivities(world),
+  });
   workerRunning = worker.run();
 });
 afterEach(async () => {
@@ -69,7 +80,11 @@ function event(name: string, properties: Record<string, unknown> = {}, id = rand
   return { id, name, properties, timestamp: new Date().toISOString() };
 }
 
-function start(journeyId: string, definition: JourneyDefinition, options: { customerId?: string; entryEvent?: JourneyEvent; key?: string; maxHistoryEvents?: number } = {}) {
+function start(
+  journeyId: string,
+  definition: JourneyDefinition,
+  options: { customerId?: string; entryEvent?: JourneyEvent; key?: string; maxHistoryEvents?: number } = {},
+) {
   const customerId = options.customerId ?? randomUUID();
   const input: EnrollmentInput = {
     v: 1,
@@ -79,7 +94,11 @@ function start(journeyId: string, definition: JourneyDefinition, options: { cust
     entryEvent: options.entryEvent,
     maxHistoryEvents: options.maxHistoryEvents,
   };
-  return env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(journeyId, customerId, input.enrollmentKey), args: [input] });
+  return env.client.workflow.start(enrollmentWorkflow, {
+    taskQueue,
+    workflowId: enrollmentWorkflowId(journeyId, customerId, input.enrollmentKey),
+    args: [input],
+  });
 }
 
 const sendsOf = (customerId: string) => world.sends.filter((s) => s.customerId === customerId);
@@ -88,7 +107,9 @@ const hours = (n: number) => n * 3_600_000;
 describe('41-day phone nurture', () => {
   it('sends on days 0, 10, 20 and 31 and ends at day 41, with fewer than 200 history events', async () => {
     const t0 = await env.currentTimeMs();
-    const handle = await start('phone-nurture', phoneNurture, { entryEvent: event('lead_captured', { category: 'phone' }) });
+    const handle = await start('phone-nurture', phoneNurture, {
+      entryEvent: event('lead_captured', { category: 'phone' }),
+    });
     const result = await runWorker(handle.result());
     const customerId = handle.workflowId.split('/')[2]!;
 
@@ -105,7 +126,10 @@ describe('41-day phone nurture', () => {
 
   it('a buyer who purchases a phone on day 10 gets no further message and converts once', async () => {
     const customerId = randomUUID();
-    const handle = await start('phone-nurture', phoneNurture, { customerId, entryEvent: event('lead_captured', { category: 'phone' }) });
+    const handle = await start('phone-nurture', phoneNurture, {
+      customerId,
+      entryEvent: event('lead_captured', { category: 'phone' }),
+    });
     const result = await runWorker(async () => {
       await skip(10 * DAY + hours(12), handle);
       // A TV purchase is not this journey's goal (matchEntry on category)…
@@ -122,14 +146,21 @@ describe('41-day phone nurture', () => {
     expect(result).toMatchObject({ status: 'converted', reason: 'goal:purchased' });
     expect(sendsOf(customerId).map((s) => s.template)).toEqual(['phone-welcome', 'phone-compare']);
     const final = world.progress.filter((p) => p.customerId === customerId).at(-1)!;
-    expect(final).toMatchObject({ status: 'converted', exitReason: 'goal:purchased', currentStep: null, nextWakeAt: null });
+    expect(final).toMatchObject({
+      status: 'converted',
+      exitReason: 'goal:purchased',
+      currentStep: null,
+      nextWakeAt: null,
+    });
     expect(final.convertedAt).not.toBeNull();
     await saveHistoryIfRecording('nurture-goal-during-wait', handle);
   });
 
   it('a purchase after the goal window exits without counting a conversion', async () => {
     const shortWindow = define({ ...phoneNurture, settings: { ...phoneNurture.settings, goalWindow: { days: 5 } } });
-    const handle = await start('phone-nurture-short', shortWindow, { entryEvent: event('lead_captured', { category: 'phone' }) });
+    const handle = await start('phone-nurture-short', shortWindow, {
+      entryEvent: event('lead_captured', { category: 'phone' }),
+    });
     const result = await runWorker(async () => {
       await skip(6 * DAY, handle);
       await handle.signal(eventSignal, event('order_completed', { category: 'phone' }));
@@ -150,7 +181,10 @@ describe('wait steps', () => {
       steps: { wait: { type: 'wait', until: { attribute: 'traits.missing' }, next: 'done' }, done: { type: 'exit' } },
     });
     const result = await runWorker(start('no-date', journey, { customerId }).then((h) => h.result()));
-    expect(result.path.map((p) => [p.step, p.outcome])).toEqual([['wait', 'skipped:no-date'], ['done', 'completed']]);
+    expect(result.path.map((p) => [p.step, p.outcome])).toEqual([
+      ['wait', 'skipped:no-date'],
+      ['done', 'completed'],
+    ]);
   });
 });
 
@@ -178,7 +212,11 @@ describe('waitForEvent', () => {
   });
 
   it('takes the first ranked outcome that matches, ignores other events, and times out otherwise', async () => {
-    const [premium, basic, silent] = await Promise.all([start('app', journey), start('app', journey), start('app', journey)]);
+    const [premium, basic, silent] = await Promise.all([
+      start('app', journey),
+      start('app', journey),
+      start('app', journey),
+    ]);
     const t0 = await env.currentTimeMs();
     await runWorker(async () => {
       await skip(DAY, premium, basic, silent);
@@ -188,7 +226,8 @@ describe('waitForEvent', () => {
       await basic.signal(eventSignal, event('app_opened', { plan: 'free' }));
       await resultsInOrder([premium, basic, silent]);
     });
-    const templateOf = (h: { workflowId: string }) => world.sends.filter((s) => s.customerId === h.workflowId.split('/')[2]).map((s) => s.template);
+    const templateOf = (h: { workflowId: string }) =>
+      world.sends.filter((s) => s.customerId === h.workflowId.split('/')[2]).map((s) => s.template);
     expect(templateOf(premium)).toEqual(['premium-tips']);
     expect(templateOf(basic)).toEqual(['basic-tips']);
     expect(templateOf(silent)).toEqual(['nudge']);
@@ -204,8 +243,20 @@ describe('waitForEvent', () => {
       entry: { type: 'api' },
       start: 'first',
       steps: {
-        first: { type: 'waitForEvent', event: 'click', timeout: { days: 1 }, outcomes: [{ id: 'clicked', next: 'second' }], onTimeout: 'done' },
-        second: { type: 'waitForEvent', event: 'click', timeout: { days: 1 }, outcomes: [{ id: 'clicked-again', next: 'done' }], onTimeout: 'done' },
+        first: {
+          type: 'waitForEvent',
+          event: 'click',
+          timeout: { days: 1 },
+          outcomes: [{ id: 'clicked', next: 'second' }],
+          onTimeout: 'done',
+        },
+        second: {
+          type: 'waitForEvent',
+          event: 'click',
+          timeout: { days: 1 },
+          outcomes: [{ id: 'clicked-again', next: 'done' }],
+          onTimeout: 'done',
+        },
         done: { type: 'exit' },
       },
     });
@@ -232,13 +283,26 @@ describe('branch, split, update, webhook', () => {
         type: 'branch',
         branches: [
           { id: 'loyal', when: [{ kind: 'attribute', path: 'aiplStage', op: 'eq', value: 'loyalty' }], next: 'loyal' },
-          { id: 'purifier-owner', when: [{ kind: 'owns', category: 'water-purifier' }, { kind: 'eventCount', event: 'app_opened', withinDays: 30, op: 'gte', value: 2 }], next: 'owner' },
+          {
+            id: 'purifier-owner',
+            when: [
+              { kind: 'owns', category: 'water-purifier' },
+              { kind: 'eventCount', event: 'app_opened', withinDays: 30, op: 'gte', value: 2 },
+            ],
+            next: 'owner',
+          },
         ],
         else: 'arms',
       },
       loyal: { type: 'update', addTags: ['vip'], aiplStage: 'loyalty', next: 'done' },
       owner: { type: 'webhook', url: 'https://crm.example.com/hooks/owner', next: 'done' },
-      arms: { type: 'split', arms: [{ id: 'a', weight: 1, next: 'sendA' }, { id: 'control', weight: 1, holdout: true, next: 'done' }] },
+      arms: {
+        type: 'split',
+        arms: [
+          { id: 'a', weight: 1, next: 'sendA' },
+          { id: 'control', weight: 1, holdout: true, next: 'done' },
+        ],
+      },
       sendA: { type: 'send', channel: 'email', template: 'a', next: 'done' },
       done: { type: 'exit' },
     },
@@ -248,22 +312,42 @@ describe('branch, split, update, webhook', () => {
     const loyal = randomUUID();
     const owner = randomUUID();
     const ownerNotActive = randomUUID();
-    world.facts.set(loyal, emptyFacts({ aiplStage: 'loyalty', ownedProducts: [{ sku: 'P1', category: 'water-purifier' }] }));
-    world.facts.set(owner, emptyFacts({ ownedProducts: [{ sku: 'P1', category: 'water-purifier' }], eventCounts: { '30d:app_opened': 3 } }));
-    world.facts.set(ownerNotActive, emptyFacts({ ownedProducts: [{ sku: 'P1', category: 'water-purifier' }], eventCounts: { '30d:app_opened': 1 } }));
-    const results = await resultsInOrder(await Promise.all([loyal, owner, ownerNotActive].map((customerId) => start('owners', journey, { customerId }))));
+    world.facts.set(
+      loyal,
+      emptyFacts({ aiplStage: 'loyalty', ownedProducts: [{ sku: 'P1', category: 'water-purifier' }] }),
+    );
+    world.facts.set(
+      owner,
+      emptyFacts({ ownedProducts: [{ sku: 'P1', category: 'water-purifier' }], eventCounts: { '30d:app_opened': 3 } }),
+    );
+    world.facts.set(
+      ownerNotActive,
+      emptyFacts({ ownedProducts: [{ sku: 'P1', category: 'water-purifier' }], eventCounts: { '30d:app_opened': 1 } }),
+    );
+    const results = await resultsInOrder(
+      await Promise.all([loyal, owner, ownerNotActive].map((customerId) => start('owners', journey, { customerId }))),
+    );
     expect(results.map((r) => r.path[0]!.outcome)).toEqual(['loyal', 'purifier-owner', 'else']);
     expect(world.updates.find((u) => u.customerId === loyal)).toMatchObject({ addTags: ['vip'], aiplStage: 'loyalty' });
-    expect(world.webhooks.find((w) => w.customerId === owner)).toMatchObject({ url: 'https://crm.example.com/hooks/owner' });
+    expect(world.webhooks.find((w) => w.customerId === owner)).toMatchObject({
+      url: 'https://crm.example.com/hooks/owner',
+    });
     expect(world.webhooks.find((w) => w.customerId === owner)!.idempotencyKey).toMatch(/^[0-9a-f-]{36}:owner:1$/);
-    await saveHistoryIfRecording('branch-update', env.client.workflow.getHandle(enrollmentWorkflowId('owners', loyal, 'default')));
-    await saveHistoryIfRecording('branch-webhook', env.client.workflow.getHandle(enrollmentWorkflowId('owners', owner, 'default')));
+    await saveHistoryIfRecording(
+      'branch-update',
+      env.client.workflow.getHandle(enrollmentWorkflowId('owners', loyal, 'default')),
+    );
+    await saveHistoryIfRecording(
+      'branch-webhook',
+      env.client.workflow.getHandle(enrollmentWorkflowId('owners', owner, 'default')),
+    );
   });
 
   it('splits customers deterministically, and the holdout arm sends nothing', async () => {
     const customers = Array.from({ length: 40 }, () => randomUUID());
     for (const c of customers) world.facts.set(c, emptyFacts());
-    const run = async () => resultsInOrder(await Promise.all(customers.map((customerId) => start('owners', journey, { customerId }))));
+    const run = async () =>
+      resultsInOrder(await Promise.all(customers.map((customerId) => start('owners', journey, { customerId }))));
     const first = await run();
     const second = await run();
     const arms = (results: typeof first) => results.map((r) => r.path.find((p) => p.step === 'arms')!.outcome);
@@ -272,8 +356,12 @@ describe('branch, split, update, webhook', () => {
     expect(holdouts.length).toBeGreaterThan(5);
     expect(holdouts.length).toBeLessThan(35);
     for (const c of holdouts) expect(sendsOf(c)).toEqual([]);
-    for (const c of customers.filter((x) => !holdouts.includes(x))) expect(sendsOf(c).map((s) => s.template)).toEqual(['a', 'a']);
-    await saveHistoryIfRecording('branch-split', env.client.workflow.getHandle(enrollmentWorkflowId('owners', customers[0]!, 'default')));
+    for (const c of customers.filter((x) => !holdouts.includes(x)))
+      expect(sendsOf(c).map((s) => s.template)).toEqual(['a', 'a']);
+    await saveHistoryIfRecording(
+      'branch-split',
+      env.client.workflow.getHandle(enrollmentWorkflowId('owners', customers[0]!, 'default')),
+    );
   });
 });
 

@@ -36,18 +36,51 @@ describe('erasure on PGlite', () => {
     const id = first.customerId!;
 
     const outcome = await eraseCustomer(handle.db, { customerId: id, reason: 'pglite', secret: SECRET });
-    expect(outcome).toMatchObject({ status: 'erased', erasure: { customerId: id, mergedIds: [second.customerId], counts: { identities: 4, orders: 1, merges: 1 } } });
-    expect(await eraseCustomer(handle.db, { customerId: second.customerId!, reason: 'again', secret: SECRET })).toMatchObject({ status: 'already-erased' });
+    expect(outcome).toMatchObject({
+      status: 'erased',
+      erasure: { customerId: id, mergedIds: [second.customerId], counts: { identities: 4, orders: 1, merges: 1 } },
+    });
+    expect(
+      await eraseCustomer(handle.db, { customerId: second.customerId!, reason: 'again', secret: SECRET }),
+    ).toMatchObject({ status: 'already-erased' });
     expect(await handle.db.select().from(customers)).toEqual([]);
     expect(await handle.db.select().from(events)).toEqual([]);
 
-    expect(await ingest('track', { anonymousId: 'someone', event: 'x', context: { externalIds: [{ id: '+86 139 0000 1111', type: 'phone' }] } })).toMatchObject({ status: 'refused', refusedKinds: ['phone'] });
+    expect(
+      await ingest('track', {
+        anonymousId: 'someone',
+        event: 'x',
+        context: { externalIds: [{ id: '+86 139 0000 1111', type: 'phone' }] },
+      }),
+    ).toMatchObject({ status: 'refused', refusedKinds: ['phone'] });
     const back = await ingest('track', { userId: 'pg-user', event: 'Consent Given' });
     expect(back.status).toBe('accepted');
-    expect((await handle.db.select().from(customerIdentities).where(eq(customerIdentities.value, 'pg-user')))[0]?.customerId).toBe(back.customerId);
+    expect(
+      (await handle.db.select().from(customerIdentities).where(eq(customerIdentities.value, 'pg-user')))[0]?.customerId,
+    ).toBe(back.customerId);
 
-    const activities = createActivities({ db: handle.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1' });
-    await activities.recordEnrollmentProgress({ enrollmentId: '00000000-0000-4000-8000-000000000001', journeyId: 'j', journeyVersion: 1, customerId: second.customerId!, enrollmentKey: 'default', workflowId: 'w', status: 'cancelled', currentStep: null, nextWakeAt: null, path: [], enteredAt: new Date().toISOString(), exitedAt: null, exitReason: 'erased', convertedAt: null });
+    const activities = createActivities({
+      db: handle.db,
+      transports: {},
+      clock: () => new Date(),
+      publicUrl: 'http://127.0.0.1',
+    });
+    await activities.recordEnrollmentProgress({
+      enrollmentId: '00000000-0000-4000-8000-000000000001',
+      journeyId: 'j',
+      journeyVersion: 1,
+      customerId: second.customerId!,
+      enrollmentKey: 'default',
+      workflowId: 'w',
+      status: 'cancelled',
+      currentStep: null,
+      nextWakeAt: null,
+      path: [],
+      enteredAt: new Date().toISOString(),
+      exitedAt: null,
+      exitReason: 'erased',
+      convertedAt: null,
+    });
     expect(rowsOf(await handle.db.execute(sql`select id from enrollments`))).toEqual([]);
   });
 });

@@ -28,13 +28,21 @@ describe('dev server + real Postgres', () => {
   });
 
   it('runs a workflow whose activities write rows to Postgres that read back', async () => {
-    const [customer] = await db.db.insert(customers).values({ traits: { firstName: 'Lin' } }).returning();
+    const [customer] = await db.db
+      .insert(customers)
+      .values({ traits: { firstName: 'Lin' } })
+      .returning();
     const customerId = customer!.id;
     const taskQueue = uniqueTaskQueue();
     const worker = await createTestWorker({
       connection: temporal.native,
       taskQueue,
-      activities: createActivities({ db: db.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1' }),
+      activities: createActivities({
+        db: db.db,
+        transports: {},
+        clock: () => new Date(),
+        publicUrl: 'http://127.0.0.1',
+      }),
     });
     const workflowId = enrollmentWorkflowId('tag-and-exit', customerId, 'default');
 
@@ -42,17 +50,31 @@ describe('dev server + real Postgres', () => {
       temporal.client.workflow.execute(enrollmentWorkflow, {
         taskQueue,
         workflowId,
-        args: [{ v: 1, journey: { id: 'tag-and-exit', version: 3, definition: tagAndExit }, customerId, enrollmentKey: 'default' }],
+        args: [
+          {
+            v: 1,
+            journey: { id: 'tag-and-exit', version: 3, definition: tagAndExit },
+            customerId,
+            enrollmentKey: 'default',
+          },
+        ],
       }),
     );
 
     expect(result.status).toBe('completed');
     const [row] = await db.db.select().from(enrollments).where(eq(enrollments.id, result.enrollmentId));
-    expect(row).toMatchObject({ journeyId: 'tag-and-exit', journeyVersion: 3, customerId, workflowId, status: 'completed', exitReason: 'tagged', currentStep: null });
+    expect(row).toMatchObject({
+      journeyId: 'tag-and-exit',
+      journeyVersion: 3,
+      customerId,
+      workflowId,
+      status: 'completed',
+      exitReason: 'tagged',
+      currentStep: null,
+    });
     expect(row!.exitedAt).toBeInstanceOf(Date);
     const [updated] = await db.db.select().from(customers).where(eq(customers.id, customerId));
     expect(updated!.tags).toEqual(['welcomed']);
     expect(updated!.aiplStage).toBe('interest');
   });
 });
-

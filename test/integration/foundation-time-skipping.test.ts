@@ -18,7 +18,11 @@ describe('time-skipping server (provisioned from Maven Central)', () => {
   it('runs a workflow that sleeps 41 days in a few seconds of wall time', async () => {
     const world = newWorld();
     const taskQueue = uniqueTaskQueue();
-    const worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, activities: createFakeActivities(world) });
+    const worker = await createTestWorker({
+      connection: env.nativeConnection,
+      taskQueue,
+      activities: createFakeActivities(world),
+    });
     const customerId = randomUUID();
     const startedWall = performance.now();
 
@@ -26,7 +30,14 @@ describe('time-skipping server (provisioned from Maven Central)', () => {
       env.client.workflow.execute(enrollmentWorkflow, {
         taskQueue,
         workflowId: enrollmentWorkflowId('wait-41', customerId, 'default'),
-        args: [{ v: 1, journey: { id: 'wait-41', version: 1, definition: fortyOneDayWait }, customerId, enrollmentKey: 'default' }],
+        args: [
+          {
+            v: 1,
+            journey: { id: 'wait-41', version: 1, definition: fortyOneDayWait },
+            customerId,
+            enrollmentKey: 'default',
+          },
+        ],
       }),
     );
 

@@ -46,14 +46,24 @@ beforeAll(async () => {
     taskQueue: uniqueTaskQueue('fuzz'),
     adminApiKey: ADMIN,
     simulate: recordingSimulate,
-    messaging: { linkSecret: 'fuzz-test-link-secret-0123456789abcdef', providerSecret: 'fuzz-test-provider-secret-0123456789' },
+    messaging: {
+      linkSecret: 'fuzz-test-link-secret-0123456789abcdef',
+      providerSecret: 'fuzz-test-provider-secret-0123456789',
+    },
   });
   await app.ready();
   writeKey = (await createApiKey(db.db, 'write', 'fuzz')).key;
   spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
   // Accepted before fuzzing: must survive it.
-  expect((await app.inject({ method: 'PUT', url: '/v1/journeys/kept', headers: admin(), payload: phoneNurture })).statusCode).toBe(201);
-  const tracked = await app.inject({ method: 'POST', url: '/v1/track', headers: write(), payload: { userId: 'kept-user', event: 'kept_event', messageId: 'kept-message' } });
+  expect(
+    (await app.inject({ method: 'PUT', url: '/v1/journeys/kept', headers: admin(), payload: phoneNurture })).statusCode,
+  ).toBe(201);
+  const tracked = await app.inject({
+    method: 'POST',
+    url: '/v1/track',
+    headers: write(),
+    payload: { userId: 'kept-user', event: 'kept_event', messageId: 'kept-message' },
+  });
   expect(tracked.statusCode).toBe(200);
 });
 
@@ -69,22 +79,48 @@ const write = () => ({ authorization: `Basic ${Buffer.from(`${writeKey}:`).toStr
 const hostileString = fc.oneof(
   fc.string(),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
-  fc.constantFrom('__proto__', 'constructor', 'prototype', "'; drop table customers; --", '{{constructor.constructor "return process"}}', '\u0000', '\uD800', '💥'.repeat(50), 'a'.repeat(70_000), '../../etc/passwd', '%00', 'NaN', '-1', '1e309'),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'prototype',
+    "'; drop table customers; --",
+    '{{constructor.constructor "return process"}}',
+    '\u0000',
+    '\uD800',
+    '💥'.repeat(50),
+    'a'.repeat(70_000),
+    '../../etc/passwd',
+    '%00',
+    'NaN',
+    '-1',
+    '1e309',
+  ),
 );
 /** A body, or how deep to nest one (built inside the property, so a counterexample prints short). */
 const hostileJson: fc.Arbitrary<['value', unknown] | ['nested', number]> = fc.oneof(
   { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v) => ['value', v] as ['value', unknown]) },
-  { weight: 2, arbitrary: fc.dictionary(hostileString, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }).map((v) => ['value', v] as ['value', unknown]) },
-  { weight: 1, arbitrary: fc.integer({ min: 100, max: 100_000 }).map((depth) => ['nested', depth] as ['nested', number]) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .dictionary(hostileString, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 })
+      .map((v) => ['value', v] as ['value', unknown]),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 100, max: 100_000 }).map((depth) => ['nested', depth] as ['nested', number]),
+  },
   {
     weight: 1,
     arbitrary: fc
-      .constantFrom<unknown>({ __proto__: { admin: true } }, JSON.parse('{"__proto__":{"polluted":1}}'), { constructor: { prototype: { x: 1 } } })
+      .constantFrom<unknown>({ __proto__: { admin: true } }, JSON.parse('{"__proto__":{"polluted":1}}'), {
+        constructor: { prototype: { x: 1 } },
+      })
       .map((v) => ['value', v] as ['value', unknown]),
   },
 );
 /** Lone surrogates replaced (encodeURIComponent throws on them; a browser would send U+FFFD). */
-const wellFormed = (s: string) => s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+const wellFormed = (s: string) =>
+  s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 
 /** Deeply nested JSON text (objects and arrays alternating), written directly: no recursion here. */
 function nestedJson(depth: number): string {
@@ -94,7 +130,11 @@ function nestedJson(depth: number): string {
 
 function operations() {
   return Object.entries(spec.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, op]) => ({ path, method: method.toUpperCase(), ingest: (op.security ?? []).some((s) => 'writeKey' in s) })),
+    Object.entries(methods).map(([method, op]) => ({
+      path,
+      method: method.toUpperCase(),
+      ingest: (op.security ?? []).some((s) => 'writeKey' in s),
+    })),
   );
 }
 
@@ -106,25 +146,43 @@ describe('fuzzing every route of the OpenAPI document', () => {
   it('random and hostile bodies, path parameters and queries never get a 5xx, and every 4xx names the problem', async () => {
     for (const op of operations()) {
       await fc.assert(
-        fc.asyncProperty(hostileJson, hostileString, fc.dictionary(hostileString, hostileString, { maxKeys: 3 }), fc.boolean(), async (generated, param, query, rawText) => {
-          const url = op.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(wellFormed(param.slice(0, 2000))) || 'x');
-          const json = generated[0] === 'nested' ? nestedJson(generated[1]) : (JSON.stringify(generated[1]) ?? 'null');
-          const payload = rawText ? json.slice(0, Math.max(0, json.length - 1)) : json; // truncated: malformed JSON
-          const sent = await app.inject({
-            method: op.method as 'POST',
-            url,
-            query,
-            headers: { ...(op.ingest ? write() : admin()), 'content-type': 'application/json' },
-            payload: op.method === 'GET' || op.method === 'DELETE' ? undefined : payload,
-          });
-          if (sent.statusCode >= 500) throw new Error(`${op.method} ${url} answered ${sent.statusCode}: ${sent.body.slice(0, 300)}`);
-          if (sent.statusCode >= 400) {
-            const error = sent.json<{ error?: string; message?: string; issues?: { path: string; message: string }[] }>();
-            expect(error.error, `${op.method} ${url}`).toEqual(expect.any(String));
-            expect(Boolean(error.message) || (error.issues?.length ?? 0) > 0, `${op.method} ${url}: ${sent.body.slice(0, 200)}`).toBe(true);
-            for (const issue of error.issues ?? []) expect(issue.path).toMatch(/^\$/);
-          }
-        }),
+        fc.asyncProperty(
+          hostileJson,
+          hostileString,
+          fc.dictionary(hostileString, hostileString, { maxKeys: 3 }),
+          fc.boolean(),
+          async (generated, param, query, rawText) => {
+            const url = op.path.replace(
+              /\{[^}]+\}/g,
+              () => encodeURIComponent(wellFormed(param.slice(0, 2000))) || 'x',
+            );
+            const json =
+              generated[0] === 'nested' ? nestedJson(generated[1]) : (JSON.stringify(generated[1]) ?? 'null');
+            const payload = rawText ? json.slice(0, Math.max(0, json.length - 1)) : json; // truncated: malformed JSON
+            const sent = await app.inject({
+              method: op.method as 'POST',
+              url,
+              query,
+              headers: { ...(op.ingest ? write() : admin()), 'content-type': 'application/json' },
+              payload: op.method === 'GET' || op.method === 'DELETE' ? undefined : payload,
+            });
+            if (sent.statusCode >= 500)
+              throw new Error(`${op.method} ${url} answered ${sent.statusCode}: ${sent.body.slice(0, 300)}`);
+            if (sent.statusCode >= 400) {
+              const error = sent.json<{
+                error?: string;
+                message?: string;
+                issues?: { path: string; message: string }[];
+              }>();
+              expect(error.error, `${op.method} ${url}`).toEqual(expect.any(String));
+              expect(
+                Boolean(error.message) || (error.issues?.length ?? 0) > 0,
+                `${op.method} ${url}: ${sent.body.slice(0, 200)}`,
+              ).toBe(true);
+              for (const issue of error.issues ?? []) expect(issue.path).toMatch(/^\$/);
+            }
+          },
+        ),
         { numRuns: RUNS, seed: 20261124 },
       );
     }

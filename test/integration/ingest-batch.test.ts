@@ -23,7 +23,12 @@ afterAll(async () => {
 });
 
 function message(type: 'track' | 'identify', fields: Record<string, unknown>): IngestMessage {
-  const parsed = parseMessage(type, { messageId: randomUUID(), ...(type === 'track' ? { event: 'product_viewed' } : {}), ...fields }, ['$'], new Date());
+  const parsed = parseMessage(
+    type,
+    { messageId: randomUUID(), ...(type === 'track' ? { event: 'product_viewed' } : {}), ...fields },
+    ['$'],
+    new Date(),
+  );
   if ('issues' in parsed) throw new Error(JSON.stringify(parsed.issues));
   return parsed.message;
 }
@@ -39,7 +44,10 @@ async function stored(messageIds: string[]) {
 const statusesOf = (outcomes: BatchOutcome[]) => outcomes.map((o) => o.status);
 
 async function ownerOf(kind: 'app_user' | 'anonymous' | 'email', value: string) {
-  const [row] = await db.db.select({ customerId: customerIdentities.customerId }).from(customerIdentities).where(and(eq(customerIdentities.kind, kind), eq(customerIdentities.value, value)));
+  const [row] = await db.db
+    .select({ customerId: customerIdentities.customerId })
+    .from(customerIdentities)
+    .where(and(eq(customerIdentities.kind, kind), eq(customerIdentities.value, value)));
   return row?.customerId;
 }
 
@@ -66,13 +74,19 @@ describe('ingestBatch', () => {
     const offsets = rowsOf<{ offset: number }>(
       await db.db.execute(sql`
         select (extract(epoch from received_at - min(received_at) over ()) * 1000000)::int as offset
-        from ${events} where ${inArray(events.messageId, batch.map((m) => m.messageId))} order by received_at`),
+        from ${events} where ${inArray(
+          events.messageId,
+          batch.map((m) => m.messageId),
+        )} order by received_at`),
     );
     expect(offsets.map((o) => o.offset)).toEqual([0, 1, 2, 3]);
     const freshCustomer = await ownerOf('app_user', fresh);
     expect(await ownerOf('email', `${fresh}@example.com`)).toBe(freshCustomer);
     expect(rows.map((r) => r.customerId)).toEqual([knownCustomer, freshCustomer, freshCustomer, knownCustomer]);
-    const [profile] = await db.db.select({ traits: customers.traits }).from(customers).where(eq(customers.id, freshCustomer!));
+    const [profile] = await db.db
+      .select({ traits: customers.traits })
+      .from(customers)
+      .where(eq(customers.id, freshCustomer!));
     expect(profile?.traits).toEqual({ firstName: 'Lin' });
   });
 
@@ -83,7 +97,11 @@ describe('ingestBatch', () => {
     const [older, younger] = [await ownerOf('app_user', userId), await ownerOf('anonymous', anonymousId)];
     expect(older).not.toBe(younger);
 
-    const batch = [message('track', { anonymousId }), message('track', { userId, anonymousId }), message('track', { anonymousId })];
+    const batch = [
+      message('track', { anonymousId }),
+      message('track', { userId, anonymousId }),
+      message('track', { anonymousId }),
+    ];
     expect(statusesOf(await ingestBatch(db.db, batch))).toEqual(['accepted', 'accepted', 'accepted']);
     const rows = await stored(batch.map((m) => m.messageId));
     expect(rows.map((r) => r.customerId)).toEqual([older, older, older]);
@@ -99,35 +117,66 @@ describe('ingestBatch', () => {
 
   it('concurrent batches naming the same new people create each person once, and every row points to them', async () => {
     const people = Array.from({ length: 20 }, () => `u-${randomUUID()}`);
-    const batches = Array.from({ length: 4 }, (_, b) => people.map((userId, i) => (i % 4 === b ? message('identify', { userId, traits: { batch: b } }) : message('track', { userId }))));
+    const batches = Array.from({ length: 4 }, (_, b) =>
+      people.map((userId, i) =>
+        i % 4 === b ? message('identify', { userId, traits: { batch: b } }) : message('track', { userId }),
+      ),
+    );
     const statuses = await Promise.all(batches.map(async (batch) => statusesOf(await ingestBatch(db.db, batch))));
     expect(statuses.flat()).toEqual(batches.flat().map(() => 'accepted'));
-    const owners = await db.db.select({ value: customerIdentities.value, customerId: customerIdentities.customerId }).from(customerIdentities).where(inArray(customerIdentities.value, people));
+    const owners = await db.db
+      .select({ value: customerIdentities.value, customerId: customerIdentities.customerId })
+      .from(customerIdentities)
+      .where(inArray(customerIdentities.value, people));
     expect(owners).toHaveLength(people.length);
     const ownerBy = new Map(owners.map((o) => [o.value, o.customerId]));
     const rows = await stored(batches.flat().map((m) => m.messageId));
     expect(rows).toHaveLength(80);
     const byMessage = new Map(rows.map((r) => [r.messageId, r.customerId]));
-    for (const batch of batches) for (const m of batch) expect(byMessage.get(m.messageId)).toBe(ownerBy.get(m.identities[0]!.value));
+    for (const batch of batches)
+      for (const m of batch) expect(byMessage.get(m.messageId)).toBe(ownerBy.get(m.identities[0]!.value));
   });
   it('refuses the messages of an erased person in batch order: refused until one re-consents, accepted from then on', async () => {
     const secret = 'ingest-batch-test-erasure-secret-0000000000';
     const email = `erased-${randomUUID()}@example.com`;
-    const [erasure] = await db.db.insert(customerErasures).values({ customerId: randomUUID(), reason: 'ingest-batch test' }).returning();
-    await db.db.insert(erasedIdentities).values({ hash: identityHash(secret, { kind: 'email', value: email }), erasureId: erasure!.id });
+    const [erasure] = await db.db
+      .insert(customerErasures)
+      .values({ customerId: randomUUID(), reason: 'ingest-batch test' })
+      .returning();
+    await db.db
+      .insert(erasedIdentities)
+      .values({ hash: identityHash(secret, { kind: 'email', value: email }), erasureId: erasure!.id });
     const other = message('track', { userId: `u-${randomUUID()}` });
     const before = message('identify', { anonymousId: `a-${randomUUID()}`, traits: { email } });
-    const consent = message('identify', { anonymousId: `a-${randomUUID()}`, traits: { email }, context: { consent: { given: true } } });
+    const consent = message('identify', {
+      anonymousId: `a-${randomUUID()}`,
+      traits: { email },
+      context: { consent: { given: true } },
+    });
     const after = message('identify', { anonymousId: `a-${randomUUID()}`, traits: { email } });
     const outcomes = await ingestBatch(db.db, [before, other, consent, after], secret);
-    expect(outcomes).toEqual([{ status: 'refused', refusedKinds: ['email'] }, { status: 'accepted' }, { status: 'accepted' }, { status: 'accepted' }]);
-    expect((await stored([before, other, consent, after].map((m) => m.messageId))).map((r) => r.messageId).sort()).toEqual([other, consent, after].map((m) => m.messageId).sort());
-    expect(await db.db.select().from(erasedIdentities).where(eq(erasedIdentities.hash, identityHash(secret, { kind: 'email', value: email })))).toEqual([]);
+    expect(outcomes).toEqual([
+      { status: 'refused', refusedKinds: ['email'] },
+      { status: 'accepted' },
+      { status: 'accepted' },
+      { status: 'accepted' },
+    ]);
+    expect(
+      (await stored([before, other, consent, after].map((m) => m.messageId))).map((r) => r.messageId).sort(),
+    ).toEqual([other, consent, after].map((m) => m.messageId).sort());
+    expect(
+      await db.db
+        .select()
+        .from(erasedIdentities)
+        .where(eq(erasedIdentities.hash, identityHash(secret, { kind: 'email', value: email }))),
+    ).toEqual([]);
     expect(statusesOf(await ingestBatch(db.db, [before], secret))).toEqual(['accepted']);
   });
   it('creates the people a batch sees first through plain track calls together: one customer per person, owning all its identities', async () => {
     const people = Array.from({ length: 5 }, () => ({ userId: `u-${randomUUID()}`, anonymousId: `a-${randomUUID()}` }));
-    const batch = [...people, ...people].map((person, i) => message('track', i < people.length ? person : { userId: person.userId }));
+    const batch = [...people, ...people].map((person, i) =>
+      message('track', i < people.length ? person : { userId: person.userId }),
+    );
     expect(statusesOf(await ingestBatch(db.db, batch))).toEqual(batch.map(() => 'accepted'));
     const rows = await stored(batch.map((m) => m.messageId));
     for (const person of people) {

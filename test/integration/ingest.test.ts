@@ -25,7 +25,13 @@ let revokedAdminKey: string;
 
 beforeAll(async () => {
   [db, temporal] = await Promise.all([createTestDatabase(), connectDevServer()]);
-  app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue: uniqueTaskQueue('ingest'), adminApiKey: BOOTSTRAP_ADMIN_KEY, clock: () => NOW });
+  app = await buildApp({
+    db: db.db,
+    temporal: temporal.client,
+    taskQueue: uniqueTaskQueue('ingest'),
+    adminApiKey: BOOTSTRAP_ADMIN_KEY,
+    clock: () => NOW,
+  });
   await app.ready();
   writeKey = (await createApiKey(db.db, 'write', 'web shop SDK')).key;
   adminKey = (await createApiKey(db.db, 'admin', 'ops')).key;
@@ -76,7 +82,11 @@ interface Sent<T> {
 const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` });
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
-async function post<T>(url: string, payload: unknown, headers: Record<string, string> = basic(writeKey)): Promise<Sent<T>> {
+async function post<T>(
+  url: string,
+  payload: unknown,
+  headers: Record<string, string> = basic(writeKey),
+): Promise<Sent<T>> {
   const response = await app.inject({ method: 'POST', url, headers, payload: payload as object });
   return { status: response.statusCode, body: response.json<T>(), headers: response.headers };
 }
@@ -86,8 +96,10 @@ async function get<T>(url: string, headers: Record<string, string>): Promise<Sen
   return { status: response.statusCode, body: response.json<T>(), headers: response.headers };
 }
 
-const track = (payload: object, headers?: Record<string, string>) => post<SingleBody & ErrorBody>('/v1/track', payload, headers);
-const identify = (payload: object, headers?: Record<string, string>) => post<SingleBody & ErrorBody>('/v1/identify', payload, headers);
+const track = (payload: object, headers?: Record<string, string>) =>
+  post<SingleBody & ErrorBody>('/v1/track', payload, headers);
+const identify = (payload: object, headers?: Record<string, string>) =>
+  post<SingleBody & ErrorBody>('/v1/identify', payload, headers);
 
 const newUserId = () => `user-${randomUUID().slice(0, 8)}`;
 const newAnonymousId = () => `anon-${randomUUID()}`;
@@ -138,7 +150,11 @@ const sha256Hex = (value: string) => createHash('sha256').update(value).digest('
 
 describe('API keys', () => {
   it('POST /v1/api-keys returns a pk_write_ key once (24 random base64url characters) and stores only its SHA-256', async () => {
-    const sent = await post<CreatedKeyBody>('/v1/api-keys', { kind: 'write', name: 'mobile app' }, bearer(BOOTSTRAP_ADMIN_KEY));
+    const sent = await post<CreatedKeyBody>(
+      '/v1/api-keys',
+      { kind: 'write', name: 'mobile app' },
+      bearer(BOOTSTRAP_ADMIN_KEY),
+    );
     expect(sent.status).toBe(201);
     const { key, id } = sent.body.apiKey;
     expect(key).toMatch(/^pk_write_[A-Za-z0-9_-]{24}$/);
@@ -162,11 +178,19 @@ describe('API keys', () => {
   });
 
   it('an admin key made through the API manages journeys and mints further keys', async () => {
-    const made = await post<CreatedKeyBody>('/v1/api-keys', { kind: 'admin', name: 'second operator' }, bearer(BOOTSTRAP_ADMIN_KEY));
+    const made = await post<CreatedKeyBody>(
+      '/v1/api-keys',
+      { kind: 'admin', name: 'second operator' },
+      bearer(BOOTSTRAP_ADMIN_KEY),
+    );
     expect(made.status).toBe(201);
     expect(made.body.apiKey.key).toMatch(/^pk_admin_[A-Za-z0-9_-]{24}$/);
     expect((await get('/v1/journeys', bearer(made.body.apiKey.key))).status).toBe(200);
-    const minted = await post<CreatedKeyBody>('/v1/api-keys', { kind: 'write', name: 'kiosk' }, bearer(made.body.apiKey.key));
+    const minted = await post<CreatedKeyBody>(
+      '/v1/api-keys',
+      { kind: 'write', name: 'kiosk' },
+      bearer(made.body.apiKey.key),
+    );
     expect(minted.status).toBe(201);
     expect(minted.body.apiKey.kind).toBe('write');
   });
@@ -186,7 +210,10 @@ describe('API keys', () => {
     const made = await post<CreatedKeyBody>('/v1/api-keys', { kind: 'write', name: 'leaked' }, bearer(adminKey));
     const key = made.body.apiKey.key;
     expect((await track({ userId: newUserId(), event: 'before_revoke' }, basic(key))).status).toBe(200);
-    expect(await post(`/v1/api-keys/${made.body.apiKey.id}/revoke`, {}, bearer(adminKey))).toMatchObject({ status: 200, body: { id: made.body.apiKey.id, revoked: true } });
+    expect(await post(`/v1/api-keys/${made.body.apiKey.id}/revoke`, {}, bearer(adminKey))).toMatchObject({
+      status: 200,
+      body: { id: made.body.apiKey.id, revoked: true },
+    });
     expect((await track({ userId: newUserId(), event: 'after_revoke' }, basic(key))).status).toBe(401);
     expect((await post(`/v1/api-keys/${made.body.apiKey.id}/revoke`, {}, bearer(adminKey))).status).toBe(404);
   });
@@ -204,18 +231,24 @@ describe('authentication matrix', () => {
     ['the bootstrap admin key', 200, () => basic(BOOTSTRAP_ADMIN_KEY)],
   ];
 
-  it.each(ingestCases)('POST /v1/track with %s answers %i, and stores the event only when accepted', async (_what, status, headers) => {
-    const messageId = newMessageId();
-    const sent = await track({ userId: newUserId(), event: 'auth_probe', messageId }, headers());
-    expect(sent.status).toBe(status);
-    if (status === 401) {
-      expect(sent.body).toMatchObject({ error: 'unauthorized', message: expect.stringContaining('Authorization: Basic') });
-      expect(sent.headers['www-authenticate']).toBe('Basic realm="perennial"');
-    } else {
-      expect(sent.body).toEqual({ success: true, status: 'accepted', messageId });
-    }
-    expect(await storedEvents([messageId])).toHaveLength(status === 200 ? 1 : 0);
-  });
+  it.each(ingestCases)(
+    'POST /v1/track with %s answers %i, and stores the event only when accepted',
+    async (_what, status, headers) => {
+      const messageId = newMessageId();
+      const sent = await track({ userId: newUserId(), event: 'auth_probe', messageId }, headers());
+      expect(sent.status).toBe(status);
+      if (status === 401) {
+        expect(sent.body).toMatchObject({
+          error: 'unauthorized',
+          message: expect.stringContaining('Authorization: Basic'),
+        });
+        expect(sent.headers['www-authenticate']).toBe('Basic realm="perennial"');
+      } else {
+        expect(sent.body).toEqual({ success: true, status: 'accepted', messageId });
+      }
+      expect(await storedEvents([messageId])).toHaveLength(status === 200 ? 1 : 0);
+    },
+  );
 
   it.each(['/v1/identify', '/v1/batch'])('%s also refuses a request without a key with 401', async (url) => {
     const sent = await post<ErrorBody>(url, { userId: newUserId(), batch: [] }, {});
@@ -255,13 +288,25 @@ describe('storing events', () => {
   it('stores a track call before answering: un-routed, with its customer, name, properties and timestamp', async () => {
     const userId = newUserId();
     const messageId = newMessageId();
-    const sent = await track({ userId, event: 'lead_captured', properties: { category: 'phone', price: 4999, tags: ['5g'] }, timestamp: '2031-02-01T09:30:00.250+08:00', messageId });
+    const sent = await track({
+      userId,
+      event: 'lead_captured',
+      properties: { category: 'phone', price: 4999, tags: ['5g'] },
+      timestamp: '2031-02-01T09:30:00.250+08:00',
+      messageId,
+    });
     expect(sent).toMatchObject({ status: 200, body: { success: true, status: 'accepted', messageId } });
 
     const row = await storedEvent(messageId);
     const customerId = await ownerOf('app_user', userId);
     expect(customerId).toBeDefined();
-    expect(row).toMatchObject({ messageId, customerId, name: 'lead_captured', properties: { category: 'phone', price: 4999, tags: ['5g'] }, routedAt: null });
+    expect(row).toMatchObject({
+      messageId,
+      customerId,
+      name: 'lead_captured',
+      properties: { category: 'phone', price: 4999, tags: ['5g'] },
+      routedAt: null,
+    });
     expect(row.occurredAt.toISOString()).toBe('2031-02-01T01:30:00.250Z');
   });
 
@@ -280,7 +325,12 @@ describe('storing events', () => {
     const traits = { firstName: 'Mei', email: 'Mei@Example.com' };
     expect((await identify({ userId, traits, messageId, timestamp: '2031-01-01T00:00:00Z' })).status).toBe(200);
     const row = await storedEvent(messageId);
-    expect(row).toMatchObject({ name: 'identify', properties: traits, customerId: await ownerOf('app_user', userId), routedAt: null });
+    expect(row).toMatchObject({
+      name: 'identify',
+      properties: traits,
+      customerId: await ownerOf('app_user', userId),
+      routedAt: null,
+    });
     expect(row.occurredAt.toISOString()).toBe('2031-01-01T00:00:00.000Z');
   });
 
@@ -319,7 +369,11 @@ describe('storing events', () => {
     });
     expect(sent.status).toBe(200);
     const row = await storedEvent(messageId);
-    expect(row).toMatchObject({ name: 'Product Viewed', properties: { sku: 'TV-55-OLED' }, customerId: await ownerOf('anonymous', anonymousId) });
+    expect(row).toMatchObject({
+      name: 'Product Viewed',
+      properties: { sku: 'TV-55-OLED' },
+      customerId: await ownerOf('anonymous', anonymousId),
+    });
   });
 });
 
@@ -331,13 +385,19 @@ describe('identity resolution', () => {
     const [identifyId, trackId] = [newMessageId(), newMessageId()];
     const traits = { firstName: 'Mei', plan: 'pro', email: 'Mei.Chen@Example.COM', phone: '+86 138-0013-8000' };
     expect((await identify({ userId, traits, messageId: identifyId })).status).toBe(200);
-    expect((await track({ userId, event: 'order_completed', properties: { orderId: 'o-1' }, messageId: trackId })).status).toBe(200);
+    expect(
+      (await track({ userId, event: 'order_completed', properties: { orderId: 'o-1' }, messageId: trackId })).status,
+    ).toBe(200);
 
     const [identified, tracked] = [await storedEvent(identifyId), await storedEvent(trackId)];
     expect(identified.customerId).not.toBeNull();
     expect(tracked.customerId).toBe(identified.customerId);
     const customerId = identified.customerId!;
-    expect(await identitiesOf(customerId)).toEqual([`app_user:${userId}`, 'email:mei.chen@example.com', 'phone:+8613800138000']);
+    expect(await identitiesOf(customerId)).toEqual([
+      `app_user:${userId}`,
+      'email:mei.chen@example.com',
+      'phone:+8613800138000',
+    ]);
     expect(await traitsOf(customerId)).toEqual({ firstName: 'Mei', plan: 'pro' });
   });
 
@@ -367,7 +427,11 @@ describe('identity resolution', () => {
     const customerId = (await storedEvent(first)).customerId!;
     expect((await storedEvent(second)).customerId).toBe(customerId);
     expect(await ownerOf('email', 'lin.wang@example.com')).toBe(customerId);
-    expect(await identitiesOf(customerId)).toEqual([`anonymous:${anonymousId}`, `app_user:${userId}`, 'email:lin.wang@example.com']);
+    expect(await identitiesOf(customerId)).toEqual([
+      `anonymous:${anonymousId}`,
+      `app_user:${userId}`,
+      'email:lin.wang@example.com',
+    ]);
   });
 
   it('matches phones by their digits: "+86 138-0013-8001" and "0086 (138) 0013 8001" are one customer', async () => {
@@ -412,7 +476,11 @@ describe('identity resolution', () => {
   it('identify merges traits shallowly: a key sent replaces the stored value, keys not sent stay', async () => {
     const userId = newUserId();
     const first = newMessageId();
-    await identify({ userId, traits: { firstName: 'Sam', plan: 'basic', address: { city: 'Berlin', zip: '10115' } }, messageId: first });
+    await identify({
+      userId,
+      traits: { firstName: 'Sam', plan: 'basic', address: { city: 'Berlin', zip: '10115' } },
+      messageId: first,
+    });
     await identify({ userId, traits: { plan: 'pro', address: { city: 'Munich' }, email: 'sam@example.com' } });
     const customerId = (await storedEvent(first)).customerId!;
     expect(await traitsOf(customerId)).toEqual({ firstName: 'Sam', plan: 'pro', address: { city: 'Munich' } });
@@ -423,7 +491,11 @@ describe('identity resolution', () => {
     const messageIds = Array.from({ length: 12 }, newMessageId);
     const customersBefore = await customerCount();
     const sent = await Promise.all(
-      messageIds.map((messageId, i) => (i % 2 === 0 ? identify({ userId, traits: { visit: i }, messageId }) : track({ userId, event: 'app_opened', messageId }))),
+      messageIds.map((messageId, i) =>
+        i % 2 === 0
+          ? identify({ userId, traits: { visit: i }, messageId })
+          : track({ userId, event: 'app_opened', messageId }),
+      ),
     );
     expect(sent.map((s) => s.status)).toEqual(messageIds.map(() => 200));
 
@@ -441,27 +513,52 @@ describe('identity resolution', () => {
 describe('validating single calls', () => {
   const invalidTracks: [string, object, Issue[]][] = [
     ['no event name', { userId: 'u-1' }, [{ path: '$.event', message: 'required: the event name' }]],
-    ['neither userId nor anonymousId', { event: 'x' }, [{ path: '$.userId', message: 'userId or anonymousId is required' }]],
-    ['an empty userId and a numeric anonymousId', { event: 'x', userId: '', anonymousId: 42 }, [
-      { path: '$.userId', message: 'must not be empty' },
-      { path: '$.anonymousId', message: 'must be a string' },
-    ]],
-    ['a timestamp that is not ISO 8601 with a zone', { userId: 'u-1', event: 'x', timestamp: '2031-03-01 10:00' }, [
-      { path: '$.timestamp', message: 'must be an ISO 8601 date-time with a zone, like 2024-05-01T09:30:00Z' },
-    ]],
-    ['properties that are an array', { userId: 'u-1', event: 'x', properties: [1, 2] }, [{ path: '$.properties', message: 'must be a JSON object' }]],
-    ['type "identify" sent to /v1/track', { type: 'identify', userId: 'u-1', event: 'x' }, [{ path: '$.type', message: 'must be "track"' }]],
-    ['the reserved event name "identify"', { userId: 'u-1', event: 'identify' }, [{ path: '$.event', message: '"identify" is reserved for identify calls' }]],
+    [
+      'neither userId nor anonymousId',
+      { event: 'x' },
+      [{ path: '$.userId', message: 'userId or anonymousId is required' }],
+    ],
+    [
+      'an empty userId and a numeric anonymousId',
+      { event: 'x', userId: '', anonymousId: 42 },
+      [
+        { path: '$.userId', message: 'must not be empty' },
+        { path: '$.anonymousId', message: 'must be a string' },
+      ],
+    ],
+    [
+      'a timestamp that is not ISO 8601 with a zone',
+      { userId: 'u-1', event: 'x', timestamp: '2031-03-01 10:00' },
+      [{ path: '$.timestamp', message: 'must be an ISO 8601 date-time with a zone, like 2024-05-01T09:30:00Z' }],
+    ],
+    [
+      'properties that are an array',
+      { userId: 'u-1', event: 'x', properties: [1, 2] },
+      [{ path: '$.properties', message: 'must be a JSON object' }],
+    ],
+    [
+      'type "identify" sent to /v1/track',
+      { type: 'identify', userId: 'u-1', event: 'x' },
+      [{ path: '$.type', message: 'must be "track"' }],
+    ],
+    [
+      'the reserved event name "identify"',
+      { userId: 'u-1', event: 'identify' },
+      [{ path: '$.event', message: '"identify" is reserved for identify calls' }],
+    ],
   ];
 
-  it.each(invalidTracks)('rejects a track with %s: 400 with the issues by JSON path, nothing stored', async (_what, payload, issues) => {
-    const messageId = newMessageId();
-    const before = await eventCount();
-    const sent = await track({ ...payload, messageId });
-    expect(sent.status).toBe(400);
-    expect(sent.body).toEqual({ error: 'invalid_request', issues });
-    expect(await eventCount()).toBe(before);
-  });
+  it.each(invalidTracks)(
+    'rejects a track with %s: 400 with the issues by JSON path, nothing stored',
+    async (_what, payload, issues) => {
+      const messageId = newMessageId();
+      const before = await eventCount();
+      const sent = await track({ ...payload, messageId });
+      expect(sent.status).toBe(400);
+      expect(sent.body).toEqual({ error: 'invalid_request', issues });
+      expect(await eventCount()).toBe(before);
+    },
+  );
 
   it('rejects an identify whose traits are a string: 400 at $.traits', async () => {
     const sent = await identify({ userId: 'u-1', traits: 'vip' });
@@ -470,7 +567,12 @@ describe('validating single calls', () => {
   });
 
   it('answers malformed JSON with 400', async () => {
-    const response = await app.inject({ method: 'POST', url: '/v1/track', headers: { ...basic(writeKey), 'content-type': 'application/json' }, payload: '{"event":' });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/track',
+      headers: { ...basic(writeKey), 'content-type': 'application/json' },
+      payload: '{"event":',
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json<ErrorBody>().error).toBe('bad_request');
   });
@@ -500,7 +602,12 @@ describe('POST /v1/batch', () => {
       {
         index: 3,
         status: 'rejected',
-        errors: [{ path: '$.batch[3].timestamp', message: 'must be an ISO 8601 date-time with a zone, like 2024-05-01T09:30:00Z' }],
+        errors: [
+          {
+            path: '$.batch[3].timestamp',
+            message: 'must be an ISO 8601 date-time with a zone, like 2024-05-01T09:30:00Z',
+          },
+        ],
       },
       { index: 4, status: 'accepted', messageId: ids[4] },
     ]);
@@ -532,8 +639,12 @@ describe('POST /v1/batch', () => {
       ['rejected', ['$.batch[3]']],
       ['accepted', undefined],
     ]);
-    expect(sent.body.results[0]!.errors![0]!.message).toBe('"page" is not supported: this API takes "identify" and "track"');
-    expect(sent.body.results[3]!.errors![0]!.message).toMatch(/^a message may be at most 32 KB \(32768 bytes\); this one is \d+ bytes$/);
+    expect(sent.body.results[0]!.errors![0]!.message).toBe(
+      '"page" is not supported: this API takes "identify" and "track"',
+    );
+    expect(sent.body.results[3]!.errors![0]!.message).toMatch(
+      /^a message may be at most 32 KB \(32768 bytes\); this one is \d+ bytes$/,
+    );
     expect(await storedEvents([ok])).toHaveLength(1);
   });
 
@@ -563,28 +674,54 @@ describe('POST /v1/batch', () => {
 // ---- limits ----------------------------------------------------------------------------------
 
 describe('size limits', () => {
-  it.each(['/v1/track', '/v1/identify'])('answers a message over 32 KB on %s with 413 naming the limit, and stores nothing', async (url) => {
-    const messageId = newMessageId();
-    const blob = 'x'.repeat(33 * 1024);
-    const sent = await post<ErrorBody>(url, { userId: newUserId(), event: 'huge', messageId, properties: { blob }, traits: { blob } });
-    expect(sent.status).toBe(413);
-    expect(sent.body).toEqual({ error: 'payload_too_large', message: 'a message may be at most 32 KB (32768 bytes): send fewer or smaller properties or traits' });
-    expect(await storedEvents([messageId])).toEqual([]);
-  });
+  it.each(['/v1/track', '/v1/identify'])(
+    'answers a message over 32 KB on %s with 413 naming the limit, and stores nothing',
+    async (url) => {
+      const messageId = newMessageId();
+      const blob = 'x'.repeat(33 * 1024);
+      const sent = await post<ErrorBody>(url, {
+        userId: newUserId(),
+        event: 'huge',
+        messageId,
+        properties: { blob },
+        traits: { blob },
+      });
+      expect(sent.status).toBe(413);
+      expect(sent.body).toEqual({
+        error: 'payload_too_large',
+        message: 'a message may be at most 32 KB (32768 bytes): send fewer or smaller properties or traits',
+      });
+      expect(await storedEvents([messageId])).toEqual([]);
+    },
+  );
 
   it('accepts a message just under 32 KB', async () => {
     const messageId = newMessageId();
-    const sent = await track({ userId: newUserId(), event: 'big', messageId, properties: { blob: 'x'.repeat(31 * 1024) } });
+    const sent = await track({
+      userId: newUserId(),
+      event: 'big',
+      messageId,
+      properties: { blob: 'x'.repeat(31 * 1024) },
+    });
     expect(sent.status).toBe(200);
     expect(await storedEvents([messageId])).toHaveLength(1);
   });
 
   it('answers a batch over 500 KB with 413 naming the limit, and stores none of it', async () => {
     const messageIds = Array.from({ length: 20 }, newMessageId);
-    const batch = messageIds.map((messageId) => ({ type: 'track', userId: 'u-big', event: 'big', messageId, properties: { blob: 'x'.repeat(26 * 1024) } }));
+    const batch = messageIds.map((messageId) => ({
+      type: 'track',
+      userId: 'u-big',
+      event: 'big',
+      messageId,
+      properties: { blob: 'x'.repeat(26 * 1024) },
+    }));
     const sent = await post<ErrorBody>('/v1/batch', { batch });
     expect(sent.status).toBe(413);
-    expect(sent.body).toEqual({ error: 'payload_too_large', message: 'a batch request may be at most 500 KB (512000 bytes): send fewer messages per batch' });
+    expect(sent.body).toEqual({
+      error: 'payload_too_large',
+      message: 'a batch request may be at most 500 KB (512000 bytes): send fewer messages per batch',
+    });
     expect(await storedEvents(messageIds)).toEqual([]);
   });
 });

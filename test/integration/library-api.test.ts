@@ -31,7 +31,14 @@ beforeAll(async () => {
   stack = await startApiStack({
     name: 'library',
     adminApiKey: ADMIN_KEY,
-    app: ({ db }) => ({ simulate: createSimulator({ db: db.db, testServer: async () => inject('testServerExecutable'), workflowBundle: async () => workflowBundle() }), checkOnPublish: true }),
+    app: ({ db }) => ({
+      simulate: createSimulator({
+        db: db.db,
+        testServer: async () => inject('testServerExecutable'),
+        workflowBundle: async () => workflowBundle(),
+      }),
+      checkOnPublish: true,
+    }),
   });
   ({ db, temporal, app, taskQueue, started } = stack);
   await db.db.insert(productCategories).values(demoCategories.map((c) => ({ ...c })));
@@ -44,16 +51,30 @@ afterAll(async () => {
 
 interface Outcome {
   id: string;
-  journeys: { id: string; version: number; published: boolean; check?: { samples: { outcome: string; problems: unknown[] }[] } }[];
+  journeys: {
+    id: string;
+    version: number;
+    published: boolean;
+    check?: { samples: { outcome: string; problems: unknown[] }[] };
+  }[];
   templates: { id: string; version: number; saved: boolean }[];
 }
-const install = (id: string, body: unknown) => app.inject({ method: 'POST', url: `/v1/library/${id}/install`, headers: AUTH, payload: body as object });
+const install = (id: string, body: unknown) =>
+  app.inject({ method: 'POST', url: `/v1/library/${id}/install`, headers: AUTH, payload: body as object });
 
 describe('journey library API', () => {
   it('GET /v1/library lists every entry with titles and summaries in en and zh-CN and its parameter schema', async () => {
     const response = await app.inject({ method: 'GET', url: '/v1/library', headers: AUTH });
     expect(response.statusCode).toBe(200);
-    const { library } = response.json<{ library: { id: string; title: Record<string, string>; summary: { en: string; 'zh-CN': string }; events: string[]; parameters: { properties?: Record<string, unknown> } | null }[] }>();
+    const { library } = response.json<{
+      library: {
+        id: string;
+        title: Record<string, string>;
+        summary: { en: string; 'zh-CN': string };
+        events: string[];
+        parameters: { properties?: Record<string, unknown> } | null;
+      }[];
+    }>();
     const ids = library.map((e) => e.id);
     expect(ids).toEqual(expect.arrayContaining(['lead-nurture', 'warranty-upsell']));
     for (const entry of library) {
@@ -61,7 +82,9 @@ describe('journey library API', () => {
       expect(entry.summary.en.length).toBeGreaterThan(20);
       expect(entry.summary['zh-CN'].length).toBeGreaterThan(10);
     }
-    expect(Object.keys(library.find((e) => e.id === 'lead-nurture')!.parameters!.properties!)).toEqual(expect.arrayContaining(['decisionWindows', 'categories', 'holdoutPercent']));
+    expect(Object.keys(library.find((e) => e.id === 'lead-nurture')!.parameters!.properties!)).toEqual(
+      expect.arrayContaining(['decisionWindows', 'categories', 'holdoutPercent']),
+    );
     expect(library.find((e) => e.id === 'lead-nurture')!.events).toEqual(['lead_captured', 'Order Completed']);
   });
 
@@ -82,7 +105,10 @@ describe('journey library API', () => {
       ['fridge', 'phone'].flatMap((c) => [1, 2, 3].map((k) => [`lead-nurture-${c}-${k}`, 1, true])).sort(),
     );
     const journey = await app.inject({ method: 'GET', url: '/v1/journeys/lead-nurture-phone', headers: AUTH });
-    expect(journey.json<{ journey: { status: string; latestVersion: number } }>().journey).toMatchObject({ status: 'published', latestVersion: 1 });
+    expect(journey.json<{ journey: { status: string; latestVersion: number } }>().journey).toMatchObject({
+      status: 'published',
+      latestVersion: 1,
+    });
 
     const again = await install('lead-nurture', { parameters: { categories: ['phone', 'fridge'] } });
     expect(again.statusCode).toBe(200);
@@ -92,17 +118,28 @@ describe('journey library API', () => {
       ['lead-nurture-fridge', 1, false],
     ]);
     expect(second.templates.every((t) => !t.saved && t.version === 1)).toBe(true);
-    expect(await db.db.select().from(journeyVersions).where(eq(journeyVersions.journeyId, 'lead-nurture-phone'))).toHaveLength(1);
-    expect(await db.db.select().from(templateVersions).where(eq(templateVersions.templateId, 'lead-nurture-phone-1'))).toHaveLength(1);
+    expect(
+      await db.db.select().from(journeyVersions).where(eq(journeyVersions.journeyId, 'lead-nurture-phone')),
+    ).toHaveLength(1);
+    expect(
+      await db.db.select().from(templateVersions).where(eq(templateVersions.templateId, 'lead-nurture-phone-1')),
+    ).toHaveLength(1);
   }, 180_000);
 
   it('a changed decision window publishes a new version of that category only', async () => {
-    const response = await install('lead-nurture', { parameters: { categories: ['phone'], decisionWindows: { phone: 30 } } });
+    const response = await install('lead-nurture', {
+      parameters: { categories: ['phone'], decisionWindows: { phone: 30 } },
+    });
     expect(response.statusCode, response.body).toBe(200);
     const outcome = response.json<Outcome>();
     expect(outcome.journeys.map((j) => [j.id, j.version, j.published])).toEqual([['lead-nurture-phone', 2, true]]);
     expect(outcome.templates.every((t) => !t.saved)).toBe(true);
-    const [v2] = await db.db.select().from(journeyVersions).where(eq(journeyVersions.journeyId, 'lead-nurture-phone')).orderBy(journeyVersions.version).offset(1);
+    const [v2] = await db.db
+      .select()
+      .from(journeyVersions)
+      .where(eq(journeyVersions.journeyId, 'lead-nurture-phone'))
+      .orderBy(journeyVersions.version)
+      .offset(1);
     expect(v2!.definition.settings.goalWindow).toEqual({ days: 30 });
     // Back to the catalog's 41 days for the ingest test below.
     const back = await install('lead-nurture', { parameters: { categories: ['phone'] } });
@@ -110,14 +147,26 @@ describe('journey library API', () => {
   }, 120_000);
 
   it('bad parameters: 400 with JSON paths under $.body.parameters; an unknown entry is 404', async () => {
-    const bad = await install('lead-nurture', { parameters: { decisionWindows: { phone: 1 }, holdoutPercent: 'ten', colour: 'red' } });
+    const bad = await install('lead-nurture', {
+      parameters: { decisionWindows: { phone: 1 }, holdoutPercent: 'ten', colour: 'red' },
+    });
     expect(bad.statusCode).toBe(400);
-    const paths = bad.json<{ issues: { path: string }[] }>().issues.map((i) => i.path).sort();
-    expect(paths).toEqual(['$.body.parameters', '$.body.parameters.decisionWindows.phone', '$.body.parameters.holdoutPercent']);
+    const paths = bad
+      .json<{ issues: { path: string }[] }>()
+      .issues.map((i) => i.path)
+      .sort();
+    expect(paths).toEqual([
+      '$.body.parameters',
+      '$.body.parameters.decisionWindows.phone',
+      '$.body.parameters.holdoutPercent',
+    ]);
     const unknownCategory = await install('lead-nurture', { parameters: { categories: ['phone', 'kettle'] } });
     expect(unknownCategory.statusCode).toBe(400);
     expect(unknownCategory.json<{ issues: { path: string; message: string }[] }>().issues).toEqual([
-      { path: '$.body.parameters.categories[1]', message: 'no decision window for "kettle": give it in decisionWindows' },
+      {
+        path: '$.body.parameters.categories[1]',
+        message: 'no decision window for "kettle": give it in decisionWindows',
+      },
     ]);
     const notObject = await install('lead-nurture', { parameters: [1] });
     expect(notObject.statusCode).toBe(400);
@@ -131,7 +180,11 @@ describe('journey library API', () => {
     expect(response.statusCode, response.body).toBe(200);
     const outcome = response.json<Outcome>();
     expect(outcome.journeys.map((j) => [j.id, j.version, j.published])).toEqual([['warranty-upsell-fridge', 1, true]]);
-    expect(outcome.templates.map((t) => t.id).sort()).toEqual(['warranty-upsell-fridge-30d-a', 'warranty-upsell-fridge-30d-b', 'warranty-upsell-fridge-7d']);
+    expect(outcome.templates.map((t) => t.id).sort()).toEqual([
+      'warranty-upsell-fridge-30d-a',
+      'warranty-upsell-fridge-30d-b',
+      'warranty-upsell-fridge-7d',
+    ]);
   }, 120_000);
 
   it('a lead ingested through /v1/track enters the installed nurture of its category', async () => {
@@ -140,7 +193,11 @@ describe('journey library API', () => {
       method: 'POST',
       url: '/v1/track',
       headers: { authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` },
-      payload: { userId: 'library-lead-1', event: 'lead_captured', properties: { category: 'phone', source: 'store_visit' } },
+      payload: {
+        userId: 'library-lead-1',
+        event: 'lead_captured',
+        properties: { category: 'phone', source: 'store_visit' },
+      },
     });
     expect(tracked.statusCode, tracked.body).toBeLessThan(300);
     const enroller = createEnroller({ db: db.db, temporal: temporal.client, taskQueue, clock: () => new Date() });

@@ -23,13 +23,27 @@ import type { OutboundMessage, Transport } from '../../activities/transports';
 import { createJourneyService } from '../../api/journeys';
 import { createLibraryService } from '../../api/library';
 import { demoCategories, demoProducts } from '../../demo/generator';
-import { customerIdentities, customers, events, messages, ownedProducts, productCategories, products } from '../../drizzle/schema';
+import {
+  customerIdentities,
+  customers,
+  events,
+  messages,
+  ownedProducts,
+  productCategories,
+  products,
+} from '../../drizzle/schema';
 import type { JourneyEvent } from '../../domain/journey/conditions';
 import type { JourneyDefinition } from '../../domain/journey/definition';
 import { chooseArm } from '../../domain/journey/split';
 import { addCivilDays, atLocalTime, formatCivilDate, toLocal } from '../../domain/time';
 import { enrollmentWorkflow, enrollmentWorkflowId, eventSignal, statusQuery } from '../../workflows/enrollment';
-import { connectDevServer, createTestDatabase, createTestWorker, createTimeSkippingEnv, uniqueTaskQueue } from '../setup/harness';
+import {
+  connectDevServer,
+  createTestDatabase,
+  createTestWorker,
+  createTimeSkippingEnv,
+  uniqueTaskQueue,
+} from '../setup/harness';
 
 const ZONE = 'Asia/Shanghai';
 const DAY = 86_400_000;
@@ -59,7 +73,11 @@ beforeAll(async () => {
     await db.db.insert(productCategories).values(demoCategories.map((c) => ({ ...c })));
     await db.db.insert(products).values(demoProducts);
     // Event-entry journeys: publishing them starts nothing in Temporal.
-    const journeys = createJourneyService({ db: db.db, temporal: devServer.client, taskQueue: 'library-horizons-unused' });
+    const journeys = createJourneyService({
+      db: db.db,
+      temporal: devServer.client,
+      taskQueue: 'library-horizons-unused',
+    });
     const library = createLibraryService({ db: db.db, journeys });
     await library.install('lead-nurture', { categories: ['phone', 'fridge'] });
     await library.install('warranty-upsell', { categories: ['fridge'] });
@@ -83,7 +101,13 @@ beforeEach(async () => {
   worker = await createTestWorker({
     connection: env.nativeConnection,
     taskQueue,
-    activities: createActivities({ db: db.db, transports: { email: capture }, clock: serverNow, publicUrl: 'https://go.brand.example', messaging: { linkSecret: 'library-horizons-link-secret-0123456789' } }),
+    activities: createActivities({
+      db: db.db,
+      transports: { email: capture },
+      clock: serverNow,
+      publicUrl: 'https://go.brand.example',
+      messaging: { linkSecret: 'library-horizons-link-secret-0123456789' },
+    }),
   });
   workerRunning = worker.run();
 }, 60_000);
@@ -123,7 +147,13 @@ function customerInArm(journeyId: string, stepId: string, armId: string): string
 }
 
 async function addCustomer(id: string, locale: 'zh-CN' | 'en', firstName: string): Promise<string> {
-  await db.db.insert(customers).values({ id, traits: { firstName }, locale, timeZone: ZONE, consent: { channels: { email: true }, topics: { promotions: true } } });
+  await db.db.insert(customers).values({
+    id,
+    traits: { firstName },
+    locale,
+    timeZone: ZONE,
+    consent: { channels: { email: true }, topics: { promotions: true } },
+  });
   const address = `${id.slice(0, 8)}@example.com`;
   await db.db.insert(customerIdentities).values({ kind: 'email', value: address, customerId: id });
   return address;
@@ -134,13 +164,25 @@ async function enter(journeyId: string, customerId: string, event: Omit<JourneyE
   return env.client.workflow.start(enrollmentWorkflow, {
     taskQueue,
     workflowId: enrollmentWorkflowId(journeyId, customerId, key),
-    args: [{ v: 1, journey: { id: journeyId, version, definition }, customerId, enrollmentKey: key, entryEvent: { id: randomUUID(), ...event } }],
+    args: [
+      {
+        v: 1,
+        journey: { id: journeyId, version, definition },
+        customerId,
+        enrollmentKey: key,
+        entryEvent: { id: randomUUID(), ...event },
+      },
+    ],
   });
 }
 
 /** The customer's ledger in order: template, status (with reason), local time. */
 async function ledger(customerId: string) {
-  const rows = await db.db.select().from(messages).where(eq(messages.customerId, customerId)).orderBy(messages.createdAt);
+  const rows = await db.db
+    .select()
+    .from(messages)
+    .where(eq(messages.customerId, customerId))
+    .orderBy(messages.createdAt);
   return rows.map((r) => [r.templateId, r.status === 'skipped' ? `skipped:${r.reason}` : r.status, local(r.createdAt)]);
 }
 
@@ -183,8 +225,16 @@ describe('lead nurture over the decision window', () => {
     await addCustomer(fridgeLead, 'en', 'Ana');
     await addCustomer(heldOut, 'zh-CN', '王');
 
-    const lead = (category: string) => ({ name: 'lead_captured', properties: { category, source: 'store_visit' }, timestamp: entered.toISOString() });
-    const handles = [await enter('lead-nurture-phone', phoneLead, lead('phone')), await enter('lead-nurture-fridge', fridgeLead, lead('fridge')), await enter('lead-nurture-phone', heldOut, lead('phone'))];
+    const lead = (category: string) => ({
+      name: 'lead_captured',
+      properties: { category, source: 'store_visit' },
+      timestamp: entered.toISOString(),
+    });
+    const handles = [
+      await enter('lead-nurture-phone', phoneLead, lead('phone')),
+      await enter('lead-nurture-fridge', fridgeLead, lead('fridge')),
+      await enter('lead-nurture-phone', heldOut, lead('phone')),
+    ];
     const results = await resultsInOrder(handles);
 
     // Entered at 15:00, after the 09:00–11:00 window: each touch goes out the next morning at 09:00.
@@ -219,21 +269,38 @@ describe('lead nurture over the decision window', () => {
     const first = delivered.find((m) => m.to === phoneAddress)!;
     expect(first.subject).toBe('挑选手机，先想清楚这三个问题');
     expect(first.text).toContain('林，您好！');
-    expect(delivered.find((m) => m.subject?.startsWith('What owners say'))?.subject).toBe('What owners say after a year with their fridge');
+    expect(delivered.find((m) => m.subject?.startsWith('What owners say'))?.subject).toBe(
+      'What owners say after a year with their fridge',
+    );
   }, 180_000);
 
   it('an order with a phone line ends the phone nurture at once; an order without one does not', async () => {
     const entered = await untilAfternoon();
     const buyer = customerInArm('lead-nurture-phone', 'holdout-split', 'nurture');
     await addCustomer(buyer, 'en', 'Sam');
-    const handle = await enter('lead-nurture-phone', buyer, { name: 'lead_captured', properties: { category: 'phone', source: 'ad_response' }, timestamp: entered.toISOString() });
+    const handle = await enter('lead-nurture-phone', buyer, {
+      name: 'lead_captured',
+      properties: { category: 'phone', source: 'ad_response' },
+      timestamp: entered.toISOString(),
+    });
     await skip(12 * DAY, handle); // past the first touch (day 11, 09:00)
 
-    const order = (products: { sku: string; category: string }[]) => ({ id: randomUUID(), name: 'Order Completed', properties: { order_id: randomUUID(), products }, timestamp: new Date().toISOString() });
+    const order = (products: { sku: string; category: string }[]) => ({
+      id: randomUUID(),
+      name: 'Order Completed',
+      properties: { order_id: randomUUID(), products },
+      timestamp: new Date().toISOString(),
+    });
     await handle.signal(eventSignal, order([{ sku: 'FR-500', category: 'fridge' }]));
     await skip(DAY, handle);
     expect((await handle.describe()).status.name).toBe('RUNNING');
-    await handle.signal(eventSignal, order([{ sku: 'EB-2', category: 'earbuds' }, { sku: 'PH-X1', category: 'phone' }]));
+    await handle.signal(
+      eventSignal,
+      order([
+        { sku: 'EB-2', category: 'earbuds' },
+        { sku: 'PH-X1', category: 'phone' },
+      ]),
+    );
     const result = await handle.result();
 
     expect(result).toMatchObject({ status: 'converted' });
@@ -248,12 +315,18 @@ describe('extended-warranty upsell over 12 months', () => {
   const journeyId = 'warranty-upsell-fridge';
 
   async function registered(customerId: string, serial: string, entered: Date) {
-    await db.db.insert(ownedProducts).values({ customerId, sku: 'FR-500', category: 'fridge', serial, purchasedAt: entered, installedAt: entered });
+    await db.db
+      .insert(ownedProducts)
+      .values({ customerId, sku: 'FR-500', category: 'fridge', serial, purchasedAt: entered, installedAt: entered });
     const warrantyEnds = localDay(entered, 365); // a year after registration (2027 has no 29 February)
     const handle = await enter(
       journeyId,
       customerId,
-      { name: 'Device Registered', properties: { serial, sku: 'FR-500', category: 'fridge', warranty_ends_at: warrantyEnds }, timestamp: entered.toISOString() },
+      {
+        name: 'Device Registered',
+        properties: { serial, sku: 'FR-500', category: 'fridge', warranty_ends_at: warrantyEnds },
+        timestamp: entered.toISOString(),
+      },
       serial,
     );
     return { handle, warrantyEnds };
@@ -265,11 +338,20 @@ describe('extended-warranty upsell over 12 months', () => {
     const b = customerInArm(journeyId, 'subject-test', 'subject-b');
     const addressA = await addCustomer(a, 'zh-CN', '陈');
     const addressB = await addCustomer(b, 'en', 'Lena');
-    const [ra, rb] = [await registered(a, `SN-A-${a.slice(0, 6)}`, entered), await registered(b, `SN-B-${b.slice(0, 6)}`, entered)];
+    const [ra, rb] = [
+      await registered(a, `SN-A-${a.slice(0, 6)}`, entered),
+      await registered(b, `SN-B-${b.slice(0, 6)}`, entered),
+    ];
     const results = await resultsInOrder([ra.handle, rb.handle]);
 
     const end = ra.warrantyEnds;
-    const before = (days: number) => formatCivilDate(addCivilDays({ year: Number(end.slice(0, 4)), month: Number(end.slice(5, 7)), day: Number(end.slice(8, 10)) }, -days));
+    const before = (days: number) =>
+      formatCivilDate(
+        addCivilDays(
+          { year: Number(end.slice(0, 4)), month: Number(end.slice(5, 7)), day: Number(end.slice(8, 10)) },
+          -days,
+        ),
+      );
     expect(await ledger(a)).toEqual([
       ['warranty-upsell-fridge-30d-a', 'sent', `${before(30)} 10:00`],
       ['warranty-upsell-fridge-7d', 'sent', `${before(7)} 10:00`],
@@ -284,8 +366,17 @@ describe('extended-warranty upsell over 12 months', () => {
     ]);
     const subjects = (to: string) => delivered.filter((m) => m.to === to).map((m) => m.subject);
     expect(subjects(addressA)).toEqual(['您的冰箱保修还剩 30 天', '最后 7 天：冰箱延保即将截止']);
-    expect(subjects(addressB)).toEqual(['Two more worry-free years for your fridge, from CN¥199.00', 'Last 7 days to extend your fridge warranty']);
-    const longDate = new Intl.DateTimeFormat('zh-CN', { dateStyle: 'long', timeZone: ZONE }).format(atLocalTime({ year: Number(end.slice(0, 4)), month: Number(end.slice(5, 7)), day: Number(end.slice(8, 10)) }, 0, ZONE));
+    expect(subjects(addressB)).toEqual([
+      'Two more worry-free years for your fridge, from CN¥199.00',
+      'Last 7 days to extend your fridge warranty',
+    ]);
+    const longDate = new Intl.DateTimeFormat('zh-CN', { dateStyle: 'long', timeZone: ZONE }).format(
+      atLocalTime(
+        { year: Number(end.slice(0, 4)), month: Number(end.slice(5, 7)), day: Number(end.slice(8, 10)) },
+        0,
+        ZONE,
+      ),
+    );
     expect(delivered.find((m) => m.to === addressA)!.text).toContain(`原厂保修将于 ${longDate} 到期`);
   }, 180_000);
 
@@ -306,8 +397,19 @@ describe('extended-warranty upsell over 12 months', () => {
     const twentyBefore = atLocalTime(addCivilDays(endDate, -20), 12 * 60, ZONE);
     await skip(twentyBefore.getTime() - (await env.currentTimeMs()), rb.handle, rd.handle);
     const now = new Date(await env.currentTimeMs());
-    await db.db.insert(events).values({ messageId: randomUUID(), customerId: bought, name: 'Extended Warranty Purchased', properties: { serial: 'another-serial' }, occurredAt: now, receivedAt: now, routedAt: now });
-    await db.db.update(ownedProducts).set({ disposedAt: now }).where(and(eq(ownedProducts.customerId, disposed), eq(ownedProducts.category, 'fridge')));
+    await db.db.insert(events).values({
+      messageId: randomUUID(),
+      customerId: bought,
+      name: 'Extended Warranty Purchased',
+      properties: { serial: 'another-serial' },
+      occurredAt: now,
+      receivedAt: now,
+      routedAt: now,
+    });
+    await db.db
+      .update(ownedProducts)
+      .set({ disposedAt: now })
+      .where(and(eq(ownedProducts.customerId, disposed), eq(ownedProducts.category, 'fridge')));
     const results = await resultsInOrder([rb.handle, rd.handle]);
 
     expect(await ledger(bought)).toEqual([
@@ -328,7 +430,12 @@ describe('extended-warranty upsell over 12 months', () => {
     const serial = `SN-G-${customer.slice(0, 6)}`;
     const { handle } = await registered(customer, serial, entered);
     await skip(100 * DAY, handle);
-    await handle.signal(eventSignal, { id: randomUUID(), name: 'Extended Warranty Purchased', properties: { serial }, timestamp: new Date().toISOString() });
+    await handle.signal(eventSignal, {
+      id: randomUUID(),
+      name: 'Extended Warranty Purchased',
+      properties: { serial },
+      timestamp: new Date().toISOString(),
+    });
     expect(await handle.result()).toMatchObject({ status: 'converted' });
     expect(await ledger(customer)).toEqual([]);
   }, 120_000);

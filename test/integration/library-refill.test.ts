@@ -10,7 +10,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
 import { createEnroller, enrollmentKeyFor } from '../../api/enroll';
-import { consumableCompatibility, enrollments, events, messages, orderLines, orders, ownedProducts, products, telemetryReadings } from '../../drizzle/schema';
+import {
+  consumableCompatibility,
+  enrollments,
+  events,
+  messages,
+  orderLines,
+  orders,
+  ownedProducts,
+  products,
+  telemetryReadings,
+} from '../../drizzle/schema';
 import type { JourneyDefinition } from '../../domain/journey/definition';
 import { addCivilDays, fromLocal, toLocal } from '../../domain/time';
 import { consumableRefill } from '../../library/journeys/consumable-refill';
@@ -18,7 +28,13 @@ import { createEventRouter } from '../../worker/router';
 import { enrollmentWorkflowId, statusQuery, type enrollmentWorkflow } from '../../workflows/enrollment';
 import { emailCustomer, installLibraryJourney, recordingTransport, serverNow, untilIdle } from '../fixtures/library';
 import { saveHistoryIfRecording } from '../setup/histories';
-import { createTestDatabase, createTestWorker, createTimeSkippingEnv, eventually, uniqueTaskQueue } from '../setup/harness';
+import {
+  createTestDatabase,
+  createTestWorker,
+  createTimeSkippingEnv,
+  eventually,
+  uniqueTaskQueue,
+} from '../setup/harness';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -31,7 +47,15 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await db.db.insert(products).values([
     { sku: 'WP-500', name: 'RO purifier 500', category: 'water-purifier', kind: 'device' },
-    { sku: 'WF-500', name: 'RO filter 500', category: 'water-filter', kind: 'consumable', ratedLifeDays: 180, ratedUsage: 3000, usageMetric: 'litres_filtered' },
+    {
+      sku: 'WF-500',
+      name: 'RO filter 500',
+      category: 'water-filter',
+      kind: 'consumable',
+      ratedLifeDays: 180,
+      ratedUsage: 3000,
+      usageMetric: 'litres_filtered',
+    },
     { sku: 'AP-300', name: 'Air purifier 300', category: 'air-purifier', kind: 'device' },
     { sku: 'AF-300', name: 'HEPA filter 300', category: 'air-filter', kind: 'consumable', ratedLifeDays: 365 },
   ]);
@@ -43,7 +67,8 @@ beforeAll(async () => {
 });
 afterAll(async () => db?.close());
 
-const within = (actual: Date | string, expected: Date, ms = 60_000) => Math.abs(new Date(actual).getTime() - expected.getTime()) < ms;
+const within = (actual: Date | string, expected: Date, ms = 60_000) =>
+  Math.abs(new Date(actual).getTime() - expected.getTime()) < ms;
 
 describe('consumable refill over two cycles', () => {
   it('reminds 14 days before predicted depletion, moves with telemetry, follows up, restarts on purchase, one enrollment per device', async () => {
@@ -51,7 +76,10 @@ describe('consumable refill over two cycles', () => {
     try {
       // Installed at 08:00 Shanghai, two days from now: every date below is a whole number of days later.
       const start = new Date(await env.currentTimeMs());
-      const t0 = fromLocal({ ...addCivilDays(toLocal(start, ZONE), 2), hour: 8, minute: 0, second: 0, millisecond: 0 }, ZONE);
+      const t0 = fromLocal(
+        { ...addCivilDays(toLocal(start, ZONE), 2), hour: 8, minute: 0, second: 0, millisecond: 0 },
+        ZONE,
+      );
       const day = (n: number, hour = 8) => new Date(t0.getTime() + n * DAY + (hour - 8) * HOUR);
       // Set once both enrollments exist: from then on, time is skipped only when nothing is in flight.
       let enrolled = false;
@@ -63,40 +91,87 @@ describe('consumable refill over two cycles', () => {
       await skipTo(t0);
 
       const customer = await emailCustomer(db.db, { timeZone: ZONE, locale: 'zh-CN' });
-      const [purifier] = await db.db.insert(ownedProducts).values({ customerId: customer.id, sku: 'WP-500', category: 'water-purifier', serial: 'SN-A', installedAt: t0 }).returning();
-      await db.db.insert(ownedProducts).values({ customerId: customer.id, sku: 'AP-300', category: 'air-purifier', serial: 'SN-B', installedAt: t0 });
+      const [purifier] = await db.db
+        .insert(ownedProducts)
+        .values({ customerId: customer.id, sku: 'WP-500', category: 'water-purifier', serial: 'SN-A', installedAt: t0 })
+        .returning();
+      await db.db
+        .insert(ownedProducts)
+        .values({ customerId: customer.id, sku: 'AP-300', category: 'air-purifier', serial: 'SN-B', installedAt: t0 });
 
       const taskQueue = uniqueTaskQueue('refill');
       const transport = recordingTransport();
       const worker = await createTestWorker({
         connection: env.nativeConnection,
         taskQueue,
-        activities: createActivities({ db: db.db, transports: { email: transport }, clock: serverNow, publicUrl: 'https://go.brand.example', messaging: { linkSecret: 'refill-test-link-secret-0123456789abcdef' } }),
+        activities: createActivities({
+          db: db.db,
+          transports: { email: transport },
+          clock: serverNow,
+          publicUrl: 'https://go.brand.example',
+          messaging: { linkSecret: 'refill-test-link-secret-0123456789abcdef' },
+        }),
       });
       const enroller = createEnroller({ db: db.db, temporal: env.client, taskQueue, clock: () => new Date() });
       const router = createEventRouter({ db: db.db, temporal: env.client, enroller });
       let sequence = 0;
       const emit = async (name: string, properties: Record<string, unknown>, at: Date) => {
-        await db.db.insert(events).values({ messageId: `refill-${++sequence}`, customerId: customer.id, name, properties, occurredAt: at, receivedAt: new Date() });
+        await db.db.insert(events).values({
+          messageId: `refill-${++sequence}`,
+          customerId: customer.id,
+          name,
+          properties,
+          occurredAt: at,
+          receivedAt: new Date(),
+        });
         await router.routeOnce();
         if (enrolled) await untilIdle([a, b]); // the signals handled before any time is skipped
       };
       const readings = (values: [number, number][]) =>
-        db.db.insert(telemetryReadings).values(values.map(([n, value]) => ({ ownedProductId: purifier!.id, metric: 'litres_filtered', value, readAt: day(n) })));
+        db.db.insert(telemetryReadings).values(
+          values.map(([n, value]) => ({
+            ownedProductId: purifier!.id,
+            metric: 'litres_filtered',
+            value,
+            readAt: day(n),
+          })),
+        );
       const buyFilter = async (n: number) => {
-        const [order] = await db.db.insert(orders).values({ customerId: customer.id, externalId: `F-${n}`, orderedAt: day(n) }).returning();
-        await db.db.insert(orderLines).values({ orderId: order!.id, lineNo: 1, sku: 'WF-500', category: 'water-filter' });
+        const [order] = await db.db
+          .insert(orders)
+          .values({ customerId: customer.id, externalId: `F-${n}`, orderedAt: day(n) })
+          .returning();
+        await db.db
+          .insert(orderLines)
+          .values({ orderId: order!.id, lineNo: 1, sku: 'WF-500', category: 'water-filter' });
         await emit('Order Completed', { order_id: `F-${n}`, products: [{ sku: 'WF-500', quantity: 1 }] }, day(n));
       };
-      const install = (serial: string, sku: string) => ({ serial, sku, category: sku === 'WP-500' ? 'water-purifier' : 'air-purifier' });
+      const install = (serial: string, sku: string) => ({
+        serial,
+        sku,
+        category: sku === 'WP-500' ? 'water-purifier' : 'air-purifier',
+      });
       const handleOf = (serial: string, sku: string) =>
         env.client.workflow.getHandle<typeof enrollmentWorkflow>(
-          enrollmentWorkflowId(JOURNEY, customer.id, enrollmentKeyFor(definition, { id: 'x', name: 'Product Installed', properties: install(serial, sku), timestamp: '' })!),
+          enrollmentWorkflowId(
+            JOURNEY,
+            customer.id,
+            enrollmentKeyFor(definition, {
+              id: 'x',
+              name: 'Product Installed',
+              properties: install(serial, sku),
+              timestamp: '',
+            })!,
+          ),
         );
       const a = handleOf('SN-A', 'WP-500');
       const b = handleOf('SN-B', 'AP-300');
       const wakesAt = (handle: typeof a, expected: Date, what: string) =>
-        eventually(what, async () => ((await handle.query(statusQuery)).nextWakeAt === expected.toISOString() ? true : undefined), 60_000);
+        eventually(
+          what,
+          async () => ((await handle.query(statusQuery)).nextWakeAt === expected.toISOString() ? true : undefined),
+          60_000,
+        );
 
       let burstEvents = 0;
       await worker.runUntil(async () => {
@@ -113,7 +188,12 @@ describe('consumable refill over two cycles', () => {
 
         // Day 30: 30 L a day on a 3,000 L filter → runs out on day 100; the reminder moves to day 86.
         await skipTo(day(30, 9));
-        await readings([[0, 0], [10, 300], [20, 600], [30, 900]]);
+        await readings([
+          [0, 0],
+          [10, 300],
+          [20, 600],
+          [30, 900],
+        ]);
         await emit('Telemetry Reported', { serial: 'SN-A', metric: 'litres_filtered', value: 900 }, day(30));
         await skipTo(day(30, 11));
         await wakesAt(a, day(86), 'the reminder moved earlier by telemetry');
@@ -122,7 +202,12 @@ describe('consumable refill over two cycles', () => {
         const before = (await a.fetchHistory()).events?.length ?? 0;
         await skipTo(day(40, 9));
         await readings(Array.from({ length: 10 }, (_, i) => [31 + i, 930 + i * 30] as [number, number]));
-        for (let i = 0; i < 10; i++) await emit('Telemetry Reported', { serial: 'SN-A', metric: 'litres_filtered', value: 930 + i * 30 }, day(31 + i));
+        for (let i = 0; i < 10; i++)
+          await emit(
+            'Telemetry Reported',
+            { serial: 'SN-A', metric: 'litres_filtered', value: 930 + i * 30 },
+            day(31 + i),
+          );
         await skipTo(day(40, 11));
         await wakesAt(a, day(86), 'the same reminder date after the burst');
         burstEvents = ((await a.fetchHistory()).events?.length ?? 0) - before;
@@ -139,7 +224,11 @@ describe('consumable refill over two cycles', () => {
 
         // Cycle 2 telemetry: 40 L a day from day 105 → runs out on day 180; the reminder moves to day 166.
         await skipTo(day(125, 9));
-        await readings([[105, 3150], [115, 3550], [125, 3950]]);
+        await readings([
+          [105, 3150],
+          [115, 3550],
+          [125, 3950],
+        ]);
         await emit('Telemetry Reported', { serial: 'SN-A', metric: 'litres_filtered', value: 3950 }, day(125));
         await skipTo(day(125, 11));
         await wakesAt(a, day(166), 'the second reminder moved by telemetry');
@@ -152,7 +241,10 @@ describe('consumable refill over two cycles', () => {
 
         // The purifier is disposed of: its enrollment exits; the air purifier's runs on.
         await skipTo(day(200));
-        await db.db.update(ownedProducts).set({ disposedAt: day(200) }).where(eq(ownedProducts.id, purifier!.id));
+        await db.db
+          .update(ownedProducts)
+          .set({ disposedAt: day(200) })
+          .where(eq(ownedProducts.id, purifier!.id));
         await emit('Product Disposed', { serial: 'SN-A' }, day(200));
         expect(await a.result()).toMatchObject({ status: 'exited', reason: 'exit:device-disposed' });
         await saveHistoryIfRecording('refill-two-cycles', a);
@@ -173,10 +265,16 @@ describe('consumable refill over two cycles', () => {
       expect(within(sent[0]!.createdAt, day(86, 10))).toBe(true);
       expect(within(sent[1]!.createdAt, day(100, 10))).toBe(true);
       expect(within(sent[2]!.createdAt, day(166, 10))).toBe(true);
-      expect(transport.sent.map((m) => m.subject)).toEqual(['您的滤芯大约两周后需要更换', '滤芯今天到期，记得更换哦', '您的滤芯大约两周后需要更换']);
+      expect(transport.sent.map((m) => m.subject)).toEqual([
+        '您的滤芯大约两周后需要更换',
+        '滤芯今天到期，记得更换哦',
+        '您的滤芯大约两周后需要更换',
+      ]);
 
       const history = (await a.fetchHistory()).events?.length ?? 0;
-      console.log(`refill enrollment: ${history} history events over 2 cycles + start of a 3rd (${sequence} events routed, burst of 10 readings: ${burstEvents} events)`);
+      console.log(
+        `refill enrollment: ${history} history events over 2 cycles + start of a 3rd (${sequence} events routed, burst of 10 readings: ${burstEvents} events)`,
+      );
       expect(history).toBeLessThan(500);
       await b.terminate('test over');
     } finally {

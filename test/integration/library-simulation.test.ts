@@ -29,11 +29,24 @@ beforeAll(async () => {
   [db, temporal] = await Promise.all([createTestDatabase(), connectDevServer()]);
   await db.db.insert(products).values([
     { sku: 'WP-500', name: 'RO purifier 500', category: 'water-purifier', kind: 'device' },
-    { sku: 'WF-500', name: 'RO filter 500', category: 'water-filter', kind: 'consumable', ratedLifeDays: 180, ratedUsage: 3000, usageMetric: 'litres_filtered' },
+    {
+      sku: 'WF-500',
+      name: 'RO filter 500',
+      category: 'water-filter',
+      kind: 'consumable',
+      ratedLifeDays: 180,
+      ratedUsage: 3000,
+      usageMetric: 'litres_filtered',
+    },
   ]);
   await db.db.insert(consumableCompatibility).values({ consumableSku: 'WF-500', deviceSku: 'WP-500' });
   await installLibraryJourney(db.db, consumableRefill);
-  app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue: uniqueTaskQueue('library-api'), adminApiKey: ADMIN_KEY });
+  app = await buildApp({
+    db: db.db,
+    temporal: temporal.client,
+    taskQueue: uniqueTaskQueue('library-api'),
+    adminApiKey: ADMIN_KEY,
+  });
   await app.ready();
 });
 afterAll(async () => {
@@ -50,13 +63,34 @@ const localText = (iso: string) => {
 
 describe('simulating the refill journey', () => {
   it('dates the reminder from scripted telemetry, follows up, restarts the cycle on purchase and exits on disposal', async () => {
-    const simulate = createSimulator({ db: db.db, testServer: async () => inject('testServerExecutable'), workflowBundle: async () => workflowBundle() });
-    const t0 = fromLocal({ ...addCivilDays(toLocal(new Date(), ZONE), 2), hour: 8, minute: 0, second: 0, millisecond: 0 }, ZONE);
+    const simulate = createSimulator({
+      db: db.db,
+      testServer: async () => inject('testServerExecutable'),
+      workflowBundle: async () => workflowBundle(),
+    });
+    const t0 = fromLocal(
+      { ...addCivilDays(toLocal(new Date(), ZONE), 2), hour: 8, minute: 0, second: 0, millisecond: 0 },
+      ZONE,
+    );
     const day = (n: number, hour = 8) => new Date(t0.getTime() + n * DAY + (hour - 8) * HOUR);
-    const reading = (n: number, value: number) => ({ afterMs: n * DAY, name: 'Telemetry Reported', properties: { serial: 'SIM-1', metric: 'litres_filtered', value, read_at: day(n).toISOString() } });
+    const reading = (n: number, value: number) => ({
+      afterMs: n * DAY,
+      name: 'Telemetry Reported',
+      properties: { serial: 'SIM-1', metric: 'litres_filtered', value, read_at: day(n).toISOString() },
+    });
     const result = await simulate({
       journey: { id: consumableRefill.id, version: 0, definition: define(consumableRefill.definition) },
-      customer: { customerId: randomUUID(), traits: {}, tags: [], aiplStage: null, timeZone: ZONE, locale: 'zh-CN', consent: { channels: { email: true }, topics: {} }, ownedProducts: [{ sku: 'WP-500', category: 'water-purifier' }], eventCounts: {} },
+      customer: {
+        customerId: randomUUID(),
+        traits: {},
+        tags: [],
+        aiplStage: null,
+        timeZone: ZONE,
+        locale: 'zh-CN',
+        consent: { channels: { email: true }, topics: {} },
+        ownedProducts: [{ sku: 'WP-500', category: 'water-purifier' }],
+        eventCounts: {},
+      },
       entryProperties: { serial: 'SIM-1', sku: 'WP-500', category: 'water-purifier' },
       events: [
         reading(0, 0),
@@ -82,7 +116,12 @@ describe('simulating the refill journey', () => {
 
 describe('PUT /v1/journeys/:id with bad new wait fields', () => {
   const put = async (definition: unknown) => {
-    const response = await app.inject({ method: 'PUT', url: `/v1/journeys/lib-${randomUUID().slice(0, 8)}`, headers: { authorization: `Bearer ${ADMIN_KEY}` }, payload: definition as object });
+    const response = await app.inject({
+      method: 'PUT',
+      url: `/v1/journeys/lib-${randomUUID().slice(0, 8)}`,
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      payload: definition as object,
+    });
     return { status: response.statusCode, body: response.json<{ issues: { path: string; message: string }[] }>() };
   };
   const withStep = (entry: { definition: JourneyDefinitionInput }, id: string, change: Record<string, unknown>) => ({
@@ -93,18 +132,29 @@ describe('PUT /v1/journeys/:id with bad new wait fields', () => {
   it('400: depletion days given as text', async () => {
     const sent = await put(withStep(consumableRefill, 'until_low', { depletion: { daysBefore: 'two weeks' } }));
     expect(sent.status).toBe(400);
-    expect(sent.body.issues).toContainEqual({ path: '$.steps.until_low.depletion.daysBefore', message: expect.stringContaining('expected number') });
+    expect(sent.body.issues).toContainEqual({
+      path: '$.steps.until_low.depletion.daysBefore',
+      message: expect.stringContaining('expected number'),
+    });
   });
 
   it('400: a yearly date that never happens', async () => {
-    const sent = await put(withStep(maintenanceService, 'until_season', { yearly: { month: 4, day: 31, at: '09:30' } }));
+    const sent = await put(
+      withStep(maintenanceService, 'until_season', { yearly: { month: 4, day: 31, at: '09:30' } }),
+    );
     expect(sent.status).toBe(400);
-    expect(sent.body.issues).toContainEqual({ path: '$.steps.until_season.yearly.day', message: 'month 4 never has a day 31' });
+    expect(sent.body.issues).toContainEqual({
+      path: '$.steps.until_season.yearly.day',
+      message: 'month 4 never has a day 31',
+    });
   });
 
   it('400: onNewCycle on a plain wait', async () => {
     const sent = await put(withStep(consumableRefill, 'refilled', { onNewCycle: 'until_low' }));
     expect(sent.status).toBe(400);
-    expect(sent.body.issues).toContainEqual({ path: '$.steps.refilled.onNewCycle', message: 'onNewCycle belongs to a depletion wait' });
+    expect(sent.body.issues).toContainEqual({
+      path: '$.steps.refilled.onNewCycle',
+      message: 'onNewCycle belongs to a depletion wait',
+    });
   });
 });

@@ -32,7 +32,10 @@ beforeAll(async () => {
     templateId: 'evening-offer',
     version: 1,
     defaultLocale: 'en',
-    locales: { en: { subject: 'Good morning, {{customer.firstName}}', text: 'Filters are 20% off today.' }, 'zh-CN': { subject: '早上好，{{customer.firstName}}', text: '滤芯今日八折。' } },
+    locales: {
+      en: { subject: 'Good morning, {{customer.firstName}}', text: 'Filters are 20% off today.' },
+      'zh-CN': { subject: '早上好，{{customer.firstName}}', text: '滤芯今日八折。' },
+    },
   });
 });
 
@@ -46,7 +49,12 @@ describe('quiet hours on the time-skipping server', () => {
   it('a marketing send due at 23:00 local is delivered once at 08:00 local, when quiet hours end', async () => {
     const [customer] = await db.db
       .insert(customers)
-      .values({ traits: { firstName: '林' }, locale: 'zh-CN', timeZone: 'Asia/Shanghai', consent: { channels: { email: true }, topics: {} } })
+      .values({
+        traits: { firstName: '林' },
+        locale: 'zh-CN',
+        timeZone: 'Asia/Shanghai',
+        consent: { channels: { email: true }, topics: {} },
+      })
       .returning();
     const address = `night.${randomUUID().slice(0, 8)}@example.com`;
     await db.db.insert(customerIdentities).values({ kind: 'email', value: address, customerId: customer!.id });
@@ -68,12 +76,25 @@ describe('quiet hours on the time-skipping server', () => {
       const worker = await createTestWorker({
         connection: env.nativeConnection,
         taskQueue,
-        activities: createActivities({ db: db.db, transports: { email }, clock: serverNow, publicUrl: 'https://go.brand.example', messaging: { linkSecret: 'quiet-hours-test-link-secret-0123456789' } }),
+        activities: createActivities({
+          db: db.db,
+          transports: { email },
+          clock: serverNow,
+          publicUrl: 'https://go.brand.example',
+          messaging: { linkSecret: 'quiet-hours-test-link-secret-0123456789' },
+        }),
       });
       const handle = await env.client.workflow.start(enrollmentWorkflow, {
         taskQueue,
         workflowId: enrollmentWorkflowId('evening-offer', customer!.id, 'default'),
-        args: [{ v: 1, journey: { id: 'evening-offer', version: 1, definition: journey }, customerId: customer!.id, enrollmentKey: 'default' }],
+        args: [
+          {
+            v: 1,
+            journey: { id: 'evening-offer', version: 1, definition: journey },
+            customerId: customer!.id,
+            enrollmentKey: 'default',
+          },
+        ],
       });
       const result = await worker.runUntil(handle.result());
       expect(result).toMatchObject({ status: 'completed' });

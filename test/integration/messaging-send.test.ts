@@ -11,8 +11,24 @@ import type { MessagingConfig } from '../../activities';
 import { createRateLimiter } from '../../activities/rate-limiter';
 import { createSendActivities, type SendRequest } from '../../activities/send';
 import { verifyLink } from '../../activities/tokens';
-import { createSmtpTransport, createWebhookTransport, payloadShapers, type Transport, type Transports } from '../../activities/transports';
-import { customerIdentities, customers, messages, suppressions, templatePartials, templates, templateVersions, type Consent, type TemplateParts } from '../../drizzle/schema';
+import {
+  createSmtpTransport,
+  createWebhookTransport,
+  payloadShapers,
+  type Transport,
+  type Transports,
+} from '../../activities/transports';
+import {
+  customerIdentities,
+  customers,
+  messages,
+  suppressions,
+  templatePartials,
+  templates,
+  templateVersions,
+  type Consent,
+  type TemplateParts,
+} from '../../drizzle/schema';
 import { startHttpProvider, type HttpProvider } from '../fixtures/http-provider';
 import { startSmtpSink, type SmtpSink } from '../fixtures/smtp-sink';
 import { createTestDatabase } from '../setup/harness';
@@ -37,7 +53,11 @@ beforeAll(async () => {
   webhooks = {
     sms: createWebhookTransport({ url: `${provider.url}/sms`, secret: PROVIDER_SECRET, shape: payloadShapers.sms }),
     push: createWebhookTransport({ url: `${provider.url}/push`, secret: PROVIDER_SECRET, shape: payloadShapers.push }),
-    wechat: createWebhookTransport({ url: `${provider.url}/wechat`, secret: PROVIDER_SECRET, shape: payloadShapers.wechat }),
+    wechat: createWebhookTransport({
+      url: `${provider.url}/wechat`,
+      secret: PROVIDER_SECRET,
+      shape: payloadShapers.wechat,
+    }),
   };
   await db.db.insert(templatePartials).values([
     { id: 'footer', kind: 'partial', source: '<p class="footer"><a href="{{links.preferences}}">Preferences</a></p>' },
@@ -59,12 +79,25 @@ beforeAll(async () => {
       },
     },
   });
-  await saveTemplate('sms-offer', 'sms', { defaultLocale: 'en', locales: { en: { text: 'Hi {{customer.firstName}}, 20% off filters: https://shop.example/f' } } });
-  await saveTemplate('push-offer', 'push', { defaultLocale: 'en', locales: { en: { subject: 'Filters', text: 'Time for a new filter, {{customer.firstName}}', fields: { screen: 'filters' } } } });
+  await saveTemplate('sms-offer', 'sms', {
+    defaultLocale: 'en',
+    locales: { en: { text: 'Hi {{customer.firstName}}, 20% off filters: https://shop.example/f' } },
+  });
+  await saveTemplate('push-offer', 'push', {
+    defaultLocale: 'en',
+    locales: {
+      en: { subject: 'Filters', text: 'Time for a new filter, {{customer.firstName}}', fields: { screen: 'filters' } },
+    },
+  });
   await saveTemplate('wechat-shipped', 'wechat', {
     defaultLocale: 'zh-CN',
     providerTemplateId: 'TM00015',
-    locales: { 'zh-CN': { text: '已发货', fields: { first: '{{customer.firstName}}，您的订单已发货', keyword1: '{{customer.model}}', remark: '感谢惠顾' } } },
+    locales: {
+      'zh-CN': {
+        text: '已发货',
+        fields: { first: '{{customer.firstName}}，您的订单已发货', keyword1: '{{customer.model}}', remark: '感谢惠顾' },
+      },
+    },
   });
 });
 
@@ -74,10 +107,23 @@ afterAll(async () => {
   await db?.close();
 });
 
-async function saveTemplate(id: string, channel: 'email' | 'sms' | 'push' | 'wechat', v: { defaultLocale: string; locales: Record<string, TemplateParts>; layout?: string; providerTemplateId?: string }) {
+async function saveTemplate(
+  id: string,
+  channel: 'email' | 'sms' | 'push' | 'wechat',
+  v: { defaultLocale: string; locales: Record<string, TemplateParts>; layout?: string; providerTemplateId?: string },
+) {
   const parts = v.locales[v.defaultLocale]!;
-  await db.db.insert(templates).values({ id, channel, subject: parts.subject, text: parts.text, html: parts.html, latestVersion: 1 });
-  await db.db.insert(templateVersions).values({ templateId: id, version: 1, defaultLocale: v.defaultLocale, locales: v.locales, layout: v.layout ?? null, providerTemplateId: v.providerTemplateId ?? null });
+  await db.db
+    .insert(templates)
+    .values({ id, channel, subject: parts.subject, text: parts.text, html: parts.html, latestVersion: 1 });
+  await db.db.insert(templateVersions).values({
+    templateId: id,
+    version: 1,
+    defaultLocale: v.defaultLocale,
+    locales: v.locales,
+    layout: v.layout ?? null,
+    providerTemplateId: v.providerTemplateId ?? null,
+  });
 }
 
 function activities(options: { clock?: Date; transports?: Transports; messaging?: Partial<MessagingConfig> } = {}) {
@@ -91,13 +137,27 @@ function activities(options: { clock?: Date; transports?: Transports; messaging?
   });
 }
 
-async function createCustomer(options: { locale?: string | null; timeZone?: string; kind?: 'email' | 'phone' | 'app_user' | 'wechat_openid'; address?: string } = {}) {
+async function createCustomer(
+  options: {
+    locale?: string | null;
+    timeZone?: string;
+    kind?: 'email' | 'phone' | 'app_user' | 'wechat_openid';
+    address?: string;
+  } = {},
+) {
   const [customer] = await db.db
     .insert(customers)
-    .values({ traits: { firstName: 'Lin', model: 'AquaPure 5' }, consent: consented, timeZone: options.timeZone ?? 'Asia/Shanghai', locale: options.locale ?? null })
+    .values({
+      traits: { firstName: 'Lin', model: 'AquaPure 5' },
+      consent: consented,
+      timeZone: options.timeZone ?? 'Asia/Shanghai',
+      locale: options.locale ?? null,
+    })
     .returning();
   const kind = options.kind ?? 'email';
-  const address = options.address ?? (kind === 'email' ? `lin.${randomUUID().slice(0, 8)}@example.com` : `${kind}-${randomUUID().slice(0, 8)}`);
+  const address =
+    options.address ??
+    (kind === 'email' ? `lin.${randomUUID().slice(0, 8)}@example.com` : `${kind}-${randomUUID().slice(0, 8)}`);
   await db.db.insert(customerIdentities).values({ kind, value: address, customerId: customer!.id });
   return { id: customer!.id, address };
 }
@@ -114,7 +174,12 @@ function request(customerId: string, overrides: Partial<SendRequest> = {}): Send
     template: 'order-shipped',
     kind: 'marketing',
     topic: 'orders',
-    entryEvent: { id: randomUUID(), name: 'order_shipped', properties: { items: 3, total: 1299, deliveredAt: '2027-03-09T20:30:00Z' }, timestamp: NOON_SHANGHAI.toISOString() },
+    entryEvent: {
+      id: randomUUID(),
+      name: 'order_shipped',
+      properties: { items: 3, total: 1299, deliveredAt: '2027-03-09T20:30:00Z' },
+      timestamp: NOON_SHANGHAI.toISOString(),
+    },
     brandTimeZone: 'Asia/Shanghai',
     quietHours: { start: '21:00', end: '08:00' },
     ...overrides,
@@ -122,12 +187,21 @@ function request(customerId: string, overrides: Partial<SendRequest> = {}): Send
 }
 
 const ledger = async (r: SendRequest) =>
-  db.db.select().from(messages).where(and(eq(messages.enrollmentId, r.enrollmentId), eq(messages.stepId, r.stepId), eq(messages.occurrence, r.occurrence)));
+  db.db
+    .select()
+    .from(messages)
+    .where(
+      and(
+        eq(messages.enrollmentId, r.enrollmentId),
+        eq(messages.stepId, r.stepId),
+        eq(messages.occurrence, r.occurrence),
+      ),
+    );
 const mailTo = (address: string) => sink.messages.filter((m) => m.envelope.to.includes(address));
 const messageIdOf = (r: SendRequest) => `<${r.enrollmentId}.${r.stepId}.${r.occurrence}@mail.brand.example>`;
 
 describe('email: localized templates into real MIME', () => {
-  it('renders the en version in the customer\'s zone with helpers, layout and partial; headers carry one-click unsubscribe and the ledger Message-ID', async () => {
+  it("renders the en version in the customer's zone with helpers, layout and partial; headers carry one-click unsubscribe and the ledger Message-ID", async () => {
     const customer = await createCustomer({ locale: 'en-GB' });
     const r = request(customer.id);
 
@@ -139,15 +213,28 @@ describe('email: localized templates into real MIME', () => {
     expect(parsed.messageId).toBe(messageIdOf(r));
     expect(parsed.subject).toBe('Your AquaPure 5 ships, Lin');
     // 2027-03-09T20:30Z is already March 10 in Shanghai.
-    expect(parsed.text?.trim()).toBe('Hi Lin, 3 items for CN¥1,299.00 arrive March 10, 2027. Details: https://shop.example/orders/42');
+    expect(parsed.text?.trim()).toBe(
+      'Hi Lin, 3 items for CN¥1,299.00 arrive March 10, 2027. Details: https://shop.example/orders/42',
+    );
     expect(parsed.html).toMatch(/^<html><body><div class="brand"><p>Hi Lin, 3 items arrive March 10, 2027\.<\/p>/);
     // mailparser groups List-* headers under `list`.
     const unsubscribeUrl = (parsed.headers.get('list') as { unsubscribe: { url: string } }).unsubscribe.url;
     expect(unsubscribeUrl).toMatch(new RegExp(`^${PUBLIC_URL}/u/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$`));
     expect(mail!.raw).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r?$/m);
     const [row] = await ledger(r);
-    expect(verifyLink(SECRET, unsubscribeUrl.slice(`${PUBLIC_URL}/u/`.length), 'unsubscribe')).toEqual({ p: 'unsubscribe', c: customer.id, m: row!.id });
-    expect(row).toMatchObject({ status: 'sent', locale: 'en', templateVersion: 1, kind: 'marketing', topic: 'orders', address: customer.address });
+    expect(verifyLink(SECRET, unsubscribeUrl.slice(`${PUBLIC_URL}/u/`.length), 'unsubscribe')).toEqual({
+      p: 'unsubscribe',
+      c: customer.id,
+      m: row!.id,
+    });
+    expect(row).toMatchObject({
+      status: 'sent',
+      locale: 'en',
+      templateVersion: 1,
+      kind: 'marketing',
+      topic: 'orders',
+      address: customer.address,
+    });
     expect(row!.links).toEqual(['https://shop.example/offer?a=1&b=2', 'https://shop.example/orders/42']);
   });
 
@@ -168,7 +255,8 @@ describe('email: localized templates into real MIME', () => {
     const taiwan = await createCustomer({ locale: 'zh-TW' });
     const french = await createCustomer({ locale: 'fr' });
     const none = await createCustomer({ locale: null });
-    for (const c of [taiwan, french, none]) expect(await activities().sendMessage(request(c.id))).toMatchObject({ status: 'sent' });
+    for (const c of [taiwan, french, none])
+      expect(await activities().sendMessage(request(c.id))).toMatchObject({ status: 'sent' });
     expect(mailTo(taiwan.address)[0]!.parsed.subject).toBe('Lin，您的AquaPure 5已发货');
     expect(mailTo(french.address)[0]!.parsed.subject).toBe('Your AquaPure 5 ships, Lin');
     expect(mailTo(none.address)[0]!.parsed.subject).toBe('Your AquaPure 5 ships, Lin');
@@ -184,10 +272,17 @@ describe('email: localized templates into real MIME', () => {
     const clicks = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!);
     expect(clicks).toHaveLength(2);
     const click = clicks.find((u) => u.startsWith(`${PUBLIC_URL}/c/`))!;
-    expect(verifyLink(SECRET, click.slice(`${PUBLIC_URL}/c/`.length), 'click')).toEqual({ p: 'click', c: customer.id, m: row!.id, u: 'https://shop.example/offer?a=1&b=2' });
+    expect(verifyLink(SECRET, click.slice(`${PUBLIC_URL}/c/`.length), 'click')).toEqual({
+      p: 'click',
+      c: customer.id,
+      m: row!.id,
+      u: 'https://shop.example/offer?a=1&b=2',
+    });
     expect(clicks.find((u) => u.startsWith(`${PUBLIC_URL}/preferences/`))).toBeDefined();
     expect(html).not.toContain('https://shop.example/offer');
-    expect(html).toMatch(new RegExp(`<img src="${PUBLIC_URL}/o/[^"]+" width="1" height="1" alt="" style="display:none"></body></html>$`));
+    expect(html).toMatch(
+      new RegExp(`<img src="${PUBLIC_URL}/o/[^"]+" width="1" height="1" alt="" style="display:none"></body></html>$`),
+    );
   });
 
   it('signs mail with DKIM when configured (d= domain, s= selector, the headers that matter)', async () => {
@@ -195,11 +290,17 @@ describe('email: localized templates into real MIME', () => {
     const dkimEmail = createSmtpTransport({
       url: sink.url,
       from: FROM,
-      dkim: { domainName: 'brand.example', keySelector: 'perennial', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+      dkim: {
+        domainName: 'brand.example',
+        keySelector: 'perennial',
+        privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      },
     });
     try {
       const customer = await createCustomer({ locale: 'en' });
-      expect(await activities({ transports: { email: dkimEmail } }).sendMessage(request(customer.id))).toMatchObject({ status: 'sent' });
+      expect(await activities({ transports: { email: dkimEmail } }).sendMessage(request(customer.id))).toMatchObject({
+        status: 'sent',
+      });
       const raw = mailTo(customer.address)[0]!.raw.replace(/\r?\n[ \t]+/g, ' ');
       const signature = /^DKIM-Signature: (.*)$/m.exec(raw)?.[1] ?? '';
       expect(signature).toMatch(/\bd=brand\.example;/);
@@ -222,13 +323,22 @@ describe('email: localized templates into real MIME', () => {
 describe('guardrails, each recorded', () => {
   it('skips a suppressed (hard-bounced) address as suppressed:hard-bounce, transactional included', async () => {
     const customer = await createCustomer();
-    await db.db.insert(suppressions).values({ channel: 'email', address: customer.address, reason: 'hard-bounce', source: 'test' });
+    await db.db
+      .insert(suppressions)
+      .values({ channel: 'email', address: customer.address, reason: 'hard-bounce', source: 'test' });
     const marketing = request(customer.id);
     const transactional = request(customer.id, { kind: 'transactional', stepId: 'receipt' });
 
     expect(await activities().sendMessage(marketing)).toEqual({ status: 'skipped', reason: 'suppressed:hard-bounce' });
-    expect(await activities().sendMessage(transactional)).toEqual({ status: 'skipped', reason: 'suppressed:hard-bounce' });
-    expect((await ledger(marketing))[0]).toMatchObject({ status: 'skipped', reason: 'suppressed:hard-bounce', address: customer.address });
+    expect(await activities().sendMessage(transactional)).toEqual({
+      status: 'skipped',
+      reason: 'suppressed:hard-bounce',
+    });
+    expect((await ledger(marketing))[0]).toMatchObject({
+      status: 'skipped',
+      reason: 'suppressed:hard-bounce',
+      address: customer.address,
+    });
     expect(mailTo(customer.address)).toHaveLength(0);
   });
 
@@ -240,11 +350,16 @@ describe('guardrails, each recorded', () => {
     const receipt = request(customer.id, { kind: 'transactional', topic: undefined });
 
     expect(await activities(caps).sendMessage(first)).toMatchObject({ status: 'sent' });
-    expect(await activities(caps).sendMessage(second)).toEqual({ status: 'skipped', reason: 'frequency-cap:email/day' });
+    expect(await activities(caps).sendMessage(second)).toEqual({
+      status: 'skipped',
+      reason: 'frequency-cap:email/day',
+    });
     expect(await activities(caps).sendMessage(receipt)).toMatchObject({ status: 'sent' });
     // The next local day (Thursday 12:00 Shanghai) has room again.
     const tomorrow = new Date(NOON_SHANGHAI.getTime() + 86_400_000);
-    expect(await activities({ ...caps, clock: tomorrow }).sendMessage(request(customer.id))).toMatchObject({ status: 'sent' });
+    expect(await activities({ ...caps, clock: tomorrow }).sendMessage(request(customer.id))).toMatchObject({
+      status: 'sent',
+    });
     expect((await ledger(second))[0]).toMatchObject({ status: 'skipped', reason: 'frequency-cap:email/day' });
     expect(mailTo(customer.address)).toHaveLength(3);
   });
@@ -252,9 +367,15 @@ describe('guardrails, each recorded', () => {
   it('lets two journeys racing for the last slot of a cap send exactly one message', async () => {
     const customer = await createCustomer({ locale: 'en' });
     const caps = { messaging: { caps: { all: { day: 1 } } } };
-    const outcomes = await Promise.all([activities(caps).sendMessage(request(customer.id, { journeyId: 'a' })), activities(caps).sendMessage(request(customer.id, { journeyId: 'b' }))]);
+    const outcomes = await Promise.all([
+      activities(caps).sendMessage(request(customer.id, { journeyId: 'a' })),
+      activities(caps).sendMessage(request(customer.id, { journeyId: 'b' })),
+    ]);
     expect(outcomes.map((o) => o.status).sort()).toEqual(['sent', 'skipped']);
-    expect(outcomes.find((o) => o.status === 'skipped')).toEqual({ status: 'skipped', reason: 'frequency-cap:all/day' });
+    expect(outcomes.find((o) => o.status === 'skipped')).toEqual({
+      status: 'skipped',
+      reason: 'frequency-cap:all/day',
+    });
     expect(mailTo(customer.address)).toHaveLength(1);
   });
 
@@ -263,14 +384,22 @@ describe('guardrails, each recorded', () => {
     const dnd = { messaging: { doNotDisturb: ['2027-03-10'] } };
     const r = request(customer.id);
 
-    expect(await activities(dnd).sendMessage(r)).toEqual({ status: 'deferred', until: '2027-03-11T00:00:00.000Z', reason: 'do-not-disturb' });
+    expect(await activities(dnd).sendMessage(r)).toEqual({
+      status: 'deferred',
+      until: '2027-03-11T00:00:00.000Z',
+      reason: 'do-not-disturb',
+    });
     expect(await ledger(r)).toEqual([]);
-    expect(await activities(dnd).sendMessage(request(customer.id, { kind: 'transactional' }))).toMatchObject({ status: 'sent' });
+    expect(await activities(dnd).sendMessage(request(customer.id, { kind: 'transactional' }))).toMatchObject({
+      status: 'sent',
+    });
   });
 
   it('does not skip when the provider rate limit is reached: a retryable RateLimited failure with the refill delay', async () => {
     const customer = await createCustomer({ locale: 'en' });
-    const limited = { messaging: { rateLimiter: createRateLimiter({ email: { ratePerSecond: 0.5, burst: 1 } }, () => 0) } };
+    const limited = {
+      messaging: { rateLimiter: createRateLimiter({ email: { ratePerSecond: 0.5, burst: 1 } }, () => 0) },
+    };
     const send = activities(limited);
     expect(await send.sendMessage(request(customer.id))).toMatchObject({ status: 'sent' });
     const second = request(customer.id);
@@ -282,7 +411,10 @@ describe('guardrails, each recorded', () => {
 
   it('skips an unsubscribed topic and records it', async () => {
     const customer = await createCustomer();
-    await db.db.update(customers).set({ consent: { channels: { email: true }, topics: { orders: false } } }).where(eq(customers.id, customer.id));
+    await db.db
+      .update(customers)
+      .set({ consent: { channels: { email: true }, topics: { orders: false } } })
+      .where(eq(customers.id, customer.id));
     const r = request(customer.id);
     expect(await activities().sendMessage(r)).toEqual({ status: 'skipped', reason: 'unsubscribed-topic' });
     expect((await ledger(r))[0]).toMatchObject({ status: 'skipped', reason: 'unsubscribed-topic' });
@@ -299,11 +431,15 @@ describe('HTTP providers: signed JSON webhooks', () => {
     const rw = request(wx.id, { channel: 'wechat', template: 'wechat-shipped' });
     const before = Math.floor(Date.now() / 1000);
 
-    expect(await activities().sendMessage(rs)).toEqual({ status: 'sent', messageId: `prov-${rs.enrollmentId}.shipped.1` });
+    expect(await activities().sendMessage(rs)).toEqual({
+      status: 'sent',
+      messageId: `prov-${rs.enrollmentId}.shipped.1`,
+    });
     expect(await activities().sendMessage(rp)).toMatchObject({ status: 'sent' });
     expect(await activities().sendMessage(rw)).toMatchObject({ status: 'sent' });
 
-    const byKey = (r: SendRequest) => provider.requests.filter((q) => q.headers['idempotency-key'] === `${r.enrollmentId}.${r.stepId}.${r.occurrence}`);
+    const byKey = (r: SendRequest) =>
+      provider.requests.filter((q) => q.headers['idempotency-key'] === `${r.enrollmentId}.${r.stepId}.${r.occurrence}`);
     const [smsReq, pushReq, wxReq] = [byKey(rs), byKey(rp), byKey(rw)].map((list) => {
       expect(list).toHaveLength(1);
       return list[0]!;
@@ -315,22 +451,44 @@ describe('HTTP providers: signed JSON webhooks', () => {
       expect(q.headers['content-type']).toBe('application/json');
     }
     expect(smsReq!.path).toBe('/sms');
-    expect(smsReq!.json).toEqual({ to: sms.address, text: 'Hi Lin, 20% off filters: https://shop.example/f', reference: `${rs.enrollmentId}.shipped.1` });
-    expect(pushReq!.json).toEqual({ user: app.address, notification: { title: 'Filters', body: 'Time for a new filter, Lin' }, data: { screen: 'filters' }, reference: `${rp.enrollmentId}.shipped.1` });
+    expect(smsReq!.json).toEqual({
+      to: sms.address,
+      text: 'Hi Lin, 20% off filters: https://shop.example/f',
+      reference: `${rs.enrollmentId}.shipped.1`,
+    });
+    expect(pushReq!.json).toEqual({
+      user: app.address,
+      notification: { title: 'Filters', body: 'Time for a new filter, Lin' },
+      data: { screen: 'filters' },
+      reference: `${rp.enrollmentId}.shipped.1`,
+    });
     expect(wxReq!.json).toEqual({
       touser: wx.address,
       template_id: 'TM00015',
-      data: { first: { value: 'Lin，您的订单已发货' }, keyword1: { value: 'AquaPure 5' }, remark: { value: '感谢惠顾' } },
+      data: {
+        first: { value: 'Lin，您的订单已发货' },
+        keyword1: { value: 'AquaPure 5' },
+        remark: { value: '感谢惠顾' },
+      },
       client_msg_id: `${rw.enrollmentId}.shipped.1`,
     });
   });
 
   it('a provider that refuses the signature (or any 4xx) fails the message for good; a 503 is retried', async () => {
     const customer = await createCustomer({ kind: 'phone', address: `+86139${Math.floor(Math.random() * 1e8)}` });
-    const wrongSecret = { sms: createWebhookTransport({ url: `${provider.url}/sms`, secret: 'not-the-shared-secret', shape: payloadShapers.sms }) };
+    const wrongSecret = {
+      sms: createWebhookTransport({
+        url: `${provider.url}/sms`,
+        secret: 'not-the-shared-secret',
+        shape: payloadShapers.sms,
+      }),
+    };
     const refused = request(customer.id, { channel: 'sms', template: 'sms-offer' });
     const outcome = await activities({ transports: wrongSecret }).sendMessage(refused);
-    expect(outcome).toEqual({ status: 'skipped', reason: expect.stringMatching(/^provider-rejected: .* answered 401: bad signature$/) });
+    expect(outcome).toEqual({
+      status: 'skipped',
+      reason: expect.stringMatching(/^provider-rejected: .* answered 401: bad signature$/),
+    });
     expect((await ledger(refused))[0]?.status).toBe('failed');
     expect(provider.requests.at(-1)?.signatureValid).toBe(false);
 
@@ -359,7 +517,9 @@ describe('exactly once', () => {
   it('SMTP: a retry after the server accepted does not send again (uncertain, one mail with the ledger Message-ID)', async () => {
     const customer = await createCustomer({ locale: 'en' });
     const r = request(customer.id);
-    await expect(activities({ transports: { email: crashAfterAccept(email) } }).sendMessage(r)).rejects.toThrow(/worker lost/);
+    await expect(activities({ transports: { email: crashAfterAccept(email) } }).sendMessage(r)).rejects.toThrow(
+      /worker lost/,
+    );
 
     const retried = await activities().sendMessage(r);
 
@@ -370,7 +530,9 @@ describe('exactly once', () => {
   it('HTTP provider: the retry resends under the same idempotency key and the provider delivers once; the ledger ends sent', async () => {
     const customer = await createCustomer({ kind: 'app_user' });
     const r = request(customer.id, { channel: 'push', template: 'push-offer' });
-    await expect(activities({ transports: { push: crashAfterAccept(webhooks.push!) } }).sendMessage(r)).rejects.toThrow(/worker lost/);
+    await expect(activities({ transports: { push: crashAfterAccept(webhooks.push!) } }).sendMessage(r)).rejects.toThrow(
+      /worker lost/,
+    );
     expect((await ledger(r))[0]?.status).toBe('sending');
 
     const retried = await activities().sendMessage(r);
@@ -388,7 +550,9 @@ describe('exactly once', () => {
     const results = await Promise.allSettled([activities().sendMessage(r), activities().sendMessage(r)]);
     const again = await activities().sendMessage(r);
 
-    expect(results.filter((x) => x.status === 'fulfilled').map((x) => (x as PromiseFulfilledResult<unknown>).value)).toContainEqual({ status: 'sent', messageId: messageIdOf(r) });
+    expect(
+      results.filter((x) => x.status === 'fulfilled').map((x) => (x as PromiseFulfilledResult<unknown>).value),
+    ).toContainEqual({ status: 'sent', messageId: messageIdOf(r) });
     expect(again).toEqual({ status: 'sent', messageId: messageIdOf(r) });
     expect(mailTo(customer.address)).toHaveLength(1);
   });

@@ -23,9 +23,13 @@ describe('migrations', () => {
       await migrate(handle);
       await migrate(handle); // idempotent
       const sql = handle.driver.kind === 'postgres' ? handle.driver.sql : undefined;
-      const tables = await sql!`select table_name from information_schema.tables where table_schema = 'public' order by table_name`;
+      const tables =
+        await sql!`select table_name from information_schema.tables where table_schema = 'public' order by table_name`;
       // Every table the schema declares exists, and nothing else (a table added without a migration fails here).
-      const declared = Object.values(schema).filter((value) => is(value, PgTable)).map((table) => getTableConfig(table as PgTable).name).sort();
+      const declared = Object.values(schema)
+        .filter((value) => is(value, PgTable))
+        .map((table) => getTableConfig(table as PgTable).name)
+        .sort();
       expect(declared.length).toBeGreaterThan(10);
       expect(tables.map((t) => t.table_name)).toEqual(declared);
       const applied = await sql!`select count(*)::int as n from drizzle.__drizzle_migrations`;

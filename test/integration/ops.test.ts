@@ -38,7 +38,13 @@ beforeAll(async () => {
   stack = await startApiStack({
     name: 'ops',
     adminApiKey: ADMIN_KEY,
-    activities: ({ db }) => createActivities({ db: db.db, transports: { email: memoryEmail }, clock: () => new Date(), publicUrl: 'http://127.0.0.1' }),
+    activities: ({ db }) =>
+      createActivities({
+        db: db.db,
+        transports: { email: memoryEmail },
+        clock: () => new Date(),
+        publicUrl: 'http://127.0.0.1',
+      }),
     app: () => ({ temporalUiUrl: 'http://ui.example:8233/' }),
   });
   ({ db, temporal, app, started: startedWorkflows } = stack);
@@ -52,8 +58,17 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function call<T>(method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown): Promise<{ status: number; body: T }> {
-  const response = await app.inject({ method, url, headers: AUTH, ...(payload === undefined ? {} : { payload: payload as object }) });
+async function call<T>(
+  method: 'GET' | 'POST' | 'PUT',
+  url: string,
+  payload?: unknown,
+): Promise<{ status: number; body: T }> {
+  const response = await app.inject({
+    method,
+    url,
+    headers: AUTH,
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
   return { status: response.statusCode, body: response.json<T>() };
 }
 
@@ -76,7 +91,9 @@ async function newCustomer(): Promise<string> {
     .insert(customers)
     .values({ traits: { firstName: 'Mei' }, consent: { channels: { email: true }, topics: { promotions: false } } })
     .returning({ id: customers.id });
-  await db.db.insert(customerIdentities).values({ kind: 'email', value: `${row!.id}@example.com`, customerId: row!.id });
+  await db.db
+    .insert(customerIdentities)
+    .values({ kind: 'email', value: `${row!.id}@example.com`, customerId: row!.id });
   return row!.id;
 }
 
@@ -102,18 +119,26 @@ describe('an enrollment inspected, cancelled and explained', () => {
     expect((await call('PUT', `/v1/journeys/${journeyId}`, opsJourney)).status).toBe(201);
     expect((await call('POST', `/v1/journeys/${journeyId}/publish`)).status).toBe(200);
     customerId = await newCustomer();
-    const entered = await call<{ status: string; workflowId: string }>('POST', `/v1/journeys/${journeyId}/enrollments`, { customerId });
+    const entered = await call<{ status: string; workflowId: string }>(
+      'POST',
+      `/v1/journeys/${journeyId}/enrollments`,
+      { customerId },
+    );
     expect(entered.status).toBe(202);
     startedWorkflows.add(entered.body.workflowId);
     enrollment = await eventually('the enrollment resting in the 30-day wait', async () => {
-      const { body } = await call<{ enrollments: Row[] }>('GET', `/v1/enrollments?journeyId=${journeyId}&customerId=${customerId}`);
+      const { body } = await call<{ enrollments: Row[] }>(
+        'GET',
+        `/v1/enrollments?journeyId=${journeyId}&customerId=${customerId}`,
+      );
       const row = body.enrollments[0];
       return row?.currentStep === 'linger' && row.nextWakeAt ? row : undefined;
     });
   });
 
   it('lists it by journey, version, step, status and customer, and not under another step or version', async () => {
-    const list = async (query: string) => (await call<{ enrollments: Row[] }>('GET', `/v1/enrollments?${query}`)).body.enrollments.map((r) => r.id);
+    const list = async (query: string) =>
+      (await call<{ enrollments: Row[] }>('GET', `/v1/enrollments?${query}`)).body.enrollments.map((r) => r.id);
     expect(await list(`journeyId=${journeyId}&version=1&step=linger&status=active`)).toEqual([enrollment.id]);
     expect(await list(`customerId=${customerId}`)).toEqual([enrollment.id]);
     expect(await list(`journeyId=${journeyId}&step=welcome`)).toEqual([]);
@@ -141,15 +166,24 @@ describe('an enrollment inspected, cancelled and explained', () => {
       ['welcome', 'ops-welcome', 'sent', null],
       ['promo', 'ops-promo', 'skipped', 'unsubscribed-topic'],
     ]);
-    expect(body.temporalUiUrl).toBe(`http://ui.example:8233/namespaces/default/workflows/${encodeURIComponent(enrollment.workflowId)}`);
+    expect(body.temporalUiUrl).toBe(
+      `http://ui.example:8233/namespaces/default/workflows/${encodeURIComponent(enrollment.workflowId)}`,
+    );
     expect(outbox.map((m) => m.text)).toContain('Hello Mei');
   });
 
   it('cancels it with a reason: the workflow ends and the mirror shows cancelled + the reason', async () => {
     const handle = temporal.client.workflow.getHandle(enrollment.workflowId);
     // An ordinary event first, so the timeline shows a signal before the exit request.
-    await handle.signal(eventSignal, { id: `ev-${randomUUID()}`, name: 'page_viewed', properties: {}, timestamp: new Date().toISOString() });
-    const sent = await call<{ status: string; reason: string }>('POST', `/v1/enrollments/${enrollment.id}/cancel`, { reason: 'customer asked by phone' });
+    await handle.signal(eventSignal, {
+      id: `ev-${randomUUID()}`,
+      name: 'page_viewed',
+      properties: {},
+      timestamp: new Date().toISOString(),
+    });
+    const sent = await call<{ status: string; reason: string }>('POST', `/v1/enrollments/${enrollment.id}/cancel`, {
+      reason: 'customer asked by phone',
+    });
     expect(sent).toMatchObject({ status: 202, body: { status: 'cancelling', reason: 'customer asked by phone' } });
     const result = await handle.result();
     expect(result).toMatchObject({ status: 'cancelled', reason: 'customer asked by phone' });
@@ -157,7 +191,12 @@ describe('an enrollment inspected, cancelled and explained', () => {
       const [r] = await db.db.select().from(enrollments).where(eq(enrollments.id, enrollment.id));
       return r?.status === 'cancelled' ? r : undefined;
     });
-    expect(row).toMatchObject({ status: 'cancelled', exitReason: 'customer asked by phone', currentStep: null, nextWakeAt: null });
+    expect(row).toMatchObject({
+      status: 'cancelled',
+      exitReason: 'customer asked by phone',
+      currentStep: null,
+      nextWakeAt: null,
+    });
     expect(row.exitedAt).toBeInstanceOf(Date);
 
     const again = await call<{ error: string }>('POST', `/v1/enrollments/${enrollment.id}/cancel`, { reason: 'twice' });
@@ -165,7 +204,10 @@ describe('an enrollment inspected, cancelled and explained', () => {
   });
 
   it('renders its history as a timeline of waits, signals and sends in order', async () => {
-    const { status, body } = await call<{ timeline: TimelineEntry[]; temporalUiUrl: string; workflowId: string }>('GET', `/v1/enrollments/${enrollment.id}/history`);
+    const { status, body } = await call<{ timeline: TimelineEntry[]; temporalUiUrl: string; workflowId: string }>(
+      'GET',
+      `/v1/enrollments/${enrollment.id}/history`,
+    );
     expect(status).toBe(200);
     expect(body.workflowId).toBe(enrollment.workflowId);
     const lines = body.timeline.map((e) => `${e.kind}: ${e.text}`.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<t>'));
@@ -192,21 +234,32 @@ describe('an enrollment inspected, cancelled and explained', () => {
     const [shortWait, longWait] = body.timeline.filter((e) => e.kind === 'wait');
     expect(Date.parse(shortWait!.details!.until as string) - Date.parse(shortWait!.at)).toBe(2_000);
     expect(Date.parse(longWait!.details!.until as string) - Date.parse(longWait!.at)).toBeGreaterThan(29 * 86_400_000);
-    expect(body.timeline.find((e) => e.kind === 'skip')).toMatchObject({ step: 'promo', details: { status: 'skipped', reason: 'unsubscribed-topic', template: 'ops-promo' } });
+    expect(body.timeline.find((e) => e.kind === 'skip')).toMatchObject({
+      step: 'promo',
+      details: { status: 'skipped', reason: 'unsubscribed-topic', template: 'ops-promo' },
+    });
   });
 
   it("shows the customer's timeline across journeys, newest first, paged without gaps or repeats", async () => {
     // Events of the customer, some sharing a timestamp, to exercise the keyset cursor.
     const base = Date.parse(enrollment.path[0]!.at) - 60_000;
     await db.db.insert(events).values(
-      Array.from({ length: 5 }, (_, i) => ({ messageId: `tl-${randomUUID()}`, customerId, name: `browsed_${i}`, occurredAt: new Date(base + Math.floor(i / 2) * 1000) })),
+      Array.from({ length: 5 }, (_, i) => ({
+        messageId: `tl-${randomUUID()}`,
+        customerId,
+        name: `browsed_${i}`,
+        occurredAt: new Date(base + Math.floor(i / 2) * 1000),
+      })),
     );
     const all: TimelineItem[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
       const query: string = `limit=3${cursor ? `&cursor=${cursor}` : ''}`;
-      const page: { status: number; body: { items: TimelineItem[]; nextCursor: string | null } } = await call('GET', `/v1/customers/${customerId}/timeline?${query}`);
+      const page: { status: number; body: { items: TimelineItem[]; nextCursor: string | null } } = await call(
+        'GET',
+        `/v1/customers/${customerId}/timeline?${query}`,
+      );
       expect(page.status).toBe(200);
       expect(page.body.items.length).toBeLessThanOrEqual(3);
       all.push(...page.body.items);
@@ -218,9 +271,23 @@ describe('an enrollment inspected, cancelled and explained', () => {
     expect(new Set(all.map((i) => i.id)).size).toBe(9);
     const times = all.map((i) => Date.parse(i.at));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
-    expect(all[0]).toMatchObject({ kind: 'exited', journeyId, text: `left ${journeyId} v1: cancelled (customer asked by phone)` });
-    expect(all.filter((i) => i.kind === 'message').map((i) => i.details.status).sort()).toEqual(['sent', 'skipped']);
-    expect(all.filter((i) => i.kind === 'event').map((i) => i.text).sort()).toEqual(['browsed_0', 'browsed_1', 'browsed_2', 'browsed_3', 'browsed_4'].map((n) => `event ${n}`));
+    expect(all[0]).toMatchObject({
+      kind: 'exited',
+      journeyId,
+      text: `left ${journeyId} v1: cancelled (customer asked by phone)`,
+    });
+    expect(
+      all
+        .filter((i) => i.kind === 'message')
+        .map((i) => i.details.status)
+        .sort(),
+    ).toEqual(['sent', 'skipped']);
+    expect(
+      all
+        .filter((i) => i.kind === 'event')
+        .map((i) => i.text)
+        .sort(),
+    ).toEqual(['browsed_0', 'browsed_1', 'browsed_2', 'browsed_3', 'browsed_4'].map((n) => `event ${n}`));
     expect(all.at(-1)!.kind).toBe('event');
   });
 });

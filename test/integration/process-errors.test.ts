@@ -30,7 +30,10 @@ describe('process start-up errors', () => {
   });
 
   it('the worker names the unreachable Postgres and how to fix it, in one line', () => {
-    const { status, lines } = runProcess('worker/main.ts', { DATABASE_URL: 'postgres://perennial:secret@127.0.0.1:1/perennial', MESSAGING_LINK_SECRET: LINK_SECRET });
+    const { status, lines } = runProcess('worker/main.ts', {
+      DATABASE_URL: 'postgres://perennial:secret@127.0.0.1:1/perennial',
+      MESSAGING_LINK_SECRET: LINK_SECRET,
+    });
     expect(status).toBe(2);
     expect(lines).toEqual([
       'perennial worker: Postgres is not reachable at postgres://perennial:***@127.0.0.1:1/perennial (connection refused). ' +
@@ -39,14 +42,23 @@ describe('process start-up errors', () => {
   });
 
   it('the worker names the unreachable Temporal server and how to fix it, in one line', () => {
-    const { status, lines } = runProcess('worker/main.ts', { DATABASE_URL: db.url, TEMPORAL_ADDRESS: '127.0.0.1:1', MESSAGING_LINK_SECRET: LINK_SECRET });
+    const { status, lines } = runProcess('worker/main.ts', {
+      DATABASE_URL: db.url,
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+      MESSAGING_LINK_SECRET: LINK_SECRET,
+    });
     expect(status).toBe(2);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^perennial worker: Temporal is not reachable at 127\.0\.0\.1:1 \(connection refused\)\. Start everything embedded with `npm start`/);
+    expect(lines[0]).toMatch(
+      /^perennial worker: Temporal is not reachable at 127\.0\.0\.1:1 \(connection refused\)\. Start everything embedded with `npm start`/,
+    );
   });
 
   it('the API lists each missing or invalid setting', () => {
-    const { status, lines } = runProcess('api/main.ts', { PGLITE_DIR: mkdtempSync(join(tmpdir(), 'pgl-')), PORT: 'eighty' });
+    const { status, lines } = runProcess('api/main.ts', {
+      PGLITE_DIR: mkdtempSync(join(tmpdir(), 'pgl-')),
+      PORT: 'eighty',
+    });
     expect(status).toBe(2);
     expect(lines[0]).toBe('perennial api: invalid environment:');
     expect(lines.slice(1).sort()).toEqual([

@@ -26,14 +26,24 @@ beforeAll(async () => {
   [db, temporal] = await Promise.all([createTestDatabase(), connectDevServer()]);
   const taskQueue = uniqueTaskQueue('router');
   enroller = createEnroller({ db: db.db, temporal: temporal.client, taskQueue, clock: () => new Date() });
-  activities = createActivities({ db: db.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1', enroller });
+  activities = createActivities({
+    db: db.db,
+    transports: {},
+    clock: () => new Date(),
+    publicUrl: 'http://127.0.0.1',
+    enroller,
+  });
   worker = await createTestWorker({ connection: temporal.native, taskQueue, activities });
   workerRunning = worker.run();
   router = createEventRouter({ db: db.db, temporal: temporal.client, enroller, batchSize: 50 });
   const service = createJourneyService({ db: db.db, temporal: temporal.client, taskQueue });
   await service.createDraft('phone-nurture', {
     name: 'Phone nurture',
-    entry: { type: 'event', event: 'lead_captured', filter: [{ path: 'properties.category', op: 'eq', value: 'phone' }] },
+    entry: {
+      type: 'event',
+      event: 'lead_captured',
+      filter: [{ path: 'properties.category', op: 'eq', value: 'phone' }],
+    },
     goals: [{ id: 'purchased', event: 'order_completed', matchEntry: ['properties.category'] }],
     start: 'wait',
     steps: { wait: { type: 'wait', duration: { days: 30 }, next: 'done' }, done: { type: 'exit' } },
@@ -41,7 +51,11 @@ beforeAll(async () => {
   await service.publish('phone-nurture');
 });
 afterAll(async () => {
-  for (const id of started) await temporal.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+  for (const id of started)
+    await temporal.client.workflow
+      .getHandle(id)
+      .terminate('test over')
+      .catch(() => undefined);
   if (worker?.getState() === 'RUNNING') worker.shutdown();
   await workerRunning;
   await temporal?.close();
@@ -112,7 +126,12 @@ describe('event router', () => {
     const [a, b] = await Promise.all([router.routeOnce(), router.routeOnce()]);
     expect([a.ran, b.ran].sort()).toEqual([false, true]);
     expect(a.routed + b.routed).toBe(5);
-    expect(await db.db.select().from(events).where(and(eq(events.customerId, customerId), isNull(events.routedAt)))).toEqual([]);
+    expect(
+      await db.db
+        .select()
+        .from(events)
+        .where(and(eq(events.customerId, customerId), isNull(events.routedAt))),
+    ).toEqual([]);
   });
 
   it('a batch held open by slow Temporal calls holds up no profile write of its customers, even more of them than the pool has connections', async () => {
@@ -133,10 +152,24 @@ describe('event router', () => {
         return enroller.enter(request);
       },
     };
-    const routing = createEventRouter({ db: db.db, temporal: temporal.client, enroller: slow, batchSize: 50 }).routeOnce();
+    const routing = createEventRouter({
+      db: db.db,
+      temporal: temporal.client,
+      enroller: slow,
+      batchSize: 50,
+    }).routeOnce();
     await inBatch; // the batch holds both customers' rows and waits in its first Temporal call
-    const updates = Array.from({ length: 8 }, (_, i) => activities.applyProfileUpdate({ customerId: i % 2 ? first : second, traits: { [`seen${i}`]: true }, reason: 'test' }));
-    const outcome = await Promise.race([Promise.all(updates).then(() => 'written'), new Promise((r) => setTimeout(r, 15_000, 'blocked'))]);
+    const updates = Array.from({ length: 8 }, (_, i) =>
+      activities.applyProfileUpdate({
+        customerId: i % 2 ? first : second,
+        traits: { [`seen${i}`]: true },
+        reason: 'test',
+      }),
+    );
+    const outcome = await Promise.race([
+      Promise.all(updates).then(() => 'written'),
+      new Promise((r) => setTimeout(r, 15_000, 'blocked')),
+    ]);
     release();
     expect(outcome).toBe('written');
     expect(await routing).toMatchObject({ ran: true, routed: 2, entered: 2 });
@@ -149,8 +182,16 @@ describe('event router', () => {
   it('a batch stops taking events after maxBatchMs and says more are left; the rest follow in order', async () => {
     const ids = [await newCustomer(), await newCustomer(), await newCustomer()];
     for (const id of ids) await store(id, 'lead_captured', { category: 'phone' });
-    const slow: Enroller = { enter: async (request) => (await new Promise((r) => setTimeout(r, 50)), enroller.enter(request)) };
-    const bounded = createEventRouter({ db: db.db, temporal: temporal.client, enroller: slow, batchSize: 50, maxBatchMs: 1 });
+    const slow: Enroller = {
+      enter: async (request) => (await new Promise((r) => setTimeout(r, 50)), enroller.enter(request)),
+    };
+    const bounded = createEventRouter({
+      db: db.db,
+      temporal: temporal.client,
+      enroller: slow,
+      batchSize: 50,
+      maxBatchMs: 1,
+    });
     expect(await bounded.routeOnce()).toMatchObject({ ran: true, routed: 1, entered: 1, more: true });
     expect((await unrouted()).map((e) => e.customerId).sort()).toEqual(ids.slice(1).sort()); // the oldest went first
     expect(await bounded.routeOnce()).toMatchObject({ routed: 1, more: true });
@@ -171,7 +212,10 @@ describe('event router', () => {
     };
     const errors: unknown[] = [];
     const began = Date.now();
-    const stop = createEventRouter({ db: db.db, temporal: temporal.client, enroller: flaky, batchSize: 50 }).start({ idleMs: 50, onError: (error) => errors.push(error) });
+    const stop = createEventRouter({ db: db.db, temporal: temporal.client, enroller: flaky, batchSize: 50 }).start({
+      idleMs: 50,
+      onError: (error) => errors.push(error),
+    });
     try {
       await enrollmentOf(customerId, 'active');
       await eventually('the event marked routed', async () => ((await unrouted()).length === 0 ? true : undefined));

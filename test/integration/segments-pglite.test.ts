@@ -32,13 +32,38 @@ describe('segments on PGlite', () => {
     const { db } = handle;
     const [match] = await db
       .insert(customers)
-      .values({ traits: { city: "Shang'hai", age: 41, since: '2025-03-01', interests: ['phone'] }, tags: ['vip'], aiplStage: 'purchase', consent: { channels: { email: true }, topics: {} } })
+      .values({
+        traits: { city: "Shang'hai", age: 41, since: '2025-03-01', interests: ['phone'] },
+        tags: ['vip'],
+        aiplStage: 'purchase',
+        consent: { channels: { email: true }, topics: {} },
+      })
       .returning({ id: customers.id });
-    const [miss] = await db.insert(customers).values({ traits: { city: 'Beijing', age: '41' }, tags: [], aiplStage: 'awareness' }).returning({ id: customers.id });
+    const [miss] = await db
+      .insert(customers)
+      .values({ traits: { city: 'Beijing', age: '41' }, tags: [], aiplStage: 'awareness' })
+      .returning({ id: customers.id });
     await db.insert(ownedProducts).values({ customerId: match!.id, sku: 'wp-1', category: 'water-purifier' });
-    const [order] = await db.insert(orders).values({ customerId: match!.id, externalId: randomUUID(), orderedAt: new Date(now.getTime() - 86_400_000), totalCents: 9900 }).returning({ id: orders.id });
-    await db.insert(orderLines).values({ orderId: order!.id, lineNo: 1, sku: 'wp-f', category: 'filter', quantity: 3, unitPriceCents: 3300 });
-    await db.insert(events).values([0, 1].map(() => ({ messageId: randomUUID(), customerId: match!.id, name: 'app_opened', occurredAt: new Date(now.getTime() - 3_600_000) })));
+    const [order] = await db
+      .insert(orders)
+      .values({
+        customerId: match!.id,
+        externalId: randomUUID(),
+        orderedAt: new Date(now.getTime() - 86_400_000),
+        totalCents: 9900,
+      })
+      .returning({ id: orders.id });
+    await db
+      .insert(orderLines)
+      .values({ orderId: order!.id, lineNo: 1, sku: 'wp-f', category: 'filter', quantity: 3, unitPriceCents: 3300 });
+    await db.insert(events).values(
+      [0, 1].map(() => ({
+        messageId: randomUUID(),
+        customerId: match!.id,
+        name: 'app_opened',
+        occurredAt: new Date(now.getTime() - 3_600_000),
+      })),
+    );
 
     const everything = rule({
       all: [
@@ -53,7 +78,14 @@ describe('segments on PGlite', () => {
         { tag: 'vip' },
         { aiplStage: ['purchase', 'loyalty'] },
         { owns: { category: 'water-purifier', sku: 'wp-1' } },
-        { orders: { category: 'filter', withinDays: 7, count: { op: 'eq', value: 1 }, totalCents: { op: 'gte', value: 9900 } } },
+        {
+          orders: {
+            category: 'filter',
+            withinDays: 7,
+            count: { op: 'eq', value: 1 },
+            totalCents: { op: 'gte', value: 9900 },
+          },
+        },
         { eventCount: { event: 'app_opened', withinDays: 1, op: 'gte', value: 2 } },
         { consent: { channel: 'email' } },
         { consent: { topic: 'promotions' } }, // never refused
@@ -64,11 +96,28 @@ describe('segments on PGlite', () => {
     expect(await membership.preview(everything, 5)).toMatchObject({ count: 1, sample: [{ customerId: match!.id }] });
 
     await db.insert(segments).values({ id: 'everything', name: 'all leaves', rule: everything });
-    expect(await membership.refresh('everything')).toMatchObject({ status: 'refreshed', members: 1, entered: 1, left: 0 });
+    expect(await membership.refresh('everything')).toMatchObject({
+      status: 'refreshed',
+      members: 1,
+      entered: 1,
+      left: 0,
+    });
 
-    await db.insert(segments).values({ id: 'beijing', name: 'cheap', rule: rule({ trait: 'city', op: 'eq', value: 'Beijing' }), evaluatedOnEvent: true });
-    expect(await membership.evaluateForCustomers([match!.id, miss!.id])).toMatchObject({ segments: 1, entered: 1, left: 0 });
-    await db.update(customers).set({ traits: { city: 'Tianjin' } }).where(eq(customers.id, miss!.id));
+    await db.insert(segments).values({
+      id: 'beijing',
+      name: 'cheap',
+      rule: rule({ trait: 'city', op: 'eq', value: 'Beijing' }),
+      evaluatedOnEvent: true,
+    });
+    expect(await membership.evaluateForCustomers([match!.id, miss!.id])).toMatchObject({
+      segments: 1,
+      entered: 1,
+      left: 0,
+    });
+    await db
+      .update(customers)
+      .set({ traits: { city: 'Tianjin' } })
+      .where(eq(customers.id, miss!.id));
     expect(await membership.evaluateForCustomers([miss!.id])).toMatchObject({ entered: 0, left: 1 });
     expect(await db.select().from(segmentMembers).where(eq(segmentMembers.segmentId, 'beijing'))).toEqual([]);
   });

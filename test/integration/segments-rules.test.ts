@@ -44,7 +44,12 @@ interface Person {
   aiplStage: string | null;
   consent: Consent;
   products: { sku: string; category: string; disposed: boolean }[];
-  orders: { at: Date; status: string; totalCents: number | null; lines: { category: string; quantity: number; unitPriceCents: number | null }[] }[];
+  orders: {
+    at: Date;
+    status: string;
+    totalCents: number | null;
+    lines: { category: string; quantity: number; unitPriceCents: number | null }[];
+  }[];
   events: { name: string; at: Date }[];
 }
 
@@ -53,11 +58,16 @@ function generatePerson(): Person {
   if (chance(0.85)) traits.city = pick(cities);
   if (chance(0.7)) traits.age = chance(0.85) ? int(18, 70) : String(int(18, 70)); // sometimes a string: ordering by type
   if (chance(0.5)) traits.score = Math.round(random() * 1000) / 10;
-  if (chance(0.5)) traits.address = { zip: `${pick(['200', '100', '518'])}${int(100, 999)}`, street: pick(['Nanjing Rd', 'Huaihai Rd']) };
+  if (chance(0.5))
+    traits.address = {
+      zip: `${pick(['200', '100', '518'])}${int(100, 999)}`,
+      street: pick(['Nanjing Rd', 'Huaihai Rd']),
+    };
   if (chance(0.5)) traits.interests = [...new Set(Array.from({ length: int(0, 3) }, () => pick(categories)))];
   if (chance(0.5)) traits.vip = chance(0.5);
   if (chance(0.2)) traits.note = null;
-  if (chance(0.6)) traits.signupDate = `2025-${String(int(1, 12)).padStart(2, '0')}-${String(int(1, 28)).padStart(2, '0')}`;
+  if (chance(0.6))
+    traits.signupDate = `2025-${String(int(1, 12)).padStart(2, '0')}-${String(int(1, 28)).padStart(2, '0')}`;
   const tags = tagPool.filter(() => chance(0.3));
   const consent: Consent = { channels: {}, topics: {} };
   if (chance(0.7)) consent.channels.email = chance(0.6);
@@ -68,12 +78,33 @@ function generatePerson(): Person {
     return { category, sku: `${category}-${int(1, 2)}`, disposed: chance(0.25) };
   });
   const personOrders = Array.from({ length: int(0, 3) }, () => {
-    const lines = Array.from({ length: int(1, 3) }, () => ({ category: pick(categories), quantity: int(1, 3), unitPriceCents: chance(0.9) ? int(10, 500) * 100 : null }));
+    const lines = Array.from({ length: int(1, 3) }, () => ({
+      category: pick(categories),
+      quantity: int(1, 3),
+      unitPriceCents: chance(0.9) ? int(10, 500) * 100 : null,
+    }));
     const sum = lines.reduce((s, l) => s + l.quantity * (l.unitPriceCents ?? 0), 0);
-    return { at: new Date(NOW.getTime() - int(0, 400) * DAY - int(1, DAY - 1000)), status: pick(['completed', 'completed', 'completed', 'cancelled', 'refunded']), totalCents: chance(0.9) ? sum : null, lines };
+    return {
+      at: new Date(NOW.getTime() - int(0, 400) * DAY - int(1, DAY - 1000)),
+      status: pick(['completed', 'completed', 'completed', 'cancelled', 'refunded']),
+      totalCents: chance(0.9) ? sum : null,
+      lines,
+    };
   });
-  const personEvents = Array.from({ length: int(0, 7) }, () => ({ name: pick(eventNames), at: new Date(NOW.getTime() - int(-2, 60) * DAY - int(1, DAY - 1000)) }));
-  return { id: randomUUID(), traits, tags, aiplStage: chance(0.85) ? pick(stages) : null, consent, products, orders: personOrders, events: personEvents };
+  const personEvents = Array.from({ length: int(0, 7) }, () => ({
+    name: pick(eventNames),
+    at: new Date(NOW.getTime() - int(-2, 60) * DAY - int(1, DAY - 1000)),
+  }));
+  return {
+    id: randomUUID(),
+    traits,
+    tags,
+    aiplStage: chance(0.85) ? pick(stages) : null,
+    consent,
+    products,
+    orders: personOrders,
+    events: personEvents,
+  };
 }
 
 const people = Array.from({ length: 90 }, generatePerson);
@@ -84,14 +115,22 @@ function traitAt(traits: Record<string, unknown>, path: string): unknown {
   let current: unknown = traits;
   for (const segment of path.split('.')) {
     if (Array.isArray(current) && /^\d+$/.test(segment)) current = current[Number(segment)];
-    else if (current && typeof current === 'object' && !Array.isArray(current) && Object.hasOwn(current, segment)) current = (current as Record<string, unknown>)[segment];
+    else if (current && typeof current === 'object' && !Array.isArray(current) && Object.hasOwn(current, segment))
+      current = (current as Record<string, unknown>)[segment];
     else return undefined;
   }
   return current;
 }
 
 function compareCount(actual: number, op: CountOp, value: number): boolean {
-  return { eq: actual === value, neq: actual !== value, gt: actual > value, gte: actual >= value, lt: actual < value, lte: actual <= value }[op];
+  return {
+    eq: actual === value,
+    neq: actual !== value,
+    gt: actual > value,
+    gte: actual >= value,
+    lt: actual < value,
+    lte: actual <= value,
+  }[op];
 }
 
 function traitHolds(person: Person, rule: TraitRule): boolean {
@@ -130,20 +169,43 @@ function holds(person: Person, rule: SegmentRule): boolean {
   if ('trait' in rule) return traitHolds(person, rule);
   if ('tag' in rule) return person.tags.includes(rule.tag) === rule.has;
   if ('aiplStage' in rule) return person.aiplStage !== null && (rule.aiplStage as string[]).includes(person.aiplStage);
-  if ('consent' in rule) return rule.consent.channel ? person.consent.channels[rule.consent.channel] === true : person.consent.topics[rule.consent.topic!] !== false;
-  if ('owns' in rule) return person.products.some((p) => !p.disposed && (rule.owns.category === undefined || p.category === rule.owns.category) && (rule.owns.sku === undefined || p.sku === rule.owns.sku));
+  if ('consent' in rule)
+    return rule.consent.channel
+      ? person.consent.channels[rule.consent.channel] === true
+      : person.consent.topics[rule.consent.topic!] !== false;
+  if ('owns' in rule)
+    return person.products.some(
+      (p) =>
+        !p.disposed &&
+        (rule.owns.category === undefined || p.category === rule.owns.category) &&
+        (rule.owns.sku === undefined || p.sku === rule.owns.sku),
+    );
   if ('orders' in rule) {
     const { category, withinDays, count, totalCents } = rule.orders;
     const matching = person.orders
       .filter((o) => o.status === 'completed')
       .filter((o) => withinDays === undefined || (o.at.getTime() >= NOW.getTime() - withinDays * DAY && o.at <= NOW))
       .filter((o) => category === undefined || o.lines.some((l) => l.category === category));
-    const amount = matching.reduce((s, o) => s + (category === undefined ? (o.totalCents ?? 0) : o.lines.filter((l) => l.category === category).reduce((t, l) => t + l.quantity * (l.unitPriceCents ?? 0), 0)), 0);
+    const amount = matching.reduce(
+      (s, o) =>
+        s +
+        (category === undefined
+          ? (o.totalCents ?? 0)
+          : o.lines
+              .filter((l) => l.category === category)
+              .reduce((t, l) => t + l.quantity * (l.unitPriceCents ?? 0), 0)),
+      0,
+    );
     const countTest = count ?? (totalCents === undefined ? { op: 'gte' as const, value: 1 } : undefined);
-    return (!countTest || compareCount(matching.length, countTest.op, countTest.value)) && (!totalCents || compareCount(amount, totalCents.op, totalCents.value));
+    return (
+      (!countTest || compareCount(matching.length, countTest.op, countTest.value)) &&
+      (!totalCents || compareCount(amount, totalCents.op, totalCents.value))
+    );
   }
   const { event, withinDays, op, value } = rule.eventCount;
-  const n = person.events.filter((e) => e.name === event && e.at.getTime() >= NOW.getTime() - withinDays * DAY && e.at <= NOW).length;
+  const n = person.events.filter(
+    (e) => e.name === event && e.at.getTime() >= NOW.getTime() - withinDays * DAY && e.at <= NOW,
+  ).length;
   return compareCount(n, op, value);
 }
 
@@ -201,7 +263,17 @@ const handRules: unknown[] = [
       { not: { owns: { category: 'water-purifier' } } },
     ],
   },
-  { any: [{ all: [{ aiplStage: ['interest'] }, { eventCount: { event: 'app_opened', withinDays: 60, op: 'gte', value: 1 } }] }, { not: { any: [{ trait: 'city', op: 'exists' }, { tag: 'newsletter' }] } }] },
+  {
+    any: [
+      {
+        all: [
+          { aiplStage: ['interest'] },
+          { eventCount: { event: 'app_opened', withinDays: 60, op: 'gte', value: 1 } },
+        ],
+      },
+      { not: { any: [{ trait: 'city', op: 'exists' }, { tag: 'newsletter' }] } },
+    ],
+  },
   { not: { all: [{ trait: 'age', op: 'gte', value: 30 }, { not: { trait: 'vip', op: 'eq', value: false } }] } },
 ];
 
@@ -210,7 +282,22 @@ function randomLeaf(): unknown {
     case 0: {
       const op = pick(['eq', 'neq', 'in', 'gt', 'gte', 'lt', 'lte', 'contains', 'exists', 'startsWith'] as const);
       const trait = pick(['city', 'age', 'score', 'address.zip', 'interests', 'vip', 'note', 'signupDate', 'nope']);
-      const value = op === 'exists' ? undefined : op === 'in' ? [pick(cities), int(18, 70)] : op === 'startsWith' ? pick(['Sh', '200', "O'", '2025-0']) : pick<unknown>([pick(cities), int(18, 70), Math.round(random() * 1000) / 10, true, null, pick(categories), '2025-06-01']);
+      const value =
+        op === 'exists'
+          ? undefined
+          : op === 'in'
+            ? [pick(cities), int(18, 70)]
+            : op === 'startsWith'
+              ? pick(['Sh', '200', "O'", '2025-0'])
+              : pick<unknown>([
+                  pick(cities),
+                  int(18, 70),
+                  Math.round(random() * 1000) / 10,
+                  true,
+                  null,
+                  pick(categories),
+                  '2025-06-01',
+                ]);
       return { trait, op, ...(value === undefined ? {} : { value }) };
     }
     case 1:
@@ -228,9 +315,20 @@ function randomLeaf(): unknown {
       return { orders };
     }
     case 5:
-      return { eventCount: { event: pick(eventNames), withinDays: pick([1, 7, 30, 60]), op: pick(['eq', 'neq', 'gt', 'gte', 'lt', 'lte'] as const), value: int(0, 3) } };
+      return {
+        eventCount: {
+          event: pick(eventNames),
+          withinDays: pick([1, 7, 30, 60]),
+          op: pick(['eq', 'neq', 'gt', 'gte', 'lt', 'lte'] as const),
+          value: int(0, 3),
+        },
+      };
     default:
-      return { consent: chance(0.5) ? { channel: pick(['email', 'sms', 'push'] as const) } : { topic: pick(['promotions', 'news']) } };
+      return {
+        consent: chance(0.5)
+          ? { channel: pick(['email', 'sms', 'push'] as const) }
+          : { topic: pick(['promotions', 'news']) },
+      };
   }
 }
 
@@ -242,7 +340,9 @@ function randomRule(depth: number): unknown {
 }
 
 // Invalid combinations (e.g. `gt` with `true`) are dropped: validation has its own tests.
-const randomRules = Array.from({ length: 220 }, () => randomRule(0)).filter((r) => checkRule(r).rule !== undefined).slice(0, 150);
+const randomRules = Array.from({ length: 220 }, () => randomRule(0))
+  .filter((r) => checkRule(r).rule !== undefined)
+  .slice(0, 150);
 
 // ---- database ----------------------------------------------------------------------------
 
@@ -250,19 +350,48 @@ let db: Awaited<ReturnType<typeof createTestDatabase>>;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  await db.db.insert(customers).values(people.map((p) => ({ id: p.id, traits: p.traits, tags: p.tags, aiplStage: p.aiplStage, consent: p.consent })));
-  const productRows = people.flatMap((p) => p.products.map((x) => ({ customerId: p.id, sku: x.sku, category: x.category, disposedAt: x.disposed ? new Date(NOW.getTime() - 5 * DAY) : null })));
+  await db.db
+    .insert(customers)
+    .values(
+      people.map((p) => ({ id: p.id, traits: p.traits, tags: p.tags, aiplStage: p.aiplStage, consent: p.consent })),
+    );
+  const productRows = people.flatMap((p) =>
+    p.products.map((x) => ({
+      customerId: p.id,
+      sku: x.sku,
+      category: x.category,
+      disposedAt: x.disposed ? new Date(NOW.getTime() - 5 * DAY) : null,
+    })),
+  );
   if (productRows.length) await db.db.insert(ownedProducts).values(productRows);
   for (const person of people) {
     for (const order of person.orders) {
       const [row] = await db.db
         .insert(orders)
-        .values({ customerId: person.id, externalId: randomUUID(), source: 'test', status: order.status, totalCents: order.totalCents, orderedAt: order.at })
+        .values({
+          customerId: person.id,
+          externalId: randomUUID(),
+          source: 'test',
+          status: order.status,
+          totalCents: order.totalCents,
+          orderedAt: order.at,
+        })
         .returning({ id: orders.id });
-      await db.db.insert(orderLines).values(order.lines.map((l, i) => ({ orderId: row!.id, lineNo: i + 1, sku: `${l.category}-1`, category: l.category, quantity: l.quantity, unitPriceCents: l.unitPriceCents })));
+      await db.db.insert(orderLines).values(
+        order.lines.map((l, i) => ({
+          orderId: row!.id,
+          lineNo: i + 1,
+          sku: `${l.category}-1`,
+          category: l.category,
+          quantity: l.quantity,
+          unitPriceCents: l.unitPriceCents,
+        })),
+      );
     }
   }
-  const eventRows = people.flatMap((p) => p.events.map((e) => ({ messageId: randomUUID(), customerId: p.id, name: e.name, occurredAt: e.at })));
+  const eventRows = people.flatMap((p) =>
+    p.events.map((e) => ({ messageId: randomUUID(), customerId: p.id, name: e.name, occurredAt: e.at })),
+  );
   if (eventRows.length) await db.db.insert(events).values(eventRows);
 });
 afterAll(async () => {
@@ -270,17 +399,24 @@ afterAll(async () => {
 });
 
 async function sqlMembers(rule: SegmentRule): Promise<string[]> {
-  const rows = await db.db.select({ id: customers.id }).from(customers).where(compileRule(rule, { now: NOW }));
+  const rows = await db.db
+    .select({ id: customers.id })
+    .from(customers)
+    .where(compileRule(rule, { now: NOW }));
   return rows.map((r) => r.id).sort();
 }
 
 function jsMembers(rule: SegmentRule): string[] {
-  return people.filter((p) => holds(p, rule)).map((p) => p.id).sort();
+  return people
+    .filter((p) => holds(p, rule))
+    .map((p) => p.id)
+    .sort();
 }
 
 function parsed(value: unknown): SegmentRule {
   const checked = checkRule(value);
-  if (!checked.rule) throw new Error(`test rule invalid: ${JSON.stringify(checked.issues)} in ${JSON.stringify(value)}`);
+  if (!checked.rule)
+    throw new Error(`test rule invalid: ${JSON.stringify(checked.issues)} in ${JSON.stringify(value)}`);
   return checked.rule;
 }
 
@@ -306,7 +442,8 @@ describe('segment SQL against a generated dataset', () => {
       const expected = jsMembers(rule);
       if (expected.length > 0 && expected.length < people.length) nonTrivial++;
       const actual = await sqlMembers(rule);
-      if (JSON.stringify(actual) !== JSON.stringify(expected)) mismatches.push(`${JSON.stringify(raw)}: sql ${actual.length}, js ${expected.length}`);
+      if (JSON.stringify(actual) !== JSON.stringify(expected))
+        mismatches.push(`${JSON.stringify(raw)}: sql ${actual.length}, js ${expected.length}`);
     }
     expect(mismatches).toEqual([]);
     expect(randomRules).toHaveLength(150);
@@ -316,14 +453,34 @@ describe('segment SQL against a generated dataset', () => {
 
 describe('hostile rule input', () => {
   async function tablesExist() {
-    const result = await db.db.execute(sql`select to_regclass('public.customers') is not null as customers, to_regclass('public.segments') is not null as segments, (select count(*)::int from customers) as n`);
+    const result = await db.db.execute(
+      sql`select to_regclass('public.customers') is not null as customers, to_regclass('public.segments') is not null as segments, (select count(*)::int from customers) as n`,
+    );
     return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows)[0];
   }
 
   it('values with quotes, semicolons, comments and unicode are plain data', async () => {
-    for (const value of [HOSTILE, "x' or '1'='1", '"; select pg_sleep(1); --', '\\', '$1', '深圳 😀', "O'Hara; --", '%', '_']) {
+    for (const value of [
+      HOSTILE,
+      "x' or '1'='1",
+      '"; select pg_sleep(1); --',
+      '\\',
+      '$1',
+      '深圳 😀',
+      "O'Hara; --",
+      '%',
+      '_',
+    ]) {
       for (const op of ['eq', 'neq', 'contains', 'startsWith', 'gt'] as const) {
-        const rule = parsed({ any: [{ trait: 'city', op, value }, { tag: value }, { owns: { category: value } }, { eventCount: { event: value, withinDays: 30, op: 'gte', value: 1 } }, { consent: { topic: value } }] });
+        const rule = parsed({
+          any: [
+            { trait: 'city', op, value },
+            { tag: value },
+            { owns: { category: value } },
+            { eventCount: { event: value, withinDays: 30, op: 'gte', value: 1 } },
+            { consent: { topic: value } },
+          ],
+        });
         expect(await sqlMembers(rule)).toEqual(jsMembers(rule));
       }
     }
@@ -333,14 +490,34 @@ describe('hostile rule input', () => {
   });
 
   it('trait names that are not plain names are refused with their path, never reaching SQL', () => {
-    for (const trait of [HOSTILE, "city'", 'a;b', 'a b', 'ci"ty', '城市', 'a..b', '.a', '__proto__', 'a.b.c.d.e.f', '-x']) {
+    for (const trait of [
+      HOSTILE,
+      "city'",
+      'a;b',
+      'a b',
+      'ci"ty',
+      '城市',
+      'a..b',
+      '.a',
+      '__proto__',
+      'a.b.c.d.e.f',
+      '-x',
+    ]) {
       const checked = checkRule({ all: [{ tag: 'vip' }, { trait, op: 'exists' }] });
       expect(checked.issues.map((i) => i.path.join('/'))).toEqual(['all/1/trait']);
     }
   });
 
   it('every trait path segment is a bound parameter: the SQL text holds none of the input', () => {
-    const query = db.db.select({ id: customers.id }).from(customers).where(compileRule(parsed({ all: [{ trait: 'address.zip', op: 'eq', value: HOSTILE }, { tag: HOSTILE }] }), { now: NOW })).toSQL();
+    const query = db.db
+      .select({ id: customers.id })
+      .from(customers)
+      .where(
+        compileRule(parsed({ all: [{ trait: 'address.zip', op: 'eq', value: HOSTILE }, { tag: HOSTILE }] }), {
+          now: NOW,
+        }),
+      )
+      .toSQL();
     expect(query.sql).not.toContain('zip');
     expect(query.sql).not.toContain('drop');
     expect(query.params).toEqual(expect.arrayContaining(['address', 'zip', JSON.stringify(HOSTILE), HOSTILE]));

@@ -8,7 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { createSendActivities, type SendOutcome, type SendRequest } from '../../activities/send';
 import { createSmtpTransport, MessageNotAcceptedError, type Transport } from '../../activities/transports';
-import { customerIdentities, customers, events, journeys, messages, ownedProducts, templates, type Consent } from '../../drizzle/schema';
+import {
+  customerIdentities,
+  customers,
+  events,
+  journeys,
+  messages,
+  ownedProducts,
+  templates,
+  type Consent,
+} from '../../drizzle/schema';
 import { startSmtpSink, type SmtpSink } from '../fixtures/smtp-sink';
 import { createTestDatabase } from '../setup/harness';
 
@@ -60,10 +69,17 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
 
   function activities(options: { clock?: Date; transport?: Transport } = {}) {
     const clock = options.clock ?? NOON_SHANGHAI;
-    return createSendActivities({ db: db.db, transports: { email: options.transport ?? email }, clock: () => clock, publicUrl: 'http://127.0.0.1' });
+    return createSendActivities({
+      db: db.db,
+      transports: { email: options.transport ?? email },
+      clock: () => clock,
+      publicUrl: 'http://127.0.0.1',
+    });
   }
 
-  async function createCustomer(options: { consent?: Consent; traits?: Record<string, unknown>; address?: string | null; timeZone?: string } = {}) {
+  async function createCustomer(
+    options: { consent?: Consent; traits?: Record<string, unknown>; address?: string | null; timeZone?: string } = {},
+  ) {
     const [customer] = await db.db
       .insert(customers)
       .values({
@@ -73,7 +89,8 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
       })
       .returning();
     const address = options.address === undefined ? `lin.${randomUUID().slice(0, 8)}@example.com` : options.address;
-    if (address !== null) await db.db.insert(customerIdentities).values({ kind: 'email', value: address, customerId: customer!.id });
+    if (address !== null)
+      await db.db.insert(customerIdentities).values({ kind: 'email', value: address, customerId: customer!.id });
     return { id: customer!.id, address };
   }
 
@@ -101,16 +118,30 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
     return db.db
       .select()
       .from(messages)
-      .where(and(eq(messages.enrollmentId, r.enrollmentId), eq(messages.stepId, r.stepId), eq(messages.occurrence, r.occurrence)));
+      .where(
+        and(
+          eq(messages.enrollmentId, r.enrollmentId),
+          eq(messages.stepId, r.stepId),
+          eq(messages.occurrence, r.occurrence),
+        ),
+      );
   }
 
-  const deliveredTo = (s: SmtpSink, address: string | null) => s.messages.filter((m) => address !== null && m.envelope.to.includes(address));
+  const deliveredTo = (s: SmtpSink, address: string | null) =>
+    s.messages.filter((m) => address !== null && m.envelope.to.includes(address));
 
   async function expectSkipRecorded(r: SendRequest, outcome: SendOutcome, reason: string) {
     expect(outcome).toEqual({ status: 'skipped', reason });
     const rows = await ledger(r);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ status: 'skipped', reason, providerMessageId: null, sentAt: null, customerId: r.customerId, templateId: r.template });
+    expect(rows[0]).toMatchObject({
+      status: 'skipped',
+      reason,
+      providerMessageId: null,
+      sentAt: null,
+      customerId: r.customerId,
+      templateId: r.template,
+    });
   }
 
   describe('sending', () => {
@@ -162,7 +193,10 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
       expect(again).toEqual(outcome);
       expect(afterRetry).toBe(1);
       expect(next).toEqual({ status: 'sent', messageId: `<${first.enrollmentId}.welcome.2@perennial.local>` });
-      expect(deliveredTo(sink, customer.address).map((m) => m.parsed.messageId)).toEqual([messageIdOf(first), messageIdOf(second)]);
+      expect(deliveredTo(sink, customer.address).map((m) => m.parsed.messageId)).toEqual([
+        messageIdOf(first),
+        messageIdOf(second),
+      ]);
       expect((await ledger(first))[0]?.status).toBe('sent');
       expect((await ledger(second))[0]?.status).toBe('sent');
     });
@@ -190,7 +224,12 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
       expect(retried).toEqual(outcome);
       const rows = await ledger(r);
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ status: 'uncertain', reason: 'attempt died during provider call', providerMessageId: null, sentAt: null });
+      expect(rows[0]).toMatchObject({
+        status: 'uncertain',
+        reason: 'attempt died during provider call',
+        providerMessageId: null,
+        sentAt: null,
+      });
       expect(deliveredTo(sink, customer.address)).toHaveLength(0);
     });
 
@@ -199,7 +238,9 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
       const r = request(customer.id);
       flaky.mode = { kind: 'hang-up-after-data' };
       try {
-        await expect(activities({ transport: flakyEmail }).sendMessage(r)).rejects.toThrow(/Connection closed unexpectedly/);
+        await expect(activities({ transport: flakyEmail }).sendMessage(r)).rejects.toThrow(
+          /Connection closed unexpectedly/,
+        );
       } finally {
         flaky.mode = { kind: 'accept' };
       }
@@ -244,10 +285,12 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
       const customer = await createCustomer();
       const r = request(customer.id);
 
-      const failure = await activities({ transport: downEmail }).sendMessage(r).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
+      const failure = await activities({ transport: downEmail })
+        .sendMessage(r)
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
 
       expect(failure).toBeInstanceOf(MessageNotAcceptedError);
       expect(failure).not.toBeInstanceOf(ApplicationFailure); // a plain error: Temporal retries it
@@ -271,7 +314,12 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
       const r = request(customer.id);
       flaky.mode = { kind: 'refuse-recipient', code: 451, message: 'Try again later' };
       try {
-        await expect(activities({ transport: flakyEmail }).sendMessage(r)).rejects.toThrow(expect.objectContaining({ name: 'MessageNotAcceptedError', message: expect.stringMatching(/451 Try again later/) }));
+        await expect(activities({ transport: flakyEmail }).sendMessage(r)).rejects.toThrow(
+          expect.objectContaining({
+            name: 'MessageNotAcceptedError',
+            message: expect.stringMatching(/451 Try again later/),
+          }),
+        );
       } finally {
         flaky.mode = { kind: 'accept' };
       }
@@ -299,11 +347,19 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
       }
       const again = await activities({ transport: flakyEmail }).sendMessage(r);
 
-      expect(outcome).toEqual({ status: 'skipped', reason: expect.stringMatching(/^provider-rejected: .*550 No such user/) });
+      expect(outcome).toEqual({
+        status: 'skipped',
+        reason: expect.stringMatching(/^provider-rejected: .*550 No such user/),
+      });
       expect(again).toEqual(outcome);
       const rows = await ledger(r);
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ status: 'failed', reason: outcome.status === 'skipped' ? outcome.reason : null, providerMessageId: null, sentAt: null });
+      expect(rows[0]).toMatchObject({
+        status: 'failed',
+        reason: outcome.status === 'skipped' ? outcome.reason : null,
+        providerMessageId: null,
+        sentAt: null,
+      });
       expect(deliveredTo(flaky, customer.address)).toHaveLength(0);
     });
   });
@@ -336,7 +392,9 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
     });
 
     it('skips marketing on a topic the customer unsubscribed from as unsubscribed-topic', async () => {
-      const customer = await createCustomer({ consent: { channels: { email: true }, topics: { promotions: false, service: true } } });
+      const customer = await createCustomer({
+        consent: { channels: { email: true }, topics: { promotions: false, service: true } },
+      });
       const r = request(customer.id, { topic: 'promotions' });
 
       await expectSkipRecorded(r, await activities().sendMessage(r), 'unsubscribed-topic');
@@ -345,7 +403,9 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
 
     it('skips a customer without an email identity as no-address', async () => {
       const customer = await createCustomer({ address: null });
-      await db.db.insert(customerIdentities).values({ kind: 'phone', value: `+86138${randomUUID().slice(0, 8)}`, customerId: customer.id });
+      await db.db
+        .insert(customerIdentities)
+        .values({ kind: 'phone', value: `+86138${randomUUID().slice(0, 8)}`, customerId: customer.id });
       const r = request(customer.id);
 
       await expectSkipRecorded(r, await activities().sendMessage(r), 'no-address');
@@ -412,13 +472,19 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
       const customer = await createCustomer();
       const r = request(customer.id, { template: 'no-such-template' });
 
-      const failure = await activities().sendMessage(r).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
+      const failure = await activities()
+        .sendMessage(r)
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
 
       expect(failure).toBeInstanceOf(ApplicationFailure);
-      expect(failure).toMatchObject({ type: 'TemplateNotFound', nonRetryable: true, message: 'template no-such-template not found' });
+      expect(failure).toMatchObject({
+        type: 'TemplateNotFound',
+        nonRetryable: true,
+        message: 'template no-such-template not found',
+      });
       expect(await ledger(r)).toEqual([]);
       expect(deliveredTo(sink, customer.address)).toHaveLength(0);
     });
@@ -431,7 +497,9 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
       expect(await activities().sendMessage(r)).toEqual({ status: 'sent', messageId: messageIdOf(r) });
 
       const [mail] = deliveredTo(sink, customer.address);
-      expect(mail?.parsed.html).toBe('<p>Hi Tom &amp; &quot;Jerry&quot; &lt;script&gt;alert(1)&lt;/script&gt;, your <b>Mate X7</b> is waiting.</p>');
+      expect(mail?.parsed.html).toBe(
+        '<p>Hi Tom &amp; &quot;Jerry&quot; &lt;script&gt;alert(1)&lt;/script&gt;, your <b>Mate X7</b> is waiting.</p>',
+      );
       expect(mail?.parsed.subject).toBe(`Welcome, ${name}`);
       expect(mail?.parsed.text?.trim()).toBe(`Hi ${name}, your Mate X7 is waiting.`);
     });
@@ -455,7 +523,9 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
       const journeyId = `paused-${randomUUID().slice(0, 8)}`;
       await db.db.insert(journeys).values({ id: journeyId, name: 'Paused', draft: {}, status: 'paused' });
       const r = request(customer.id, { journeyId });
-      const held = await activities().sendMessage(r).catch((error: unknown) => error);
+      const held = await activities()
+        .sendMessage(r)
+        .catch((error: unknown) => error);
       expect(held).toBeInstanceOf(ApplicationFailure);
       expect(held).toMatchObject({ type: 'JourneyPaused', nonRetryable: false });
       expect(await ledger(r)).toEqual([]);
@@ -468,7 +538,12 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
     it('a worker without a transport for the channel retries instead of skipping the customer for good', async () => {
       const customer = await createCustomer();
       const r = request(customer.id);
-      const noEmail = createSendActivities({ db: db.db, transports: {}, clock: () => NOON_SHANGHAI, publicUrl: 'http://127.0.0.1' });
+      const noEmail = createSendActivities({
+        db: db.db,
+        transports: {},
+        clock: () => NOON_SHANGHAI,
+        publicUrl: 'http://127.0.0.1',
+      });
       const error = await noEmail.sendMessage(r).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(Error);
       expect(error).not.toBeInstanceOf(ApplicationFailure);

@@ -22,12 +22,27 @@ let simulate: ReturnType<typeof createSimulator>;
 beforeAll(async () => {
   [db, sink] = await Promise.all([createTestDatabase(), startSmtpSink()]);
   await db.db.insert(templates).values([
-    { id: 'phone-welcome', channel: 'email', subject: '{{customer.firstName}}, your next phone', text: 'Hi {{customer.firstName}}, here are phones for you.' },
-    { id: 'phone-compare', channel: 'email', subject: 'Compare {{event.model}}', text: 'Compare {{event.model}} with others.', html: '<p>Compare <b>{{event.model}}</b></p>' },
+    {
+      id: 'phone-welcome',
+      channel: 'email',
+      subject: '{{customer.firstName}}, your next phone',
+      text: 'Hi {{customer.firstName}}, here are phones for you.',
+    },
+    {
+      id: 'phone-compare',
+      channel: 'email',
+      subject: 'Compare {{event.model}}',
+      text: 'Compare {{event.model}} with others.',
+      html: '<p>Compare <b>{{event.model}}</b></p>',
+    },
     { id: 'phone-reviews', channel: 'email', subject: 'Reviews', text: 'What owners say.' },
     { id: 'phone-offer', channel: 'sms', text: '{{customer.firstName}}: 200 off this week.' },
   ]);
-  simulate = createSimulator({ db: db.db, testServer: async () => inject('testServerExecutable'), workflowBundle: async () => workflowBundle() });
+  simulate = createSimulator({
+    db: db.db,
+    testServer: async () => inject('testServerExecutable'),
+    workflowBundle: async () => workflowBundle(),
+  });
 });
 
 afterAll(async () => {
@@ -61,14 +76,26 @@ const local = (date: string) => {
   return `${l.year}-${String(l.month).padStart(2, '0')}-${String(l.day).padStart(2, '0')} ${String(l.hour).padStart(2, '0')}:${String(l.minute).padStart(2, '0')}`;
 };
 
-const quietNurture = define({ ...phoneNurture, settings: { ...phoneNurture.settings, quietHours: { start: '21:00', end: '09:00' } } } as Parameters<typeof define>[0]);
+const quietNurture = define({
+  ...phoneNurture,
+  settings: { ...phoneNurture.settings, quietHours: { start: '21:00', end: '09:00' } },
+} as Parameters<typeof define>[0]);
 
 describe('simulating the 41-day phone nurture', () => {
   it('returns the exact dated schedule: the 22:30 welcome deferred to 09:00, then touches 10, 20 and 31 days later, exit on day 41', async () => {
     const startAt = lateEveningSoon();
-    const result = await simulate({ journey: { id: 'phone-nurture', version: 1, definition: quietNurture }, customer: customer(), entryProperties: { category: 'phone', model: 'MX7' }, events: [], startAt: startAt.toISOString() });
+    const result = await simulate({
+      journey: { id: 'phone-nurture', version: 1, definition: quietNurture },
+      customer: customer(),
+      entryProperties: { category: 'phone', model: 'MX7' },
+      events: [],
+      startAt: startAt.toISOString(),
+    });
 
-    const nineAm = fromLocal({ ...addCivilDays(toLocal(startAt, ZONE), 1), hour: 9, minute: 0, second: 0, millisecond: 0 }, ZONE);
+    const nineAm = fromLocal(
+      { ...addCivilDays(toLocal(startAt, ZONE), 1), hour: 9, minute: 0, second: 0, millisecond: 0 },
+      ZONE,
+    );
     const at = (days: number) => new Date(nineAm.getTime() + days * DAY).toISOString();
     // Simulated time is exact to the second: only the milliseconds the worker spends on each step are added.
     expect(seconds(result.startedAt)).toBeCloseTo(seconds(startAt.toISOString()), -1);
@@ -79,13 +106,29 @@ describe('simulating the 41-day phone nurture', () => {
       ['would-send', 'reviews', 'email', expect.closeTo(seconds(at(20)), -1), null],
       ['would-send', 'offer', 'sms', expect.closeTo(seconds(at(31)), -1), null],
     ]);
-    expect(result.messages.map((m) => local(m.at))).toEqual([local(startAt.toISOString()), ...[0, 10, 20, 31].map((d) => local(at(d)))]);
-    expect(result.messages[1]).toMatchObject({ subject: 'Mei, your next phone', text: 'Hi Mei, here are phones for you.' });
+    expect(result.messages.map((m) => local(m.at))).toEqual([
+      local(startAt.toISOString()),
+      ...[0, 10, 20, 31].map((d) => local(at(d))),
+    ]);
+    expect(result.messages[1]).toMatchObject({
+      subject: 'Mei, your next phone',
+      text: 'Hi Mei, here are phones for you.',
+    });
     expect(result.messages[2]).toMatchObject({ subject: 'Compare MX7', html: '<p>Compare <b>MX7</b></p>' });
     expect(result.messages[4]).toMatchObject({ text: 'Mei: 200 off this week.' });
     expect(result.outcome).toEqual({ status: 'completed', reason: 'decision-window-over' });
     expect(seconds(result.endedAt)).toBeCloseTo(seconds(at(41)), -1);
-    expect(result.steps.map((s) => s.step)).toEqual(['welcome', 'wait1', 'compare', 'wait2', 'reviews', 'wait3', 'offer', 'wait4', 'done']);
+    expect(result.steps.map((s) => s.step)).toEqual([
+      'welcome',
+      'wait1',
+      'compare',
+      'wait2',
+      'reviews',
+      'wait3',
+      'offer',
+      'wait4',
+      'done',
+    ]);
     expect(result.wallMs).toBeLessThan(20_000); // the benchmark holds the real target; this only catches a hang
   });
 
@@ -109,7 +152,13 @@ describe('simulating the 41-day phone nurture', () => {
   });
 
   it('guardrails apply: without SMS consent the offer is skipped with its reason; a missing template is reported', async () => {
-    const broken = define({ ...phoneNurture, steps: { ...phoneNurture.steps, reviews: { type: 'send', channel: 'email', template: 'no-such-template', next: 'wait3' } } } as Parameters<typeof define>[0]);
+    const broken = define({
+      ...phoneNurture,
+      steps: {
+        ...phoneNurture.steps,
+        reviews: { type: 'send', channel: 'email', template: 'no-such-template', next: 'wait3' },
+      },
+    } as Parameters<typeof define>[0]);
     const result = await simulate({
       journey: { id: 'phone-nurture', version: 2, definition: broken },
       customer: customer({ consent: { channels: { email: true }, topics: {} } }),
@@ -125,12 +174,25 @@ describe('simulating the 41-day phone nurture', () => {
   });
 
   it('stops at the horizon when the journey is still running, and refuses a start in the past', async () => {
-    const result = await simulate({ journey: { id: 'phone-nurture', version: 1, definition: phoneNurture }, customer: customer(), entryProperties: { category: 'phone', model: 'MX7' }, events: [], horizonDays: 12 });
+    const result = await simulate({
+      journey: { id: 'phone-nurture', version: 1, definition: phoneNurture },
+      customer: customer(),
+      entryProperties: { category: 'phone', model: 'MX7' },
+      events: [],
+      horizonDays: 12,
+    });
     expect(result.outcome.status).toBe('active-at-horizon');
     expect(Date.parse(result.endedAt) - Date.parse(result.startedAt)).toBeCloseTo(12 * DAY, -4);
     expect(result.messages.filter((m) => m.status === 'would-send').map((m) => m.step)).toEqual(['welcome', 'compare']);
 
-    await expect(simulate({ journey: { id: 'phone-nurture', version: 1, definition: phoneNurture }, customer: customer(), events: [], startAt: '2020-01-01T00:00:00Z' })).rejects.toBeInstanceOf(SimulationInputError);
+    await expect(
+      simulate({
+        journey: { id: 'phone-nurture', version: 1, definition: phoneNurture },
+        customer: customer(),
+        events: [],
+        startAt: '2020-01-01T00:00:00Z',
+      }),
+    ).rejects.toBeInstanceOf(SimulationInputError);
   });
 
   it('never delivers or writes: the SMTP server receives nothing, and no ledger or enrollment rows exist', async () => {
@@ -147,8 +209,20 @@ describe('POST /v1/journeys/:id/simulate', () => {
   let temporal: Awaited<ReturnType<typeof connectDevServer>>;
   beforeAll(async () => {
     temporal = await connectDevServer();
-    app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue: uniqueTaskQueue('sim'), adminApiKey: KEY, simulate, checkOnPublish: true });
-    const put = await app.inject({ method: 'PUT', url: '/v1/journeys/phone-nurture', headers: auth, payload: phoneNurture });
+    app = await buildApp({
+      db: db.db,
+      temporal: temporal.client,
+      taskQueue: uniqueTaskQueue('sim'),
+      adminApiKey: KEY,
+      simulate,
+      checkOnPublish: true,
+    });
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/v1/journeys/phone-nurture',
+      headers: auth,
+      payload: phoneNurture,
+    });
     expect(put.statusCode).toBe(201);
   });
   afterAll(async () => {
@@ -168,7 +242,13 @@ describe('POST /v1/journeys/:id/simulate', () => {
       },
     });
     expect(sent.statusCode).toBe(200);
-    const { simulation } = sent.json<{ simulation: { journeyVersion: number; outcome: { status: string }; messages: { step: string; status: string; subject?: string }[] } }>();
+    const { simulation } = sent.json<{
+      simulation: {
+        journeyVersion: number;
+        outcome: { status: string };
+        messages: { step: string; status: string; subject?: string }[];
+      };
+    }>();
     expect(simulation.journeyVersion).toBe(0); // the draft
     expect(simulation.outcome.status).toBe('converted');
     expect(simulation.messages.map((m) => [m.step, m.status, m.subject ?? null])).toEqual([
@@ -179,15 +259,30 @@ describe('POST /v1/journeys/:id/simulate', () => {
 
   it('publishing simulates the draft on sample customers first and reports templates that do not render', async () => {
     const draft = { ...phoneNurture, name: 'checked' };
-    expect((await app.inject({ method: 'PUT', url: '/v1/journeys/checked-nurture', headers: auth, payload: draft })).statusCode).toBe(201);
+    expect(
+      (await app.inject({ method: 'PUT', url: '/v1/journeys/checked-nurture', headers: auth, payload: draft }))
+        .statusCode,
+    ).toBe(201);
     const published = await app.inject({ method: 'POST', url: '/v1/journeys/checked-nurture/publish', headers: auth });
     expect(published.statusCode).toBe(200);
-    const body = published.json<{ version: number; check: { samples: { customer: string; outcome: string; messages: number; problems: { step: string; reason: string }[] }[] } }>();
+    const body = published.json<{
+      version: number;
+      check: {
+        samples: {
+          customer: string;
+          outcome: string;
+          messages: number;
+          problems: { step: string; reason: string }[];
+        }[];
+      };
+    }>();
     expect(body.version).toBe(1);
     // The synthetic sample consents to everything but has no `event.model` from an entry event: the
     // compare template fails to render for it, which is what the check is for.
     expect(body.check.samples[0]).toMatchObject({ customer: 'synthetic', outcome: 'completed' });
-    expect(body.check.samples[0]!.problems).toEqual([{ step: 'compare', reason: expect.stringMatching(/^render-failed: .*model/) }]);
+    expect(body.check.samples[0]!.problems).toEqual([
+      { step: 'compare', reason: expect.stringMatching(/^render-failed: .*model/) },
+    ]);
   });
 
   it('answers 400 with JSON paths for a bad script, a start in the past and a profile with a customerId', async () => {
@@ -200,23 +295,53 @@ describe('POST /v1/journeys/:id/simulate', () => {
       [{ startAt: '2020-01-01T00:00:00Z' }, '$.body.startAt'],
     ];
     for (const [payload, path] of cases) {
-      const sent = await app.inject({ method: 'POST', url: '/v1/journeys/phone-nurture/simulate', headers: auth, payload: payload as object });
+      const sent = await app.inject({
+        method: 'POST',
+        url: '/v1/journeys/phone-nurture/simulate',
+        headers: auth,
+        payload: payload as object,
+      });
       expect(sent.statusCode, JSON.stringify(payload)).toBe(400);
       expect(sent.json<{ issues: { path: string }[] }>().issues.map((i) => i.path)).toContain(path);
     }
-    const unknown = await app.inject({ method: 'POST', url: '/v1/journeys/phone-nurture/simulate', headers: auth, payload: { customerId: '00000000-0000-4000-8000-000000000000' } });
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/v1/journeys/phone-nurture/simulate',
+      headers: auth,
+      payload: { customerId: '00000000-0000-4000-8000-000000000000' },
+    });
     expect(unknown.statusCode).toBe(404);
-    const noJourney = await app.inject({ method: 'POST', url: '/v1/journeys/nope/simulate', headers: auth, payload: {} });
+    const noJourney = await app.inject({
+      method: 'POST',
+      url: '/v1/journeys/nope/simulate',
+      headers: auth,
+      payload: {},
+    });
     expect(noJourney.statusCode).toBe(404);
   });
 });
 
 describe('a simulator keeping a spare server', () => {
   it('serves the next simulation from the spare with the same dated schedule, starting now (not where the last one left the clock), and stops it on close', async () => {
-    const warm = createSimulator({ db: db.db, testServer: async () => inject('testServerExecutable'), workflowBundle: async () => workflowBundle(), keepSpare: true });
+    const warm = createSimulator({
+      db: db.db,
+      testServer: async () => inject('testServerExecutable'),
+      workflowBundle: async () => workflowBundle(),
+      keepSpare: true,
+    });
     try {
-      const request = { journey: { id: 'phone-nurture', version: 1, definition: phoneNurture }, customer: customer(), entryProperties: { category: 'phone', model: 'MX7' }, events: [] };
-      const schedule = (result: Awaited<ReturnType<typeof simulate>>) => result.messages.map((m) => [m.status, m.step, Math.round((Date.parse(m.at) - Date.parse(result.startedAt)) / DAY)]);
+      const request = {
+        journey: { id: 'phone-nurture', version: 1, definition: phoneNurture },
+        customer: customer(),
+        entryProperties: { category: 'phone', model: 'MX7' },
+        events: [],
+      };
+      const schedule = (result: Awaited<ReturnType<typeof simulate>>) =>
+        result.messages.map((m) => [
+          m.status,
+          m.step,
+          Math.round((Date.parse(m.at) - Date.parse(result.startedAt)) / DAY),
+        ]);
       const cold = await warm(request);
       await warm.ready();
       const before = Date.now();

@@ -35,7 +35,8 @@ interface Issue {
   message: string;
 }
 
-const put = (id: string, payload: unknown) => app.inject({ method: 'PUT', url: `/v1/templates/${id}`, headers: AUTH, payload: payload as object });
+const put = (id: string, payload: unknown) =>
+  app.inject({ method: 'PUT', url: `/v1/templates/${id}`, headers: AUTH, payload: payload as object });
 const issuesOf = (res: { json(): unknown }) => (res.json() as { issues: Issue[] }).issues;
 
 const welcome = {
@@ -43,8 +44,16 @@ const welcome = {
   defaultLocale: 'en',
   variables: { traits: ['firstName', 'model'], event: ['total'] },
   locales: {
-    en: { subject: 'Welcome, {{customer.firstName}}', text: 'Your {{customer.model}} costs {{currency event.total "CNY"}}.', html: '<p>Hi {{customer.firstName}}</p>' },
-    'zh-CN': { subject: '欢迎，{{customer.firstName}}', text: '您的{{customer.model}}价格{{currency event.total "CNY"}}。', html: '<p>您好 {{customer.firstName}}</p>' },
+    en: {
+      subject: 'Welcome, {{customer.firstName}}',
+      text: 'Your {{customer.model}} costs {{currency event.total "CNY"}}.',
+      html: '<p>Hi {{customer.firstName}}</p>',
+    },
+    'zh-CN': {
+      subject: '欢迎，{{customer.firstName}}',
+      text: '您的{{customer.model}}价格{{currency event.total "CNY"}}。',
+      html: '<p>您好 {{customer.firstName}}</p>',
+    },
   },
 };
 
@@ -54,7 +63,10 @@ describe('saving versions', () => {
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ id: 'welcome', version: 1 });
 
-    const changed = { ...welcome, locales: { ...welcome.locales, en: { ...welcome.locales.en, subject: 'Hello, {{customer.firstName}}' } } };
+    const changed = {
+      ...welcome,
+      locales: { ...welcome.locales, en: { ...welcome.locales.en, subject: 'Hello, {{customer.firstName}}' } },
+    };
     const second = await put('welcome', changed);
     expect(second.statusCode).toBe(200);
     expect(second.json()).toMatchObject({ id: 'welcome', version: 2, template: { version: 2, defaultLocale: 'en' } });
@@ -62,7 +74,9 @@ describe('saving versions', () => {
     const versions = await app.inject({ url: '/v1/templates/welcome/versions', headers: AUTH });
     expect((versions.json() as { versions: { version: number }[] }).versions.map((v) => v.version)).toEqual([2, 1]);
     const v1 = await app.inject({ url: '/v1/templates/welcome/versions/1', headers: AUTH });
-    expect(v1.json()).toMatchObject({ template: { version: 1, locales: { en: { subject: 'Welcome, {{customer.firstName}}' } } } });
+    expect(v1.json()).toMatchObject({
+      template: { version: 1, locales: { en: { subject: 'Welcome, {{customer.firstName}}' } } },
+    });
     // Journeys keep referencing the id: the `templates` row carries the latest default-locale content.
     const [row] = await db.db.select().from(templates).where(eq(templates.id, 'welcome'));
     expect(row).toMatchObject({ channel: 'email', subject: 'Hello, {{customer.firstName}}', latestVersion: 2 });
@@ -85,31 +99,66 @@ describe('saving versions', () => {
 describe('validation at save time', () => {
   // Columns are 1-based and point at the offending token (the variable's name, not its braces).
   it('reports a parse error with its line and column', async () => {
-    const res = await put('broken', { ...welcome, locales: { en: { ...welcome.locales.en, html: '<p>\nHi {{customer.firstName}</p>' } } });
+    const res = await put('broken', {
+      ...welcome,
+      locales: { en: { ...welcome.locales.en, html: '<p>\nHi {{customer.firstName}</p>' } },
+    });
     expect(res.statusCode).toBe(400);
-    expect(issuesOf(res)).toEqual([{ path: '$.body.locales.en.html', message: expect.stringMatching(/^parse error at line 2, column 24: Expecting/) }]);
+    expect(issuesOf(res)).toEqual([
+      {
+        path: '$.body.locales.en.html',
+        message: expect.stringMatching(/^parse error at line 2, column 24: Expecting/),
+      },
+    ]);
   });
 
   it('reports a block mismatch with its line and column', async () => {
-    const res = await put('broken', { ...welcome, locales: { en: { ...welcome.locales.en, text: 'a\n  {{#if customer.firstName}}x{{/each}}' } } });
+    const res = await put('broken', {
+      ...welcome,
+      locales: { en: { ...welcome.locales.en, text: 'a\n  {{#if customer.firstName}}x{{/each}}' } },
+    });
     expect(res.statusCode).toBe(400);
-    expect(issuesOf(res)).toEqual([{ path: '$.body.locales.en.text', message: "compile error at line 2, column 6: if doesn't match each" }]);
+    expect(issuesOf(res)).toEqual([
+      { path: '$.body.locales.en.text', message: "compile error at line 2, column 6: if doesn't match each" },
+    ]);
   });
 
   it('reports unknown variables, helpers and partials against the variable schema, per locale and part', async () => {
     const res = await put('unknowns', {
       ...welcome,
       locales: {
-        en: { subject: 'Hi {{customer.nickname}}', text: '{{event.coupon}} {{links.track}} {{order.id}}', html: '{{shout customer.firstName}} {{> footer}}' },
+        en: {
+          subject: 'Hi {{customer.nickname}}',
+          text: '{{event.coupon}} {{links.track}} {{order.id}}',
+          html: '{{shout customer.firstName}} {{> footer}}',
+        },
         'zh-CN': welcome.locales['zh-CN'],
       },
     });
     expect(res.statusCode).toBe(400);
     expect(issuesOf(res)).toEqual([
-      { path: '$.body.locales.en.subject', message: expect.stringMatching(/^unknown variable "customer\.nickname" at line 1, column 6: .*declared traits \(firstName, model\)/) },
-      { path: '$.body.locales.en.text', message: expect.stringMatching(/^unknown variable "event\.coupon" at line 1, column 3: declare event properties/) },
-      { path: '$.body.locales.en.text', message: expect.stringMatching(/^unknown variable "links\.track" at line 1, column 20: links are unsubscribe, preferences/) },
-      { path: '$.body.locales.en.text', message: expect.stringMatching(/^unknown variable "order\.id" at line 1, column 36/) },
+      {
+        path: '$.body.locales.en.subject',
+        message: expect.stringMatching(
+          /^unknown variable "customer\.nickname" at line 1, column 6: .*declared traits \(firstName, model\)/,
+        ),
+      },
+      {
+        path: '$.body.locales.en.text',
+        message: expect.stringMatching(
+          /^unknown variable "event\.coupon" at line 1, column 3: declare event properties/,
+        ),
+      },
+      {
+        path: '$.body.locales.en.text',
+        message: expect.stringMatching(
+          /^unknown variable "links\.track" at line 1, column 20: links are unsubscribe, preferences/,
+        ),
+      },
+      {
+        path: '$.body.locales.en.text',
+        message: expect.stringMatching(/^unknown variable "order\.id" at line 1, column 36/),
+      },
       { path: '$.body.locales.en.html', message: 'unknown helper "shout" at line 1, column 1' },
       { path: '$.body.locales.en.html', message: 'unknown partial "footer" at line 1, column 30' },
     ]);
@@ -117,8 +166,26 @@ describe('validation at save time', () => {
   });
 
   it('accepts profile fields, declared traits, links, helpers, @root inside each, and known partials and layouts', async () => {
-    expect((await app.inject({ method: 'PUT', url: '/v1/template-partials/footer', headers: AUTH, payload: { kind: 'partial', source: '<a href="{{links.preferences}}">Preferences</a>' } })).statusCode).toBe(201);
-    expect((await app.inject({ method: 'PUT', url: '/v1/template-partials/brand', headers: AUTH, payload: { kind: 'layout', source: '<div>{{{body}}}</div>' } })).statusCode).toBe(201);
+    expect(
+      (
+        await app.inject({
+          method: 'PUT',
+          url: '/v1/template-partials/footer',
+          headers: AUTH,
+          payload: { kind: 'partial', source: '<a href="{{links.preferences}}">Preferences</a>' },
+        })
+      ).statusCode,
+    ).toBe(201);
+    expect(
+      (
+        await app.inject({
+          method: 'PUT',
+          url: '/v1/template-partials/brand',
+          headers: AUTH,
+          payload: { kind: 'layout', source: '<div>{{{body}}}</div>' },
+        })
+      ).statusCode,
+    ).toBe(201);
     const res = await put('rich', {
       ...welcome,
       layout: 'brand',
@@ -150,36 +217,86 @@ describe('validation at save time', () => {
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
       expect(issuesOf(res).map((i) => i.path)).toContain(path);
     }
-    const badJson = await app.inject({ method: 'PUT', url: '/v1/templates/bad', headers: { ...AUTH, 'content-type': 'application/json' }, payload: '{"channel":' });
+    const badJson = await app.inject({
+      method: 'PUT',
+      url: '/v1/templates/bad',
+      headers: { ...AUTH, 'content-type': 'application/json' },
+      payload: '{"channel":',
+    });
     expect(badJson.statusCode).toBe(400);
     const badId = await put('Bad Id!', welcome);
     expect(badId.statusCode).toBe(400);
     expect(issuesOf(badId)[0]?.path).toBe('$.params.id');
-    const badPartial = await app.inject({ method: 'PUT', url: '/v1/template-partials/x', headers: AUTH, payload: { kind: 'layout', source: '<div>{{body</div>' } });
+    const badPartial = await app.inject({
+      method: 'PUT',
+      url: '/v1/template-partials/x',
+      headers: AUTH,
+      payload: { kind: 'layout', source: '<div>{{body</div>' },
+    });
     expect(badPartial.statusCode).toBe(400);
-    expect(issuesOf(badPartial)[0]).toEqual({ path: '$.body.source', message: expect.stringMatching(/^parse error at line 1, column \d+/) });
+    expect(issuesOf(badPartial)[0]).toEqual({
+      path: '$.body.source',
+      message: expect.stringMatching(/^parse error at line 1, column \d+/),
+    });
   });
 });
 
 describe('preview', () => {
   it('renders a stored zh-CN customer in their zone and a sample en customer, and any locale on request', async () => {
-    const [customer] = await db.db.insert(customers).values({ traits: { firstName: '林', model: 'AquaPure 5' }, locale: 'zh-CN', timeZone: 'Asia/Shanghai' }).returning();
-    const stored = await app.inject({ method: 'POST', url: '/v1/templates/welcome/preview', headers: AUTH, payload: { customerId: customer!.id, event: { total: 1299 } } });
+    const [customer] = await db.db
+      .insert(customers)
+      .values({ traits: { firstName: '林', model: 'AquaPure 5' }, locale: 'zh-CN', timeZone: 'Asia/Shanghai' })
+      .returning();
+    const stored = await app.inject({
+      method: 'POST',
+      url: '/v1/templates/welcome/preview',
+      headers: AUTH,
+      payload: { customerId: customer!.id, event: { total: 1299 } },
+    });
     expect(stored.statusCode).toBe(200);
-    expect(stored.json()).toEqual({ templateId: 'welcome', version: 2, locale: 'zh-CN', subject: '欢迎，林', text: '您的AquaPure 5价格¥1,299.00。', html: '<p>您好 林</p>' });
+    expect(stored.json()).toEqual({
+      templateId: 'welcome',
+      version: 2,
+      locale: 'zh-CN',
+      subject: '欢迎，林',
+      text: '您的AquaPure 5价格¥1,299.00。',
+      html: '<p>您好 林</p>',
+    });
 
-    const sample = await app.inject({ method: 'POST', url: '/v1/templates/welcome/preview', headers: AUTH, payload: { sample: { traits: { firstName: 'Ann', model: 'X' }, locale: 'en-US' }, event: { total: 5 } } });
+    const sample = await app.inject({
+      method: 'POST',
+      url: '/v1/templates/welcome/preview',
+      headers: AUTH,
+      payload: { sample: { traits: { firstName: 'Ann', model: 'X' }, locale: 'en-US' }, event: { total: 5 } },
+    });
     expect(sample.json()).toMatchObject({ locale: 'en', subject: 'Hello, Ann', text: 'Your X costs CN¥5.00.' });
 
-    const v1 = await app.inject({ method: 'POST', url: '/v1/templates/welcome/preview', headers: AUTH, payload: { version: 1, locale: 'en', sample: { traits: { firstName: 'Ann', model: 'X' } }, event: { total: 5 } } });
+    const v1 = await app.inject({
+      method: 'POST',
+      url: '/v1/templates/welcome/preview',
+      headers: AUTH,
+      payload: { version: 1, locale: 'en', sample: { traits: { firstName: 'Ann', model: 'X' } }, event: { total: 5 } },
+    });
     expect(v1.json()).toMatchObject({ version: 1, subject: 'Welcome, Ann' });
   });
 
   it('answers a customer lacking a variable, an unknown customer and a bad body with 4xx', async () => {
-    const missing = await app.inject({ method: 'POST', url: '/v1/templates/welcome/preview', headers: AUTH, payload: { sample: { traits: { firstName: 'Ann' } }, event: { total: 5 } } });
+    const missing = await app.inject({
+      method: 'POST',
+      url: '/v1/templates/welcome/preview',
+      headers: AUTH,
+      payload: { sample: { traits: { firstName: 'Ann' } }, event: { total: 5 } },
+    });
     expect(missing.statusCode).toBe(400);
-    expect(issuesOf(missing)).toEqual([{ path: '$.body', message: expect.stringMatching(/render failed: "model" not defined/) }]);
-    const unknown = await app.inject({ method: 'POST', url: '/v1/templates/welcome/preview', headers: AUTH, payload: { customerId: randomUUID() } });
+    expect(issuesOf(missing)).toEqual([
+      { path: '$.body', message: expect.stringMatching(/render failed: "model" not defined/) },
+    ]);
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/v1/templates/welcome/preview',
+      headers: AUTH,
+      payload: { customerId: randomUUID() },
+    });
     expect(unknown.statusCode).toBe(404);
     const both = await app.inject({ method: 'POST', url: '/v1/templates/welcome/preview', headers: AUTH, payload: {} });
     expect(both.statusCode).toBe(400);
@@ -188,14 +305,19 @@ describe('preview', () => {
 });
 
 describe('live preview of an unsaved template (POST /v1/template-previews)', () => {
-  const draftPreview = (payload: unknown) => app.inject({ method: 'POST', url: '/v1/template-previews', headers: AUTH, payload: payload as object });
+  const draftPreview = (payload: unknown) =>
+    app.inject({ method: 'POST', url: '/v1/template-previews', headers: AUTH, payload: payload as object });
   interface DraftAnswer {
     issues: Issue[];
     previews: ({ locale: string; subject?: string; text: string } | { locale: string; error: string })[];
   }
 
   it('renders every locale of the draft for a sample or stored customer, and saves nothing', async () => {
-    const sample = await draftPreview({ template: welcome, sample: { traits: { firstName: 'Ann', model: 'X' } }, event: { total: 5 } });
+    const sample = await draftPreview({
+      template: welcome,
+      sample: { traits: { firstName: 'Ann', model: 'X' } },
+      event: { total: 5 },
+    });
     expect(sample.statusCode).toBe(200);
     expect(sample.json<DraftAnswer>()).toEqual({
       issues: [],
@@ -204,9 +326,15 @@ describe('live preview of an unsaved template (POST /v1/template-previews)', () 
         { locale: 'zh-CN', subject: '欢迎，Ann', text: '您的X价格¥5.00。', html: '<p>您好 Ann</p>' },
       ],
     });
-    const [customer] = await db.db.insert(customers).values({ traits: { firstName: '林', model: 'AquaPure 5' }, locale: 'zh-CN' }).returning();
+    const [customer] = await db.db
+      .insert(customers)
+      .values({ traits: { firstName: '林', model: 'AquaPure 5' }, locale: 'zh-CN' })
+      .returning();
     const stored = await draftPreview({ template: welcome, customerId: customer!.id, event: { total: 1299 } });
-    expect(stored.json<DraftAnswer>().previews.map((p) => ('subject' in p ? p.subject : p))).toEqual(['Welcome, 林', '欢迎，林']);
+    expect(stored.json<DraftAnswer>().previews.map((p) => ('subject' in p ? p.subject : p))).toEqual([
+      'Welcome, 林',
+      '欢迎，林',
+    ]);
     expect(await db.db.select().from(templates).where(eq(templates.id, 'preview'))).toEqual([]);
   });
 
@@ -214,18 +342,33 @@ describe('live preview of an unsaved template (POST /v1/template-previews)', () 
     const draft = {
       ...welcome,
       defaultLocale: 'fr',
-      locales: { en: { ...welcome.locales.en, subject: 'Hi {{customer.nickname}}' }, 'zh-CN': { ...welcome.locales['zh-CN'], text: '{{#if customer.model}}未闭合' } },
+      locales: {
+        en: { ...welcome.locales.en, subject: 'Hi {{customer.nickname}}' },
+        'zh-CN': { ...welcome.locales['zh-CN'], text: '{{#if customer.model}}未闭合' },
+      },
     };
-    const res = await draftPreview({ template: draft, sample: { traits: { firstName: 'Ann', model: 'X', nickname: 'A' } }, event: { total: 5 } });
+    const res = await draftPreview({
+      template: draft,
+      sample: { traits: { firstName: 'Ann', model: 'X', nickname: 'A' } },
+      event: { total: 5 },
+    });
     expect(res.statusCode).toBe(200);
     const answer = res.json<DraftAnswer>();
-    expect(answer.issues.map((i) => i.path).sort()).toEqual(['$.body.template.defaultLocale', '$.body.template.locales.en.subject', '$.body.template.locales.zh-CN.text']);
+    expect(answer.issues.map((i) => i.path).sort()).toEqual([
+      '$.body.template.defaultLocale',
+      '$.body.template.locales.en.subject',
+      '$.body.template.locales.zh-CN.text',
+    ]);
     expect(answer.issues.find((i) => i.path.endsWith('zh-CN.text'))?.message).toMatch(/^parse error at line 1/);
     expect(answer.previews[0]).toMatchObject({ locale: 'en', subject: 'Hi A' });
     expect(answer.previews[1]).toEqual({ locale: 'zh-CN', error: expect.stringMatching(/^render failed: /) });
 
     // A sample lacking a variable: that locale's preview says so.
-    const lacking = await draftPreview({ template: welcome, sample: { traits: { firstName: 'Ann' } }, event: { total: 5 } });
+    const lacking = await draftPreview({
+      template: welcome,
+      sample: { traits: { firstName: 'Ann' } },
+      event: { total: 5 },
+    });
     expect(lacking.json<DraftAnswer>().previews).toEqual([
       { locale: 'en', error: expect.stringContaining('"model" not defined') },
       { locale: 'zh-CN', error: expect.stringContaining('"model" not defined') },
@@ -233,7 +376,10 @@ describe('live preview of an unsaved template (POST /v1/template-previews)', () 
   });
 
   it('answers a body that is not a template with issues under $.body.template, and bad requests with 400/404', async () => {
-    const shapeless = await draftPreview({ template: { channel: 'fax', defaultLocale: 'en_US', locales: { en: { text: '' } } }, sample: {} });
+    const shapeless = await draftPreview({
+      template: { channel: 'fax', defaultLocale: 'en_US', locales: { en: { text: '' } } },
+      sample: {},
+    });
     expect(shapeless.statusCode).toBe(200);
     expect(shapeless.json<DraftAnswer>()).toEqual({
       issues: expect.arrayContaining([
@@ -250,7 +396,11 @@ describe('live preview of an unsaved template (POST /v1/template-previews)', () 
     expect(neither.statusCode).toBe(400);
     const unknown = await draftPreview({ template: welcome, customerId: randomUUID() });
     expect(unknown.statusCode).toBe(404);
-    const noKey = await app.inject({ method: 'POST', url: '/v1/template-previews', payload: { template: welcome, sample: {} } });
+    const noKey = await app.inject({
+      method: 'POST',
+      url: '/v1/template-previews',
+      payload: { template: welcome, sample: {} },
+    });
     expect(noKey.statusCode).toBe(401);
   });
 });
@@ -258,8 +408,18 @@ describe('live preview of an unsaved template (POST /v1/template-previews)', () 
 describe('deleting', () => {
   it('refuses while a published journey sends the template, deletes it otherwise', async () => {
     await put('in-use', welcome);
-    const definition = { name: 'x', entry: { type: 'api' }, start: 's', steps: { s: { type: 'send', channel: 'email', template: 'in-use', kind: 'marketing', next: 'e' }, e: { type: 'exit', reason: 'done' } } } as unknown as JourneyDefinition;
-    await db.db.insert(journeys).values({ id: 'uses-template', name: 'x', draft: definition, status: 'published', latestVersion: 1 });
+    const definition = {
+      name: 'x',
+      entry: { type: 'api' },
+      start: 's',
+      steps: {
+        s: { type: 'send', channel: 'email', template: 'in-use', kind: 'marketing', next: 'e' },
+        e: { type: 'exit', reason: 'done' },
+      },
+    } as unknown as JourneyDefinition;
+    await db.db
+      .insert(journeys)
+      .values({ id: 'uses-template', name: 'x', draft: definition, status: 'published', latestVersion: 1 });
     await db.db.insert(journeyVersions).values({ journeyId: 'uses-template', version: 1, definition });
     const refused = await app.inject({ method: 'DELETE', url: '/v1/templates/in-use', headers: AUTH });
     expect(refused.statusCode).toBe(409);

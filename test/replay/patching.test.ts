@@ -18,7 +18,16 @@ import { historiesDir, loadHistory } from '../setup/histories';
 const PATCH = 'window-wait-reads-current-time-zone';
 
 /** Patch ids recorded in a history (core's `core_patch` markers carry `{ id }` as a JSON payload). */
-function patchIds(history: { events?: { markerRecordedEventAttributes?: { markerName?: string | null; details?: Record<string, { payloads?: { data?: Uint8Array | null }[] | null }> | null } | null }[] | null }): string[] {
+function patchIds(history: {
+  events?:
+    | {
+        markerRecordedEventAttributes?: {
+          markerName?: string | null;
+          details?: Record<string, { payloads?: { data?: Uint8Array | null }[] | null }> | null;
+        } | null;
+      }[]
+    | null;
+}): string[] {
   return (history.events ?? [])
     .map((e) => e.markerRecordedEventAttributes)
     .filter((m) => m?.markerName === 'core_patch')
@@ -50,15 +59,27 @@ describe('patched(): window waits read the current time zone', () => {
         },
       });
       const taskQueue = uniqueTaskQueue('patch');
-      const worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, activities: createFakeActivities(world) });
+      const worker = await createTestWorker({
+        connection: env.nativeConnection,
+        taskQueue,
+        activities: createFakeActivities(world),
+      });
       const handle = await env.client.workflow.start(enrollmentWorkflow, {
         taskQueue,
         workflowId: enrollmentWorkflowId('moved', customerId, 'default'),
-        args: [{ v: 1, journey: { id: 'moved', version: 1, definition: journey }, customerId, enrollmentKey: 'default' }],
+        args: [
+          { v: 1, journey: { id: 'moved', version: 1, definition: journey }, customerId, enrollmentKey: 'default' },
+        ],
       });
       await worker.runUntil(async () => {
         // The first wait read Shanghai; the customer then moves to New York.
-        for (let i = 0; i < 200 && (await handle.query('perennial.status').then((s) => (s as { nextWakeAt: string | null }).nextWakeAt)) === null; i++) {
+        for (
+          let i = 0;
+          i < 200 &&
+          (await handle.query('perennial.status').then((s) => (s as { nextWakeAt: string | null }).nextWakeAt)) ===
+            null;
+          i++
+        ) {
           await new Promise((r) => setTimeout(r, 10));
         }
         world.facts.set(customerId, emptyFacts({ timeZone: 'America/New_York' }));

@@ -10,7 +10,9 @@ import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../setup/harness';
 import { historiesDir, loadHistory } from '../setup/histories';
 
-const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(historiesDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('replay of saved enrollment histories', () => {
   it('has saved histories to replay', () => {

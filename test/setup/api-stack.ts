@@ -30,10 +30,18 @@ export async function startApiStack(options: {
   const [db, temporal] = await Promise.all([createTestDatabase(), connectDevServer()]);
   const taskQueue = uniqueTaskQueue(options.name);
   const base = { db, temporal, taskQueue };
-  const activities = options.activities?.(base) ?? createActivities({ db: db.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1' });
+  const activities =
+    options.activities?.(base) ??
+    createActivities({ db: db.db, transports: {}, clock: () => new Date(), publicUrl: 'http://127.0.0.1' });
   const worker = await createTestWorker({ connection: temporal.native, taskQueue, activities });
   const workerRunning = worker.run();
-  const app = await buildApp({ db: db.db, temporal: temporal.client, taskQueue, adminApiKey: options.adminApiKey, ...options.app?.(base) });
+  const app = await buildApp({
+    db: db.db,
+    temporal: temporal.client,
+    taskQueue,
+    adminApiKey: options.adminApiKey,
+    ...options.app?.(base),
+  });
   await app.ready();
   const started = new Set<string>();
   return {
@@ -43,7 +51,14 @@ export async function startApiStack(options: {
     started,
     async close() {
       await app.close();
-      await Promise.all([...started].map((id) => temporal.client.workflow.getHandle(id).terminate(`${options.name} test cleanup`).catch(() => undefined)));
+      await Promise.all(
+        [...started].map((id) =>
+          temporal.client.workflow
+            .getHandle(id)
+            .terminate(`${options.name} test cleanup`)
+            .catch(() => undefined),
+        ),
+      );
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerRunning;
       await temporal.close();

@@ -45,33 +45,38 @@ export default async function setup(project: TestProject) {
   }
 
   async function startTheRest() {
-  await admin.unsafe(`drop database if exists ${TEMPLATE_DATABASE} with (force)`);
-  await admin.unsafe(`create database ${TEMPLATE_DATABASE}`);
-  const template = await createDb({ url: withDatabase(postgresUrl, TEMPLATE_DATABASE), max: 1 });
-  await migrate(template);
-  await template.close();
+    await admin.unsafe(`drop database if exists ${TEMPLATE_DATABASE} with (force)`);
+    await admin.unsafe(`create database ${TEMPLATE_DATABASE}`);
+    const template = await createDb({ url: withDatabase(postgresUrl, TEMPLATE_DATABASE), max: 1 });
+    await migrate(template);
+    await template.close();
 
-  const [devServer, bundle] = await Promise.all([
-    startDevServer({ executable: devExecutable }),
-    bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } }),
-  ]);
-  const bundleDir = join(process.cwd(), '.cache', 'test');
-  mkdirSync(bundleDir, { recursive: true });
-  const workflowBundlePath = join(bundleDir, 'workflow-bundle.js');
-  writeFileSync(workflowBundlePath, bundle.code);
+    const [devServer, bundle] = await Promise.all([
+      startDevServer({ executable: devExecutable }),
+      bundleWorkflowCode({
+        workflowsPath,
+        logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
+      }),
+    ]);
+    const bundleDir = join(process.cwd(), '.cache', 'test');
+    mkdirSync(bundleDir, { recursive: true });
+    const workflowBundlePath = join(bundleDir, 'workflow-bundle.js');
+    writeFileSync(workflowBundlePath, bundle.code);
 
-  project.provide('postgresUrl', postgresUrl);
-  project.provide('templateDatabase', TEMPLATE_DATABASE);
-  project.provide('devServerAddress', devServer.address);
-  project.provide('testServerExecutable', testExecutable);
-  project.provide('workflowBundlePath', workflowBundlePath);
-  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (postgres ${cluster ? 'started' : 'from TEST_DATABASE_URL'}, dev server ${devServer.address})`);
+    project.provide('postgresUrl', postgresUrl);
+    project.provide('templateDatabase', TEMPLATE_DATABASE);
+    project.provide('devServerAddress', devServer.address);
+    project.provide('testServerExecutable', testExecutable);
+    project.provide('workflowBundlePath', workflowBundlePath);
+    log(
+      `ready in ${((Date.now() - started) / 1000).toFixed(1)} s (postgres ${cluster ? 'started' : 'from TEST_DATABASE_URL'}, dev server ${devServer.address})`,
+    );
 
-  return async () => {
-    await devServer.stop();
-    await admin.unsafe(`drop database if exists ${TEMPLATE_DATABASE} with (force)`).catch(() => undefined);
-    await admin.end();
-    cluster?.stop();
-  };
+    return async () => {
+      await devServer.stop();
+      await admin.unsafe(`drop database if exists ${TEMPLATE_DATABASE} with (force)`).catch(() => undefined);
+      await admin.end();
+      cluster?.stop();
+    };
   }
 }

@@ -53,7 +53,11 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return env;
 }
 
-export async function connectDevServer(): Promise<{ client: Client; native: NativeConnection; close(): Promise<void> }> {
+export async function connectDevServer(): Promise<{
+  client: Client;
+  native: NativeConnection;
+  close(): Promise<void>;
+}> {
   const address = inject('devServerAddress');
   const connection = await Connection.connect({ address });
   const native = await NativeConnection.connect({ address });
@@ -75,7 +79,12 @@ export function uniqueTaskQueue(prefix = 'test'): string {
   return `${prefix}-${randomUUID()}`;
 }
 
-export function createTestWorker(options: { connection: NativeConnection; taskQueue: string; activities: Partial<Activities>; namespace?: string }) {
+export function createTestWorker(options: {
+  connection: NativeConnection;
+  taskQueue: string;
+  activities: Partial<Activities>;
+  namespace?: string;
+}) {
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',

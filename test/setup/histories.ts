@@ -11,7 +11,10 @@ export async function saveHistoryIfRecording(name: string, handle: WorkflowHandl
   const history = await handle.fetchHistory();
   mkdirSync(historiesDir, { recursive: true });
   // protobufjs JSON (int64 as strings, enums by name), read back by `loadHistory`.
-  writeFileSync(`${historiesDir}/${name}.json`, JSON.stringify(temporal.api.history.v1.History.fromObject(history).toJSON(), null, 1));
+  writeFileSync(
+    `${historiesDir}/${name}.json`,
+    JSON.stringify(temporal.api.history.v1.History.fromObject(history).toJSON(), null, 1),
+  );
 }
 
 export function loadHistory(text: string): temporal.api.history.v1.History {

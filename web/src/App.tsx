@@ -58,7 +58,14 @@ function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
       <form onSubmit={(e) => void submit(e)} aria-describedby={error ? 'sign-in-error' : undefined}>
         <div className="field">
           <label htmlFor="admin-key">Admin API key</label>
-          <input id="admin-key" type="password" autoComplete="off" value={key} onChange={(e) => setKey(e.target.value)} required />
+          <input
+            id="admin-key"
+            type="password"
+            autoComplete="off"
+            value={key}
+            onChange={(e) => setKey(e.target.value)}
+            required
+          />
           <span className="muted small">Kept in this tab only (session storage). `npm start` prints one.</span>
         </div>
         <button type="submit" className="primary" disabled={busy}>
@@ -87,10 +94,14 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
   const route = useRoute();
   return (
     <>
-      <a className="skip-link" href="#main" onClick={(e) => {
-        e.preventDefault();
-        document.getElementById('main')?.focus();
-      }}>
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
         Skip to content
       </a>
       <header className="top">
@@ -99,7 +110,10 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
           <ul>
             {sections.map((s) => (
               <li key={s.route}>
-                <a href={href(s.route)} aria-current={route === s.route || route.startsWith(`${s.route}/`) ? 'page' : undefined}>
+                <a
+                  href={href(s.route)}
+                  aria-current={route === s.route || route.startsWith(`${s.route}/`) ? 'page' : undefined}
+                >
                   {s.label}
                 </a>
               </li>

@@ -33,7 +33,15 @@ function StepBox({ data }: NodeProps<StepNode>) {
 
 const nodeTypes = { step: StepBox };
 
-export function JourneyGraph({ definition, counts, label }: { definition: unknown; counts?: Map<string, StepCounts>; label: string }) {
+export function JourneyGraph({
+  definition,
+  counts,
+  label,
+}: {
+  definition: unknown;
+  counts?: Map<string, StepCounts>;
+  label: string;
+}) {
   const graph = useMemo(() => journeyGraph(definition), [definition]);
   const nodes: StepNode[] = graph.nodes.map((n) => {
     const count = counts?.get(n.id);

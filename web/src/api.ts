@@ -54,7 +54,12 @@ async function request<T>(method: Method, path: string, body?: unknown, key = se
   if (response.ok) return parsed as T;
   const error = (parsed ?? {}) as { error?: string; message?: string; issues?: Issue[] };
   if (response.status === 401 && key === session.key()) window.dispatchEvent(new Event(unauthorizedEvent));
-  throw new ApiError(response.status, error.error ?? `http_${response.status}`, error.message ?? response.statusText, error.issues ?? []);
+  throw new ApiError(
+    response.status,
+    error.error ?? `http_${response.status}`,
+    error.message ?? response.statusText,
+    error.issues ?? [],
+  );
 }
 
 // ---- journeys (api/app.ts) -------------------------------------------------------------------
@@ -109,10 +114,12 @@ export const journeysApi = {
     }
   },
   list: async () => (await request<{ journeys: Journey[] }>('GET', '/v1/journeys')).journeys,
-  get: (id: string) => request<{ journey: Journey; versions: JourneyVersion[] }>('GET', `/v1/journeys/${encodeURIComponent(id)}`),
+  get: (id: string) =>
+    request<{ journey: Journey; versions: JourneyVersion[] }>('GET', `/v1/journeys/${encodeURIComponent(id)}`),
   saveDraft: async (id: string, definition: unknown) =>
     (await request<{ journey: Journey }>('PUT', `/v1/journeys/${encodeURIComponent(id)}`, definition)).journey,
-  publish: (id: string) => request<{ id: string; version: number }>('POST', `/v1/journeys/${encodeURIComponent(id)}/publish`),
+  publish: (id: string) =>
+    request<{ id: string; version: number }>('POST', `/v1/journeys/${encodeURIComponent(id)}/publish`),
   action: (id: string, action: 'pause' | 'resume' | 'archive') =>
     request<{ id: string; status: JourneyStatus }>('POST', `/v1/journeys/${encodeURIComponent(id)}/${action}`),
 };
@@ -121,12 +128,23 @@ export const enrollmentsApi = {
   list: async (query: { journeyId?: string; customerId?: string; status?: EnrollmentStatus; limit?: number }) => {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
-    return (await request<{ enrollments: Enrollment[]; nextCursor: string | null }>('GET', `/v1/enrollments?${params}`)).enrollments;
+    return (await request<{ enrollments: Enrollment[]; nextCursor: string | null }>('GET', `/v1/enrollments?${params}`))
+      .enrollments;
   },
   get: (id: string) =>
-    request<{ enrollment: Enrollment; live: unknown; messages: EnrollmentMessage[]; temporalUiUrl: string }>('GET', `/v1/enrollments/${encodeURIComponent(id)}`),
-  history: async (id: string) => (await request<{ timeline: HistoryEntry[]; temporalUiUrl: string }>('GET', `/v1/enrollments/${encodeURIComponent(id)}/history`)).timeline,
-  cancel: (id: string, reason: string) => request<{ status: string }>('POST', `/v1/enrollments/${encodeURIComponent(id)}/cancel`, { reason }),
+    request<{ enrollment: Enrollment; live: unknown; messages: EnrollmentMessage[]; temporalUiUrl: string }>(
+      'GET',
+      `/v1/enrollments/${encodeURIComponent(id)}`,
+    ),
+  history: async (id: string) =>
+    (
+      await request<{ timeline: HistoryEntry[]; temporalUiUrl: string }>(
+        'GET',
+        `/v1/enrollments/${encodeURIComponent(id)}/history`,
+      )
+    ).timeline,
+  cancel: (id: string, reason: string) =>
+    request<{ status: string }>('POST', `/v1/enrollments/${encodeURIComponent(id)}/cancel`, { reason }),
 };
 
 export interface EnrollmentMessage {
@@ -152,8 +170,10 @@ export interface CreatedApiKey {
 }
 
 export const apiKeysApi = {
-  create: async (kind: 'write' | 'admin', name: string) => (await request<{ apiKey: CreatedApiKey }>('POST', '/v1/api-keys', { kind, name })).apiKey,
-  revoke: (id: string) => request<{ id: string; revoked: true }>('POST', `/v1/api-keys/${encodeURIComponent(id)}/revoke`),
+  create: async (kind: 'write' | 'admin', name: string) =>
+    (await request<{ apiKey: CreatedApiKey }>('POST', '/v1/api-keys', { kind, name })).apiKey,
+  revoke: (id: string) =>
+    request<{ id: string; revoked: true }>('POST', `/v1/api-keys/${encodeURIComponent(id)}/revoke`),
 };
 
 // ---- customers (api/customers.ts, api/ops.ts) ------------------------------------------------
@@ -175,7 +195,13 @@ export interface OwnedProduct {
 }
 
 export interface PredictedDepletion {
-  consumable: { sku: string; name: string; ratedLifeDays: number | null; ratedUsage: number | null; usageMetric: string | null };
+  consumable: {
+    sku: string;
+    name: string;
+    ratedLifeDays: number | null;
+    ratedUsage: number | null;
+    usageMetric: string | null;
+  };
   cycleStartedAt: string;
   readings: number;
   depletesAt: string | null;
@@ -198,7 +224,15 @@ export interface Customer {
   consent: unknown;
   identities: { kind: string; value: string; createdAt: string }[];
   ownedProducts: OwnedProduct[];
-  orders: { id: string; externalId: string | null; source: string; status: string; currency: string; totalCents: number | null; orderedAt: string }[];
+  orders: {
+    id: string;
+    externalId: string | null;
+    source: string;
+    status: string;
+    currency: string;
+    totalCents: number | null;
+    orderedAt: string;
+  }[];
   createdAt: string;
   updatedAt: string;
 }
@@ -230,7 +264,12 @@ export const customersApi = {
   /** GET /v1/customers?identity=kind:value: one customer, or null on 404. */
   async findByIdentity(kind: string, value: string): Promise<Customer | null> {
     try {
-      return (await request<{ customer: Customer }>('GET', `/v1/customers?${new URLSearchParams({ identity: `${kind}:${value}` })}`)).customer;
+      return (
+        await request<{ customer: Customer }>(
+          'GET',
+          `/v1/customers?${new URLSearchParams({ identity: `${kind}:${value}` })}`,
+        )
+      ).customer;
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return null;
       throw error;
@@ -296,13 +335,24 @@ export interface PreviewCustomer {
 
 export const templatesApi = {
   list: async () => (await request<{ templates: TemplateRow[] }>('GET', '/v1/templates')).templates,
-  get: (id: string) => request<{ template: TemplateContent; versions: { version: number; defaultLocale: string; createdAt: string }[] }>('GET', `/v1/templates/${enc(id)}`),
-  save: (id: string, body: TemplateBody) => request<{ id: string; version: number }>('PUT', `/v1/templates/${enc(id)}`, body),
-  preview: (id: string, body: { sample: { traits: Record<string, unknown>; locale?: string }; event?: Record<string, unknown> }) =>
-    request<RenderedPreview>('POST', `/v1/templates/${enc(id)}/preview`, body),
+  get: (id: string) =>
+    request<{ template: TemplateContent; versions: { version: number; defaultLocale: string; createdAt: string }[] }>(
+      'GET',
+      `/v1/templates/${enc(id)}`,
+    ),
+  save: (id: string, body: TemplateBody) =>
+    request<{ id: string; version: number }>('PUT', `/v1/templates/${enc(id)}`, body),
+  preview: (
+    id: string,
+    body: { sample: { traits: Record<string, unknown>; locale?: string }; event?: Record<string, unknown> },
+  ) => request<RenderedPreview>('POST', `/v1/templates/${enc(id)}/preview`, body),
   /** POST /v1/template-previews: checks an unsaved body (issues at $.body.template…) and renders each locale; saves nothing. */
   previewDraft: (template: TemplateBody, customer: PreviewCustomer, event: Record<string, unknown>) =>
-    request<{ issues: Issue[]; previews: DraftPreview[] }>('POST', '/v1/template-previews', { template, ...customer, event }),
+    request<{ issues: Issue[]; previews: DraftPreview[] }>('POST', '/v1/template-previews', {
+      template,
+      ...customer,
+      event,
+    }),
 };
 
 // ---- analytics (api/analytics.ts, api/associations.ts) ---------------------------------------
@@ -341,7 +391,11 @@ export interface VersionStats {
   conversions: number;
   conversionRate: number | null;
   revenue: { orders: number; cents: number };
-  splits: { step: string; holdout: { entered: number; conversions: number; rate: number | null } | null; arms: ArmStats[] }[];
+  splits: {
+    step: string;
+    holdout: { entered: number; conversions: number; rate: number | null } | null;
+    arms: ArmStats[];
+  }[];
 }
 
 export interface Funnel {
@@ -372,10 +426,13 @@ export interface JourneySummary {
 }
 
 export const analyticsApi = {
-  summaries: (days = 7) => request<{ from: string; to: string; journeys: JourneySummary[] }>('GET', `/v1/analytics/journeys?days=${days}`),
-  journey: (id: string) => request<{ journeyId: string; versions: VersionStats[] }>('GET', `/v1/analytics/journeys/${enc(id)}`),
+  summaries: (days = 7) =>
+    request<{ from: string; to: string; journeys: JourneySummary[] }>('GET', `/v1/analytics/journeys?days=${days}`),
+  journey: (id: string) =>
+    request<{ journeyId: string; versions: VersionStats[] }>('GET', `/v1/analytics/journeys/${enc(id)}`),
   funnel: () => request<Funnel>('GET', '/v1/analytics/funnel'),
-  associations: () => request<{ rules: AssociationRule[]; computedAt: string | null }>('GET', '/v1/categories/associations?limit=50'),
+  associations: () =>
+    request<{ rules: AssociationRule[]; computedAt: string | null }>('GET', '/v1/categories/associations?limit=50'),
 };
 
 // ---- simulation (api/simulation.ts) ----------------------------------------------------------
@@ -403,17 +460,41 @@ export interface SimulationResult {
   endedAt: string;
   outcome: { status: string; reason: string };
   steps: { at: string; step: string; outcome?: string }[];
-  messages: { at: string; step: string; channel: string; template: string; status: string; reason?: string; until?: string; subject?: string; text?: string }[];
+  messages: {
+    at: string;
+    step: string;
+    channel: string;
+    template: string;
+    status: string;
+    reason?: string;
+    until?: string;
+    subject?: string;
+    text?: string;
+  }[];
   events: { at: string; name: string; delivered: boolean }[];
-  updates: { at: string; traits?: Record<string, unknown>; addTags?: string[]; removeTags?: string[]; aiplStage?: string }[];
+  updates: {
+    at: string;
+    traits?: Record<string, unknown>;
+    addTags?: string[];
+    removeTags?: string[];
+    aiplStage?: string;
+  }[];
   webhooks: { at: string; url: string }[];
   wallMs: number;
 }
 
 export const simulationApi = {
   /** POST /v1/journeys/:id/simulate: runs the draft (or a version) on a time-skipping server. */
-  simulate: async (id: string, body: { version?: number | 'draft'; profile?: SimulationProfile; customerId?: string; events?: ScriptedEvent[]; horizonDays?: number }) =>
-    (await request<{ simulation: SimulationResult }>('POST', `/v1/journeys/${enc(id)}/simulate`, body)).simulation,
+  simulate: async (
+    id: string,
+    body: {
+      version?: number | 'draft';
+      profile?: SimulationProfile;
+      customerId?: string;
+      events?: ScriptedEvent[];
+      horizonDays?: number;
+    },
+  ) => (await request<{ simulation: SimulationResult }>('POST', `/v1/journeys/${enc(id)}/simulate`, body)).simulation,
 };
 
 export function describeError(error: unknown): string {

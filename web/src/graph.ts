@@ -53,8 +53,10 @@ function describeStep(step: Obj): string {
       if (step.duration) return `wait ${duration(step.duration)}`;
       if (isObj(step.until)) return `until ${str(step.until.attribute) ?? '?'}`;
       if (isObj(step.window)) return `window ${str(step.window.start) ?? '?'}–${str(step.window.end) ?? '?'}`;
-      if (isObj(step.depletion)) return `until ${typeof step.depletion.daysBefore === 'number' ? step.depletion.daysBefore : '?'}d before depletion`;
-      if (isObj(step.yearly)) return `yearly ${String(step.yearly.month ?? '?')}/${String(step.yearly.day ?? '?')} ${str(step.yearly.at) ?? '09:00'}`;
+      if (isObj(step.depletion))
+        return `until ${typeof step.depletion.daysBefore === 'number' ? step.depletion.daysBefore : '?'}d before depletion`;
+      if (isObj(step.yearly))
+        return `yearly ${String(step.yearly.month ?? '?')}/${String(step.yearly.day ?? '?')} ${str(step.yearly.at) ?? '09:00'}`;
       return 'wait';
     case 'waitForEvent':
       return `wait for ${str(step.event) ?? '?'} (≤ ${duration(step.timeout)})`;
@@ -107,7 +109,12 @@ export function stepLinks(step: Obj): { target: string; label?: string }[] {
       push(step.else, 'else');
       break;
     case 'split':
-      for (const a of arr(step.arms)) if (isObj(a)) push(a.next, `${str(a.id) ?? '?'}${typeof a.weight === 'number' ? ` (${a.weight})` : ''}${a.holdout === true ? ' holdout' : ''}`);
+      for (const a of arr(step.arms))
+        if (isObj(a))
+          push(
+            a.next,
+            `${str(a.id) ?? '?'}${typeof a.weight === 'number' ? ` (${a.weight})` : ''}${a.holdout === true ? ' holdout' : ''}`,
+          );
       break;
     case 'wait':
       push(step.next);
@@ -130,7 +137,13 @@ export function journeyGraph(definition: unknown): JourneyGraph {
   const out = new Map<string, string[]>();
   const link = (source: string, target: string, label?: string) => {
     const dangling = !Object.hasOwn(steps, target);
-    edges.push({ id: `${source}->${target}#${edges.length}`, source, target, dangling, ...(label === undefined ? {} : { label }) });
+    edges.push({
+      id: `${source}->${target}#${edges.length}`,
+      source,
+      target,
+      dangling,
+      ...(label === undefined ? {} : { label }),
+    });
     if (!dangling) out.set(source, [...(out.get(source) ?? []), target]);
   };
   if (start) link(ENTRY_NODE, start);
@@ -162,11 +175,20 @@ export function journeyGraph(definition: unknown): JourneyGraph {
       const x = (i - (members.length - 1) / 2) * COLUMN;
       const y = d * ROW;
       const unreachable = !depth.has(id);
-      if (id === ENTRY_NODE) nodes.push({ id, type: 'entry', label: 'entry', detail: describeEntry(def.entry), x, y, unreachable });
+      if (id === ENTRY_NODE)
+        nodes.push({ id, type: 'entry', label: 'entry', detail: describeEntry(def.entry), x, y, unreachable });
       else {
         const step = steps[id];
         const type = isObj(step) && typeof step.type === 'string' ? step.type : 'unknown';
-        nodes.push({ id, type, label: id, detail: isObj(step) ? describeStep(step) : 'not an object', x, y, unreachable });
+        nodes.push({
+          id,
+          type,
+          label: id,
+          detail: isObj(step) ? describeStep(step) : 'not an object',
+          x,
+          y,
+          unreachable,
+        });
       }
     });
   }
@@ -186,7 +208,12 @@ export interface StepCounts {
  * The entry node gets the enrollments of the chosen versions.
  */
 export function stepCounts(
-  versions: readonly { version: number; entered: number; active: number; steps: readonly ({ step: string } & StepCounts)[] }[],
+  versions: readonly {
+    version: number;
+    entered: number;
+    active: number;
+    steps: readonly ({ step: string } & StepCounts)[];
+  }[],
   chosen: number | 'all',
 ): Map<string, StepCounts> {
   const counts = new Map<string, StepCounts>();

@@ -51,10 +51,27 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): [L
 }
 
 /** Renders loading / error states, or `children(data)`. */
-export function Show<T>({ loaded, what, children }: { loaded: Loaded<T>; what: string; children: (data: T) => ReactNode }) {
-  if (loaded.state === 'loading') return <p className="muted" role="status">Loading {what}…</p>;
+export function Show<T>({
+  loaded,
+  what,
+  children,
+}: {
+  loaded: Loaded<T>;
+  what: string;
+  children: (data: T) => ReactNode;
+}) {
+  if (loaded.state === 'loading')
+    return (
+      <p className="muted" role="status">
+        Loading {what}…
+      </p>
+    );
   if (loaded.state === 'error') {
-    return <p className="error" role="alert">Could not load {what}: {describeError(loaded.error)}</p>;
+    return (
+      <p className="error" role="alert">
+        Could not load {what}: {describeError(loaded.error)}
+      </p>
+    );
   }
   return <>{children(loaded.data)}</>;
 }

@@ -5,7 +5,10 @@ import type { StepContext, StepResult } from './context';
 
 export async function branchStep(ctx: StepContext, stepId: string, step: StepOf<'branch'>): Promise<StepResult> {
   const needs = conditionNeeds(step.branches.flatMap((b) => b.when));
-  const facts = await ctx.activities.loadCustomerFacts({ customerId: ctx.input.customerId, eventCounts: needs.eventCounts });
+  const facts = await ctx.activities.loadCustomerFacts({
+    customerId: ctx.input.customerId,
+    eventCounts: needs.eventCounts,
+  });
   const taken = step.branches.find((b) => evaluateConditions(b.when, facts, ctx.input.entryEvent));
   ctx.note(stepId, taken?.id ?? 'else');
   return { next: taken?.next ?? step.else };

@@ -11,12 +11,14 @@ export function applyEvent(ctx: StepContext, event: JourneyEvent): void {
 
   // The entry event itself never counts as reaching the goal.
   const isEntry = event.id === input.entryEvent?.id;
-  const goal = !isEntry && definition.goals.find(
-    (g) =>
-      g.event === event.name &&
-      matchesFilter(g.filter, event) &&
-      (!g.matchEntry || sameEntryValues(g.matchEntry, input.entryEvent, event)),
-  );
+  const goal =
+    !isEntry &&
+    definition.goals.find(
+      (g) =>
+        g.event === event.name &&
+        matchesFilter(g.filter, event) &&
+        (!g.matchEntry || sameEntryValues(g.matchEntry, input.entryEvent, event)),
+    );
   if (goal) {
     const now = ctx.now();
     const window = definition.settings.goalWindow;
@@ -26,7 +28,11 @@ export function applyEvent(ctx: StepContext, event: JourneyEvent): void {
       state.converted = { goal: goal.id, at: now.toISOString() };
       state.exit = { status: 'converted', reason: `goal:${goal.id}`, at: now.toISOString() };
     } else {
-      state.exit = { status: 'exited', reason: `${goal.conversion ? 'goal-late' : 'exit'}:${goal.id}`, at: now.toISOString() };
+      state.exit = {
+        status: 'exited',
+        reason: `${goal.conversion ? 'goal-late' : 'exit'}:${goal.id}`,
+        at: now.toISOString(),
+      };
     }
     return;
   }

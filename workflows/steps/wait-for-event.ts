@@ -4,10 +4,15 @@ import { matchesFilter } from '../../domain/journey/conditions';
 import { addDuration } from '../../domain/time';
 import type { StepContext, StepResult } from './context';
 
-export async function waitForEventStep(ctx: StepContext, stepId: string, step: StepOf<'waitForEvent'>): Promise<StepResult> {
+export async function waitForEventStep(
+  ctx: StepContext,
+  stepId: string,
+  step: StepOf<'waitForEvent'>,
+): Promise<StepResult> {
   const { state } = ctx;
   const since = state.eventSeq; // only events that arrive after the step starts
-  const matching = () => state.inbox.find((e) => e.seq > since && e.name === step.event && matchesFilter(step.filter, e));
+  const matching = () =>
+    state.inbox.find((e) => e.seq > since && e.name === step.event && matchesFilter(step.filter, e));
   const deadline = addDuration(ctx.now(), step.timeout, await ctx.timeZone());
 
   const woke = await ctx.sleepUntil(deadline, () => matching() !== undefined);

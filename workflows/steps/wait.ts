@@ -27,7 +27,9 @@ async function wakeTime(ctx: StepContext, step: StepOf<'wait'>): Promise<Date | 
   if (step.window) {
     // A local-time window uses the customer's zone as it is now, not as it was at entry. Added
     // after enrollments were running: their histories have no such read, hence the patch.
-    const timeZone = patched('window-wait-reads-current-time-zone') ? await ctx.refreshTimeZone() : await ctx.timeZone();
+    const timeZone = patched('window-wait-reads-current-time-zone')
+      ? await ctx.refreshTimeZone()
+      : await ctx.timeZone();
     return nextWindowStart(ctx.now(), step.window, timeZone);
   }
   const timeZone = await ctx.timeZone();

@@ -4,7 +4,14 @@
  * (Statistics in Medicine 17, 1998), Wilson score and method 10 (hybrid score) columns, 4 decimals.
  */
 import { describe, expect, it } from 'vitest';
-import { armOf, compareToHoldout, newcombeInterval, parseArmOutcome, splitSteps, wilsonInterval } from '../../../domain/analytics';
+import {
+  armOf,
+  compareToHoldout,
+  newcombeInterval,
+  parseArmOutcome,
+  splitSteps,
+  wilsonInterval,
+} from '../../../domain/analytics';
 
 const near = (interval: { low: number; high: number } | null, low: number, high: number) => {
   expect(interval).not.toBeNull();

@@ -40,7 +40,9 @@ describe('normalizePhone', () => {
 
 describe('identitiesOf', () => {
   it('lists the identities strongest first: app user, email, phone, anonymous', () => {
-    expect(identitiesOf({ anonymousId: 'a-1', phone: '+8613800138000', email: 'mei@example.com', userId: 'u-1' })).toEqual([
+    expect(
+      identitiesOf({ anonymousId: 'a-1', phone: '+8613800138000', email: 'mei@example.com', userId: 'u-1' }),
+    ).toEqual([
       { kind: 'app_user', value: 'u-1' },
       { kind: 'email', value: 'mei@example.com' },
       { kind: 'phone', value: '+8613800138000' },
@@ -69,7 +71,16 @@ describe('basicUsername', () => {
 
 describe('parseMessage', () => {
   it('turns an identify into an event named identify: traits as properties, email and phone as identities only', () => {
-    const parsed = parseMessage('identify', { userId: 'u-1', messageId: 'm-1', traits: { firstName: 'Mei', email: 'MEI@example.com', phone: '+86 138 0013 8000' } }, ['$'], NOW);
+    const parsed = parseMessage(
+      'identify',
+      {
+        userId: 'u-1',
+        messageId: 'm-1',
+        traits: { firstName: 'Mei', email: 'MEI@example.com', phone: '+86 138 0013 8000' },
+      },
+      ['$'],
+      NOW,
+    );
     expect(parsed).toEqual({
       message: {
         type: 'identify',
@@ -89,15 +100,31 @@ describe('parseMessage', () => {
   });
 
   it('reads timestamps with an offset as that instant, and treats null ids as absent (analytics.js sends userId: null)', () => {
-    const parsed = parseMessage('track', { userId: null, anonymousId: 'a-1', event: 'x', timestamp: '2031-01-01T08:00:00+08:00' }, ['$'], NOW);
-    expect(parsed).toMatchObject({ message: { occurredAt: new Date('2031-01-01T00:00:00Z'), identities: [{ kind: 'anonymous', value: 'a-1' }], properties: {}, traits: {} } });
+    const parsed = parseMessage(
+      'track',
+      { userId: null, anonymousId: 'a-1', event: 'x', timestamp: '2031-01-01T08:00:00+08:00' },
+      ['$'],
+      NOW,
+    );
+    expect(parsed).toMatchObject({
+      message: {
+        occurredAt: new Date('2031-01-01T00:00:00Z'),
+        identities: [{ kind: 'anonymous', value: 'a-1' }],
+        properties: {},
+        traits: {},
+      },
+    });
   });
 
   it('prefixes issue paths with the batch position', () => {
-    expect(parseMessage('track', { type: 'track', event: 7 }, ['$', 'batch', 3], NOW)).toEqual({ issues: [{ path: '$.batch[3].event', message: 'must be a string' }] });
+    expect(parseMessage('track', { type: 'track', event: 7 }, ['$', 'batch', 3], NOW)).toEqual({
+      issues: [{ path: '$.batch[3].event', message: 'must be a string' }],
+    });
   });
 
   it('refuses a non-string email trait', () => {
-    expect(parseMessage('identify', { userId: 'u-1', traits: { email: 42 } }, ['$'], NOW)).toEqual({ issues: [{ path: '$.traits.email', message: 'must be a string' }] });
+    expect(parseMessage('identify', { userId: 'u-1', traits: { email: 42 } }, ['$'], NOW)).toEqual({
+      issues: [{ path: '$.traits.email', message: 'must be a string' }],
+    });
   });
 });

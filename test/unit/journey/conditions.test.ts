@@ -14,7 +14,12 @@ import type { AttributeCondition, ComparisonOp, Condition } from '../../../domai
 
 function facts(overrides: Partial<CustomerFacts> = {}): CustomerFacts {
   return {
-    traits: { priceBand: 'premium', budget: 4999, warrantyEndsAt: '2025-03-01T00:00:00Z', address: { city: 'Shenzhen' } },
+    traits: {
+      priceBand: 'premium',
+      budget: 4999,
+      warrantyEndsAt: '2025-03-01T00:00:00Z',
+      address: { city: 'Shenzhen' },
+    },
     tags: ['vip', 'phone-interested'],
     aiplStage: 'interest',
     timeZone: 'Asia/Shanghai',
@@ -132,9 +137,15 @@ describe('matchesFilter', () => {
   });
 
   it('requires every condition to hold, reading properties, name, id and timestamp', () => {
-    expect(matchesFilter([attr('properties.category', 'eq', 'phone'), attr('properties.budget', 'gte', 2000)], lead)).toBe(true);
-    expect(matchesFilter([attr('properties.category', 'eq', 'phone'), attr('properties.budget', 'gte', 5000)], lead)).toBe(false);
-    expect(matchesFilter([attr('name', 'eq', 'lead_captured'), attr('id', 'eq', 'evt-lead_captured')], lead)).toBe(true);
+    expect(
+      matchesFilter([attr('properties.category', 'eq', 'phone'), attr('properties.budget', 'gte', 2000)], lead),
+    ).toBe(true);
+    expect(
+      matchesFilter([attr('properties.category', 'eq', 'phone'), attr('properties.budget', 'gte', 5000)], lead),
+    ).toBe(false);
+    expect(matchesFilter([attr('name', 'eq', 'lead_captured'), attr('id', 'eq', 'evt-lead_captured')], lead)).toBe(
+      true,
+    );
     expect(matchesFilter([attr('timestamp', 'lt', '2025-02-01')], lead)).toBe(true);
     expect(matchesFilter([attr('properties.source.channel', 'in', ['store', 'web'])], lead)).toBe(true);
   });
@@ -158,8 +169,12 @@ describe('evaluateConditions', () => {
   it('reads traits, tags, aiplStage and timeZone and requires all conditions', () => {
     const f = facts();
     expect(evaluateConditions([attr('aiplStage', 'eq', 'interest')], f)).toBe(true);
-    expect(evaluateConditions([attr('traits.priceBand', 'eq', 'premium'), attr('traits.budget', 'gt', 3000)], f)).toBe(true);
-    expect(evaluateConditions([attr('traits.priceBand', 'eq', 'premium'), attr('traits.budget', 'gt', 9000)], f)).toBe(false);
+    expect(evaluateConditions([attr('traits.priceBand', 'eq', 'premium'), attr('traits.budget', 'gt', 3000)], f)).toBe(
+      true,
+    );
+    expect(evaluateConditions([attr('traits.priceBand', 'eq', 'premium'), attr('traits.budget', 'gt', 9000)], f)).toBe(
+      false,
+    );
     expect(evaluateConditions([attr('tags', 'contains', 'vip')], f)).toBe(true);
     expect(evaluateConditions([attr('tags', 'eq', 'vip')], f)).toBe(false);
     expect(evaluateConditions([attr('timeZone', 'eq', 'Asia/Shanghai')], f)).toBe(true);
@@ -210,7 +225,12 @@ describe('evaluateConditions', () => {
   });
 
   it('does not take an inherited property for an event count', () => {
-    expect(evaluateConditions([{ kind: 'eventCount', event: 'toString', withinDays: 1, op: 'eq', value: 0 }], facts({ eventCounts: {} }))).toBe(true);
+    expect(
+      evaluateConditions(
+        [{ kind: 'eventCount', event: 'toString', withinDays: 1, op: 'eq', value: 0 }],
+        facts({ eventCounts: {} }),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -245,7 +265,11 @@ describe('sameEntryValues', () => {
   const entry = event('lead_captured', { category: 'phone', model: { brand: 'Acme', sizes: [128, 256] } });
 
   it('is true when every path has the same value on the goal and the entry event', () => {
-    const goal = event('order_completed', { category: 'phone', model: { brand: 'Acme', sizes: [128, 256] }, total: 5999 });
+    const goal = event('order_completed', {
+      category: 'phone',
+      model: { brand: 'Acme', sizes: [128, 256] },
+      total: 5999,
+    });
     expect(sameEntryValues(['properties.category'], entry, goal)).toBe(true);
     expect(sameEntryValues(['properties.category', 'properties.model'], entry, goal)).toBe(true);
   });
@@ -263,7 +287,9 @@ describe('sameEntryValues', () => {
   });
 
   it('is false without an entry event', () => {
-    expect(sameEntryValues(['properties.category'], undefined, event('order_completed', { category: 'phone' }))).toBe(false);
+    expect(sameEntryValues(['properties.category'], undefined, event('order_completed', { category: 'phone' }))).toBe(
+      false,
+    );
     expect(sameEntryValues([], undefined, event('order_completed', { category: 'phone' }))).toBe(false);
   });
 

@@ -11,7 +11,22 @@ import { phoneNurture } from '../../fixtures/journeys';
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 const hostile = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
-  fc.constantFrom<unknown>('__proto__', 'constructor', -1, 0, 1e308, Number.MAX_SAFE_INTEGER + 2, '', '\u0000', '💥', 'x'.repeat(10_000), null, [], {}, { __proto__: null }),
+  fc.constantFrom<unknown>(
+    '__proto__',
+    'constructor',
+    -1,
+    0,
+    1e308,
+    Number.MAX_SAFE_INTEGER + 2,
+    '',
+    '\u0000',
+    '💥',
+    'x'.repeat(10_000),
+    null,
+    [],
+    {},
+    { __proto__: null },
+  ),
 );
 
 /** Every path into `value` that leads to an object property or array element. */

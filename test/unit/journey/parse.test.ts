@@ -44,7 +44,9 @@ describe('parseJourneyText', () => {
   });
 
   it('reports a YAML syntax error with its line number', () => {
-    const text = ['name: Phone nurture', 'start: welcome', 'steps:', '  welcome: {type: exit', 'goals: []', ''].join('\n');
+    const text = ['name: Phone nurture', 'start: welcome', 'steps:', '  welcome: {type: exit', 'goals: []', ''].join(
+      '\n',
+    );
     const e = parseError(text, 'yaml');
     expect(e.format).toBe('yaml');
     expect(e.line).toBe(5);

@@ -81,7 +81,12 @@ describe('chooseArm', () => {
       const first = chooseArm(arms, seed);
       expect(arms).toContain(first);
       expect(chooseArm([...arms], seed)).toBe(first);
-      expect(chooseArm(arms.map((a) => ({ ...a })), seed).id).toBe(first.id);
+      expect(
+        chooseArm(
+          arms.map((a) => ({ ...a })),
+          seed,
+        ).id,
+      ).toBe(first.id);
     }
   });
 

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { validateJourney } from '../../../domain/journey/validate';
 import { concernsDevice } from '../../../domain/journey/depletion';
 
-const refill = (wait: Record<string, unknown>, entry: Record<string, unknown> = { type: 'event', event: 'Product Installed' }) => ({
+const refill = (
+  wait: Record<string, unknown>,
+  entry: Record<string, unknown> = { type: 'event', event: 'Product Installed' },
+) => ({
   name: 'Refill',
   entry,
   start: 'low',
@@ -23,19 +26,56 @@ describe('depletion waits', () => {
   it('accept days before depletion (negative: after), a serial path and onUnknown/onNewCycle targets', () => {
     const result = validateJourney(refill({ depletion: { daysBefore: 14 }, onUnknown: 'done', onNewCycle: 'again' }));
     expect(result.ok).toBe(true);
-    if (result.ok) expect(result.definition.steps.low).toMatchObject({ depletion: { daysBefore: 14, serial: 'entry.properties.serial' } });
-    expect(validateJourney(refill({ depletion: { daysBefore: -30, serial: 'entry.properties.device.serial' }, onNewCycle: 'again' })).ok).toBe(true);
+    if (result.ok)
+      expect(result.definition.steps.low).toMatchObject({
+        depletion: { daysBefore: 14, serial: 'entry.properties.serial' },
+      });
+    expect(
+      validateJourney(
+        refill({ depletion: { daysBefore: -30, serial: 'entry.properties.device.serial' }, onNewCycle: 'again' }),
+      ).ok,
+    ).toBe(true);
   });
 
   it.each([
-    ['a fractional number of days', { depletion: { daysBefore: 1.5 } }, '$.steps.low.depletion.daysBefore', 'expected int'],
+    [
+      'a fractional number of days',
+      { depletion: { daysBefore: 1.5 } },
+      '$.steps.low.depletion.daysBefore',
+      'expected int',
+    ],
     ['more than a year', { depletion: { daysBefore: 400 } }, '$.steps.low.depletion.daysBefore', '365'],
     ['no days at all', { depletion: {} }, '$.steps.low.depletion.daysBefore', 'required'],
-    ['an unknown option', { depletion: { daysBefore: 3, hours: 2 } }, '$.steps.low.depletion.hours', 'unknown property'],
-    ['a serial read from the profile', { depletion: { daysBefore: 3, serial: 'traits.serial' } }, '$.steps.low.depletion.serial', 'reads nothing'],
-    ['a depletion wait that also has a duration', { depletion: { daysBefore: 3 }, duration: { days: 1 } }, '$.steps.low', 'exactly one of duration, until, window, depletion, yearly'],
-    ['onUnknown on a duration wait', { duration: { days: 1 }, onUnknown: 'done' }, '$.steps.low.onUnknown', 'belongs to a depletion wait'],
-    ['onNewCycle pointing nowhere', { depletion: { daysBefore: 3 }, onNewCycle: 'nowhere' }, '$.steps.low.onNewCycle', 'unknown step "nowhere"'],
+    [
+      'an unknown option',
+      { depletion: { daysBefore: 3, hours: 2 } },
+      '$.steps.low.depletion.hours',
+      'unknown property',
+    ],
+    [
+      'a serial read from the profile',
+      { depletion: { daysBefore: 3, serial: 'traits.serial' } },
+      '$.steps.low.depletion.serial',
+      'reads nothing',
+    ],
+    [
+      'a depletion wait that also has a duration',
+      { depletion: { daysBefore: 3 }, duration: { days: 1 } },
+      '$.steps.low',
+      'exactly one of duration, until, window, depletion, yearly',
+    ],
+    [
+      'onUnknown on a duration wait',
+      { duration: { days: 1 }, onUnknown: 'done' },
+      '$.steps.low.onUnknown',
+      'belongs to a depletion wait',
+    ],
+    [
+      'onNewCycle pointing nowhere',
+      { depletion: { daysBefore: 3 }, onNewCycle: 'nowhere' },
+      '$.steps.low.onNewCycle',
+      'unknown step "nowhere"',
+    ],
   ])('reject %s', (_, wait, path, message) => {
     expect(issuesOf(refill(wait))).toContainEqual({ path, message: expect.stringContaining(message) });
   });
@@ -49,13 +89,22 @@ describe('depletion waits', () => {
 
   it('do not pass time: a loop through depletion waits alone is reported', () => {
     const looping = refill({ depletion: { daysBefore: 3 }, onNewCycle: 'low' });
-    expect(issuesOf(looping)).toContainEqual({ path: '$.steps.low.onNewCycle', message: expect.stringContaining('loop without a wait') });
+    expect(issuesOf(looping)).toContainEqual({
+      path: '$.steps.low.onNewCycle',
+      message: expect.stringContaining('loop without a wait'),
+    });
   });
 });
 
 describe('yearly waits', () => {
   it('accept a month, day and local time (09:00 by default) and pass time (a loop through one is fine)', () => {
-    const result = validateJourney({ ...refill({ yearly: { month: 5, day: 1 } }), steps: { low: { type: 'wait', yearly: { month: 5, day: 1 }, next: 'remind' }, remind: { type: 'send', channel: 'email', template: 'x', next: 'low' } } });
+    const result = validateJourney({
+      ...refill({ yearly: { month: 5, day: 1 } }),
+      steps: {
+        low: { type: 'wait', yearly: { month: 5, day: 1 }, next: 'remind' },
+        remind: { type: 'send', channel: 'email', template: 'x', next: 'low' },
+      },
+    });
     expect(result.ok).toBe(true);
     if (result.ok) expect(result.definition.steps.low).toMatchObject({ yearly: { month: 5, day: 1, at: '09:00' } });
   });
@@ -76,7 +125,13 @@ describe('branches on the entry event', () => {
     entry,
     start: 'which',
     steps: {
-      which: { type: 'branch', branches: [{ id: 'ac', when: [{ path: 'entry.properties.category', op: 'eq', value: 'air-conditioner' }], next: 'done' }], else: 'done' },
+      which: {
+        type: 'branch',
+        branches: [
+          { id: 'ac', when: [{ path: 'entry.properties.category', op: 'eq', value: 'air-conditioner' }], next: 'done' },
+        ],
+        else: 'done',
+      },
       done: { type: 'exit' },
     },
   });
@@ -92,12 +147,19 @@ describe('branches on the entry event', () => {
 });
 
 describe('events that concern a depletion wait', () => {
-  const event = (name: string, properties: Record<string, unknown>) => ({ id: 'e', name, properties, timestamp: '2026-01-01T00:00:00Z' });
+  const event = (name: string, properties: Record<string, unknown>) => ({
+    id: 'e',
+    name,
+    properties,
+    timestamp: '2026-01-01T00:00:00Z',
+  });
   it('are readings and replacements of its own device, and orders of its consumable', () => {
     expect(concernsDevice(event('Telemetry Reported', { serial: ' SN-1 ' }), 'SN-1', 'F-1')).toBe(true);
     expect(concernsDevice(event('Telemetry Reported', { serial: 'SN-2' }), 'SN-1', 'F-1')).toBe(false);
     expect(concernsDevice(event('Consumable Replaced', { serial: 'SN-1' }), 'SN-1', null)).toBe(true);
-    expect(concernsDevice(event('Order Completed', { products: [{ sku: 'TV-1' }, { product_id: 'F-1' }] }), 'SN-1', 'F-1')).toBe(true);
+    expect(
+      concernsDevice(event('Order Completed', { products: [{ sku: 'TV-1' }, { product_id: 'F-1' }] }), 'SN-1', 'F-1'),
+    ).toBe(true);
     expect(concernsDevice(event('Order Completed', { products: [{ sku: 'TV-1' }] }), 'SN-1', 'F-1')).toBe(false);
     expect(concernsDevice(event('Order Completed', { products: 'F-1' }), 'SN-1', 'F-1')).toBe(false);
     expect(concernsDevice(event('Page Viewed', { serial: 'SN-1' }), 'SN-1', 'F-1')).toBe(false);

@@ -25,11 +25,36 @@ describe.each(entries.map((e) => [e.id, e] as const))('library journey %s', (_, 
   });
 
   it('renders in both locales', () => {
-    const recommendations = [{ category: 'gas-stove', name: 'Gas stove', because: 'range-hood', lift: 2, confidence: 0.5, product: { sku: 'GS', name: 'Stove S1', price: 1299, currency: 'CNY' } }];
+    const recommendations = [
+      {
+        category: 'gas-stove',
+        name: 'Gas stove',
+        because: 'range-hood',
+        lift: 2,
+        confidence: 0.5,
+        product: { sku: 'GS', name: 'Stove S1', price: 1299, currency: 'CNY' },
+      },
+    ];
     for (const [id, body] of Object.entries(entry.templates)) {
       for (const locale of ['zh-CN', 'en']) {
-        const context = { ...renderContext({ id: 'c', traits: {}, tags: [], aiplStage: null, locale }, 'Asia/Shanghai', {}, {}), ...(usesRecommendations(body) ? { recommendations } : {}) };
-        const rendered = engine.render({ templateId: id, channel: body.channel, version: 1, defaultLocale: body.defaultLocale, locales: body.locales, layout: null, providerTemplateId: null, variables: body.variables }, context, { requestedLocale: locale, timeZone: 'Asia/Shanghai', partials: new Map() });
+        const context = {
+          ...renderContext({ id: 'c', traits: {}, tags: [], aiplStage: null, locale }, 'Asia/Shanghai', {}, {}),
+          ...(usesRecommendations(body) ? { recommendations } : {}),
+        };
+        const rendered = engine.render(
+          {
+            templateId: id,
+            channel: body.channel,
+            version: 1,
+            defaultLocale: body.defaultLocale,
+            locales: body.locales,
+            layout: null,
+            providerTemplateId: null,
+            variables: body.variables,
+          },
+          context,
+          { requestedLocale: locale, timeZone: 'Asia/Shanghai', partials: new Map() },
+        );
         expect(rendered.locale).toBe(locale);
         expect(rendered.subject?.length).toBeGreaterThan(0);
         if (usesRecommendations(body)) expect(rendered.text).toContain('Stove S1');

@@ -55,12 +55,18 @@ describe('journey library', () => {
 
   it('lead nurture: an install table overrides the catalog; an unknown category is a parameter error', () => {
     const entry = library.find((e) => e.id === 'lead-nurture')!;
-    const planned = planInstall(entry, entry.parameters!.parse({ decisionWindows: { phone: 30, drone: 12 }, categories: ['phone', 'drone'] }), context);
+    const planned = planInstall(
+      entry,
+      entry.parameters!.parse({ decisionWindows: { phone: 30, drone: 12 }, categories: ['phone', 'drone'] }),
+      context,
+    );
     expect(planned.map((p) => [p.id, p.definition.settings?.goalWindow])).toEqual([
       ['lead-nurture-phone', { days: 30 }],
       ['lead-nurture-drone', { days: 12 }],
     ]);
-    expect(() => planInstall(entry, entry.parameters!.parse({ categories: ['kettle'] }), context)).toThrow(InstallParameterError);
+    expect(() => planInstall(entry, entry.parameters!.parse({ categories: ['kettle'] }), context)).toThrow(
+      InstallParameterError,
+    );
     expect(entry.parameters!.safeParse({ decisionWindows: { phone: 1 } }).success).toBe(false);
   });
 
@@ -68,7 +74,10 @@ describe('journey library', () => {
     // Europe/Berlin leaves summer time on 2026-10-25: calendar days, not 24-hour blocks.
     const zone = 'Europe/Berlin';
     const entered = new Date('2026-10-10T13:00:00Z');
-    const definition = journeyDefinitionSchema.parse({ ...nurtureJourney('phone', 41).definition, settings: { timeZone: zone } });
+    const definition = journeyDefinitionSchema.parse({
+      ...nurtureJourney('phone', 41).definition,
+      settings: { timeZone: zone },
+    });
     const at = (stepId: string) => {
       const step = definition.steps[stepId];
       if (step?.type !== 'wait' || !step.until) throw new Error(`${stepId} is not a wait.until`);

@@ -3,7 +3,11 @@ import { signLink, signWebhook, verifyLink, verifyWebhook } from '../../../activ
 import { pickLocale } from '../../../activities/templates';
 
 const SECRET = 'unit-test-link-secret-0123456789abcdef';
-const payload = { p: 'unsubscribe' as const, c: '7f0c1a9e-0000-4000-8000-000000000001', m: '7f0c1a9e-0000-4000-8000-000000000002' };
+const payload = {
+  p: 'unsubscribe' as const,
+  c: '7f0c1a9e-0000-4000-8000-000000000001',
+  m: '7f0c1a9e-0000-4000-8000-000000000002',
+};
 
 describe('link tokens', () => {
   it('verify for their purpose and secret only', () => {
@@ -16,7 +20,9 @@ describe('link tokens', () => {
   it('reject any changed byte, a truncated MAC and extra segments', () => {
     const token = signLink(SECRET, payload);
     const [body, mac] = token.split('.') as [string, string];
-    const otherCustomer = Buffer.from(JSON.stringify({ ...payload, c: '7f0c1a9e-0000-4000-8000-000000000003' })).toString('base64url');
+    const otherCustomer = Buffer.from(
+      JSON.stringify({ ...payload, c: '7f0c1a9e-0000-4000-8000-000000000003' }),
+    ).toString('base64url');
     expect(verifyLink(SECRET, `${otherCustomer}.${mac}`, 'unsubscribe')).toBeNull();
     expect(verifyLink(SECRET, `${body}.${mac.slice(0, -2)}`, 'unsubscribe')).toBeNull();
     expect(verifyLink(SECRET, `${token}.x`, 'unsubscribe')).toBeNull();

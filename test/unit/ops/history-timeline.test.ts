@@ -10,11 +10,14 @@ import type { EnrollmentResult } from '../../../workflows/enrollment';
 import { historiesDir, loadHistory } from '../../setup/histories';
 
 const events = (name: string) => loadHistory(readFileSync(`${historiesDir}/${name}.json`, 'utf8')).events;
-const lines = (name: string, path?: EnrollmentResult['path']) => renderHistory(events(name), path).map((e) => `${e.kind}: ${e.text}`.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<t>'));
+const lines = (name: string, path?: EnrollmentResult['path']) =>
+  renderHistory(events(name), path).map((e) => `${e.kind}: ${e.text}`.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<t>'));
 /** The path the workflow returned (what the mirror row holds at the end). */
 function resultPath(name: string): EnrollmentResult['path'] {
   const completed = events(name).find((e) => e.workflowExecutionCompletedEventAttributes)!;
-  return defaultPayloadConverter.fromPayload<EnrollmentResult>(completed.workflowExecutionCompletedEventAttributes!.result!.payloads![0]!).path;
+  return defaultPayloadConverter.fromPayload<EnrollmentResult>(
+    completed.workflowExecutionCompletedEventAttributes!.result!.payloads![0]!,
+  ).path;
 }
 
 describe('history timeline of saved enrollment histories', () => {
@@ -35,7 +38,11 @@ describe('history timeline of saved enrollment histories', () => {
 
   it('a goal event during a wait ends the wait early and converts', () => {
     const tail = lines('nurture-goal-during-wait').slice(-3);
-    expect(tail).toEqual(['event: event order_completed received', 'wait-ended: wait until <t> ended early', 'completed: converted: goal:purchased']);
+    expect(tail).toEqual([
+      'event: event order_completed received',
+      'wait-ended: wait until <t> ended early',
+      'completed: converted: goal:purchased',
+    ]);
   });
 
   it('webhooks and profile updates in journey words', () => {

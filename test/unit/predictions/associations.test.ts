@@ -26,19 +26,42 @@ describe('mineAssociations on a hand-computed order set', () => {
   });
 
   it('phone → earbuds: support 3/5, confidence 3/4, lift 0.75 / 0.6 = 1.25', () => {
-    expect(rule('phone', 'earbuds')).toEqual({ from: 'phone', to: 'earbuds', count: 3, support: 0.6, confidence: 0.75, lift: expect.closeTo(1.25, 10) });
+    expect(rule('phone', 'earbuds')).toEqual({
+      from: 'phone',
+      to: 'earbuds',
+      count: 3,
+      support: 0.6,
+      confidence: 0.75,
+      lift: expect.closeTo(1.25, 10),
+    });
   });
 
   it('earbuds → phone: confidence 3/3 = 1, lift 1 / 0.8 = 1.25', () => {
-    expect(rule('earbuds', 'phone')).toMatchObject({ count: 3, support: 0.6, confidence: 1, lift: expect.closeTo(1.25, 10) });
+    expect(rule('earbuds', 'phone')).toMatchObject({
+      count: 3,
+      support: 0.6,
+      confidence: 1,
+      lift: expect.closeTo(1.25, 10),
+    });
   });
 
   it('earbuds → watch: support 1/5, confidence 1/3, lift (1/3) / 0.4 = 0.8333 (below 1: no association)', () => {
-    expect(rule('earbuds', 'watch')).toMatchObject({ count: 1, support: 0.2, confidence: expect.closeTo(1 / 3, 10), lift: expect.closeTo(5 / 6, 10) });
+    expect(rule('earbuds', 'watch')).toMatchObject({
+      count: 1,
+      support: 0.2,
+      confidence: expect.closeTo(1 / 3, 10),
+      lift: expect.closeTo(5 / 6, 10),
+    });
   });
 
   it('fridge → water-purifier: confidence 1, lift 1 / 0.2 = 5, ranked first', () => {
-    expect(mined.rules[0]).toMatchObject({ from: 'fridge', to: 'water-purifier', count: 1, confidence: 1, lift: expect.closeTo(5, 10) });
+    expect(mined.rules[0]).toMatchObject({
+      from: 'fridge',
+      to: 'water-purifier',
+      count: 1,
+      confidence: 1,
+      lift: expect.closeTo(5, 10),
+    });
     expect(mined.rules[1]).toMatchObject({ from: 'water-purifier', to: 'fridge', lift: expect.closeTo(5, 10) });
   });
 
@@ -49,8 +72,17 @@ describe('mineAssociations on a hand-computed order set', () => {
 
   it('minCount and minSupport drop rare pairs', () => {
     const frequent = mineAssociations(baskets, { minCount: 2 });
-    expect(frequent.rules.map((r) => `${r.from}>${r.to}`).sort()).toEqual(['earbuds>phone', 'phone>earbuds', 'phone>watch', 'watch>phone']);
-    expect(mineAssociations(baskets, { minSupport: 0.5 }).rules.map((r) => `${r.from}>${r.to}`).sort()).toEqual(['earbuds>phone', 'phone>earbuds']);
+    expect(frequent.rules.map((r) => `${r.from}>${r.to}`).sort()).toEqual([
+      'earbuds>phone',
+      'phone>earbuds',
+      'phone>watch',
+      'watch>phone',
+    ]);
+    expect(
+      mineAssociations(baskets, { minSupport: 0.5 })
+        .rules.map((r) => `${r.from}>${r.to}`)
+        .sort(),
+    ).toEqual(['earbuds>phone', 'phone>earbuds']);
   });
 
   it('empty input gives no rules', () => {
@@ -69,7 +101,9 @@ describe('recommendCategories', () => {
       { category: 'watch', because: 'phone', lift: expect.closeTo(1.25, 10), confidence: 0.5 },
     ]);
     // Owns earbuds and a phone: watch only through phone (earbuds → watch has lift 0.83).
-    expect(recommendCategories(['earbuds', 'phone'], rules).map((r) => [r.category, r.because])).toEqual([['watch', 'phone']]);
+    expect(recommendCategories(['earbuds', 'phone'], rules).map((r) => [r.category, r.because])).toEqual([
+      ['watch', 'phone'],
+    ]);
     expect(recommendCategories(['fridge'], rules, 1).map((r) => r.category)).toEqual(['water-purifier']);
     expect(recommendCategories(['tv'], rules)).toEqual([]);
   });

@@ -13,7 +13,13 @@ function counter(days: number, every: number, perDay: number, start = 0): Readin
 
 describe('predictDepletion', () => {
   it('steady use: 3000 L at 10 L/day from installation runs out on day 300', () => {
-    const p = predictDepletion({ installedAt, readings: counter(30, 1, 10), ratedUsage: 3000, ratedLifeDays: 365, now: day(30) });
+    const p = predictDepletion({
+      installedAt,
+      readings: counter(30, 1, 10),
+      ratedUsage: 3000,
+      ratedLifeDays: 365,
+      now: day(30),
+    });
     expect(p.basis).toBe('telemetry');
     expect(p.depletesAt).toBe(day(300));
     expect(p.usagePerDay).toBeCloseTo(10, 10);
@@ -22,7 +28,13 @@ describe('predictDepletion', () => {
   });
 
   it('a counter that holds the device lifetime total (not zero at installation) gives the same date', () => {
-    const p = predictDepletion({ installedAt, readings: counter(30, 1, 10, 52_000), ratedUsage: 3000, ratedLifeDays: 365, now: day(30) });
+    const p = predictDepletion({
+      installedAt,
+      readings: counter(30, 1, 10, 52_000),
+      ratedUsage: 3000,
+      ratedLifeDays: 365,
+      now: day(30),
+    });
     expect(p.depletesAt).toBe(day(300));
   });
 
@@ -35,8 +47,22 @@ describe('predictDepletion', () => {
   });
 
   it('heavy use is capped by the rated life: 60 L/day would last 50 days, but age ends it first only when shorter', () => {
-    expect(predictDepletion({ installedAt, readings: counter(20, 1, 60), ratedUsage: 3000, ratedLifeDays: 365, now: day(20) }).depletesAt).toBe(day(50));
-    const light = predictDepletion({ installedAt, readings: counter(20, 1, 1), ratedUsage: 3000, ratedLifeDays: 180, now: day(20) });
+    expect(
+      predictDepletion({
+        installedAt,
+        readings: counter(20, 1, 60),
+        ratedUsage: 3000,
+        ratedLifeDays: 365,
+        now: day(20),
+      }).depletesAt,
+    ).toBe(day(50));
+    const light = predictDepletion({
+      installedAt,
+      readings: counter(20, 1, 1),
+      ratedUsage: 3000,
+      ratedLifeDays: 180,
+      now: day(20),
+    });
     expect(light).toMatchObject({ depletesAt: day(180), basis: 'rated-life-cap' });
   });
 
@@ -72,27 +98,65 @@ describe('predictDepletion', () => {
     const predictedDay = (Date.parse(p.depletesAt!) - Date.parse(installedAt)) / DAY;
     expect(predictedDay).toBeGreaterThan(280);
     expect(predictedDay).toBeLessThan(310);
-    expect(p.confidence).toBeLessThan(predictDepletion({ installedAt, readings: counter(30, 1, 10), ratedUsage: 3000, ratedLifeDays: 365, now: day(30) }).confidence + 1e-9);
+    expect(p.confidence).toBeLessThan(
+      predictDepletion({
+        installedAt,
+        readings: counter(30, 1, 10),
+        ratedUsage: 3000,
+        ratedLifeDays: 365,
+        now: day(30),
+      }).confidence + 1e-9,
+    );
   });
 
   it('ignores readings before installation, in the future, negative or not numbers, and unsorted input', () => {
     const readings = [...counter(30, 1, 10)].reverse();
-    readings.push({ at: day(-5), value: 99_999 }, { at: day(45), value: 0 }, { at: day(12), value: Number.NaN }, { at: day(13), value: -4 });
+    readings.push(
+      { at: day(-5), value: 99_999 },
+      { at: day(45), value: 0 },
+      { at: day(12), value: Number.NaN },
+      { at: day(13), value: -4 },
+    );
     const p = predictDepletion({ installedAt, readings, ratedUsage: 3000, ratedLifeDays: 365, now: day(30) });
     expect(p.depletesAt).toBe(day(300));
   });
 
   it('an unused device only runs out by age; nothing known at all gives null', () => {
-    const idle = predictDepletion({ installedAt, readings: counter(30, 1, 0, 500), ratedUsage: 3000, ratedLifeDays: 365, now: day(30) });
+    const idle = predictDepletion({
+      installedAt,
+      readings: counter(30, 1, 0, 500),
+      ratedUsage: 3000,
+      ratedLifeDays: 365,
+      now: day(30),
+    });
     expect(idle).toMatchObject({ depletesAt: day(365), basis: 'rated-life-cap', usagePerDay: 0 });
-    expect(predictDepletion({ installedAt, readings: [], now: day(3) })).toMatchObject({ depletesAt: null, basis: 'unknown', confidence: 0 });
+    expect(predictDepletion({ installedAt, readings: [], now: day(3) })).toMatchObject({
+      depletesAt: null,
+      basis: 'unknown',
+      confidence: 0,
+    });
   });
 
   it('a faster rate in new readings moves the prediction earlier', () => {
     const base = counter(30, 1, 10);
-    const faster = [...base, ...[31, 32, 33, 34, 35, 36, 37, 38, 39, 40].map((d) => ({ at: day(d), value: 300 + 30 * (d - 30) }))];
-    const before = predictDepletion({ installedAt, readings: base, ratedUsage: 3000, ratedLifeDays: 365, now: day(30) });
-    const after = predictDepletion({ installedAt, readings: faster, ratedUsage: 3000, ratedLifeDays: 365, now: day(40) });
+    const faster = [
+      ...base,
+      ...[31, 32, 33, 34, 35, 36, 37, 38, 39, 40].map((d) => ({ at: day(d), value: 300 + 30 * (d - 30) })),
+    ];
+    const before = predictDepletion({
+      installedAt,
+      readings: base,
+      ratedUsage: 3000,
+      ratedLifeDays: 365,
+      now: day(30),
+    });
+    const after = predictDepletion({
+      installedAt,
+      readings: faster,
+      ratedUsage: 3000,
+      ratedLifeDays: 365,
+      now: day(40),
+    });
     expect(Date.parse(after.depletesAt!)).toBeLessThan(Date.parse(before.depletesAt!));
   });
 });

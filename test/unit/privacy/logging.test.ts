@@ -4,9 +4,13 @@ import { safeError, safeUrl, scrubPii } from '../../../worker/logging';
 
 describe('scrubPii', () => {
   it('masks email addresses, E.164 phones (with separators) and the params drizzle appends to a failed query', () => {
-    expect(scrubPii('451 <Ada.L+tag@mail.example.org>: Recipient address rejected')).toBe('451 <[email]>: Recipient address rejected');
+    expect(scrubPii('451 <Ada.L+tag@mail.example.org>: Recipient address rejected')).toBe(
+      '451 <[email]>: Recipient address rejected',
+    );
     expect(scrubPii('call +86 138-0013-8000 or +8613800138000')).toBe('call [phone] or [phone]');
-    expect(scrubPii('Failed query: insert into "customer_identities" values ($1, $2)\nparams: email,ada@example.org')).toBe('Failed query: insert into "customer_identities" values ($1, $2)\nparams: [redacted]');
+    expect(
+      scrubPii('Failed query: insert into "customer_identities" values ($1, $2)\nparams: email,ada@example.org'),
+    ).toBe('Failed query: insert into "customer_identities" values ($1, $2)\nparams: [redacted]');
   });
 
   it('leaves ids, counts and dates alone', () => {
@@ -17,17 +21,27 @@ describe('scrubPii', () => {
 
 describe('safeError', () => {
   it('keeps type, code and the cause chain, scrubbed, and drops driver detail and parameters', () => {
-    const cause = Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505', detail: 'Key (kind, value)=(email, ada@example.org) already exists.', parameters: ['ada@example.org'] });
+    const cause = Object.assign(new Error('duplicate key value violates unique constraint'), {
+      code: '23505',
+      detail: 'Key (kind, value)=(email, ada@example.org) already exists.',
+      parameters: ['ada@example.org'],
+    });
     const error = new Error('Failed query: select 1\nparams: ada@example.org', { cause });
     const safe = safeError(error) as Record<string, unknown>;
     expect(JSON.stringify(safe)).not.toContain('ada@example.org');
-    expect(safe).toMatchObject({ type: 'Error', message: 'Failed query: select 1\nparams: [redacted]', cause: { code: '23505', message: 'duplicate key value violates unique constraint' } });
+    expect(safe).toMatchObject({
+      type: 'Error',
+      message: 'Failed query: select 1\nparams: [redacted]',
+      cause: { code: '23505', message: 'duplicate key value violates unique constraint' },
+    });
   });
 });
 
 describe('safeUrl', () => {
   it('redacts query values and logs link routes by their pattern', () => {
-    expect(safeUrl({ method: 'GET', url: '/v1/customers?identity=email:ada@example.org&limit=5' })).toBe('/v1/customers?identity=[redacted]&limit=[redacted]');
+    expect(safeUrl({ method: 'GET', url: '/v1/customers?identity=email:ada@example.org&limit=5' })).toBe(
+      '/v1/customers?identity=[redacted]&limit=[redacted]',
+    );
     expect(safeUrl({ method: 'GET', url: '/u/eyJwIjoi.abc', routeOptions: { url: '/u/:token' } })).toBe('/u/:token');
     expect(safeUrl({ method: 'GET', url: '/v1/journeys/x' })).toBe('/v1/journeys/x');
   });
@@ -47,6 +61,8 @@ describe('re-consent and identity hashes', () => {
     const a = identityHash('secret-one-0123456789abcdef0123456789', email);
     expect(a).toMatch(/^[0-9a-f]{64}$/);
     expect(identityHash('secret-two-0123456789abcdef0123456789', email)).not.toBe(a);
-    expect(identityHash('secret-one-0123456789abcdef0123456789', { kind: 'app_user', value: 'ada@example.org' })).not.toBe(a);
+    expect(
+      identityHash('secret-one-0123456789abcdef0123456789', { kind: 'app_user', value: 'ada@example.org' }),
+    ).not.toBe(a);
   });
 });

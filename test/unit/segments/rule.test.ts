@@ -25,7 +25,14 @@ describe('segment rules: validation', () => {
         { tag: 'vip' },
         { aiplStage: ['interest', 'purchase'] },
         { owns: { category: 'water-purifier' } },
-        { orders: { category: 'phone', withinDays: 365, count: { op: 'gte', value: 2 }, totalCents: { op: 'gt', value: 100000 } } },
+        {
+          orders: {
+            category: 'phone',
+            withinDays: 365,
+            count: { op: 'gte', value: 2 },
+            totalCents: { op: 'gt', value: 100000 },
+          },
+        },
         { eventCount: { event: 'app_opened', withinDays: 30, op: 'gte', value: 3 } },
         { any: [{ consent: { channel: 'email' } }, { not: { consent: { topic: 'promotions' } } }] },
       ],
@@ -39,9 +46,13 @@ describe('segment rules: validation', () => {
     expect(issuesOf({ all: [{ tag: 'vip' }, { any: [{ trait: 'city', op: 'like', value: 'x' }] }] })).toEqual([
       { path: 'all/1/any/0/op', message: expect.stringContaining('Invalid option') },
     ]);
-    expect(issuesOf({ all: [{ trait: "city'; drop table customers; --", op: 'eq', value: 1 }] })[0]?.path).toBe('all/0/trait');
+    expect(issuesOf({ all: [{ trait: "city'; drop table customers; --", op: 'eq', value: 1 }] })[0]?.path).toBe(
+      'all/0/trait',
+    );
     expect(issuesOf({ orders: { withinDays: 0 } })[0]?.path).toBe('orders/withinDays');
-    expect(issuesOf({ eventCount: { event: 'x', withinDays: 7, op: 'gte', value: -1 } })[0]?.path).toBe('eventCount/value');
+    expect(issuesOf({ eventCount: { event: 'x', withinDays: 7, op: 'gte', value: -1 } })[0]?.path).toBe(
+      'eventCount/value',
+    );
     expect(issuesOf({ consent: { channel: 'email', topic: 'promotions' } })[0]?.path).toBe('consent');
     expect(issuesOf({ owns: {} })[0]?.path).toBe('owns');
     expect(issuesOf({ aiplStage: ['buying'] })[0]?.path).toBe('aiplStage/0');
@@ -81,7 +92,9 @@ describe('segment rules: validation', () => {
     const wide = { any: Array.from({ length: ruleLimits.children + 1 }, () => ({ tag: 'x' })) };
     expect(issuesOf(wide)[0]?.path).toBe('any');
     const many = { all: Array.from({ length: 10 }, () => ({ any: Array.from({ length: 25 }, () => ({ tag: 'x' })) })) };
-    expect(issuesOf(many)).toEqual([{ path: expect.stringMatching(/^all\/\d\/any\/\d+$/), message: `a rule has at most ${ruleLimits.nodes} nodes` }]);
+    expect(issuesOf(many)).toEqual([
+      { path: expect.stringMatching(/^all\/\d\/any\/\d+$/), message: `a rule has at most ${ruleLimits.nodes} nodes` },
+    ]);
   });
 
   it('as a zod schema it reports issues relative to where the rule sits', () => {
@@ -93,7 +106,15 @@ describe('segment rules: validation', () => {
 
 describe('segment rules: which are cheap', () => {
   it('rules reading only the customer row are cheap, at any nesting', () => {
-    expect(isCheapRule({ all: [{ trait: 'city', op: 'eq', value: 'x' }, { not: { any: [{ tag: 'vip', has: true }, { aiplStage: ['loyalty'] }] } }, { consent: { channel: 'email' } }] })).toBe(true);
+    expect(
+      isCheapRule({
+        all: [
+          { trait: 'city', op: 'eq', value: 'x' },
+          { not: { any: [{ tag: 'vip', has: true }, { aiplStage: ['loyalty'] }] } },
+          { consent: { channel: 'email' } },
+        ],
+      }),
+    ).toBe(true);
   });
   it('one leaf reading orders, products or events anywhere makes the rule not cheap', () => {
     expect(isCheapRule({ all: [{ tag: 'vip', has: true }, { not: { owns: { category: 'phone' } } }] })).toBe(false);

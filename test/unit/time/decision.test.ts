@@ -11,7 +11,9 @@ describe('decisionWindowEnd', () => {
   });
 
   it('adds 14 calendar days keeping 09:00 local across the Berlin spring-forward', () => {
-    expect(iso(decisionWindowEnd(new Date('2027-03-20T08:00:00Z'), 14, 'Europe/Berlin'))).toBe('2027-04-03T07:00:00.000Z');
+    expect(iso(decisionWindowEnd(new Date('2027-03-20T08:00:00Z'), 14, 'Europe/Berlin'))).toBe(
+      '2027-04-03T07:00:00.000Z',
+    );
   });
 });
 

@@ -15,41 +15,63 @@ describe('nextWindowStart', () => {
   });
 
   it('returns the same-day opening when now is before it in Asia/Shanghai', () => {
-    expect(iso(nextWindowStart(at('2027-06-15T00:30:00Z'), business, 'Asia/Shanghai'))).toBe('2027-06-15T01:00:00.000Z');
+    expect(iso(nextWindowStart(at('2027-06-15T00:30:00Z'), business, 'Asia/Shanghai'))).toBe(
+      '2027-06-15T01:00:00.000Z',
+    );
   });
 
   it('treats the end as exclusive and returns the next day opening at exactly 20:00', () => {
-    expect(iso(nextWindowStart(at('2027-06-15T12:00:00Z'), business, 'Asia/Shanghai'))).toBe('2027-06-16T01:00:00.000Z');
-    expect(iso(nextWindowStart(at('2027-06-15T11:59:59Z'), business, 'Asia/Shanghai'))).toBe('2027-06-15T11:59:59.000Z');
+    expect(iso(nextWindowStart(at('2027-06-15T12:00:00Z'), business, 'Asia/Shanghai'))).toBe(
+      '2027-06-16T01:00:00.000Z',
+    );
+    expect(iso(nextWindowStart(at('2027-06-15T11:59:59Z'), business, 'Asia/Shanghai'))).toBe(
+      '2027-06-15T11:59:59.000Z',
+    );
   });
 
   it('lands a weekday-only window on Monday 09:00 from a Friday evening', () => {
     // Fri 2027-06-18 19:00 EDT -> Mon 2027-06-21 09:00 EDT
-    expect(iso(nextWindowStart(at('2027-06-18T23:00:00Z'), weekdaysOnly, 'America/New_York'))).toBe('2027-06-21T13:00:00.000Z');
+    expect(iso(nextWindowStart(at('2027-06-18T23:00:00Z'), weekdaysOnly, 'America/New_York'))).toBe(
+      '2027-06-21T13:00:00.000Z',
+    );
     // Saturday and Sunday also wait for Monday
-    expect(iso(nextWindowStart(at('2027-06-19T15:00:00Z'), weekdaysOnly, 'America/New_York'))).toBe('2027-06-21T13:00:00.000Z');
+    expect(iso(nextWindowStart(at('2027-06-19T15:00:00Z'), weekdaysOnly, 'America/New_York'))).toBe(
+      '2027-06-21T13:00:00.000Z',
+    );
   });
 
   it('lands a weekday-only window on Monday 09:00 EDT from a Friday EST evening across the spring-forward weekend', () => {
     // Fri 2027-03-12 19:00 EST -> Mon 2027-03-15 09:00 EDT
-    expect(iso(nextWindowStart(at('2027-03-13T00:00:00Z'), weekdaysOnly, 'America/New_York'))).toBe('2027-03-15T13:00:00.000Z');
+    expect(iso(nextWindowStart(at('2027-03-13T00:00:00Z'), weekdaysOnly, 'America/New_York'))).toBe(
+      '2027-03-15T13:00:00.000Z',
+    );
   });
 
   it('lands a weekday-only window on Monday 09:00 CET from a Friday CEST evening across the Berlin fall-back weekend', () => {
     // Fri 2027-10-29 18:00 CEST -> Mon 2027-11-01 09:00 CET
-    expect(iso(nextWindowStart(at('2027-10-29T16:00:00Z'), weekdaysOnly, 'Europe/Berlin'))).toBe('2027-11-01T08:00:00.000Z');
+    expect(iso(nextWindowStart(at('2027-10-29T16:00:00Z'), weekdaysOnly, 'Europe/Berlin'))).toBe(
+      '2027-11-01T08:00:00.000Z',
+    );
   });
 
   it('keeps a window crossing midnight open after midnight on the day after an allowed start day', () => {
     const fridayNight: LocalWindow = { weekdays: [5], start: '22:00', end: '02:00' };
     // Sat 2027-10-30 01:00 CEST belongs to Friday's window
-    expect(iso(nextWindowStart(at('2027-10-29T23:00:00Z'), fridayNight, 'Europe/Berlin'))).toBe('2027-10-29T23:00:00.000Z');
+    expect(iso(nextWindowStart(at('2027-10-29T23:00:00Z'), fridayNight, 'Europe/Berlin'))).toBe(
+      '2027-10-29T23:00:00.000Z',
+    );
     // Fri 21:00 CEST -> Fri 22:00 CEST
-    expect(iso(nextWindowStart(at('2027-10-29T19:00:00Z'), fridayNight, 'Europe/Berlin'))).toBe('2027-10-29T20:00:00.000Z');
+    expect(iso(nextWindowStart(at('2027-10-29T19:00:00Z'), fridayNight, 'Europe/Berlin'))).toBe(
+      '2027-10-29T20:00:00.000Z',
+    );
     // Sat 02:00 CEST (end is exclusive) -> next Fri 2027-11-05 22:00 CET
-    expect(iso(nextWindowStart(at('2027-10-30T00:00:00Z'), fridayNight, 'Europe/Berlin'))).toBe('2027-11-05T21:00:00.000Z');
+    expect(iso(nextWindowStart(at('2027-10-30T00:00:00Z'), fridayNight, 'Europe/Berlin'))).toBe(
+      '2027-11-05T21:00:00.000Z',
+    );
     // Sat 23:00 CEST: Saturday is not an allowed start day -> next Fri 22:00 CET
-    expect(iso(nextWindowStart(at('2027-10-30T21:00:00Z'), fridayNight, 'Europe/Berlin'))).toBe('2027-11-05T21:00:00.000Z');
+    expect(iso(nextWindowStart(at('2027-10-30T21:00:00Z'), fridayNight, 'Europe/Berlin'))).toBe(
+      '2027-11-05T21:00:00.000Z',
+    );
   });
 
   it('handles a daily window crossing midnight in Asia/Shanghai', () => {
@@ -61,17 +83,25 @@ describe('nextWindowStart', () => {
   it('opens a 02:30 window at 03:00 EDT on the New York spring-forward day, when 02:30 does not exist', () => {
     const early: LocalWindow = { start: '02:30', end: '05:00' };
     // Sun 2027-03-14 01:00 EST
-    expect(iso(nextWindowStart(at('2027-03-14T06:00:00Z'), early, 'America/New_York'))).toBe('2027-03-14T07:00:00.000Z');
+    expect(iso(nextWindowStart(at('2027-03-14T06:00:00Z'), early, 'America/New_York'))).toBe(
+      '2027-03-14T07:00:00.000Z',
+    );
     // 03:10 EDT is inside the window
-    expect(iso(nextWindowStart(at('2027-03-14T07:10:00Z'), early, 'America/New_York'))).toBe('2027-03-14T07:10:00.000Z');
+    expect(iso(nextWindowStart(at('2027-03-14T07:10:00Z'), early, 'America/New_York'))).toBe(
+      '2027-03-14T07:10:00.000Z',
+    );
     // the next day opens at a real 02:30 EDT
-    expect(iso(nextWindowStart(at('2027-03-14T09:00:00Z'), early, 'America/New_York'))).toBe('2027-03-15T06:30:00.000Z');
+    expect(iso(nextWindowStart(at('2027-03-14T09:00:00Z'), early, 'America/New_York'))).toBe(
+      '2027-03-15T06:30:00.000Z',
+    );
   });
 
   it('opens a 01:30 window at the first occurrence (EDT) on the New York fall-back day', () => {
     const early: LocalWindow = { start: '01:30', end: '03:00' };
     // Sun 2027-11-07 00:00 EDT -> 01:30 EDT
-    expect(iso(nextWindowStart(at('2027-11-07T04:00:00Z'), early, 'America/New_York'))).toBe('2027-11-07T05:30:00.000Z');
+    expect(iso(nextWindowStart(at('2027-11-07T04:00:00Z'), early, 'America/New_York'))).toBe(
+      '2027-11-07T05:30:00.000Z',
+    );
   });
 
   it('opens a 02:30 window at 03:00 CEST on the Berlin spring-forward day and at the first 02:30 on fall-back', () => {
@@ -84,7 +114,9 @@ describe('nextWindowStart', () => {
 
   it('opens a 09:00 window at 09:00 CEST on the Berlin spring-forward day', () => {
     // Sun 2027-03-28 07:00 CEST
-    expect(iso(nextWindowStart(at('2027-03-28T05:00:00Z'), business, 'Europe/Berlin'))).toBe('2027-03-28T07:00:00.000Z');
+    expect(iso(nextWindowStart(at('2027-03-28T05:00:00Z'), business, 'Europe/Berlin'))).toBe(
+      '2027-03-28T07:00:00.000Z',
+    );
   });
 
   it('throws a RangeError for an empty weekday list, an invalid weekday, malformed times or an empty window', () => {

@@ -17,7 +17,9 @@ describe('resolveTimeZone', () => {
     const zone = resolveTimeZone('Asia/Shanghai', 'America/New_York');
     expect(zone).toBe('Asia/Shanghai');
     // 09:00 CST, not 09:00 EDT
-    expect(nextWindowStart(new Date('2027-06-14T20:00:00Z'), { start: '09:00', end: '20:00' }, zone).toISOString()).toBe('2027-06-15T01:00:00.000Z');
+    expect(
+      nextWindowStart(new Date('2027-06-14T20:00:00Z'), { start: '09:00', end: '20:00' }, zone).toISOString(),
+    ).toBe('2027-06-15T01:00:00.000Z');
   });
 
   it("falls back to the brand's zone for invalid, empty or missing customer zones", () => {
@@ -26,12 +28,16 @@ describe('resolveTimeZone', () => {
     }
     const zone = resolveTimeZone('Not/AZone', 'America/New_York');
     // 09:00 EDT
-    expect(nextWindowStart(new Date('2027-06-15T03:00:00Z'), { start: '09:00', end: '20:00' }, zone).toISOString()).toBe('2027-06-15T13:00:00.000Z');
+    expect(
+      nextWindowStart(new Date('2027-06-15T03:00:00Z'), { start: '09:00', end: '20:00' }, zone).toISOString(),
+    ).toBe('2027-06-15T13:00:00.000Z');
   });
 
   it('trims whitespace around a valid customer zone', () => {
     const zone = resolveTimeZone(' Europe/Berlin ', 'America/New_York');
     expect(zone).toBe('Europe/Berlin');
-    expect(addDuration(new Date('2027-03-27T09:00:00Z'), { days: 1 }, zone).toISOString()).toBe('2027-03-28T08:00:00.000Z');
+    expect(addDuration(new Date('2027-03-27T09:00:00Z'), { days: 1 }, zone).toISOString()).toBe(
+      '2027-03-28T08:00:00.000Z',
+    );
   });
 });

@@ -40,7 +40,10 @@ export function ApiKeysPage() {
   return (
     <>
       <PageTitle title="API keys">API keys</PageTitle>
-      <p>Write keys send events (<code>/v1/identify</code>, <code>/v1/track</code>, <code>/v1/batch</code>); admin keys also manage journeys and keys.</p>
+      <p>
+        Write keys send events (<code>/v1/identify</code>, <code>/v1/track</code>, <code>/v1/batch</code>); admin keys
+        also manage journeys and keys.
+      </p>
       <form className="inline-form" onSubmit={(e) => void create(e)}>
         <label htmlFor="key-kind">Kind</label>
         <select id="key-kind" value={kind} onChange={(e) => setKind(e.target.value as 'write' | 'admin')}>
@@ -48,7 +51,14 @@ export function ApiKeysPage() {
           <option value="admin">admin</option>
         </select>
         <label htmlFor="key-name">Used by</label>
-        <input id="key-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Tmall store sync" required maxLength={200} />
+        <input
+          id="key-name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          placeholder="e.g. Tmall store sync"
+          required
+          maxLength={200}
+        />
         <button type="submit" className="primary">
           Create key
         </button>
@@ -96,7 +106,15 @@ export function ApiKeysPage() {
         }}
       >
         <label htmlFor="revoke-id">Key id</label>
-        <input id="revoke-id" value={revokeId} onChange={(e) => setRevokeId(e.target.value)} pattern="[0-9a-fA-F-]{36}" title="the key's id (a uuid)" required size={40} />
+        <input
+          id="revoke-id"
+          value={revokeId}
+          onChange={(e) => setRevokeId(e.target.value)}
+          pattern="[0-9a-fA-F-]{36}"
+          title="the key's id (a uuid)"
+          required
+          size={40}
+        />
         <button type="submit" className="danger">
           Revoke
         </button>

@@ -4,7 +4,15 @@
  * and the timeline across journeys (GET /v1/customers/:id/timeline, paged by cursor).
  */
 import { useState, type FormEvent } from 'react';
-import { customersApi, describeError, enrollmentsApi, type Customer, type CustomerTimelineItem, type HistoryEntry, type PredictedDepletion } from '../api';
+import {
+  customersApi,
+  describeError,
+  enrollmentsApi,
+  type Customer,
+  type CustomerTimelineItem,
+  type HistoryEntry,
+  type PredictedDepletion,
+} from '../api';
 import { formatTime, href, navigate, PageTitle, Show, useLoad } from '../lib';
 import { EnrollmentsTable } from './Enrollments';
 
@@ -14,7 +22,9 @@ const identityKinds = ['email', 'phone', 'marketplace', 'wechat_openid', 'app_us
 export function CustomersPage() {
   const [kind, setKind] = useState('email');
   const [value, setValue] = useState('');
-  const [result, setResult] = useState<{ state: 'idle' } | { state: 'busy' } | { state: 'none' } | { state: 'error'; error: unknown }>({ state: 'idle' });
+  const [result, setResult] = useState<
+    { state: 'idle' } | { state: 'busy' } | { state: 'none' } | { state: 'error'; error: unknown }
+  >({ state: 'idle' });
   const search = async (event: FormEvent) => {
     event.preventDefault();
     if (value.trim() === '') return;
@@ -40,7 +50,12 @@ export function CustomersPage() {
         <label htmlFor="identity-value" className="visually-hidden">
           Identity value
         </label>
-        <input id="identity-value" value={value} onChange={(e) => setValue(e.target.value)} placeholder="ada@example.com" />
+        <input
+          id="identity-value"
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+          placeholder="ada@example.com"
+        />
         <button type="submit" className="primary">
           Search
         </button>
@@ -50,7 +65,9 @@ export function CustomersPage() {
         {result.state === 'none' ? <p>No customer has that identity.</p> : null}
         {result.state === 'error' ? <p className="error">Search failed: {describeError(result.error)}</p> : null}
       </div>
-      <p className="muted small">A customer id (from an enrollment) opens the profile directly: enrollments link to it.</p>
+      <p className="muted small">
+        A customer id (from an enrollment) opens the profile directly: enrollments link to it.
+      </p>
     </>
   );
 }
@@ -102,7 +119,15 @@ function Profile({ customer: c }: { customer: Customer }) {
         <dt>AIPL stage</dt>
         <dd data-testid="aipl-stage">{c.aiplStage ?? '—'}</dd>
         <dt>Tags</dt>
-        <dd data-testid="tags">{c.tags.length ? c.tags.map((t) => <span key={t} className="badge">{t}</span>) : '—'}</dd>
+        <dd data-testid="tags">
+          {c.tags.length
+            ? c.tags.map((t) => (
+                <span key={t} className="badge">
+                  {t}
+                </span>
+              ))
+            : '—'}
+        </dd>
         <dt>Identities</dt>
         <dd>{c.identities.map((i) => `${i.kind}: ${i.value}`).join(', ') || '—'}</dd>
         <dt>Time zone / locale</dt>
@@ -158,7 +183,9 @@ function Profile({ customer: c }: { customer: Customer }) {
                     .map(([metric, r]) => `${metric} ${r.value}`)
                     .join(', ') || '—'}
                 </td>
-                <td data-testid="depletion">{p.predictedDepletion ? <Depletion d={p.predictedDepletion} /> : <span className="muted">—</span>}</td>
+                <td data-testid="depletion">
+                  {p.predictedDepletion ? <Depletion d={p.predictedDepletion} /> : <span className="muted">—</span>}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -206,8 +233,11 @@ function Depletion({ d }: { d: PredictedDepletion }) {
         </div>
       )}
       <div className="muted small">
-        <span data-field="confidence">confidence {Math.round(d.confidence * 100)}%</span> · <span data-field="basis">from {basisText[d.basis]}</span>
-        {d.usagePerDay !== null && d.consumable.usageMetric ? ` · ${d.usagePerDay.toFixed(1)} ${d.consumable.usageMetric}/day` : ''}
+        <span data-field="confidence">confidence {Math.round(d.confidence * 100)}%</span> ·{' '}
+        <span data-field="basis">from {basisText[d.basis]}</span>
+        {d.usagePerDay !== null && d.consumable.usageMetric
+          ? ` · ${d.usagePerDay.toFixed(1)} ${d.consumable.usageMetric}/day`
+          : ''}
         {` · since ${formatDate(d.cycleStartedAt)}`}
       </div>
     </div>
@@ -256,7 +286,8 @@ export function Timeline({ items }: { items: (CustomerTimelineItem | HistoryEntr
     <ol className="timeline" data-testid="timeline">
       {items.map((item, i) => (
         <li key={i} data-kind={item.kind}>
-          <span className="muted">{formatTime(item.at)}</span> {item.text.startsWith(item.kind) ? null : <strong>{item.kind} </strong>}
+          <span className="muted">{formatTime(item.at)}</span>{' '}
+          {item.text.startsWith(item.kind) ? null : <strong>{item.kind} </strong>}
           {item.text}
           {'enrollmentId' in item && item.enrollmentId ? (
             <>

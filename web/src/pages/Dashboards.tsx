@@ -31,7 +31,8 @@ function FunnelSection() {
           const count = (stage: string | null) => funnel.stages.find((s) => s.stage === stage)?.customers ?? 0;
           const total = funnel.stages.reduce((sum, s) => sum + s.customers, 0);
           const moves = new Map<string, number>();
-          for (const t of funnel.transitions) moves.set(`${t.from ?? '—'} → ${t.to}`, (moves.get(`${t.from ?? '—'} → ${t.to}`) ?? 0) + t.count);
+          for (const t of funnel.transitions)
+            moves.set(`${t.from ?? '—'} → ${t.to}`, (moves.get(`${t.from ?? '—'} → ${t.to}`) ?? 0) + t.count);
           return (
             <>
               <table data-testid="funnel">

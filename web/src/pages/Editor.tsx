@@ -3,7 +3,12 @@
  * (domain/journey/validate.ts), issues listed with their JSON paths, and the graph drawn live.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { JourneyParseError, parseJourneyText, validateJourney, type ValidationIssue } from '../../../domain/journey/validate';
+import {
+  JourneyParseError,
+  parseJourneyText,
+  validateJourney,
+  type ValidationIssue,
+} from '../../../domain/journey/validate';
 import { ApiError, describeError, journeysApi } from '../api';
 import { JourneyGraph } from '../JourneyGraph';
 import { navigate, PageTitle, Show, useLoad } from '../lib';
@@ -20,7 +25,8 @@ export const starterDefinition = {
   },
 };
 
-type Checked = { syntax: string; value?: undefined; issues: [] } | { syntax: null; value: unknown; issues: ValidationIssue[] };
+type Checked =
+  { syntax: string; value?: undefined; issues: [] } | { syntax: null; value: unknown; issues: ValidationIssue[] };
 
 function check(text: string): Checked {
   let value: unknown;
@@ -49,7 +55,14 @@ export function EditorPage({ id }: { id?: string }) {
   const [loaded] = useLoad(async () => (id ? (await journeysApi.get(id)).journey : null), [id]);
   return (
     <Show loaded={loaded} what="the journey">
-      {(journey) => <Editor key={id ?? 'new'} id={id} initial={journey ? JSON.stringify(journey.draft, null, 2) : JSON.stringify(starterDefinition, null, 2)} name={journey?.name} />}
+      {(journey) => (
+        <Editor
+          key={id ?? 'new'}
+          id={id}
+          initial={journey ? JSON.stringify(journey.draft, null, 2) : JSON.stringify(starterDefinition, null, 2)}
+          name={journey?.name}
+        />
+      )}
     </Show>
   );
 }
@@ -64,7 +77,13 @@ function Editor({ id, initial, name }: { id: string | undefined; initial: string
   const checked = useMemo(() => check(text), [text]);
   useEffect(() => setServerError(null), [text]);
 
-  const idProblem = id ? null : journeyId === '' ? 'required' : journeyIdPattern.test(journeyId) ? null : 'lowercase letters, digits and "-", starting with a letter or digit';
+  const idProblem = id
+    ? null
+    : journeyId === ''
+      ? 'required'
+      : journeyIdPattern.test(journeyId)
+        ? null
+        : 'lowercase letters, digits and "-", starting with a letter or digit';
   const valid = checked.syntax === null && checked.issues.length === 0 && idProblem === null;
 
   const goTo = (path: string) => {
@@ -101,7 +120,9 @@ function Editor({ id, initial, name }: { id: string | undefined; initial: string
   const issueCount = checked.syntax ? 1 : checked.issues.length;
   return (
     <>
-      <PageTitle title={id ? `Edit ${name ?? id}` : 'New journey'}>{id ? `Edit “${name ?? id}”` : 'New journey'}</PageTitle>
+      <PageTitle title={id ? `Edit ${name ?? id}` : 'New journey'}>
+        {id ? `Edit “${name ?? id}”` : 'New journey'}
+      </PageTitle>
       <div className="editor">
         <div className="editor-left">
           {id ? null : (
@@ -189,7 +210,11 @@ function Editor({ id, initial, name }: { id: string | undefined; initial: string
         </div>
         <div className="editor-right">
           <h2>Preview</h2>
-          {checked.syntax ? <p className="muted">Fix the JSON to see the graph.</p> : <JourneyGraph definition={checked.value} label="Preview of the journey graph" />}
+          {checked.syntax ? (
+            <p className="muted">Fix the JSON to see the graph.</p>
+          ) : (
+            <JourneyGraph definition={checked.value} label="Preview of the journey graph" />
+          )}
         </div>
       </div>
     </>

@@ -9,7 +9,13 @@ import { Timeline } from './Customers';
 
 const statuses: EnrollmentStatus[] = ['active', 'completed', 'exited', 'converted', 'cancelled', 'failed'];
 
-export function EnrollmentsTable({ enrollments, showJourney = false }: { enrollments: Enrollment[]; showJourney?: boolean }) {
+export function EnrollmentsTable({
+  enrollments,
+  showJourney = false,
+}: {
+  enrollments: Enrollment[];
+  showJourney?: boolean;
+}) {
   if (enrollments.length === 0) return <p className="muted">No enrollments.</p>;
   return (
     <table>
@@ -55,7 +61,10 @@ export function EnrollmentsTable({ enrollments, showJourney = false }: { enrollm
 
 export function JourneyEnrollmentsPage({ id }: { id: string }) {
   const [status, setStatus] = useState<EnrollmentStatus | ''>('');
-  const [loaded] = useLoad(() => enrollmentsApi.list({ journeyId: id, limit: 200, ...(status ? { status } : {}) }), [id, status]);
+  const [loaded] = useLoad(
+    () => enrollmentsApi.list({ journeyId: id, limit: 200, ...(status ? { status } : {}) }),
+    [id, status],
+  );
   return (
     <>
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -223,7 +232,9 @@ function CancelForm({ id, onCancelled }: { id: string; onCancelled: () => void }
       <label htmlFor="cancel-reason">Cancel with reason</label>
       <input id="cancel-reason" value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={200} />
       <button type="submit">Cancel enrollment</button>
-      <span aria-live="polite">{message ? <span className={message.ok ? 'ok' : 'error'}>{message.text}</span> : null}</span>
+      <span aria-live="polite">
+        {message ? <span className={message.ok ? 'ok' : 'error'}>{message.text}</span> : null}
+      </span>
     </form>
   );
 }

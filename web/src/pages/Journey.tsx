@@ -14,8 +14,9 @@ export function JourneyPage({ id }: { id: string }) {
   return (
     <Show loaded={loaded} what="the journey">
       {({ journey, versions, stats }) => {
-        const selected = shown ?? (journey.latestVersion ?? 'draft');
-        const definition = selected === 'draft' ? journey.draft : versions.find((v) => v.version === selected)?.definition;
+        const selected = shown ?? journey.latestVersion ?? 'draft';
+        const definition =
+          selected === 'draft' ? journey.draft : versions.find((v) => v.version === selected)?.definition;
         const counts = stepCounts(stats, selected === 'draft' ? 'all' : selected);
         const entered = stats.reduce((sum, v) => sum + v.entered, 0);
         return (
@@ -53,7 +54,8 @@ export function JourneyPage({ id }: { id: string }) {
                 </label>
               </div>
               <p className="muted small">
-                On each step: enrollments that reached it (entered), finished it (passed) and wait there now{selected === 'draft' ? ', over all versions' : ''}.
+                On each step: enrollments that reached it (entered), finished it (passed) and wait there now
+                {selected === 'draft' ? ', over all versions' : ''}.
               </p>
               <JourneyGraph definition={definition} counts={counts} label={`Graph of ${journey.name}`} />
             </section>
@@ -84,15 +86,28 @@ function Lifecycle({ journey, onChange }: { journey: Journey; onChange: () => vo
   const archived = journey.status === 'archived';
   return (
     <div className="toolbar" role="group" aria-label="Journey lifecycle">
-      <button type="button" className="primary" disabled={busy || archived} onClick={() => void run('Publish', () => journeysApi.publish(journey.id))}>
+      <button
+        type="button"
+        className="primary"
+        disabled={busy || archived}
+        onClick={() => void run('Publish', () => journeysApi.publish(journey.id))}
+      >
         Publish draft
       </button>
       {journey.status === 'paused' ? (
-        <button type="button" disabled={busy} onClick={() => void run('Resume', () => journeysApi.action(journey.id, 'resume'))}>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => void run('Resume', () => journeysApi.action(journey.id, 'resume'))}
+        >
           Resume
         </button>
       ) : (
-        <button type="button" disabled={busy || journey.status !== 'published'} onClick={() => void run('Pause', () => journeysApi.action(journey.id, 'pause'))}>
+        <button
+          type="button"
+          disabled={busy || journey.status !== 'published'}
+          onClick={() => void run('Pause', () => journeysApi.action(journey.id, 'pause'))}
+        >
           Pause
         </button>
       )}
@@ -101,7 +116,8 @@ function Lifecycle({ journey, onChange }: { journey: Journey; onChange: () => vo
         className="danger"
         disabled={busy || archived}
         onClick={() => {
-          if (window.confirm(`Archive “${journey.name}”? It takes no new entries and cannot be edited.`)) void run('Archive', () => journeysApi.action(journey.id, 'archive'));
+          if (window.confirm(`Archive “${journey.name}”? It takes no new entries and cannot be edited.`))
+            void run('Archive', () => journeysApi.action(journey.id, 'archive'));
         }}
       >
         Archive

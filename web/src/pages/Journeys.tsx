@@ -74,7 +74,12 @@ export function JourneysPage() {
 
 function Metrics({ summary: s }: { summary: JourneySummary | undefined }) {
   // A journey created after the summary was read has none yet.
-  if (!s) return <td colSpan={4} className="muted">—</td>;
+  if (!s)
+    return (
+      <td colSpan={4} className="muted">
+        —
+      </td>
+    );
   return (
     <>
       <td className="num" data-metric="entered">

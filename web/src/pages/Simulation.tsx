@@ -4,17 +4,44 @@
  * Shows the dated list of steps, messages, events and updates; nothing is delivered.
  */
 import { useState, type FormEvent } from 'react';
-import { ApiError, describeError, journeysApi, simulationApi, type ScriptedEvent, type SimulationProfile, type SimulationResult } from '../api';
+import {
+  ApiError,
+  describeError,
+  journeysApi,
+  simulationApi,
+  type ScriptedEvent,
+  type SimulationProfile,
+  type SimulationResult,
+} from '../api';
 import { formatTime, href, PageTitle, Show, useLoad } from '../lib';
 
 /** Synthetic profiles to start from; the JSON stays editable. */
 export const sampleProfiles: { name: string; profile: SimulationProfile }[] = [
-  { name: 'New prospect (interest)', profile: { traits: { firstName: 'Ada' }, tags: [], aiplStage: 'interest', timeZone: 'Asia/Shanghai', locale: 'en' } },
+  {
+    name: 'New prospect (interest)',
+    profile: { traits: { firstName: 'Ada' }, tags: [], aiplStage: 'interest', timeZone: 'Asia/Shanghai', locale: 'en' },
+  },
   {
     name: 'Phone owner (purchase)',
-    profile: { traits: { firstName: 'Lin' }, tags: ['vip'], aiplStage: 'purchase', timeZone: 'Asia/Shanghai', locale: 'zh-CN', ownedProducts: [{ sku: 'MX7', category: 'phone' }] },
+    profile: {
+      traits: { firstName: 'Lin' },
+      tags: ['vip'],
+      aiplStage: 'purchase',
+      timeZone: 'Asia/Shanghai',
+      locale: 'zh-CN',
+      ownedProducts: [{ sku: 'MX7', category: 'phone' }],
+    },
   },
-  { name: 'Loyal customer', profile: { traits: { firstName: 'Grace' }, tags: ['loyal'], aiplStage: 'loyalty', timeZone: 'Europe/Berlin', locale: 'de' } },
+  {
+    name: 'Loyal customer',
+    profile: {
+      traits: { firstName: 'Grace' },
+      tags: ['loyal'],
+      aiplStage: 'loyalty',
+      timeZone: 'Europe/Berlin',
+      locale: 'de',
+    },
+  },
 ];
 
 const sampleEvents: ScriptedEvent[] = [{ after: { days: 1 }, name: 'Order Completed', properties: {} }];
@@ -51,7 +78,10 @@ export function SimulationPage() {
       });
       setResult({ ok: true, data });
     } catch (error) {
-      const issues = error instanceof ApiError && error.issues.length ? `: ${error.issues.map((i) => `${i.path} ${i.message}`).join('; ')}` : '';
+      const issues =
+        error instanceof ApiError && error.issues.length
+          ? `: ${error.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`
+          : '';
       setResult({ ok: false, text: `Simulation failed: ${describeError(error)}${issues}` });
     } finally {
       setBusy(false);
@@ -60,7 +90,10 @@ export function SimulationPage() {
   return (
     <>
       <PageTitle title="Simulation">Simulation</PageTitle>
-      <p>Run a journey for one synthetic customer on a time-skipping server: what would happen, and when. Nothing is sent.</p>
+      <p>
+        Run a journey for one synthetic customer on a time-skipping server: what would happen, and when. Nothing is
+        sent.
+      </p>
       <Show loaded={journeys} what="journeys">
         {(list) => {
           const chosen = list.find((j) => j.id === journeyId);
@@ -110,16 +143,37 @@ export function SimulationPage() {
               </div>
               <div className="field">
                 <label htmlFor="sim-profile">Profile (JSON)</label>
-                <textarea id="sim-profile" rows={8} value={profile} onChange={(e) => setProfile(e.target.value)} spellCheck={false} />
+                <textarea
+                  id="sim-profile"
+                  rows={8}
+                  value={profile}
+                  onChange={(e) => setProfile(e.target.value)}
+                  spellCheck={false}
+                />
               </div>
               <div className="field">
                 <label htmlFor="sim-events">Scripted events (JSON)</label>
-                <textarea id="sim-events" rows={6} value={events} onChange={(e) => setEvents(e.target.value)} spellCheck={false} />
-                <span className="muted small">A list of {'{ "after": { "days": 1 }, "name": "Order Completed", "properties": {} }'}, after entry.</span>
+                <textarea
+                  id="sim-events"
+                  rows={6}
+                  value={events}
+                  onChange={(e) => setEvents(e.target.value)}
+                  spellCheck={false}
+                />
+                <span className="muted small">
+                  A list of {'{ "after": { "days": 1 }, "name": "Order Completed", "properties": {} }'}, after entry.
+                </span>
               </div>
               <div className="field">
                 <label htmlFor="sim-horizon">Horizon (days)</label>
-                <input id="sim-horizon" type="number" min={1} max={800} value={horizonDays} onChange={(e) => setHorizonDays(Number(e.target.value))} />
+                <input
+                  id="sim-horizon"
+                  type="number"
+                  min={1}
+                  max={800}
+                  value={horizonDays}
+                  onChange={(e) => setHorizonDays(Number(e.target.value))}
+                />
               </div>
               <div className="toolbar">
                 <button type="submit" className="primary" disabled={busy}>
@@ -130,7 +184,13 @@ export function SimulationPage() {
           );
         }}
       </Show>
-      <div aria-live="polite">{result === null ? null : result.ok ? <SimulationView result={result.data} /> : <p className="error">{result.text}</p>}</div>
+      <div aria-live="polite">
+        {result === null ? null : result.ok ? (
+          <SimulationView result={result.data} />
+        ) : (
+          <p className="error">{result.text}</p>
+        )}
+      </div>
     </>
   );
 }
@@ -145,7 +205,11 @@ export function SimulationView({ result }: { result: SimulationResult }) {
       kind: 'message',
       text: `${m.channel} ${m.template} ${m.status}${m.reason ? ` (${m.reason})` : ''}${m.until ? ` until ${formatTime(m.until)}` : ''}${m.subject ? ` — “${m.subject}”` : ''}`,
     })),
-    ...result.events.map((e) => ({ at: e.at, kind: 'event', text: `${e.name}${e.delivered ? '' : ' (not delivered: the journey had ended)'}` })),
+    ...result.events.map((e) => ({
+      at: e.at,
+      kind: 'event',
+      text: `${e.name}${e.delivered ? '' : ' (not delivered: the journey had ended)'}`,
+    })),
     ...result.updates.map((u) => ({ at: u.at, kind: 'update', text: JSON.stringify({ ...u, at: undefined }) })),
     ...result.webhooks.map((w) => ({ at: w.at, kind: 'webhook', text: w.url })),
   ].sort((a, b) => a.at.localeCompare(b.at));
@@ -155,12 +219,15 @@ export function SimulationView({ result }: { result: SimulationResult }) {
       <dl className="facts">
         <dt>Journey</dt>
         <dd>
-          <a href={href(`/journeys/${result.journeyId}`)}>{result.journeyId}</a> {result.journeyVersion === 0 ? 'draft' : `v${result.journeyVersion}`}
+          <a href={href(`/journeys/${result.journeyId}`)}>{result.journeyId}</a>{' '}
+          {result.journeyVersion === 0 ? 'draft' : `v${result.journeyVersion}`}
         </dd>
         <dt>Outcome</dt>
         <dd data-testid="simulation-outcome">
           {result.outcome.status}
-          {result.outcome.reason && result.outcome.reason !== result.outcome.status ? ` (${result.outcome.reason})` : ''}
+          {result.outcome.reason && result.outcome.reason !== result.outcome.status
+            ? ` (${result.outcome.reason})`
+            : ''}
         </dd>
         <dt>Simulated time</dt>
         <dd>

@@ -6,7 +6,17 @@
  * Saving (PUT /v1/templates/:id) validates again on the server.
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { ApiError, describeError, templatesApi, type DraftPreview, type Issue, type PreviewCustomer, type TemplateBody, type TemplateContent, type TemplateParts } from '../api';
+import {
+  ApiError,
+  describeError,
+  templatesApi,
+  type DraftPreview,
+  type Issue,
+  type PreviewCustomer,
+  type TemplateBody,
+  type TemplateContent,
+  type TemplateParts,
+} from '../api';
 import { formatTime, href, navigate, PageTitle, Show, useLoad } from '../lib';
 
 const channelList = ['email', 'sms', 'push', 'wechat'];
@@ -114,7 +124,14 @@ export function relativePath(path: string): string {
 }
 
 /** The form's locales as the API takes them. */
-function toBody(channel: string, defaultLocale: string, locales: LocaleDraft[], traits: string, events: string, template: TemplateContent | null): TemplateBody {
+function toBody(
+  channel: string,
+  defaultLocale: string,
+  locales: LocaleDraft[],
+  traits: string,
+  events: string,
+  template: TemplateContent | null,
+): TemplateBody {
   return {
     channel,
     defaultLocale,
@@ -131,11 +148,17 @@ function toBody(channel: string, defaultLocale: string, locales: LocaleDraft[], 
 }
 
 /** The sample customer's JSON, checked before anything is sent (a bad one never reaches the API). */
-function previewCustomer(traitsJson: string, eventJson: string, customerId: string): { customer: PreviewCustomer; event: Record<string, unknown> } | { problem: string } {
+function previewCustomer(
+  traitsJson: string,
+  eventJson: string,
+  customerId: string,
+): { customer: PreviewCustomer; event: Record<string, unknown> } | { problem: string } {
   const object = (text: string, what: string): Record<string, unknown> | string => {
     try {
       const value: unknown = JSON.parse(text === '' ? '{}' : text);
-      return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : `${what} must be a JSON object`;
+      return typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? (value as Record<string, unknown>)
+        : `${what} must be a JSON object`;
     } catch (error) {
       return `${what} are not JSON: ${describeError(error)}`;
     }
@@ -153,23 +176,37 @@ function previewCustomer(traitsJson: string, eventJson: string, customerId: stri
 
 function TemplateForm({ id, template }: { id: string | undefined; template: TemplateContent | null }) {
   const nextKey = useRef(0);
-  const draftOf = (tag: string, parts: TemplateParts): LocaleDraft => ({ key: nextKey.current++, tag, subject: parts.subject ?? '', text: parts.text, parts });
+  const draftOf = (tag: string, parts: TemplateParts): LocaleDraft => ({
+    key: nextKey.current++,
+    tag,
+    subject: parts.subject ?? '',
+    text: parts.text,
+    parts,
+  });
   const [templateId, setTemplateId] = useState(id ?? '');
   const [channel, setChannel] = useState(template?.channel ?? 'email');
   const [locales, setLocales] = useState<LocaleDraft[]>(() =>
-    template ? Object.entries(template.locales).map(([tag, parts]) => draftOf(tag, parts)) : [draftOf('en', { text: '' })],
+    template
+      ? Object.entries(template.locales).map(([tag, parts]) => draftOf(tag, parts))
+      : [draftOf('en', { text: '' })],
   );
   const [defaultLocale, setDefaultLocale] = useState(template?.defaultLocale ?? 'en');
   const [traits, setTraits] = useState((template?.variables?.traits ?? []).join(', '));
   const [events, setEvents] = useState((template?.variables?.event ?? []).join(', '));
   const [newLocale, setNewLocale] = useState('');
   const [newLocaleProblem, setNewLocaleProblem] = useState<string | null>(null);
-  const [sampleTraits, setSampleTraits] = useState(() => JSON.stringify(Object.fromEntries((template?.variables?.traits ?? []).map((t) => [t, 'Ada'])), null, 2));
-  const [sampleEvent, setSampleEvent] = useState(() => JSON.stringify(Object.fromEntries((template?.variables?.event ?? []).map((e) => [e, 1])), null, 2));
+  const [sampleTraits, setSampleTraits] = useState(() =>
+    JSON.stringify(Object.fromEntries((template?.variables?.traits ?? []).map((t) => [t, 'Ada'])), null, 2),
+  );
+  const [sampleEvent, setSampleEvent] = useState(() =>
+    JSON.stringify(Object.fromEntries((template?.variables?.event ?? []).map((e) => [e, 1])), null, 2),
+  );
   const [customerId, setCustomerId] = useState('');
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [issues, setIssues] = useState<Issue[]>([]);
-  const [live, setLive] = useState<{ state: 'idle' | 'checking' } | { state: 'done'; previews: DraftPreview[] } | { state: 'error'; text: string }>({ state: 'idle' });
+  const [live, setLive] = useState<
+    { state: 'idle' | 'checking' } | { state: 'done'; previews: DraftPreview[] } | { state: 'error'; text: string }
+  >({ state: 'idle' });
 
   const body = toBody(channel, defaultLocale, locales, traits, events, template);
   const bodyJson = JSON.stringify(body);
@@ -187,28 +224,31 @@ function TemplateForm({ id, template }: { id: string | undefined; template: Temp
     }
     setLive({ state: 'checking' });
     const timer = setTimeout(() => {
-      templatesApi
-        .previewDraft(JSON.parse(bodyJson) as TemplateBody, customer.customer, customer.event)
-        .then(
-          (answer) => {
-            if (asked !== latest.current) return;
-            setIssues(answer.issues);
-            setLive({ state: 'done', previews: answer.previews });
-          },
-          (error: unknown) => asked === latest.current && setLive({ state: 'error', text: describeError(error) }),
-        );
+      templatesApi.previewDraft(JSON.parse(bodyJson) as TemplateBody, customer.customer, customer.event).then(
+        (answer) => {
+          if (asked !== latest.current) return;
+          setIssues(answer.issues);
+          setLive({ state: 'done', previews: answer.previews });
+        },
+        (error: unknown) => asked === latest.current && setLive({ state: 'error', text: describeError(error) }),
+      );
     }, LIVE_DELAY_MS);
     return () => clearTimeout(timer);
   }, [bodyJson, whoJson]);
 
-  const update = (key: number, change: Partial<LocaleDraft>) => setLocales((all) => all.map((l) => (l.key === key ? { ...l, ...change } : l)));
+  const update = (key: number, change: Partial<LocaleDraft>) =>
+    setLocales((all) => all.map((l) => (l.key === key ? { ...l, ...change } : l)));
   const addLocale = (event: FormEvent) => {
     event.preventDefault();
     const tag = newLocale.trim();
     if (!localePattern.test(tag)) return setNewLocaleProblem('A BCP 47 tag such as en or zh-CN.');
-    if (locales.some((l) => l.tag.toLowerCase() === tag.toLowerCase())) return setNewLocaleProblem(`${tag} is already there.`);
+    if (locales.some((l) => l.tag.toLowerCase() === tag.toLowerCase()))
+      return setNewLocaleProblem(`${tag} is already there.`);
     const from = locales.find((l) => l.tag === defaultLocale);
-    setLocales((all) => [...all, draftOf(tag, { text: from?.text ?? '', ...(from?.subject ? { subject: from.subject } : {}) })]);
+    setLocales((all) => [
+      ...all,
+      draftOf(tag, { text: from?.text ?? '', ...(from?.subject ? { subject: from.subject } : {}) }),
+    ]);
     setNewLocale('');
     setNewLocaleProblem(null);
   };
@@ -229,19 +269,24 @@ function TemplateForm({ id, template }: { id: string | undefined; template: Temp
     } catch (error) {
       if (error instanceof ApiError && error.issues.length) {
         setIssues(error.issues);
-        setMessage({ ok: false, text: `Not saved: ${error.issues.length} issue${error.issues.length === 1 ? '' : 's'}.` });
+        setMessage({
+          ok: false,
+          text: `Not saved: ${error.issues.length} issue${error.issues.length === 1 ? '' : 's'}.`,
+        });
       } else setMessage({ ok: false, text: describeError(error) });
     }
   };
 
-  const issuesAt = (prefix: string) => issues.filter((i) => relativePath(i.path) === prefix || relativePath(i.path).startsWith(`${prefix}.`));
+  const issuesAt = (prefix: string) =>
+    issues.filter((i) => relativePath(i.path) === prefix || relativePath(i.path).startsWith(`${prefix}.`));
   const inline = (found: Issue[], fieldId: string) =>
     found.length ? (
       <span id={`${fieldId}-issues`} className="error small" data-testid={`${fieldId}-issues`}>
         {found.map((i) => i.message).join('; ')}
       </span>
     ) : null;
-  const described = (found: Issue[], fieldId: string) => (found.length ? { 'aria-describedby': `${fieldId}-issues`, 'aria-invalid': true } : {});
+  const described = (found: Issue[], fieldId: string) =>
+    found.length ? { 'aria-describedby': `${fieldId}-issues`, 'aria-invalid': true } : {};
   const previewOf = (tag: string) => (live.state === 'done' ? live.previews.find((p) => p.locale === tag) : undefined);
 
   return (
@@ -249,11 +294,22 @@ function TemplateForm({ id, template }: { id: string | undefined; template: Temp
       <div className="template-settings">
         <div className="field">
           <label htmlFor="template-id">Template id</label>
-          <input id="template-id" value={templateId} onChange={(e) => setTemplateId(e.target.value)} readOnly={id !== undefined} required />
+          <input
+            id="template-id"
+            value={templateId}
+            onChange={(e) => setTemplateId(e.target.value)}
+            readOnly={id !== undefined}
+            required
+          />
         </div>
         <div className="field">
           <label htmlFor="template-channel">Channel</label>
-          <select id="template-channel" value={channel} onChange={(e) => setChannel(e.target.value)} {...described(issuesAt('channel'), 'template-channel')}>
+          <select
+            id="template-channel"
+            value={channel}
+            onChange={(e) => setChannel(e.target.value)}
+            {...described(issuesAt('channel'), 'template-channel')}
+          >
             {channelList.map((c) => (
               <option key={c}>{c}</option>
             ))}
@@ -262,7 +318,12 @@ function TemplateForm({ id, template }: { id: string | undefined; template: Temp
         </div>
         <div className="field">
           <label htmlFor="template-default-locale">Default locale</label>
-          <select id="template-default-locale" value={defaultLocale} onChange={(e) => setDefaultLocale(e.target.value)} {...described(issuesAt('defaultLocale'), 'template-default-locale')}>
+          <select
+            id="template-default-locale"
+            value={defaultLocale}
+            onChange={(e) => setDefaultLocale(e.target.value)}
+            {...described(issuesAt('defaultLocale'), 'template-default-locale')}
+          >
             {locales.map((l) => (
               <option key={l.key} value={l.tag}>
                 {l.tag}
@@ -274,7 +335,13 @@ function TemplateForm({ id, template }: { id: string | undefined; template: Temp
         </div>
         <div className="field">
           <label htmlFor="template-traits">Trait variables (comma-separated)</label>
-          <input id="template-traits" value={traits} onChange={(e) => setTraits(e.target.value)} placeholder="firstName, city" {...described(issuesAt('variables'), 'template-traits')} />
+          <input
+            id="template-traits"
+            value={traits}
+            onChange={(e) => setTraits(e.target.value)}
+            placeholder="firstName, city"
+            {...described(issuesAt('variables'), 'template-traits')}
+          />
           {inline(issuesAt('variables'), 'template-traits')}
         </div>
         <div className="field">
@@ -287,18 +354,44 @@ function TemplateForm({ id, template }: { id: string | undefined; template: Temp
         <legend>Preview as</legend>
         <div className="field">
           <label htmlFor="preview-traits">Sample traits (JSON)</label>
-          <textarea id="preview-traits" rows={3} value={sampleTraits} onChange={(e) => setSampleTraits(e.target.value)} spellCheck={false} disabled={customerId.trim() !== ''} />
+          <textarea
+            id="preview-traits"
+            rows={3}
+            value={sampleTraits}
+            onChange={(e) => setSampleTraits(e.target.value)}
+            spellCheck={false}
+            disabled={customerId.trim() !== ''}
+          />
         </div>
         <div className="field">
           <label htmlFor="preview-event">Sample event properties (JSON)</label>
-          <textarea id="preview-event" rows={3} value={sampleEvent} onChange={(e) => setSampleEvent(e.target.value)} spellCheck={false} />
+          <textarea
+            id="preview-event"
+            rows={3}
+            value={sampleEvent}
+            onChange={(e) => setSampleEvent(e.target.value)}
+            spellCheck={false}
+          />
         </div>
         <div className="field">
           <label htmlFor="preview-customer">Or a stored customer (id)</label>
-          <input id="preview-customer" value={customerId} onChange={(e) => setCustomerId(e.target.value)} placeholder="uuid from the customer page" />
+          <input
+            id="preview-customer"
+            value={customerId}
+            onChange={(e) => setCustomerId(e.target.value)}
+            placeholder="uuid from the customer page"
+          />
         </div>
         <p role="status" className={live.state === 'error' ? 'error small' : 'muted small'} data-testid="live-status">
-          {live.state === 'checking' ? 'Checking…' : live.state === 'error' ? live.text : live.state === 'done' ? (issues.length ? `${issues.length} issue${issues.length === 1 ? '' : 's'} in the draft.` : 'No issues; previews are current.') : ''}
+          {live.state === 'checking'
+            ? 'Checking…'
+            : live.state === 'error'
+              ? live.text
+              : live.state === 'done'
+                ? issues.length
+                  ? `${issues.length} issue${issues.length === 1 ? '' : 's'} in the draft.`
+                  : 'No issues; previews are current.'
+                : ''}
         </p>
       </fieldset>
 
@@ -306,7 +399,9 @@ function TemplateForm({ id, template }: { id: string | undefined; template: Temp
         const at = `locales.${l.tag}`;
         const base = `locale-${l.key}`;
         const preview = previewOf(l.tag);
-        const rest = issuesAt(at).filter((i) => !['subject', 'text'].includes(relativePath(i.path).slice(at.length + 1)));
+        const rest = issuesAt(at).filter(
+          (i) => !['subject', 'text'].includes(relativePath(i.path).slice(at.length + 1)),
+        );
         return (
           <fieldset key={l.key} className="locale" data-locale={l.tag} aria-labelledby={`${base}-legend`}>
             <legend id={`${base}-legend`}>
@@ -317,12 +412,26 @@ function TemplateForm({ id, template }: { id: string | undefined; template: Temp
               <div>
                 <div className="field">
                   <label htmlFor={`${base}-subject`}>Subject — {l.tag}</label>
-                  <input id={`${base}-subject`} lang={l.tag} value={l.subject} onChange={(e) => update(l.key, { subject: e.target.value })} {...described(issuesAt(`${at}.subject`), `${base}-subject`)} />
+                  <input
+                    id={`${base}-subject`}
+                    lang={l.tag}
+                    value={l.subject}
+                    onChange={(e) => update(l.key, { subject: e.target.value })}
+                    {...described(issuesAt(`${at}.subject`), `${base}-subject`)}
+                  />
                   {inline(issuesAt(`${at}.subject`), `${base}-subject`)}
                 </div>
                 <div className="field">
                   <label htmlFor={`${base}-text`}>Body (Handlebars) — {l.tag}</label>
-                  <textarea id={`${base}-text`} lang={l.tag} rows={7} value={l.text} onChange={(e) => update(l.key, { text: e.target.value })} spellCheck={false} {...described(issuesAt(`${at}.text`), `${base}-text`)} />
+                  <textarea
+                    id={`${base}-text`}
+                    lang={l.tag}
+                    rows={7}
+                    value={l.text}
+                    onChange={(e) => update(l.key, { text: e.target.value })}
+                    spellCheck={false}
+                    {...described(issuesAt(`${at}.text`), `${base}-text`)}
+                  />
                   {inline(issuesAt(`${at}.text`), `${base}-text`)}
                 </div>
                 {rest.length ? (
