@@ -31,7 +31,7 @@ import { segmentRoutes } from './segments';
 import { mergeRoutes } from './merges';
 import { opsRoutes } from './ops';
 import { erasureRoutes } from './erasure';
-import { privateLoggerOptions } from '../worker/logging';
+import { privateLoggerOptions } from '../platform/logging';
 
 export interface AppDeps {
   db: Db;

@@ -13,7 +13,7 @@ import { connectDatabase, connectTemporal, DependencyError } from './connect';
 import { createJourneyWorker } from './create';
 import { createEventRouter } from './router';
 import { ensureSchedules } from './schedules';
-import { privateLoggerOptions, safeError, scrubPii } from './logging';
+import { privateLoggerOptions, safeError, scrubPii } from '../platform/logging';
 import { capsFromEnv, databaseConfigFromEnv, EnvError, parseEnv, workerEnv, type WorkerEnv } from './env';
 
 async function main() {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { carriesReconsent, identityHash } from '../../../api/erasure';
-import { safeError, safeUrl, scrubPii } from '../../../worker/logging';
+import { safeError, safeUrl, scrubPii } from '../../../platform/logging';
 
 describe('scrubPii', () => {
   it('masks email addresses, E.164 phones (with separators) and the params drizzle appends to a failed query', () => {
