@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseEnv, linkSecretEnv, logEnv, temporalEnv } from '../worker/env';
+import { databaseEnv, linkSecretEnv, logEnv, temporalEnv } from '../platform/env';
 
 export const apiEnv = temporalEnv
   .extend(databaseEnv.shape)

@@ -1,8 +1,8 @@
 /** `npm run api`: the production HTTP process. */
 import { Client } from '@temporalio/client';
 import { migrate } from '../drizzle/migrate';
-import { connectDatabase, connectTemporal, DependencyError } from '../worker/connect';
-import { databaseConfigFromEnv, EnvError, parseEnv } from '../worker/env';
+import { connectDatabase, connectTemporal, DependencyError } from '../platform/connect';
+import { databaseConfigFromEnv, EnvError, parseEnv } from '../platform/env';
 import { buildApp } from './app';
 import { apiEnv } from './env';
 

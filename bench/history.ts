@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { registerSearchAttributes } from '../worker/search-attributes';
+import { registerSearchAttributes } from '../platform/search-attributes';
 import { enrollmentWorkflow, eventSignal, statusQuery, type EnrollmentInput } from '../workflows/enrollment';
 import { createFakeActivities, newWorld } from '../test/fixtures/fake-activities';
 import { phoneNurture } from '../test/fixtures/journeys';

@@ -19,8 +19,8 @@ import { ApiError, CliSetupError, createApi, query, type Api } from './api';
 import { money, pairs, percent, points, table, time } from './format';
 import { generateDemoData } from '../demo/generator';
 import { migrate } from '../drizzle/migrate';
-import { connectDatabase } from '../worker/connect';
-import { databaseConfigFromEnv } from '../worker/env';
+import { connectDatabase } from '../platform/connect';
+import { databaseConfigFromEnv } from '../platform/env';
 
 interface GlobalOptions {
   apiUrl: string;

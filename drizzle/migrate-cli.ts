@@ -1,7 +1,7 @@
 /** `npm run db:migrate`: applies migrations to DATABASE_URL (or the embedded PGlite under .data/). */
 import { createDb } from './client';
 import { migrate } from './migrate';
-import { databaseConfigFromEnv } from '../worker/env';
+import { databaseConfigFromEnv } from '../platform/env';
 
 const handle = await createDb(databaseConfigFromEnv(process.env));
 try {

@@ -7,8 +7,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { migrate } from '../drizzle/migrate';
 import { generateDemoData } from '../demo/generator';
-import { connectDatabase, DependencyError } from '../worker/connect';
-import { databaseConfigFromEnv, EnvError } from '../worker/env';
+import { connectDatabase, DependencyError } from '../platform/connect';
+import { databaseConfigFromEnv, EnvError } from '../platform/env';
 
 const positive = (max: number) => (raw: string) => {
   const value = Number(raw);

@@ -35,7 +35,7 @@ import { simulatedDepletion } from './depletion';
 import { loadRecommendations, usesRecommendations } from '../activities/recommendations';
 import type { ServerExecutable } from '../scripts/provision';
 import { startTimeSkippingEnvironment } from '../scripts/time-skipping';
-import { registerSearchAttributes } from '../worker/search-attributes';
+import { registerSearchAttributes } from '../platform/search-attributes';
 import { enrollmentWorkflow, statusQuery, type EnrollmentInput } from '../workflows/enrollment';
 
 export interface SimulatedCustomer {

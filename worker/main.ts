@@ -9,12 +9,13 @@ import { createRateLimiter } from '../activities/rate-limiter';
 import { createSegmentMembership } from '../activities/segments';
 import { createSmtpTransport, createWebhookTransport, payloadShapers, type Transports } from '../activities/transports';
 import { migrate } from '../drizzle/migrate';
-import { connectDatabase, connectTemporal, DependencyError } from './connect';
+import { connectDatabase, connectTemporal, DependencyError } from '../platform/connect';
 import { createJourneyWorker } from './create';
 import { createEventRouter } from './router';
 import { ensureSchedules } from './schedules';
 import { privateLoggerOptions, safeError, scrubPii } from '../platform/logging';
-import { capsFromEnv, databaseConfigFromEnv, EnvError, parseEnv, workerEnv, type WorkerEnv } from './env';
+import { databaseConfigFromEnv, EnvError, parseEnv } from '../platform/env';
+import { capsFromEnv, workerEnv, type WorkerEnv } from './env';
 
 async function main() {
   const env = parseEnv(workerEnv, process.env);

@@ -11,7 +11,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createDb, withDatabase, type DbHandle } from '../../drizzle/client';
 import { migrate } from '../../drizzle/migrate';
 import type { Activities } from '../../activities';
-import { registerSearchAttributes } from '../../worker/search-attributes';
+import { registerSearchAttributes } from '../../platform/search-attributes';
 import { startTimeSkippingEnvironment } from '../../scripts/time-skipping';
 
 /** A fresh, migrated database cloned from the template (milliseconds), dropped by `close()`. */
