@@ -6,13 +6,8 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../drizzle/client';
 import { categoryAssociations } from '../drizzle/schema';
+import type { AssociationRefresh } from '../workflows/contracts/associations';
 import type { ActivityDeps } from './index';
-
-export interface AssociationRefresh {
-  baskets: number;
-  rules: number;
-  computedAt: string;
-}
 
 export async function refreshCategoryAssociations(db: Db, now: Date, minCount = 1): Promise<AssociationRefresh> {
   return db.transaction(async (tx) => {

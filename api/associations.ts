@@ -9,7 +9,11 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type { Db } from '../drizzle/client';
 import { categoryAssociations, customers, ownedProducts } from '../drizzle/schema';
 import { recommendCategories } from '../domain/predictions';
-import { associationsRefreshWorkflow, associationsRefreshWorkflowId } from '../workflows/associations';
+import {
+  ASSOCIATIONS_REFRESH_WORKFLOW_TYPE,
+  associationsRefreshWorkflowId,
+  type AssociationsRefreshWorkflow,
+} from '../workflows/contracts/associations';
 import { adminSecurity } from './http';
 
 export const associationRoutes: FastifyPluginAsyncZod<{ db: Db; temporal: Client; taskQueue: string }> = async (
@@ -61,7 +65,11 @@ export const associationRoutes: FastifyPluginAsyncZod<{ db: Db; temporal: Client
     async (_request, reply) => {
       const workflowId = associationsRefreshWorkflowId(taskQueue);
       try {
-        await temporal.workflow.start(associationsRefreshWorkflow, { workflowId, taskQueue, args: [{ v: 1 }] });
+        await temporal.workflow.start<AssociationsRefreshWorkflow>(ASSOCIATIONS_REFRESH_WORKFLOW_TYPE, {
+          workflowId,
+          taskQueue,
+          args: [{ v: 1 }],
+        });
         return reply.code(202).send({ workflowId, status: 'started' });
       } catch (error) {
         if (error instanceof WorkflowExecutionAlreadyStartedError)

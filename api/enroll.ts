@@ -11,7 +11,13 @@ import { enrollments } from '../drizzle/schema';
 import type { JourneyEvent } from '../domain/journey/conditions';
 import { getPath } from '../domain/journey/conditions';
 import type { JourneyDefinition } from '../domain/journey/definition';
-import { enrollmentWorkflow, enrollmentWorkflowId, eventSignal, searchAttributes } from '../workflows/enrollment';
+import {
+  ENROLLMENT_WORKFLOW_TYPE,
+  enrollmentWorkflowId,
+  eventSignal,
+  searchAttributes,
+  type EnrollmentWorkflow,
+} from '../workflows/contracts/enrollment';
 
 export interface EntryRequest {
   journey: { id: string; version: number; definition: JourneyDefinition; status: string };
@@ -81,7 +87,7 @@ export function createEnroller(deps: { db: Db; temporal: Client; taskQueue: stri
           });
         if (signalled) return { status: 'signalled', workflowId: latest.workflowId, enrollmentKey };
       }
-      await deps.temporal.workflow.signalWithStart(enrollmentWorkflow, {
+      await deps.temporal.workflow.signalWithStart<EnrollmentWorkflow, [JourneyEvent]>(ENROLLMENT_WORKFLOW_TYPE, {
         workflowId,
         taskQueue: deps.taskQueue,
         args: [

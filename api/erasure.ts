@@ -17,7 +17,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { rowsOf, type Db } from '../drizzle/client';
 import { customerErasures, customerIdentities, customers, erasedIdentities } from '../drizzle/schema';
-import { controlSignal, ENROLLMENT_WORKFLOW_TYPE } from '../workflows/enrollment';
+import { controlSignal, ENROLLMENT_WORKFLOW_TYPE } from '../workflows/contracts/enrollment';
 import { adminSecurity } from './http';
 import type { Identity, Tx } from './identity';
 import { survivorOf } from './merge';

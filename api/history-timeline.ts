@@ -6,7 +6,7 @@
  */
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import type { EnrollmentInput, EnrollmentResult } from '../workflows/enrollment';
+import type { EnrollmentInput, EnrollmentResult } from '../workflows/contracts/enrollment';
 import type { SendOutcome, SendRequest } from '../activities';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;

@@ -8,8 +8,12 @@ import type { Db } from '../drizzle/client';
 import { enrollments, journeys, journeyVersions, segments, templates } from '../drizzle/schema';
 import { validateJourney, type ValidationContext, type ValidationIssue } from '../domain/journey/validate';
 import type { JourneyDefinition } from '../domain/journey/definition';
-import { controlSignal } from '../workflows/enrollment';
-import { dateEntryWorkflow, dateEntryWorkflowId } from '../workflows/date-entry';
+import { controlSignal } from '../workflows/contracts/enrollment';
+import {
+  DATE_ENTRY_WORKFLOW_TYPE,
+  dateEntryWorkflowId,
+  type DateEntryWorkflow,
+} from '../workflows/contracts/date-entry';
 
 export class JourneyError extends Error {
   constructor(
@@ -84,7 +88,7 @@ export function createJourneyService(deps: {
   /** One date-entry workflow per journey; publishing again finds it running, which is fine. */
   async function startDateEntries(journeyId: string) {
     try {
-      await deps.temporal.workflow.start(dateEntryWorkflow, {
+      await deps.temporal.workflow.start<DateEntryWorkflow>(DATE_ENTRY_WORKFLOW_TYPE, {
         workflowId: dateEntryWorkflowId(journeyId),
         taskQueue: deps.taskQueue,
         args: [{ v: 1, journeyId }],

@@ -31,7 +31,7 @@ import {
   enrollments,
   type Consent,
 } from '../drizzle/schema';
-import { controlSignal } from '../workflows/enrollment';
+import { controlSignal } from '../workflows/contracts/enrollment';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type Customer = typeof customers.$inferSelect;

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../drizzle/client';
 import { customers, enrollments, enrollmentStatuses, messages } from '../drizzle/schema';
-import { controlSignal, statusQuery } from '../workflows/enrollment';
+import { controlSignal, statusQuery } from '../workflows/contracts/enrollment';
 import { renderHistory } from './history-timeline';
 import { adminSecurity } from './http';
 import { decodeCursor, encodeCursor, iso } from './sql-rows';

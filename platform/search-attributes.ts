@@ -7,7 +7,7 @@ import type * as Proto from '@temporalio/proto';
 // @temporalio/proto is CommonJS whose exports Node's ESM loader cannot see by name (`import { temporal }`
 // fails under tsx, e.g. `npm run api`, which reaches this file through the simulator): require it.
 const { temporal } = createRequire(import.meta.url)('@temporalio/proto') as typeof Proto;
-import { searchAttributes } from '../workflows/enrollment';
+import { searchAttributes } from '../workflows/contracts/enrollment';
 
 const indexedTypes: Partial<Record<SearchAttributeType, Proto.temporal.api.enums.v1.IndexedValueType>> = {
   [SearchAttributeType.KEYWORD]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { searchAttributes } from '../workflows/enrollment';
+import { searchAttributes } from '../workflows/contracts/enrollment';
 import { waitForPort, type ServerExecutable } from './provision';
 
 export interface DevServer {

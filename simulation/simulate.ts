@@ -36,7 +36,8 @@ import { loadRecommendations, usesRecommendations } from '../activities/recommen
 import type { ServerExecutable } from '../scripts/provision';
 import { startTimeSkippingEnvironment } from '../scripts/time-skipping';
 import { registerSearchAttributes } from '../platform/search-attributes';
-import { enrollmentWorkflow, statusQuery, type EnrollmentInput } from '../workflows/enrollment';
+import { enrollmentWorkflow } from '../workflows/enrollment';
+import { statusQuery, type EnrollmentInput } from '../workflows/contracts/enrollment';
 
 export interface SimulatedCustomer {
   /** Internal id; a synthetic one when the profile is made up. */

@@ -27,7 +27,7 @@ import { rowsOf, type Db } from '../drizzle/client';
 import { customers, enrollments, events, journeys, journeyVersions } from '../drizzle/schema';
 import { matchesFilter, type JourneyEvent } from '../domain/journey/conditions';
 import { depletionWaitEvents, type JourneyDefinition } from '../domain/journey/definition';
-import { enrollmentWorkflowId, eventSignal } from '../workflows/enrollment';
+import { enrollmentWorkflowId, eventSignal } from '../workflows/contracts/enrollment';
 
 const ROUTER_LOCK = 727_275;
 

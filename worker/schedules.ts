@@ -5,15 +5,15 @@
  */
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import {
+  ASSOCIATIONS_REFRESH_WORKFLOW_TYPE,
   ASSOCIATIONS_SCHEDULE_ID,
-  associationsRefreshWorkflow,
   type AssociationsRefreshInput,
-} from '../workflows/associations';
+} from '../workflows/contracts/associations';
 import {
   SEGMENT_REFRESH_SCHEDULE_ID,
-  segmentRefreshWorkflow,
+  SEGMENT_REFRESH_WORKFLOW_TYPE,
   type SegmentRefreshInput,
-} from '../workflows/segment-refresh';
+} from '../workflows/contracts/segment-refresh';
 
 export interface SegmentRefreshScheduleOptions {
   taskQueue: string;
@@ -32,7 +32,7 @@ export function ensureSegmentRefreshSchedule(
     every: options.every ?? '15 minutes',
     action: {
       type: 'startWorkflow' as const,
-      workflowType: segmentRefreshWorkflow,
+      workflowType: SEGMENT_REFRESH_WORKFLOW_TYPE,
       taskQueue: options.taskQueue,
       args: [{ v: 1 } satisfies SegmentRefreshInput] as [SegmentRefreshInput],
       workflowExecutionTimeout: '1 hour',
@@ -50,7 +50,7 @@ export function ensureAssociationsRefreshSchedule(
     every: options.every ?? '1 day',
     action: {
       type: 'startWorkflow' as const,
-      workflowType: associationsRefreshWorkflow,
+      workflowType: ASSOCIATIONS_REFRESH_WORKFLOW_TYPE,
       taskQueue: options.taskQueue,
       args: [{ v: 1 } satisfies AssociationsRefreshInput] as [AssociationsRefreshInput],
       workflowExecutionTimeout: '2 hours',

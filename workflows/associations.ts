@@ -4,18 +4,7 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-
-export interface AssociationsRefreshInputV1 {
-  v: 1;
-}
-export type AssociationsRefreshInput = AssociationsRefreshInputV1;
-
-export const ASSOCIATIONS_SCHEDULE_ID = 'perennial-associations-refresh';
-
-/** On-demand runs: one at a time per deployment (its task queue). Scheduled runs get the schedule's IDs. */
-export function associationsRefreshWorkflowId(taskQueue: string): string {
-  return `associations-refresh/${taskQueue}`;
-}
+import type { AssociationsRefreshInput } from './contracts/associations';
 
 const activities = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',

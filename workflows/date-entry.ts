@@ -7,20 +7,7 @@
 import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { nextDailyRun } from '../domain/time/daily';
-
-export interface DateEntryInputV1 {
-  v: 1;
-  journeyId: string;
-  /** The last local day ("YYYY-MM-DD") processed, carried across continue-as-new. */
-  lastDay?: string;
-}
-export type DateEntryInput = DateEntryInputV1;
-
-export const DATE_ENTRY_WORKFLOW_TYPE = 'dateEntryWorkflow';
-
-export function dateEntryWorkflowId(journeyId: string): string {
-  return `date-entry/${journeyId}`;
-}
+import type { DateEntryInput } from './contracts/date-entry';
 
 const activities = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',

@@ -6,30 +6,7 @@
  */
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities, RefreshResult } from '../activities';
-
-export interface SegmentRefreshInputV1 {
-  v: 1;
-  /** Only these segments; all of them when absent. */
-  segmentIds?: string[];
-}
-export type SegmentRefreshInput = SegmentRefreshInputV1;
-
-export interface SegmentRefreshSummary {
-  refreshed: number;
-  entered: number;
-  left: number;
-  enrollments: number;
-  /** Segments whose refresh failed for good (e.g. a stored rule no longer valid); the rest still ran. */
-  failed: { segmentId: string; message: string }[];
-}
-
-export const SEGMENT_REFRESH_WORKFLOW_TYPE = 'segmentRefreshWorkflow';
-export const SEGMENT_REFRESH_SCHEDULE_ID = 'perennial-segment-refresh';
-
-/** For refreshes started outside the schedule (the schedule names its runs itself). */
-export function segmentRefreshWorkflowId(key: string): string {
-  return `segment-refresh/${key}`;
-}
+import type { SegmentRefreshInput, SegmentRefreshSummary } from './contracts/segment-refresh';
 
 const activities = proxyActivities<Pick<Activities, 'listSegmentIds' | 'refreshSegment'>>({
   startToCloseTimeout: '30 minutes',

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { customers, journeys, journeyVersions, templates } from '../../drizzle/schema';
-import { enrollmentWorkflowId } from '../../workflows/enrollment';
+import { enrollmentWorkflowId } from '../../workflows/contracts/enrollment';
 import { startApiStack, type ApiStack } from '../setup/api-stack';
 import { eventually } from '../setup/harness';
 

@@ -13,7 +13,7 @@ import { createJourneyService } from '../../api/journeys';
 import { customers, enrollments, ownedProducts } from '../../drizzle/schema';
 import type { JourneyDefinitionInput } from '../../domain/journey/definition';
 import { addCivilDays, formatCivilDate, toLocal } from '../../domain/time';
-import { dateEntryWorkflowId } from '../../workflows/date-entry';
+import { dateEntryWorkflowId } from '../../workflows/contracts/date-entry';
 import { createTestDatabase, createTestWorker, createTimeSkippingEnv, uniqueTaskQueue } from '../setup/harness';
 
 const DAY = 86_400_000;

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { JourneyDefinition } from '../../domain/journey/definition';
-import { enrollmentWorkflow, enrollmentWorkflowId } from '../../workflows/enrollment';
+import { enrollmentWorkflow } from '../../workflows/enrollment';
+import { enrollmentWorkflowId } from '../../workflows/contracts/enrollment';
 import { createFakeActivities, emptyFacts, newWorld, type FakeWorld } from '../fixtures/fake-activities';
 import { define } from '../fixtures/journeys';
 import { createTestWorker, createTimeSkippingEnv, uniqueTaskQueue } from '../setup/harness';

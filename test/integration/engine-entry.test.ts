@@ -12,7 +12,7 @@ import { createEnroller, type EntryRequest } from '../../api/enroll';
 import { customers, enrollments } from '../../drizzle/schema';
 import type { JourneyDefinitionInput } from '../../domain/journey/definition';
 import type { JourneyEvent } from '../../domain/journey/conditions';
-import { statusQuery } from '../../workflows/enrollment';
+import { statusQuery } from '../../workflows/contracts/enrollment';
 import { define } from '../fixtures/journeys';
 import { createTestDatabase, createTestWorker, createTimeSkippingEnv, uniqueTaskQueue } from '../setup/harness';
 

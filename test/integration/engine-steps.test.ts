@@ -9,14 +9,14 @@ import type { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { JourneyDefinition } from '../../domain/journey/definition';
 import type { JourneyEvent } from '../../domain/journey/conditions';
+import { enrollmentWorkflow } from '../../workflows/enrollment';
 import {
   controlSignal,
-  enrollmentWorkflow,
   enrollmentWorkflowId,
   eventSignal,
   statusQuery,
   type EnrollmentInput,
-} from '../../workflows/enrollment';
+} from '../../workflows/contracts/enrollment';
 import { createFakeActivities, emptyFacts, newWorld, type FakeWorld } from '../fixtures/fake-activities';
 import { define, phoneNurture } from '../fixtures/journeys';
 import { createTestWorker, createTimeSkippingEnv, uniqueTaskQueue } from '../setup/harness';

@@ -2,7 +2,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { customers, enrollments } from '../../drizzle/schema';
-import { enrollmentWorkflow, enrollmentWorkflowId } from '../../workflows/enrollment';
+import { enrollmentWorkflow } from '../../workflows/enrollment';
+import { enrollmentWorkflowId } from '../../workflows/contracts/enrollment';
 import { define } from '../fixtures/journeys';
 import { connectDevServer, createTestDatabase, createTestWorker, uniqueTaskQueue } from '../setup/harness';
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { enrollmentWorkflow, enrollmentWorkflowId } from '../../workflows/enrollment';
+import { enrollmentWorkflow } from '../../workflows/enrollment';
+import { enrollmentWorkflowId } from '../../workflows/contracts/enrollment';
 import { createFakeActivities, newWorld } from '../fixtures/fake-activities';
 import { fortyOneDayWait } from '../fixtures/journeys';
 import { createTestWorker, createTimeSkippingEnv, uniqueTaskQueue } from '../setup/harness';

@@ -20,7 +20,8 @@ import {
 import { addCivilDays, fromLocal, toLocal } from '../../domain/time';
 import { crossCategoryRecommendation } from '../../library/journeys/cross-category-recommendation';
 import { createEventRouter } from '../../worker/router';
-import { enrollmentWorkflowId, type enrollmentWorkflow } from '../../workflows/enrollment';
+import { type enrollmentWorkflow } from '../../workflows/enrollment';
+import { enrollmentWorkflowId } from '../../workflows/contracts/enrollment';
 import { emailCustomer, installLibraryJourney, recordingTransport, serverNow, untilIdle } from '../fixtures/library';
 import { createTestDatabase, createTestWorker, createTimeSkippingEnv, uniqueTaskQueue } from '../setup/harness';
 

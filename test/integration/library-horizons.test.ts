@@ -36,7 +36,8 @@ import type { JourneyEvent } from '../../domain/journey/conditions';
 import type { JourneyDefinition } from '../../domain/journey/definition';
 import { chooseArm } from '../../domain/journey/split';
 import { addCivilDays, atLocalTime, formatCivilDate, toLocal } from '../../domain/time';
-import { enrollmentWorkflow, enrollmentWorkflowId, eventSignal, statusQuery } from '../../workflows/enrollment';
+import { enrollmentWorkflow } from '../../workflows/enrollment';
+import { enrollmentWorkflowId, eventSignal, statusQuery } from '../../workflows/contracts/enrollment';
 import {
   connectDevServer,
   createTestDatabase,

@@ -13,7 +13,7 @@ import type { JourneyDefinition } from '../../domain/journey/definition';
 import { addCivilDays, fromLocal, isoWeekday, toLocal, type CivilDate } from '../../domain/time';
 import { maintenanceService } from '../../library/journeys/maintenance-service';
 import { createEventRouter } from '../../worker/router';
-import { enrollmentWorkflowId } from '../../workflows/enrollment';
+import { enrollmentWorkflowId } from '../../workflows/contracts/enrollment';
 import { emailCustomer, installLibraryJourney, recordingTransport, serverNow, untilIdle } from '../fixtures/library';
 import {
   createTestDatabase,

@@ -25,7 +25,8 @@ import type { JourneyDefinition } from '../../domain/journey/definition';
 import { addCivilDays, fromLocal, toLocal } from '../../domain/time';
 import { consumableRefill } from '../../library/journeys/consumable-refill';
 import { createEventRouter } from '../../worker/router';
-import { enrollmentWorkflowId, statusQuery, type enrollmentWorkflow } from '../../workflows/enrollment';
+import { type enrollmentWorkflow } from '../../workflows/enrollment';
+import { enrollmentWorkflowId, statusQuery } from '../../workflows/contracts/enrollment';
 import { emailCustomer, installLibraryJourney, recordingTransport, serverNow, untilIdle } from '../fixtures/library';
 import { saveHistoryIfRecording } from '../setup/histories';
 import {

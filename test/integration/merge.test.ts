@@ -31,7 +31,7 @@ import {
   telemetryReadings,
 } from '../../drizzle/schema';
 import { createEventRouter } from '../../worker/router';
-import type { EnrollmentResult } from '../../workflows/enrollment';
+import type { EnrollmentResult } from '../../workflows/contracts/enrollment';
 import { connectDevServer, createTestDatabase, createTestWorker, uniqueTaskQueue } from '../setup/harness';
 
 const ADMIN_KEY = 'merge-test-bootstrap-admin-key-0123';

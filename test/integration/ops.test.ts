@@ -12,7 +12,7 @@ import type { OutboundMessage, Transport } from '../../activities/transports';
 import type { TimelineEntry } from '../../api/history-timeline';
 import type { TimelineItem } from '../../api/ops';
 import { customerIdentities, customers, enrollments, events, templates } from '../../drizzle/schema';
-import { eventSignal } from '../../workflows/enrollment';
+import { eventSignal } from '../../workflows/contracts/enrollment';
 import { startApiStack, type ApiStack } from '../setup/api-stack';
 import { eventually } from '../setup/harness';
 

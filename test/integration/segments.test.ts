@@ -18,11 +18,8 @@ import { createJourneyService } from '../../api/journeys';
 import { customers, enrollments, events, orders, segmentMembers, segments, type Consent } from '../../drizzle/schema';
 import { createEventRouter } from '../../worker/router';
 import { ensureSegmentRefreshSchedule } from '../../worker/schedules';
-import {
-  SEGMENT_REFRESH_SCHEDULE_ID,
-  segmentRefreshWorkflow,
-  segmentRefreshWorkflowId,
-} from '../../workflows/segment-refresh';
+import { segmentRefreshWorkflow } from '../../workflows/segment-refresh';
+import { SEGMENT_REFRESH_SCHEDULE_ID, segmentRefreshWorkflowId } from '../../workflows/contracts/segment-refresh';
 import { connectDevServer, createTestDatabase, createTestWorker, uniqueTaskQueue } from '../setup/harness';
 import { saveHistoryIfRecording } from '../setup/histories';
 

@@ -2,37 +2,8 @@
 import { condition, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { JourneyDefinition, Step } from '../../domain/journey/definition';
-import type { JourneyEvent } from '../../domain/journey/conditions';
-import type { EnrollmentInput } from '../enrollment';
+import type { EnrollmentInput, EnrollmentState } from '../contracts/enrollment';
 import { resolveTimeZone } from '../../domain/time';
-
-export interface PathEntry {
-  step: string;
-  at: string;
-  /** What happened: the branch/arm/outcome taken, "sent", "skipped:capped", "timeout"… */
-  outcome?: string;
-}
-
-export interface EnrollmentState {
-  enrollmentId: string;
-  enteredAt: string;
-  stepId: string;
-  nextWakeAt: string | null;
-  path: PathEntry[];
-  /** Recent event ids, to drop duplicates (bounded). */
-  seenEventIds: string[];
-  /** Events received, numbered, that a waitForEvent step may consume (bounded). */
-  inbox: (JourneyEvent & { seq: number })[];
-  eventSeq: number;
-  /** Times each step was entered: the ledger key of a send is (enrollment, step, occurrence). */
-  occurrences: Record<string, number>;
-  paused: boolean;
-  customerTimeZone?: string | null;
-  exit?: { status: 'completed' | 'exited' | 'converted' | 'cancelled'; reason: string; at: string };
-  converted?: { goal: string; at: string };
-  /** Depletion waits: the consumable cycle (ISO start) last seen per device serial, to notice a new one. */
-  depletionCycles?: Record<string, string>;
-}
 
 export const MAX_SEEN_EVENT_IDS = 500;
 export const MAX_INBOX = 50;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { renderHistory } from '../../../api/history-timeline';
-import type { EnrollmentResult } from '../../../workflows/enrollment';
+import type { EnrollmentResult } from '../../../workflows/contracts/enrollment';
 import { historiesDir, loadHistory } from '../../setup/histories';
 
 const events = (name: string) => loadHistory(readFileSync(`${historiesDir}/${name}.json`, 'utf8')).events;
