@@ -4,8 +4,8 @@
  */
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { customerMerges, enrollments, type EnrollmentStatus } from '../drizzle/schema';
-import { isErased } from '../api/erasure';
-import { survivorOf } from '../api/merge';
+import { isErased } from '../services/customers/erasure';
+import { survivorOf } from '../services/customers/merge';
 import type { ActivityDeps } from './index';
 
 export interface EnrollmentProgress {

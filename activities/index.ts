@@ -3,7 +3,7 @@
  * root; tests pass their own deps (or fake this whole object, typed as `Activities`).
  */
 import type { Db } from '../drizzle/client';
-import type { Enroller } from '../api/enroll';
+import type { Enroller } from '../services/journeys/enroll';
 import { createAssociationActivities } from './associations';
 import { createDateEntryActivities } from './date-entry';
 import { createDepletionActivities } from './depletion';
@@ -57,5 +57,5 @@ export function createActivities(deps: ActivityDeps) {
 export type Activities = ReturnType<typeof createActivities>;
 export type { CustomerFacts } from '../domain/journey/conditions';
 export type { SendRequest, SendOutcome } from './send';
-export type { RefreshResult } from './segments';
-export type { ConsumablePrediction } from './depletion';
+export type { RefreshResult } from '../services/segments/membership';
+export type { ConsumablePrediction } from '../services/devices/depletion';

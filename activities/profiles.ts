@@ -3,7 +3,7 @@ import { and, asc, count, eq, gte, isNull, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/activity';
 import { aiplHistory, customers, events, ownedProducts } from '../drizzle/schema';
 import { eventCountKey, type CustomerFacts } from '../domain/journey/conditions';
-import { survivorOf } from '../api/merge';
+import { survivorOf } from '../services/customers/merge';
 import type { ActivityDeps } from './index';
 
 export interface FactsRequest {

@@ -25,11 +25,11 @@ import { conditionNeeds, evaluateConditions } from '../domain/journey/conditions
 import { applicableCaps, capExceeded, capWindowStart, countInWindows, nextAllowedSendTime } from '../domain/messaging';
 import { quietHoursEnd, resolveTimeZone } from '../domain/time';
 import type { ActivityDeps } from './index';
-import { isErased } from '../api/erasure';
-import { MAX_CHAIN } from '../api/merge';
-import type { Tx } from '../api/identity';
+import { isErased } from '../services/customers/erasure';
+import { MAX_CHAIN } from '../services/customers/merge';
+import type { Tx } from '../services/customers/identity';
 import { createProfileActivities } from './profiles';
-import { loadRecommendations, usesRecommendations } from './recommendations';
+import { loadRecommendations, usesRecommendations } from '../services/messaging/recommendations';
 import {
   createTemplateEngine,
   renderContext,
@@ -37,8 +37,8 @@ import {
   type PartialMap,
   type RenderedMessage,
   type TemplateVersionRow,
-} from './templates';
-import { signLink } from './tokens';
+} from '../services/messaging/templates';
+import { signLink } from '../services/messaging/tokens';
 import { MessageNotAcceptedError } from './transports';
 
 export interface SendRequest {

@@ -4,7 +4,7 @@
  * transport, shaped per channel by a small adapter.
  */
 import nodemailer from 'nodemailer';
-import { signWebhook, webhookHeaders } from './tokens';
+import { signWebhook, webhookHeaders } from '../services/messaging/tokens';
 
 export interface OutboundMessage {
   /** Derived from the ledger key: the same message always carries the same id. */

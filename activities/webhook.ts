@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { JourneyEvent } from '../domain/journey/conditions';
 import type { ActivityDeps } from './index';
 import { createProfileActivities } from './profiles';
-import { createRenderer } from './render';
+import { createRenderer } from '../services/messaging/render';
 
 export interface WebhookRequest {
   url: string;

@@ -14,7 +14,7 @@ import { catalogRoutes } from './catalog';
 import { customerRoutes } from './customers';
 import { analyticsRoutes } from './analytics';
 import { registerConsole } from './console';
-import { createEnroller } from './enroll';
+import { createEnroller } from '../services/journeys/enroll';
 import { adminSecurity, registerHttpConventions, RequestValidationError } from './http';
 import { ingestRoutes } from './ingest';
 import { createLibraryService, libraryRoutes } from './library';

@@ -5,7 +5,7 @@
 import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { predictDeviceDepletion, type DeviceDepletion } from '../activities/depletion';
+import { predictDeviceDepletion, type DeviceDepletion } from '../services/devices/depletion';
 import type { Db } from '../drizzle/client';
 import {
   aiplHistory,
@@ -22,7 +22,7 @@ import {
 } from '../drizzle/schema';
 import { consumablesFor } from './catalog';
 import { adminSecurity } from './http';
-import { normalizeEmail, normalizePhone } from './identity';
+import { normalizeEmail, normalizePhone } from '../services/customers/identity';
 import {
   aiplStageField,
   consentField,
@@ -31,7 +31,7 @@ import {
   moveAiplStage,
   tagsField,
   timeZoneField,
-} from './profile-effects';
+} from '../services/customers/profile-effects';
 
 /** `kind:value`, normalised as ingest does (emails lower-cased, phones to E.164); null when malformed. */
 export function parseIdentity(raw: string): { kind: IdentityKind; value: string } | { problem: string } {

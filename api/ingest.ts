@@ -23,11 +23,11 @@ import {
   type Identity,
   type Resolution,
   type Tx,
-} from './identity';
-import type { MergeOutcome } from './merge';
-import { carriesReconsent, erasureGate, erasureGateBatch } from './erasure';
+} from '../services/customers/identity';
+import type { MergeOutcome } from '../services/customers/merge';
+import { carriesReconsent, erasureGate, erasureGateBatch } from '../services/customers/erasure';
 import { documentOnly, jsonPath, writeSecurity, type Issue } from './http';
-import { applyProfileEffects, profileEvents, profileIssues } from './profile-effects';
+import { applyProfileEffects, profileEvents, profileIssues } from '../services/customers/profile-effects';
 
 /** Segment's limits: 32 KB per message, 500 KB per batch request. */
 export const MESSAGE_LIMIT_BYTES = 32 * 1024;

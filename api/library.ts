@@ -9,7 +9,7 @@
 import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createTemplateEngine, loadPartials, loadTemplate } from '../activities/templates';
+import { createTemplateEngine, loadPartials, loadTemplate } from '../services/messaging/templates';
 import type { Db } from '../drizzle/client';
 import { productCategories, products } from '../drizzle/schema';
 import { InstallParameterError, library, libraryEntry, planInstall, type InstallContext } from '../library';

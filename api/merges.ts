@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Db } from '../drizzle/client';
 import { customerMerges, customers } from '../drizzle/schema';
 import { adminSecurity } from './http';
-import { survivorOf } from './merge';
+import { survivorOf } from '../services/customers/merge';
 
 const MAX_DEPTH = 64;
 

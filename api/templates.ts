@@ -16,7 +16,7 @@ import {
   type Issue,
   type PartialMap,
   type TemplateVersionContent,
-} from '../activities/templates';
+} from '../services/messaging/templates';
 import type { Db } from '../drizzle/client';
 import {
   customers,

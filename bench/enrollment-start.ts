@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createEnroller } from '../api/enroll';
+import { createEnroller } from '../services/journeys/enroll';
 import { createJourneyService } from '../api/journeys';
 import { customers, events } from '../drizzle/schema';
 import { createJourneyWorker } from '../worker/create';

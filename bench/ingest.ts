@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import { createEnroller } from '../api/enroll';
+import { createEnroller } from '../services/journeys/enroll';
 import { buildApp } from '../api/app';
 import { createEventRouter } from '../worker/router';
 import { pool, ratioRow, round, timed, type Benchmark } from './env';

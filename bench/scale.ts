@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createEnroller } from '../api/enroll';
+import { createEnroller } from '../services/journeys/enroll';
 import { customers } from '../drizzle/schema';
 import { journeyDefinitionSchema } from '../domain/journey/definition';
 import { pool, round, type BenchDatabase, type BenchEnv, type Benchmark } from './env';

@@ -1,6 +1,6 @@
 /** Template render: our renderer (isolated, strict, cached) vs a precompiled handlebars template. */
 import Handlebars from 'handlebars';
-import { createRenderer } from '../activities/render';
+import { createRenderer } from '../services/messaging/render';
 import { ratioRow, round, type Benchmark } from './env';
 
 function opsPerSecond(fn: () => void, iterations: number): number {

@@ -5,7 +5,7 @@
  * `predictDepletion`, so a refill journey simulates with the dates production would compute.
  */
 import { sql } from 'drizzle-orm';
-import type { ConsumablePrediction } from '../activities/depletion';
+import type { ConsumablePrediction } from '../services/devices/depletion';
 import { rowsOf, type Db } from '../drizzle/client';
 import type { JourneyEvent } from '../domain/journey/conditions';
 import { concernsDevice } from '../domain/journey/depletion';

@@ -25,14 +25,14 @@ import {
   loadTemplate,
   renderContext,
   type TemplateEngine,
-} from '../activities/templates';
+} from '../services/messaging/templates';
 import type { Db } from '../drizzle/client';
 import type { Consent } from '../drizzle/schema';
 import { eventCountKey, evaluateConditions, type CustomerFacts, type JourneyEvent } from '../domain/journey/conditions';
 import type { JourneyDefinition } from '../domain/journey/definition';
 import { quietHoursEnd, resolveTimeZone } from '../domain/time';
 import { simulatedDepletion } from './depletion';
-import { loadRecommendations, usesRecommendations } from '../activities/recommendations';
+import { loadRecommendations, usesRecommendations } from '../services/messaging/recommendations';
 import type { ServerExecutable } from '../scripts/provision';
 import { startTimeSkippingEnvironment } from '../scripts/time-skipping';
 import { registerSearchAttributes } from '../platform/search-attributes';

@@ -21,8 +21,8 @@
  */
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { Enroller } from '../api/enroll';
-import { driveMergeExits, survivorsOf } from '../api/merge';
+import type { Enroller } from '../services/journeys/enroll';
+import { driveMergeExits, survivorsOf } from '../services/customers/merge';
 import { rowsOf, type Db } from '../drizzle/client';
 import { customers, enrollments, events, journeys, journeyVersions } from '../drizzle/schema';
 import { matchesFilter, type JourneyEvent } from '../domain/journey/conditions';

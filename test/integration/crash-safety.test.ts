@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Analytics } from '@segment/analytics-node';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { createEnroller, type Enroller } from '../../api/enroll';
+import { createEnroller, type Enroller } from '../../services/journeys/enroll';
 import { ingestMessage, parseMessage } from '../../api/ingest';
 import { createJourneyService } from '../../api/journeys';
 import { createApiKey } from '../../api/keys';

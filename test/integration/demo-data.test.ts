@@ -7,7 +7,7 @@ import { eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { createEnroller } from '../../api/enroll';
+import { createEnroller } from '../../services/journeys/enroll';
 import { customerIdentities, customers, enrollments, events, journeys, journeyVersions } from '../../drizzle/schema';
 import { library } from '../../library';
 import { DEMO_CUSTOMERS, seedDemo } from '../../scripts/demo-data';

@@ -1,7 +1,7 @@
 /** Predicted depletion of stored devices: telemetry since the cycle start, rated-life fallback, cycles reset by a consumable purchase or replacement. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { predictDeviceDepletion } from '../../activities/depletion';
+import { predictDeviceDepletion } from '../../services/devices/depletion';
 import {
   consumableCompatibility,
   customers,

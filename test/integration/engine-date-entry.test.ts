@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { createEnroller } from '../../api/enroll';
+import { createEnroller } from '../../services/journeys/enroll';
 import { createJourneyService } from '../../api/journeys';
 import { customers, enrollments, ownedProducts } from '../../drizzle/schema';
 import type { JourneyDefinitionInput } from '../../domain/journey/definition';

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { createEnroller, type EntryRequest } from '../../api/enroll';
+import { createEnroller, type EntryRequest } from '../../services/journeys/enroll';
 import { customers, enrollments } from '../../drizzle/schema';
 import type { JourneyDefinitionInput } from '../../domain/journey/definition';
 import type { JourneyEvent } from '../../domain/journey/conditions';

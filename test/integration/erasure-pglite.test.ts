@@ -5,7 +5,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { eraseCustomer } from '../../api/erasure';
+import { eraseCustomer } from '../../services/customers/erasure';
 import { ingestMessage, parseMessage } from '../../api/ingest';
 import { rowsOf, type DbHandle } from '../../drizzle/client';
 import { customerIdentities, customers, events } from '../../drizzle/schema';

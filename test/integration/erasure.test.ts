@@ -16,7 +16,7 @@ import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { Transport } from '../../activities/transports';
 import { buildApp } from '../../api/app';
-import { identityHash } from '../../api/erasure';
+import { identityHash } from '../../services/customers/erasure';
 import { createApiKey } from '../../api/keys';
 import { rowsOf } from '../../drizzle/client';
 import { connectDevServer, createTestDatabase, createTestWorker, eventually, uniqueTaskQueue } from '../setup/harness';

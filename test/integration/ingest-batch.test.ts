@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { identityHash } from '../../api/erasure';
+import { identityHash } from '../../services/customers/erasure';
 import { ingestBatch, ingestMessage, parseMessage, type BatchOutcome, type IngestMessage } from '../../api/ingest';
 import { rowsOf } from '../../drizzle/client';
 import { customerErasures, customerIdentities, customers, erasedIdentities, events } from '../../drizzle/schema';

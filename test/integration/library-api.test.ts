@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { createEnroller } from '../../api/enroll';
+import { createEnroller } from '../../services/journeys/enroll';
 import { createApiKey } from '../../api/keys';
 import { demoCategories, demoProducts } from '../../demo/generator';
 import { enrollments, journeyVersions, productCategories, products, templateVersions } from '../../drizzle/schema';

@@ -7,8 +7,8 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { fitsPreferences, preferencesOf, usesRecommendations } from '../../activities/recommendations';
-import { createEnroller } from '../../api/enroll';
+import { fitsPreferences, preferencesOf, usesRecommendations } from '../../services/messaging/recommendations';
+import { createEnroller } from '../../services/journeys/enroll';
 import {
   categoryAssociations,
   events,

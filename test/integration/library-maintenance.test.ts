@@ -7,7 +7,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { createEnroller, enrollmentKeyFor } from '../../api/enroll';
+import { createEnroller, enrollmentKeyFor } from '../../services/journeys/enroll';
 import { events, messages, ownedProducts } from '../../drizzle/schema';
 import type { JourneyDefinition } from '../../domain/journey/definition';
 import { addCivilDays, fromLocal, isoWeekday, toLocal, type CivilDate } from '../../domain/time';

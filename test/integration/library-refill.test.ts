@@ -9,7 +9,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
-import { createEnroller, enrollmentKeyFor } from '../../api/enroll';
+import { createEnroller, enrollmentKeyFor } from '../../services/journeys/enroll';
 import {
   consumableCompatibility,
   enrollments,

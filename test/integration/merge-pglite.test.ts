@@ -5,7 +5,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestMessage, parseMessage } from '../../api/ingest';
-import { survivorOf, type MergeMoved } from '../../api/merge';
+import { survivorOf, type MergeMoved } from '../../services/customers/merge';
 import type { DbHandle } from '../../drizzle/client';
 import { customerIdentities, customerMerges, customers, events } from '../../drizzle/schema';
 import { createPgliteDatabase } from '../setup/harness';

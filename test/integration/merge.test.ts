@@ -14,10 +14,10 @@ import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { eventCountKey } from '../../domain/journey/conditions';
 import { buildApp } from '../../api/app';
-import { createEnroller } from '../../api/enroll';
+import { createEnroller } from '../../services/journeys/enroll';
 import { createJourneyService } from '../../api/journeys';
 import { createApiKey } from '../../api/keys';
-import { mergeCustomers, survivorOf, type MergeMoved } from '../../api/merge';
+import { mergeCustomers, survivorOf, type MergeMoved } from '../../services/customers/merge';
 import {
   customerIdentities,
   customerMerges,

@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { MessagingConfig } from '../../activities';
 import { createRateLimiter } from '../../activities/rate-limiter';
 import { createSendActivities, type SendRequest } from '../../activities/send';
-import { verifyLink } from '../../activities/tokens';
+import { verifyLink } from '../../services/messaging/tokens';
 import {
   createSmtpTransport,
   createWebhookTransport,

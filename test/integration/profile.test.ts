@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProfileActivities } from '../../activities/profiles';
 import { buildApp } from '../../api/app';
 import { createApiKey } from '../../api/keys';
-import { predictDeviceDepletion } from '../../activities/depletion';
+import { predictDeviceDepletion } from '../../services/devices/depletion';
 import {
   aiplHistory,
   customerIdentities,

@@ -7,7 +7,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { createEnroller, type Enroller } from '../../api/enroll';
+import { createEnroller, type Enroller } from '../../services/journeys/enroll';
 import { createJourneyService } from '../../api/journeys';
 import { customers, enrollments, events } from '../../drizzle/schema';
 import { createEventRouter } from '../../worker/router';

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSegmentMembership } from '../../activities/segments';
+import { createSegmentMembership } from '../../services/segments/membership';
 import type { DbHandle } from '../../drizzle/client';
 import { customers, events, orderLines, orders, ownedProducts, segmentMembers, segments } from '../../drizzle/schema';
 import { checkRule, type SegmentRule } from '../../domain/segments/rule';

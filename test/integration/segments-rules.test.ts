@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileRule } from '../../activities/segment-sql';
+import { compileRule } from '../../services/segments/segment-sql';
 import { customers, events, orderLines, orders, ownedProducts, type Consent } from '../../drizzle/schema';
 import { checkRule, type CountOp, type SegmentRule, type TraitRule } from '../../domain/segments/rule';
 import { createTestDatabase } from '../setup/harness';

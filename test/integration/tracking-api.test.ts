@@ -7,7 +7,7 @@ import { and, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSendActivities, type SendRequest } from '../../activities/send';
-import { signLink, signWebhook } from '../../activities/tokens';
+import { signLink, signWebhook } from '../../services/messaging/tokens';
 import { createSmtpTransport, type Transport } from '../../activities/transports';
 import { buildApp } from '../../api/app';
 import {

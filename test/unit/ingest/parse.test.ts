@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { identitiesOf, normalizeEmail, normalizePhone } from '../../../api/identity';
+import { identitiesOf, normalizeEmail, normalizePhone } from '../../../services/customers/identity';
 import { basicUsername, parseMessage } from '../../../api/ingest';
 
 const NOW = new Date('2031-03-04T05:06:07.000Z');

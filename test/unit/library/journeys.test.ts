@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateJourney } from '../../../domain/journey/validate';
 import { validateTemplate } from '../../../api/templates';
-import { createTemplateEngine, renderContext } from '../../../activities/templates';
-import { usesRecommendations } from '../../../activities/recommendations';
+import { createTemplateEngine, renderContext } from '../../../services/messaging/templates';
+import { usesRecommendations } from '../../../services/messaging/recommendations';
 import { consumableRefill } from '../../../library/journeys/consumable-refill';
 import { maintenanceService } from '../../../library/journeys/maintenance-service';
 import { crossCategoryRecommendation } from '../../../library/journeys/cross-category-recommendation';

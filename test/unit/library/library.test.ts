@@ -1,6 +1,6 @@
 /** The library's entries: every planned journey and template passes the same validators a marketer's would. */
 import { describe, expect, it } from 'vitest';
-import { createTemplateEngine } from '../../../activities/templates';
+import { createTemplateEngine } from '../../../services/messaging/templates';
 import { validateTemplate } from '../../../api/templates';
 import { validateJourney } from '../../../domain/journey/validate';
 import { library, planInstall, InstallParameterError, type InstallContext } from '../../../library';

@@ -5,9 +5,9 @@ import {
   normalizeDeviceSerial,
   normalizeMarketplaceId,
   normalizeWechatOpenId,
-} from '../../../api/identity';
+} from '../../../services/customers/identity';
 import { parseMessage } from '../../../api/ingest';
-import { combinedConsent, combinedProfile } from '../../../api/merge';
+import { combinedConsent, combinedProfile } from '../../../services/customers/merge';
 import type { customers } from '../../../drizzle/schema';
 
 const NOW = new Date('2031-03-04T05:06:07.000Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRenderer } from '../../../activities/render';
+import { createRenderer } from '../../../services/messaging/render';
 
 const customer = { firstName: 'Tom & <Jerry>', model: 'Mate X7' };
 

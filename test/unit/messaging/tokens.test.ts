@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { signLink, signWebhook, verifyLink, verifyWebhook } from '../../../activities/tokens';
-import { pickLocale } from '../../../activities/templates';
+import { signLink, signWebhook, verifyLink, verifyWebhook } from '../../../services/messaging/tokens';
+import { pickLocale } from '../../../services/messaging/templates';
 
 const SECRET = 'unit-test-link-secret-0123456789abcdef';
 const payload = {

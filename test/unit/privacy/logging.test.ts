@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { carriesReconsent, identityHash } from '../../../api/erasure';
+import { carriesReconsent, identityHash } from '../../../services/customers/erasure';
 import { safeError, safeUrl, scrubPii } from '../../../platform/logging';
 
 describe('scrubPii', () => {

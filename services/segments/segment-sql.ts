@@ -6,8 +6,8 @@
  * Time windows are relative to the `now` given, never to the database clock.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { customers, events, orderLines, orders, ownedProducts } from '../drizzle/schema';
-import type { CountOp, SegmentRule, TraitRule } from '../domain/segments/rule';
+import { customers, events, orderLines, orders, ownedProducts } from '../../drizzle/schema';
+import type { CountOp, SegmentRule, TraitRule } from '../../domain/segments/rule';
 
 const operators: Record<CountOp | 'gt' | 'gte' | 'lt' | 'lte', string> = {
   eq: '=',

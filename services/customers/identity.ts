@@ -5,8 +5,8 @@
  * is known. A message naming identities of two or more customers merges them (./merge.ts).
  */
 import { and, eq, or, sql } from 'drizzle-orm';
-import type { Db } from '../drizzle/client';
-import { customerIdentities, customers, type IdentityKind } from '../drizzle/schema';
+import type { Db } from '../../drizzle/client';
+import { customerIdentities, customers, type IdentityKind } from '../../drizzle/schema';
 import { mergeCustomers, type MergeOutcome } from './merge';
 
 export interface Identity {

@@ -14,8 +14,8 @@
  * `recommendations` (see `usesRecommendations`).
  */
 import { sql } from 'drizzle-orm';
-import { rowsOf, type Db } from '../drizzle/client';
-import { recommendCategories, type AssociationRule } from '../domain/predictions';
+import { rowsOf, type Db } from '../../drizzle/client';
+import { recommendCategories, type AssociationRule } from '../../domain/predictions';
 import type { TemplateVersionContent } from './templates';
 
 export interface RecommendedCategory {

@@ -6,18 +6,18 @@
 import { createHash } from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
 import { WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { Db } from '../drizzle/client';
-import { enrollments } from '../drizzle/schema';
-import type { JourneyEvent } from '../domain/journey/conditions';
-import { getPath } from '../domain/journey/conditions';
-import type { JourneyDefinition } from '../domain/journey/definition';
+import type { Db } from '../../drizzle/client';
+import { enrollments } from '../../drizzle/schema';
+import type { JourneyEvent } from '../../domain/journey/conditions';
+import { getPath } from '../../domain/journey/conditions';
+import type { JourneyDefinition } from '../../domain/journey/definition';
 import {
   ENROLLMENT_WORKFLOW_TYPE,
   enrollmentWorkflowId,
   eventSignal,
   searchAttributes,
   type EnrollmentWorkflow,
-} from '../workflows/contracts/enrollment';
+} from '../../workflows/contracts/enrollment';
 
 export interface EntryRequest {
   journey: { id: string; version: number; definition: JourneyDefinition; status: string };

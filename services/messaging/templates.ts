@@ -5,14 +5,14 @@
  */
 import { desc, eq, inArray } from 'drizzle-orm';
 import type Handlebars from 'handlebars';
-import type { Db } from '../drizzle/client';
+import type { Db } from '../../drizzle/client';
 import {
   templatePartials,
   templates,
   templateVersions,
   type TemplateParts,
   type TemplateVariables,
-} from '../drizzle/schema';
+} from '../../drizzle/schema';
 import { builtInHelpers, createRenderer, formattingHelpers, type RenderContext } from './render';
 
 /** What a send renders: one version, all its locales. */

@@ -22,8 +22,8 @@ import {
   telemetryReadings,
   type AiplStage,
   type Consent,
-} from '../drizzle/schema';
-import { jsonPath, type Issue } from './http';
+} from '../../drizzle/schema';
+import { jsonPath, type Issue } from '../issues';
 import type { Tx } from './identity';
 
 // ---- shared field validators (also used by PATCH /v1/customers/:id) -----------------------------

@@ -22,7 +22,7 @@
  */
 import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { rowsOf, type Db } from '../drizzle/client';
+import { rowsOf, type Db } from '../../drizzle/client';
 import {
   aiplStages,
   customerIdentities,
@@ -30,8 +30,8 @@ import {
   customers,
   enrollments,
   type Consent,
-} from '../drizzle/schema';
-import { controlSignal } from '../workflows/contracts/enrollment';
+} from '../../drizzle/schema';
+import { controlSignal } from '../../workflows/contracts/enrollment';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type Customer = typeof customers.$inferSelect;
