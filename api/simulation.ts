@@ -12,7 +12,7 @@ import { customers, ownedProducts } from '../drizzle/schema';
 import { durationToMs, isValidTimeZone } from '../domain/time';
 import { SimulationInputError, type SimulatedCustomer, type Simulate } from '../simulation/simulate';
 import { adminSecurity, RequestValidationError } from './http';
-import type { createJourneyService } from './journeys';
+import type { createJourneyService } from '../services/journeys/lifecycle';
 import type { JourneyDefinition } from '../domain/journey/definition';
 
 const duration = z

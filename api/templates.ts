@@ -13,54 +13,14 @@ import {
   loadPartials,
   loadTemplate,
   renderContext,
-  type Issue,
-  type PartialMap,
   type TemplateVersionContent,
 } from '../services/messaging/templates';
 import type { Db } from '../drizzle/client';
-import {
-  customers,
-  journeys,
-  journeyVersions,
-  templatePartials,
-  templates,
-  templateVersions,
-  type TemplateParts,
-} from '../drizzle/schema';
-import { channels } from '../domain/journey/definition';
+import { customers, journeys, journeyVersions, templatePartials, templates, templateVersions } from '../drizzle/schema';
 import { isValidTimeZone } from '../domain/time';
 import { adminSecurity, issuesOf, RequestValidationError } from './http';
-
-const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'letters, digits, "-" or "_" (max 64)');
-const localeTag = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 tag such as en or zh-CN');
-const source = (max: number) => z.string().max(max, `at most ${max} characters`);
-const partsSchema = z
-  .object({
-    subject: source(998).min(1).optional(),
-    text: source(100_000).min(1, 'must not be empty'),
-    html: source(500_000).min(1).optional(),
-    fields: z
-      .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a field name (letters, digits, _)'), source(2_000))
-      .optional(),
-  })
-  .strict();
-const fieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a property name (letters, digits, _)');
-
-export const templateBody = z
-  .object({
-    channel: z.enum(channels),
-    defaultLocale: localeTag,
-    locales: z.record(localeTag, partsSchema).refine((l) => Object.keys(l).length > 0, 'give at least one locale'),
-    layout: slug.nullish(),
-    providerTemplateId: z.string().min(1).max(128).nullish(),
-    /** Traits and event properties the template may use (checked at save time). */
-    variables: z
-      .object({ traits: z.array(fieldName).default([]), event: z.array(fieldName).default([]) })
-      .strict()
-      .default({ traits: [], event: [] }),
-  })
-  .strict();
-export type TemplateBody = z.infer<typeof templateBody>;
+import { saveTemplateVersion, validateTemplate } from '../services/messaging/template-versions';
+import { localeTag, slug, source, templateBody } from '../domain/messaging/template-body';
 
 const idParams = z.object({ id: slug });
 const versionParams = z.object({ id: slug, version: z.coerce.number().int().positive() });
@@ -109,100 +69,6 @@ const draftPreviewBody = z
   .refine((b) => (b.customerId === undefined) !== (b.sample === undefined), {
     message: 'give exactly one of customerId and sample',
   });
-
-/** Every problem of a template body against the stored partials: JSON paths under `$.body`. */
-export function validateTemplate(
-  engine: ReturnType<typeof createTemplateEngine>,
-  body: TemplateBody,
-  partials: PartialMap,
-  root = '$.body',
-): Issue[] {
-  const issues: Issue[] = [];
-  if (!(body.defaultLocale in body.locales))
-    issues.push({
-      path: `${root}.defaultLocale`,
-      message: `no locales.${body.defaultLocale}: the default locale must have content`,
-    });
-  if (body.layout) {
-    const layout = partials.get(body.layout);
-    if (!layout || layout.kind !== 'layout')
-      issues.push({
-        path: `${root}.layout`,
-        message: `no layout "${body.layout}" (create it with PUT /v1/template-partials/${body.layout})`,
-      });
-  }
-  if (body.channel === 'wechat' && !body.providerTemplateId)
-    issues.push({
-      path: `${root}.providerTemplateId`,
-      message: 'a WeChat template message needs the template id from the WeChat console',
-    });
-  const known = {
-    variables: body.variables,
-    partials: new Set([...partials].filter(([, p]) => p.kind === 'partial').map(([id]) => id)),
-  };
-  for (const [locale, parts] of Object.entries(body.locales)) {
-    const at = `${root}.locales.${locale}`;
-    if (body.channel === 'email' && !parts.subject)
-      issues.push({ path: `${at}.subject`, message: 'an email needs a subject' });
-    if (body.channel === 'wechat' && !parts.fields)
-      issues.push({ path: `${at}.fields`, message: 'a WeChat template message needs its fields (first, keyword1, …)' });
-    for (const part of ['subject', 'text', 'html'] as const) {
-      const src = parts[part];
-      if (src !== undefined) issues.push(...engine.check(src, `${at}.${part}`, known));
-    }
-    for (const [name, src] of Object.entries(parts.fields ?? {}))
-      issues.push(...engine.check(src, `${at}.fields.${name}`, known));
-  }
-  return issues;
-}
-
-/**
- * Saves `body` (already validated) as the next version of template `id`, creating the template on
- * its first save. A template's channel cannot change: journeys send it on that channel.
- */
-export async function saveTemplateVersion(
-  db: Db,
-  id: string,
-  body: TemplateBody,
-): Promise<{ created: boolean; version: number }> {
-  const defaults: TemplateParts = body.locales[body.defaultLocale]!;
-  return db.transaction(async (tx) => {
-    const [existing] = await tx.select().from(templates).where(eq(templates.id, id)).for('update');
-    if (existing && existing.channel !== body.channel) {
-      throw new RequestValidationError([
-        {
-          path: '$.body.channel',
-          message: `template ${id} is a ${existing.channel} template; journeys send it on that channel, so it cannot change`,
-        },
-      ]);
-    }
-    // A legacy template (no versions yet) becomes version 1 on its first save.
-    const version = (existing?.latestVersion ?? 0) + 1;
-    const columns = {
-      channel: body.channel,
-      subject: defaults.subject ?? null,
-      text: defaults.text,
-      html: defaults.html ?? null,
-      latestVersion: version,
-    };
-    if (existing)
-      await tx
-        .update(templates)
-        .set({ ...columns, updatedAt: new Date() })
-        .where(eq(templates.id, id));
-    else await tx.insert(templates).values({ id, ...columns });
-    await tx.insert(templateVersions).values({
-      templateId: id,
-      version,
-      defaultLocale: body.defaultLocale,
-      locales: body.locales,
-      layout: body.layout ?? null,
-      providerTemplateId: body.providerTemplateId ?? null,
-      variables: body.variables,
-    });
-    return { created: !existing, version };
-  });
-}
 
 export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const engine = createTemplateEngine();

@@ -13,7 +13,13 @@ import { and, eq, or } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { verifyLink, verifyWebhook, webhookHeaders, type LinkPayload, type LinkPurpose } from '../services/messaging/tokens';
+import {
+  verifyLink,
+  verifyWebhook,
+  webhookHeaders,
+  type LinkPayload,
+  type LinkPurpose,
+} from '../services/messaging/tokens';
 import type { Db } from '../drizzle/client';
 import { customers, events, messages, suppressions, type Consent } from '../drizzle/schema';
 import { channels } from '../domain/journey/definition';

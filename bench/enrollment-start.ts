@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createEnroller } from '../services/journeys/enroll';
-import { createJourneyService } from '../api/journeys';
+import { createJourneyService } from '../services/journeys/lifecycle';
 import { customers, events } from '../drizzle/schema';
 import { createJourneyWorker } from '../worker/create';
 import { createEventRouter } from '../worker/router';

@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import type { JourneyDefinitionInput } from '../domain/journey/definition';
-import type { TemplateBody } from '../api/templates';
+import type { TemplateBody } from '../domain/messaging/template-body';
 
 /** What an install knows about the brand's catalog (read from the database at install time). */
 export interface InstallContext {

@@ -11,8 +11,8 @@ import type { Db } from '../drizzle/client';
 import { customerIdentities, customers, ownedProducts } from '../drizzle/schema';
 import { generateDemoData } from '../demo/generator';
 import { ingestMessage, parseMessage } from '../api/ingest';
-import { createJourneyService } from '../api/journeys';
-import { createLibraryService } from '../api/library';
+import { createJourneyService } from '../services/journeys/lifecycle';
+import { createLibraryService } from '../services/journeys/library';
 import { library } from '../library';
 
 export const DEMO_CUSTOMERS = 200;

@@ -18,7 +18,7 @@
 import { z } from 'zod';
 import type { JourneyDefinitionInput } from '../../domain/journey/definition';
 import { spreadTouches } from '../../domain/time/decision';
-import type { TemplateBody } from '../../api/templates';
+import type { TemplateBody } from '../../domain/messaging/template-body';
 import { categorySlug as slug, categorySlugMessage, displayName } from '../categories';
 import { InstallParameterError, type InstallContext, type LibraryJourney, type PlannedJourney } from '../types';
 

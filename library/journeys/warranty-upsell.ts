@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import type { Condition, JourneyDefinitionInput } from '../../domain/journey/definition';
-import type { TemplateBody } from '../../api/templates';
+import type { TemplateBody } from '../../domain/messaging/template-body';
 import { categorySlug, categorySlugMessage, displayName, type Bilingual } from '../categories';
 import { InstallParameterError, type InstallContext, type LibraryJourney, type PlannedJourney } from '../types';
 

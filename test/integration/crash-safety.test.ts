@@ -16,7 +16,7 @@ import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createEnroller, type Enroller } from '../../services/journeys/enroll';
 import { ingestMessage, parseMessage } from '../../api/ingest';
-import { createJourneyService } from '../../api/journeys';
+import { createJourneyService } from '../../services/journeys/lifecycle';
 import { createApiKey } from '../../api/keys';
 import { customerIdentities, enrollments, events } from '../../drizzle/schema';
 import { createEventRouter } from '../../worker/router';

@@ -9,7 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createEnroller } from '../../services/journeys/enroll';
-import { createJourneyService } from '../../api/journeys';
+import { createJourneyService } from '../../services/journeys/lifecycle';
 import { customers, enrollments, ownedProducts } from '../../drizzle/schema';
 import type { JourneyDefinitionInput } from '../../domain/journey/definition';
 import { addCivilDays, formatCivilDate, toLocal } from '../../domain/time';

@@ -20,8 +20,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { OutboundMessage, Transport } from '../../activities/transports';
-import { createJourneyService } from '../../api/journeys';
-import { createLibraryService } from '../../api/library';
+import { createJourneyService } from '../../services/journeys/lifecycle';
+import { createLibraryService } from '../../services/journeys/library';
 import { demoCategories, demoProducts } from '../../demo/generator';
 import {
   customerIdentities,

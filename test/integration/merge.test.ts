@@ -15,7 +15,7 @@ import { createActivities } from '../../activities';
 import { eventCountKey } from '../../domain/journey/conditions';
 import { buildApp } from '../../api/app';
 import { createEnroller } from '../../services/journeys/enroll';
-import { createJourneyService } from '../../api/journeys';
+import { createJourneyService } from '../../services/journeys/lifecycle';
 import { createApiKey } from '../../api/keys';
 import { mergeCustomers, survivorOf, type MergeMoved } from '../../services/customers/merge';
 import {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createEnroller, type Enroller } from '../../services/journeys/enroll';
-import { createJourneyService } from '../../api/journeys';
+import { createJourneyService } from '../../services/journeys/lifecycle';
 import { customers, enrollments, events } from '../../drizzle/schema';
 import { createEventRouter } from '../../worker/router';
 import { connectDevServer, createTestDatabase, createTestWorker, eventually, uniqueTaskQueue } from '../setup/harness';

@@ -14,7 +14,7 @@ import { createActivities, type Activities } from '../../activities';
 import { createSegmentMembership } from '../../services/segments/membership';
 import { buildApp } from '../../api/app';
 import { createEnroller } from '../../services/journeys/enroll';
-import { createJourneyService } from '../../api/journeys';
+import { createJourneyService } from '../../services/journeys/lifecycle';
 import { customers, enrollments, events, orders, segmentMembers, segments, type Consent } from '../../drizzle/schema';
 import { createEventRouter } from '../../worker/router';
 import { ensureSegmentRefreshSchedule } from '../../worker/schedules';

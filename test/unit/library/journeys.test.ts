@@ -1,7 +1,7 @@
 /** The library entries of this branch: valid definitions whose templates exist, pass the save-time checks and render. */
 import { describe, expect, it } from 'vitest';
 import { validateJourney } from '../../../domain/journey/validate';
-import { validateTemplate } from '../../../api/templates';
+import { validateTemplate } from '../../../services/messaging/template-versions';
 import { createTemplateEngine, renderContext } from '../../../services/messaging/templates';
 import { usesRecommendations } from '../../../services/messaging/recommendations';
 import { consumableRefill } from '../../../library/journeys/consumable-refill';

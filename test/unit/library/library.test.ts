@@ -1,7 +1,7 @@
 /** The library's entries: every planned journey and template passes the same validators a marketer's would. */
 import { describe, expect, it } from 'vitest';
 import { createTemplateEngine } from '../../../services/messaging/templates';
-import { validateTemplate } from '../../../api/templates';
+import { validateTemplate } from '../../../services/messaging/template-versions';
 import { validateJourney } from '../../../domain/journey/validate';
 import { library, planInstall, InstallParameterError, type InstallContext } from '../../../library';
 import { nurtureJourney, touchDays } from '../../../library/journeys/lead-nurture';

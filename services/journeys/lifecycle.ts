@@ -4,16 +4,16 @@
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { Db } from '../drizzle/client';
-import { enrollments, journeys, journeyVersions, segments, templates } from '../drizzle/schema';
-import { validateJourney, type ValidationContext, type ValidationIssue } from '../domain/journey/validate';
-import type { JourneyDefinition } from '../domain/journey/definition';
-import { controlSignal } from '../workflows/contracts/enrollment';
+import type { Db } from '../../drizzle/client';
+import { enrollments, journeys, journeyVersions, segments, templates } from '../../drizzle/schema';
+import { validateJourney, type ValidationContext, type ValidationIssue } from '../../domain/journey/validate';
+import type { JourneyDefinition } from '../../domain/journey/definition';
+import { controlSignal } from '../../workflows/contracts/enrollment';
 import {
   DATE_ENTRY_WORKFLOW_TYPE,
   dateEntryWorkflowId,
   type DateEntryWorkflow,
-} from '../workflows/contracts/date-entry';
+} from '../../workflows/contracts/date-entry';
 
 export class JourneyError extends Error {
   constructor(
