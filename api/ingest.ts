@@ -9,6 +9,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { twoKeyLockClasses } from '../drizzle/locks';
 import { rowsOf, type Db } from '../drizzle/client';
 import { customerIdentities, customers, events, type ApiKeyKind } from '../drizzle/schema';
 import {
@@ -457,13 +458,11 @@ async function storeBatch(tx: Tx, messages: readonly IngestMessage[], erasureSec
   });
 }
 
-const IDENTITY_LOCKS = 727_276; // advisory lock class (two-key form) of identities being claimed by a batch
-
 /** Transaction-scoped advisory locks on `identities`, taken in the order of their keys. */
 async function lockIdentities(tx: Tx, identities: readonly Identity[]): Promise<void> {
   const keys = JSON.stringify([...new Set(identities.map((identity) => `${identity.kind}:${identity.value}`))]);
   await tx.execute(sql`
-    select count(pg_advisory_xact_lock(${IDENTITY_LOCKS}, h)) from (
+    select count(pg_advisory_xact_lock(${twoKeyLockClasses.identities}, h)) from (
       select distinct hashtext(k) as h from jsonb_array_elements_text(${keys}::jsonb) as k order by h
     ) as sorted`);
 }

@@ -3,9 +3,8 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { singleKeyLocks } from './locks';
 import type { DbHandle } from './client';
-
-const MIGRATION_LOCK = 727_274; // arbitrary, fixed: 'perennial migrations'
 
 export const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -19,10 +18,10 @@ export async function migrate(handle: DbHandle): Promise<void> {
   // Two processes booting together must not both migrate: hold a session lock on one connection.
   const lockConnection = await driver.sql.reserve();
   try {
-    await lockConnection`select pg_advisory_lock(${MIGRATION_LOCK})`;
+    await lockConnection`select pg_advisory_lock(${singleKeyLocks.migration})`;
     await migratePostgres(db as unknown as PostgresJsDatabase, { migrationsFolder });
   } finally {
-    await lockConnection`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => undefined);
+    await lockConnection`select pg_advisory_unlock(${singleKeyLocks.migration})`.catch(() => undefined);
     lockConnection.release();
   }
 }

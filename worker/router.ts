@@ -23,13 +23,12 @@ import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Enroller } from '../services/journeys/enroll';
 import { driveMergeExits, survivorsOf } from '../services/customers/merge';
+import { singleKeyLocks } from '../drizzle/locks';
 import { rowsOf, type Db } from '../drizzle/client';
 import { customers, enrollments, events, journeys, journeyVersions } from '../drizzle/schema';
 import { matchesFilter, type JourneyEvent } from '../domain/journey/conditions';
 import { depletionWaitEvents, type JourneyDefinition } from '../domain/journey/definition';
 import { enrollmentWorkflowId, eventSignal } from '../workflows/contracts/enrollment';
-
-const ROUTER_LOCK = 727_275;
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]; // arbitrary, fixed: 'perennial router'
 
@@ -166,7 +165,7 @@ export function createEventRouter(deps: EventRouterDeps) {
           set_config('idle_in_transaction_session_timeout', ${`${Math.max(60_000, 3 * temporalCallMs)}ms`}, true)`);
       }
       const [lock] = rowsOf<{ locked: boolean }>(
-        await tx.execute(sql`select pg_try_advisory_xact_lock(${ROUTER_LOCK}) as locked`),
+        await tx.execute(sql`select pg_try_advisory_xact_lock(${singleKeyLocks.router}) as locked`),
       );
       if (!lock?.locked) return nothing(false);
       // Autocommit statements on the pool: no merge row stays locked while this batch runs.

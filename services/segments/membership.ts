@@ -10,12 +10,12 @@
 import { and, asc, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Enroller } from '../journeys/enroll';
 import { rowsOf, type Db } from '../../drizzle/client';
+import { twoKeyLockClasses } from '../../drizzle/locks';
 import { customers, journeys, journeyVersions, segmentMembers, segments } from '../../drizzle/schema';
 import type { JourneyDefinition } from '../../domain/journey/definition';
 import { checkRule, type SegmentRule } from '../../domain/segments/rule';
 import { compileRule } from './segment-sql';
 
-const SEGMENT_LOCK = 727_276; // with hashtext(segment id): one membership writer per segment
 const ENTRY_BATCH = 500;
 
 export interface RefreshResult {
@@ -137,7 +137,9 @@ export function createSegmentMembership(deps: { db: Db; enroller?: Enroller; clo
         )})`
       : sql``;
     return db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(${SEGMENT_LOCK}, hashtext(${segmentId}::text))`);
+      await tx.execute(
+        sql`select pg_advisory_xact_lock(${twoKeyLockClasses.segmentMembership}, hashtext(${segmentId}::text))`,
+      );
       const result = counts(
         await tx.execute(sql`
           with target as (select ${customers.id} as customer_id from ${customers} where ${condition}${inScope}),
