@@ -4,7 +4,8 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestMessage, parseMessage } from '../../api/ingest';
+import { ingestMessage } from '../../services/customers/ingest';
+import { parseMessage } from '../../api/segment-wire-format';
 import { survivorOf, type MergeMoved } from '../../services/customers/merge';
 import type { DbHandle } from '../../drizzle/client';
 import { customerIdentities, customerMerges, customers, events } from '../../drizzle/schema';

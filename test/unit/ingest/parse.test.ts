@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { identitiesOf, normalizeEmail, normalizePhone } from '../../../services/customers/identity';
-import { basicUsername, parseMessage } from '../../../api/ingest';
+import { basicUsername } from '../../../api/basic-auth';
+import { parseMessage } from '../../../api/segment-wire-format';
 
 const NOW = new Date('2031-03-04T05:06:07.000Z');
 

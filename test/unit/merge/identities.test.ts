@@ -6,7 +6,7 @@ import {
   normalizeMarketplaceId,
   normalizeWechatOpenId,
 } from '../../../services/customers/identity';
-import { parseMessage } from '../../../api/ingest';
+import { parseMessage } from '../../../api/segment-wire-format';
 import { combinedConsent, combinedProfile } from '../../../services/customers/merge';
 import type { customers } from '../../../drizzle/schema';
 
