@@ -10,7 +10,8 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../drizzle/client';
 import { customers, enrollments, enrollmentStatuses, messages } from '../drizzle/schema';
 import { controlSignal, statusQuery } from '../workflows/contracts/enrollment';
-import { renderHistory } from './history-timeline';
+import { renderHistory } from '../services/ops/history-timeline';
+import { describeItem, type TimelineItem } from '../services/ops/customer-timeline';
 import { adminSecurity } from './http';
 import { decodeCursor, encodeCursor, iso } from './sql-rows';
 import { rowsOf } from '../drizzle/client';
@@ -256,31 +257,6 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsDeps> = async (app, deps) => {
     },
   );
 };
-
-export interface TimelineItem {
-  kind: 'event' | 'message' | 'entered' | 'exited';
-  /** Unique across kinds: `e:` event, `m:` message, `n:` entry, `x:` exit, then the row id. */
-  id: string;
-  at: string;
-  journeyId: string | null;
-  enrollmentId: string | null;
-  text: string;
-  details: Record<string, unknown>;
-}
-
-function describeItem(kind: TimelineItem['kind'], journeyId: string | null, d: Record<string, unknown>): string {
-  const s = (v: unknown) => String(v ?? '');
-  switch (kind) {
-    case 'event':
-      return `event ${s(d.name)}`;
-    case 'message':
-      return `${s(d.channel)} ${s(d.template)} ${s(d.status)}${d.reason ? ` (${s(d.reason)})` : ''} — ${s(journeyId)}/${s(d.step)}`;
-    case 'entered':
-      return `entered ${s(journeyId)} v${s(d.version)}`;
-    case 'exited':
-      return `left ${s(journeyId)} v${s(d.version)}: ${s(d.status)}${d.reason ? ` (${s(d.reason)})` : ''}`;
-  }
-}
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

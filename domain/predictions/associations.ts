@@ -30,6 +30,13 @@ export interface Associations {
   rules: AssociationRule[];
 }
 
+/** What a refresh of the stored rules reports (the associations-refresh workflow's result). */
+export interface AssociationRefresh {
+  baskets: number;
+  rules: number;
+  computedAt: string;
+}
+
 export interface MiningOptions {
   /** Drop rules whose pair is rarer than this share of baskets (noise). Default 0. */
   minSupport?: number;

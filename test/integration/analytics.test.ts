@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
-import type { JourneySummary, VersionStats } from '../../api/analytics';
+import type { JourneySummary, VersionStats } from '../../services/analytics/journeys';
 import { aiplHistory, customers, enrollments, journeys, journeyVersions, messages, orders } from '../../drizzle/schema';
 import { define } from '../fixtures/journeys';
 import { connectDevServer, createTestDatabase, uniqueTaskQueue } from '../setup/harness';

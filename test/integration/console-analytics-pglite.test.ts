@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { journeySummaries, journeyVersionStats } from '../../api/analytics';
+import { journeySummaries, journeyVersionStats } from '../../services/analytics/journeys';
 import { loadProfile } from '../../api/customers';
 import type { DbHandle } from '../../drizzle/client';
 import {

@@ -1,14 +1,10 @@
 /** The contract of the associations-refresh workflow (../associations.ts): input, type name, schedule and ID. */
+import type { AssociationRefresh } from '../../domain/predictions/associations';
+
 export interface AssociationsRefreshInputV1 {
   v: 1;
 }
 export type AssociationsRefreshInput = AssociationsRefreshInputV1;
-
-export interface AssociationRefresh {
-  baskets: number;
-  rules: number;
-  computedAt: string;
-}
 
 export const ASSOCIATIONS_REFRESH_WORKFLOW_TYPE = 'associationsRefreshWorkflow';
 export type AssociationsRefreshWorkflow = (input: AssociationsRefreshInput) => Promise<AssociationRefresh>;

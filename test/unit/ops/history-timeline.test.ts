@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { renderHistory } from '../../../api/history-timeline';
+import { renderHistory } from '../../../services/ops/history-timeline';
 import type { EnrollmentResult } from '../../../workflows/contracts/enrollment';
 import { historiesDir, loadHistory } from '../../setup/histories';
 

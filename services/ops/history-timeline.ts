@@ -6,11 +6,25 @@
  */
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import type { EnrollmentInput, EnrollmentResult } from '../workflows/contracts/enrollment';
-import type { SendOutcome, SendRequest } from '../activities';
+import type { EnrollmentInput, EnrollmentResult } from '../../workflows/contracts/enrollment';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
+
+/**
+ * What the timeline reads of a `sendMessage` activity's input and result, as recorded in history
+ * (activities/send.ts `SendRequest` / `SendOutcome`; services do not import activities, and a
+ * history may be older than today's types anyway).
+ */
+interface RecordedSendRequest {
+  channel: string;
+  template: string;
+  occurrence: number;
+}
+type RecordedSendOutcome =
+  | { status: 'sent'; messageId: string }
+  | { status: 'skipped' | 'uncertain'; reason: string }
+  | { status: 'deferred'; until: string; reason: string };
 
 export const timelineKinds = [
   'entered',
@@ -198,8 +212,8 @@ export function renderHistory(
       const activity = scheduled.get(num(scheduledEventId));
       if (!activity) continue;
       if (activity.type === 'sendMessage') {
-        const request = activity.input as SendRequest | undefined;
-        const outcome = firstPayload<SendOutcome>(result);
+        const request = activity.input as RecordedSendRequest | undefined;
+        const outcome = firstPayload<RecordedSendOutcome>(result);
         const via = request ? `${request.channel} via template ${request.template}` : 'message';
         const details = {
           channel: request?.channel,
