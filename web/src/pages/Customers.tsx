@@ -15,6 +15,7 @@ import {
 } from '../api';
 import { formatTime, href, navigate, PageTitle, Show, useLoad } from '../lib';
 import { EnrollmentsTable } from './Enrollments';
+import { Timeline } from '../Timeline';
 
 // drizzle/schema.ts identityKinds.
 const identityKinds = ['email', 'phone', 'marketplace', 'wechat_openid', 'app_user', 'device_serial', 'anonymous'];
@@ -276,29 +277,5 @@ function CustomerTimeline({ id }: { id: string }) {
         );
       }}
     </Show>
-  );
-}
-
-/** A customer timeline or an enrollment history: time, kind, the readable line. */
-export function Timeline({ items }: { items: (CustomerTimelineItem | HistoryEntry)[] }) {
-  if (items.length === 0) return <p className="muted">Nothing recorded.</p>;
-  return (
-    <ol className="timeline" data-testid="timeline">
-      {items.map((item, i) => (
-        <li key={i} data-kind={item.kind}>
-          <span className="muted">{formatTime(item.at)}</span>{' '}
-          {item.text.startsWith(item.kind) ? null : <strong>{item.kind} </strong>}
-          {item.text}
-          {'enrollmentId' in item && item.enrollmentId ? (
-            <>
-              {' '}
-              <a href={href(`/enrollments/${item.enrollmentId}`)} className="small">
-                enrollment
-              </a>
-            </>
-          ) : null}
-        </li>
-      ))}
-    </ol>
   );
 }

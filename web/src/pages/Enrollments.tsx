@@ -5,7 +5,7 @@
 import { useState, type FormEvent } from 'react';
 import { describeError, enrollmentsApi, type Enrollment, type EnrollmentMessage, type EnrollmentStatus } from '../api';
 import { formatTime, href, PageTitle, Show, StatusBadge, useLoad } from '../lib';
-import { Timeline } from './Customers';
+import { Timeline } from '../Timeline';
 
 const statuses: EnrollmentStatus[] = ['active', 'completed', 'exited', 'converted', 'cancelled', 'failed'];
 
