@@ -10,7 +10,6 @@ import {
   enrollmentsApi,
   type Customer,
   type CustomerTimelineItem,
-  type HistoryEntry,
   type PredictedDepletion,
 } from '../api';
 import { formatTime, href, navigate, PageTitle, Show, useLoad } from '../lib';
