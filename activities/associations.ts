@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../drizzle/client';
 import { categoryAssociations } from '../drizzle/schema';
 import type { AssociationRefresh } from '../domain/predictions/associations';
-import type { ActivityDeps } from './index';
+import type { ActivityDeps } from './deps';
 
 export async function refreshCategoryAssociations(db: Db, now: Date, minCount = 1): Promise<AssociationRefresh> {
   return db.transaction(async (tx) => {

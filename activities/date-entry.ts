@@ -7,7 +7,7 @@ import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/activity';
 import { customers, journeys, journeyVersions, ownedProducts } from '../drizzle/schema';
 import { addCivilDays, formatCivilDate, parseCivilDate } from '../domain/time';
-import type { ActivityDeps } from './index';
+import type { ActivityDeps } from './deps';
 
 export type DateEntryPlan = { status: 'run'; timeZone: string; at: string } | { status: 'stop'; reason: string };
 

@@ -6,7 +6,7 @@ import { and, eq, ne, sql } from 'drizzle-orm';
 import { customerMerges, enrollments, type EnrollmentStatus } from '../drizzle/schema';
 import { isErased } from '../services/customers/erasure';
 import { survivorOf } from '../services/customers/merge';
-import type { ActivityDeps } from './index';
+import type { ActivityDeps } from './deps';
 
 export interface EnrollmentProgress {
   enrollmentId: string;

@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { aiplHistory, customers, events, ownedProducts } from '../drizzle/schema';
 import { eventCountKey, type CustomerFacts } from '../domain/journey/conditions';
 import { survivorOf } from '../services/customers/merge';
-import type { ActivityDeps } from './index';
+import type { ActivityDeps } from './deps';
 
 export interface FactsRequest {
   customerId: string;

@@ -6,7 +6,7 @@ import {
   MissingEnrollerError,
   type RefreshResult,
 } from '../services/segments/membership';
-import type { ActivityDeps } from './index';
+import type { ActivityDeps } from './deps';
 
 export type { RefreshResult } from '../services/segments/membership';
 

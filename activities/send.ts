@@ -24,7 +24,7 @@ import type { Condition } from '../domain/journey/definition';
 import { conditionNeeds, evaluateConditions } from '../domain/journey/conditions';
 import { applicableCaps, capExceeded, capWindowStart, countInWindows, nextAllowedSendTime } from '../domain/messaging';
 import { quietHoursEnd, resolveTimeZone } from '../domain/time';
-import type { ActivityDeps } from './index';
+import type { ActivityDeps } from './deps';
 import { isErased } from '../services/customers/erasure';
 import { MAX_CHAIN } from '../services/customers/merge';
 import type { Tx } from '../services/customers/identity';

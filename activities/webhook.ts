@@ -1,7 +1,7 @@
 /** The `webhook` step: POST JSON with an idempotency key; 4xx is permanent, 5xx and network errors retry. */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { JourneyEvent } from '../domain/journey/conditions';
-import type { ActivityDeps } from './index';
+import type { ActivityDeps } from './deps';
 import { createProfileActivities } from './profiles';
 import { createRenderer } from '../services/messaging/render';
 
