@@ -23,15 +23,15 @@ import {
 import { consumablesFor } from './catalog';
 import { adminSecurity } from './http';
 import { normalizeEmail, normalizePhone } from '../services/customers/identity';
+import { moveAiplStage } from '../services/customers/profile-effects';
 import {
   aiplStageField,
   consentField,
   localeField,
   mergeConsent,
-  moveAiplStage,
   tagsField,
   timeZoneField,
-} from '../services/customers/profile-effects';
+} from '../services/customers/profile-schemas';
 
 /** `kind:value`, normalised as ingest does (emails lower-cased, phones to E.164); null when malformed. */
 export function parseIdentity(raw: string): { kind: IdentityKind; value: string } | { problem: string } {

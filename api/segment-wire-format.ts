@@ -15,7 +15,7 @@ import {
 } from '../services/customers/identity';
 import { carriesReconsent } from '../services/customers/erasure';
 import { jsonPath, type Issue } from './http';
-import { profileIssues } from '../services/customers/profile-effects';
+import { profileIssues } from '../services/customers/profile-schemas';
 import type { IngestMessage, MessageType } from '../services/customers/ingest';
 
 /** Segment's limits: 32 KB per message, 500 KB per batch request. */

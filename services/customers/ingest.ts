@@ -12,7 +12,8 @@ import { customerIdentities, customers, events } from '../../drizzle/schema';
 import { mergeTraits, resolveCustomer, type Identity, type Resolution, type Tx } from './identity';
 import type { MergeOutcome } from './merge';
 import { erasureGate, erasureGateBatch } from './erasure';
-import { applyProfileEffects, profileEvents } from './profile-effects';
+import { applyProfileEffects } from './profile-effects';
+import { profileEvents } from './profile-schemas';
 
 export const supportedTypes = ['identify', 'track'] as const;
 export type MessageType = (typeof supportedTypes)[number];
