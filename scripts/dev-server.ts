@@ -1,10 +1,11 @@
 /** Starts a Temporal dev server (the provisioned `temporal` CLI) with Perennial's search attributes. */
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { searchAttributes } from '../workflows/enrollment';
-import { waitForPort, type ServerExecutable } from './provision';
+import { freePort, spawnChild, waitForPort } from '../platform/children';
+import type { ServerExecutable } from './provision';
+
+export { freePort };
 
 export interface DevServer {
   address: string;
@@ -54,9 +55,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   for (const key of Object.values(searchAttributes))
     args.push('--search-attribute', `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`);
 
-  const child = spawn(options.executable.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnChild(options.executable.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const ready = await Promise.race([waitForPort('127.0.0.1', port, 60_000), exited.then(() => false)]);
   if (!ready) {
@@ -74,16 +75,4 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       clearTimeout(timer);
     },
   };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -26,7 +26,8 @@ import { ensureWebBuild } from './build-web';
 import { seedDemo } from './demo-data';
 import { startDevMailbox } from './dev-mailbox';
 import { startDevServer } from './dev-server';
-import { provisionDevServer } from './provision';
+import { createProductionSimulator } from '../simulation/production';
+import { provisionDevServer, provisionTestServer } from './provision';
 
 const startEnv = databaseEnv.extend(logEnv.shape).extend({
   DATA_DIR: z.string().default('.data'),
@@ -117,7 +118,14 @@ async function main() {
 
   const adminApiKey = env.ADMIN_API_KEY ?? persistentKey(join(env.DATA_DIR, 'admin-key'));
   if (!(await ensureWebBuild(step))) step('console up to date (web/dist)');
+  // Provisioned on the first simulation (a publish's check), not before the API serves.
+  let testServer: ReturnType<typeof provisionTestServer> | undefined;
+  const simulator = createProductionSimulator({
+    db: database.db,
+    testServer: () => (testServer ??= provisionTestServer(() => {})),
+  });
   const app = await buildApp({
+    simulate: simulator,
     db: database.db,
     temporal: client,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
@@ -160,6 +168,7 @@ Ctrl-C stops everything.`);
     step('shutting down');
     stopWatching();
     await app.close();
+    await simulator.close();
     await stopRouter();
     if (worker.getState() === 'RUNNING') worker.shutdown(); // the SDK may already be draining on SIGINT
     await workerRun;
