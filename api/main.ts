@@ -3,6 +3,7 @@ import { Client } from '@temporalio/client';
 import { migrate } from '../drizzle/migrate';
 import { connectDatabase, connectTemporal, DependencyError } from '../worker/connect';
 import { databaseConfigFromEnv, EnvError, parseEnv } from '../worker/env';
+import { watchParent } from '../platform/children';
 import { createProductionSimulator } from '../simulation/production';
 import { buildApp } from './app';
 import { apiEnv } from './env';
@@ -43,6 +44,7 @@ async function main() {
   };
   process.once('SIGINT', () => void shutdown().catch(() => process.exit(1)));
   process.once('SIGTERM', () => void shutdown().catch(() => process.exit(1)));
+  watchParent(() => void shutdown().catch(() => process.exit(1)));
 }
 
 main().catch((error: unknown) => {

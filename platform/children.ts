@@ -67,3 +67,19 @@ export function waitForPort(host: string, port: number, timeoutMs: number): Prom
     attempt();
   });
 }
+
+/**
+ * Calls `onOrphaned` once when this process's parent dies (it is then re-parented, so its ppid
+ * changes): `npm start` and `npm run api` run under a tsx wrapper process, and a SIGKILL of the
+ * wrapper must not leave this process (and its servers) running. Returns a function that stops watching.
+ */
+export function watchParent(onOrphaned: () => void, intervalMs = 500): () => void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onOrphaned();
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

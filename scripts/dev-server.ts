@@ -10,6 +10,8 @@ export { freePort };
 export interface DevServer {
   address: string;
   uiUrl: string | null;
+  /** The server process and the command line it was launched with (absent for the SDK's download). */
+  process?: { pid: number; commandLine: string };
   stop(): Promise<void>;
 }
 
@@ -55,6 +57,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   for (const key of Object.values(searchAttributes))
     args.push('--search-attribute', `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`);
 
+  // Something already listening would look like our server starting: refuse instead of running on it.
+  for (const taken of [port, options.uiPort])
+    if (taken !== undefined && (await waitForPort('127.0.0.1', taken, 0)))
+      throw new PortInUseError(`port ${taken} is already in use: the Temporal dev server cannot listen on it`);
   const child = spawnChild(options.executable.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
@@ -67,6 +73,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   return {
     address: `127.0.0.1:${port}`,
     uiUrl: options.uiPort !== undefined ? `http://127.0.0.1:${options.uiPort}` : null,
+    process: child.pid ? { pid: child.pid, commandLine: [options.executable.path, ...args].join(' ') } : undefined,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -75,4 +82,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       clearTimeout(timer);
     },
   };
+}
+
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
 }
