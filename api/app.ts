@@ -195,7 +195,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         return { id, version, ...(check ? { check } : {}) };
       },
     );
-    for (const action of ['pause', 'resume', 'archive'] as const) {
+    for (const action of ['pause', 'resume', 'archive', 'unarchive'] as const) {
       admin.post(
         `/v1/journeys/:id/${action}`,
         {
