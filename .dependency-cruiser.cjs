@@ -122,12 +122,7 @@ module.exports = {
       comment: 'api/ is the HTTP edge over services/: no activities, no worker, no dev tooling, no workflow bodies.',
       severity: 'error',
       from: { path: '^api/' },
-      to: {
-        path: '^(activities|worker|scripts|cli|bench)/|^workflows/(?!contracts/)',
-        // The simulator is still built in api/app.ts from dev tooling; the branch that builds it in
-        // api/main.ts (issue 15) removes these two arrows, and then this exception.
-        pathNot: '^(worker/create|scripts/provision)\\.ts$',
-      },
+      to: { path: '^(activities|worker|scripts|cli|bench)/|^workflows/(?!contracts/)' },
     },
     never(
       'worker-never-imports-api',
@@ -141,11 +136,7 @@ module.exports = {
         'simulation/ runs workflows in a test environment; it never imports the HTTP edge or the worker process.',
       severity: 'error',
       from: { path: '^simulation/' },
-      to: {
-        path: '^(api|worker|cli|bench|scripts)/',
-        // The spare time-skipping server is still started from scripts/; see api-is-the-http-edge.
-        pathNot: '^scripts/(provision|time-skipping)\\.ts$',
-      },
+      to: { path: '^(api|worker|cli|bench|scripts)/' },
     },
     never(
       'cli-uses-services-or-the-api-client',

@@ -25,9 +25,7 @@ import { checkBeforePublish, simulationRoutes, type PublishCheck } from './simul
 import { associationRoutes } from './associations';
 import { templateRoutes } from './templates';
 import { trackingRoutes, type TrackingOptions } from './tracking';
-import { createSimulator, type Simulate } from '../simulation/simulate';
-import { provisionTestServer } from '../scripts/provision';
-import { bundleWorkflows } from '../worker/create';
+import type { Simulate } from '../simulation/simulate';
 import { segmentRoutes } from './segments';
 import { mergeRoutes } from './merges';
 import { opsRoutes } from './ops';
@@ -44,7 +42,10 @@ export interface AppDeps {
   /** Temporal Web UI base for links from enrollments (TEMPORAL_UI_URL). */
   temporalUiUrl?: string;
   logger?: boolean | { level: string };
-  /** Journey simulation; by default a private time-skipping server per run (provisioned on first use). */
+  /**
+   * Journey simulation, built by the process (api/main.ts, `npm start`: see
+   * simulation/production.ts) and closed by it. Omitted: simulating answers 503.
+   */
   simulate?: Simulate;
   /** Simulate the draft on sample customers before publishing (the processes turn it on; tests mostly do not). */
   checkOnPublish?: boolean;
@@ -81,6 +82,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const status = { not_found: 404, invalid: 400, conflict: 409 }[error.code];
       return reply.code(status).send({ error: error.code, message: error.message, issues: error.issues });
     }
+    if (error instanceof NoSimulatorError)
+      return reply.code(503).send({ error: 'unavailable', message: error.message });
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500)
       return reply.code(status).send({ error: 'bad_request', message: (error as Error).message });
@@ -92,7 +95,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? (() => new Date());
   const enroller = createEnroller({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, clock });
   const verifyKey = createKeyVerifier(deps.db, deps.adminApiKey);
-  const simulate = deps.simulate ?? defaultSimulator(deps.db, app);
+  const simulate = deps.simulate ?? noSimulator;
   const erasureSecret = deps.erasureSecret ?? deps.messaging?.linkSecret ?? deps.adminApiKey;
 
   app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
@@ -193,7 +196,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         return { id, version, ...(check ? { check } : {}) };
       },
     );
-    for (const action of ['pause', 'resume', 'archive'] as const) {
+    for (const action of ['pause', 'resume', 'archive', 'unarchive'] as const) {
       admin.post(
         `/v1/journeys/:id/${action}`,
         {
@@ -258,19 +261,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   return app;
 }
 
-/**
- * Provisioning and bundling happen on the first simulation, once per process; after each one the
- * next one's server and worker are prepared (`keepSpare`), stopped when the app closes.
- */
-function defaultSimulator(db: Db, app: FastifyInstance): Simulate {
-  let server: ReturnType<typeof provisionTestServer> | undefined;
-  let bundle: ReturnType<typeof bundleWorkflows> | undefined;
-  const simulator = createSimulator({
-    db,
-    testServer: () => (server ??= provisionTestServer(() => {})),
-    workflowBundle: () => (bundle ??= bundleWorkflows()),
-    keepSpare: true,
-  });
-  app.addHook('onClose', () => simulator.close());
-  return simulator;
-}
+class NoSimulatorError extends Error {}
+
+const noSimulator: Simulate = () =>
+  Promise.reject(new NoSimulatorError('this API process runs no simulator (see AppDeps.simulate)'));

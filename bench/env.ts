@@ -166,7 +166,7 @@ export async function startBenchEnv(options: { quick: boolean }): Promise<BenchE
 
   async function startPostgres(): Promise<string> {
     if (process.env.BENCH_DATABASE_URL) return process.env.BENCH_DATABASE_URL;
-    const cluster: PostgresCluster = startPostgresCluster(await freePort());
+    const cluster: PostgresCluster = await startPostgresCluster(await freePort());
     cleanups.push(() => cluster.stop());
     return cluster.url;
   }

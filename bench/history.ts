@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startTimeSkippingEnvironment } from '../simulation/test-server';
 import { Worker } from '@temporalio/worker';
 import { registerSearchAttributes } from '../platform/search-attributes';
 import { enrollmentWorkflow } from '../workflows/enrollment';
@@ -32,7 +32,7 @@ export const history: Benchmark = {
   title:
     'History events of a 41-day phone-nurture enrollment (4 touches, purchase on day 38) vs a bare workflow with the same activities and waits',
   async run(env) {
-    const server = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: await env.testServer() } });
+    const server = await startTimeSkippingEnvironment(await env.testServer());
     try {
       await registerSearchAttributes(server.connection);
       const taskQueue = `bench-history-${randomUUID()}`;

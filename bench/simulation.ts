@@ -5,7 +5,7 @@
  * 10, 10, 11 and 10 days). Wall time per simulation, median of several; ratio is raw ÷ ours.
  */
 import { randomUUID } from 'node:crypto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startTimeSkippingEnvironment } from '../simulation/test-server';
 import { Worker } from '@temporalio/worker';
 import { templates } from '../drizzle/schema';
 import { createSimulator, type SimulationRequest } from '../simulation/simulate';
@@ -30,7 +30,7 @@ function median(values: number[]): number {
 /** A bare workflow on a fresh time-skipping server, as the simulator does per run. */
 export async function rawSleeperSeconds(env: BenchEnv): Promise<number> {
   const started = performance.now();
-  const server = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: await env.testServer() } });
+  const server = await startTimeSkippingEnvironment(await env.testServer());
   try {
     const taskQueue = `bench-sleeper-${randomUUID()}`;
     const worker = await Worker.create({

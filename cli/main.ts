@@ -135,7 +135,9 @@ async function collectPages<T>(
 
 // ---- journeys --------------------------------------------------------------------------------
 
-const journeys = program.command('journeys').description('list, validate, publish, pause and resume journeys');
+const journeys = program
+  .command('journeys')
+  .description('list, validate, publish, pause, resume and unarchive journeys');
 
 journeys
   .command('list')
@@ -275,10 +277,15 @@ journeys
     },
   );
 
-for (const action of ['pause', 'resume'] as const) {
+const actionDescriptions = {
+  pause: 'hold every running enrollment at its next send',
+  resume: 'release held sends',
+  unarchive: 'restore an archived journey (paused if it has a published version, else a draft)',
+};
+for (const action of ['pause', 'resume', 'unarchive'] as const) {
   journeys
     .command(`${action} <id>`)
-    .description(action === 'pause' ? 'hold every running enrollment at its next send' : 'release held sends')
+    .description(actionDescriptions[action])
     .action(async (id: string) => {
       const body = await api().post<{ id: string; status: string }>(`/v1/journeys/${encodeURIComponent(id)}/${action}`);
       emit(body, () => `${body.id}: ${body.status}`);

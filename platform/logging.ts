@@ -11,7 +11,12 @@
  */
 import type { LoggerOptions } from 'pino';
 
-const EMAIL = /[^\s@<>"'(),;:[\]]+@[^\s@<>"'(),;:[\]]+\.[^\s@<>"'(),;:[\]]+/g;
+/**
+ * An address: a local part, then dot-separated domain labels ending in a letters-only TLD. Neither
+ * side crosses a `/`, so code locations in stack traces (`node_modules/@temporalio/worker/lib/x.js`,
+ * `.pnpm/@scope+pkg@1.2.3/`) stay readable.
+ */
+const EMAIL = /[^\s@<>"'(),;:[\]/]+@(?:[^\s@<>"'(),;:[\]/.]+\.)+\p{L}{2,}(?![\p{L}\d-])/gu;
 /** `+` and 7-15 digits (E.164, how phones are stored), allowing the usual separators. */
 const PHONE = /\+[1-9](?:[\s.()-]?\d){6,14}/g;
 /** drizzle's DrizzleQueryError: `Failed query: <sql>\nparams: <values>`. */

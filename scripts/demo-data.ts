@@ -87,6 +87,7 @@ export async function seedDemo(deps: SeedDeps): Promise<SeedSummary> {
     installed.push(...outcome.journeys);
     const fresh = outcome.journeys.filter((j) => j.published).length;
     log(`library ${entry.id}: ${outcome.journeys.length} journeys (${fresh ? `${fresh} published` : 'up to date'})`);
+    for (const skipped of outcome.journeys.filter((j) => j.skipped)) log(`  skipped ${skipped.id}: ${skipped.skipped}`);
   }
 
   // 3. Live traffic on the normal ingest path; the running router enrols the customers.

@@ -1,14 +1,17 @@
 /** Starts a Temporal dev server (the provisioned `temporal` CLI) with Perennial's search attributes. */
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { searchAttributes } from '../workflows/contracts/enrollment';
-import { waitForPort, type ServerExecutable } from './provision';
+import { freePort, spawnChild, waitForPort } from '../platform/children';
+import type { ServerExecutable } from './provision';
+
+export { freePort };
 
 export interface DevServer {
   address: string;
   uiUrl: string | null;
+  /** The server process and the command line it was launched with (absent for the SDK's download). */
+  process?: { pid: number; commandLine: string };
   stop(): Promise<void>;
 }
 
@@ -54,9 +57,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   for (const key of Object.values(searchAttributes))
     args.push('--search-attribute', `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`);
 
-  const child = spawn(options.executable.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Something already listening would look like our server starting: refuse instead of running on it.
+  for (const taken of [port, options.uiPort])
+    if (taken !== undefined && (await waitForPort('127.0.0.1', taken, 0)))
+      throw new PortInUseError(`port ${taken} is already in use: the Temporal dev server cannot listen on it`);
+  const child = spawnChild(options.executable.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const ready = await Promise.race([waitForPort('127.0.0.1', port, 60_000), exited.then(() => false)]);
   if (!ready) {
@@ -66,6 +73,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   return {
     address: `127.0.0.1:${port}`,
     uiUrl: options.uiPort !== undefined ? `http://127.0.0.1:${options.uiPort}` : null,
+    process: child.pid ? { pid: child.pid, commandLine: [options.executable.path, ...args].join(' ') } : undefined,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -76,14 +84,6 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
 }

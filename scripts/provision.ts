@@ -10,24 +10,21 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
-import { createConnection } from 'node:net';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { spawnChild, waitForPort } from '../platform/children';
+import {
+  cacheDir,
+  TEST_SERVER_VERSION,
+  testServerLauncherPath,
+  type ServerExecutable,
+} from '../simulation/test-server';
+
+export { cacheDir, TEST_SERVER_VERSION, waitForPort, type ServerExecutable };
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1'; // v1.6+ cannot be `go install`ed (replace directive)
-export const TEST_SERVER_VERSION = '1.38.0';
-
-export type ServerExecutable = { type: 'existing-path'; path: string } | { type: 'cached-download' };
 type Log = (line: string) => void;
 const ANSI_COLOURS = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'); // Maven colours its output
-
-export function cacheDir(): string {
-  const base =
-    process.env.PERENNIAL_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'perennial');
-  mkdirSync(base, { recursive: true });
-  return base;
-}
 
 function onPath(command: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -122,8 +119,8 @@ export async function provisionTestServer(log: Log = console.log): Promise<Serve
     if (!existsSync(fromEnv)) throw new ProvisionError(`TEMPORAL_TEST_SERVER_PATH=${fromEnv} does not exist.`);
     return { type: 'existing-path', path: fromEnv };
   }
-  const dir = join(cacheDir(), `temporal-test-server-${TEST_SERVER_VERSION}`);
-  const launcher = join(dir, 'launcher');
+  const launcher = testServerLauncherPath();
+  const dir = dirname(launcher);
   if (existsSync(launcher)) return { type: 'existing-path', path: launcher };
 
   const mvn = onPath('mvn');
@@ -155,7 +152,7 @@ export async function provisionTestServer(log: Log = console.log): Promise<Serve
   writeFileSync(join(staging, 'launcher'), launcherScript(dir, false));
   const archive = join(staging, 'server.jsa');
   const port = 17_000 + Math.floor(Math.random() * 2000);
-  const trainer = spawn(
+  const trainer = spawnChild(
     'java',
     [
       ...JVM_FLAGS,
@@ -179,30 +176,11 @@ export async function provisionTestServer(log: Log = console.log): Promise<Serve
   return { type: 'existing-path', path: launcher };
 }
 
-export function waitForPort(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve) => {
-    const attempt = () => {
-      const socket = createConnection({ host, port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) resolve(false);
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
-
 /** Measures how long the launcher takes until the test server accepts connections. */
 export async function measureTestServerStart(launcher: string): Promise<number> {
   const port = 19_000 + Math.floor(Math.random() * 2000);
   const started = performance.now();
-  const child = spawn(launcher, [String(port)], { stdio: 'ignore' });
+  const child = spawnChild(launcher, [String(port)], { stdio: 'ignore' });
   const ok = await waitForPort('127.0.0.1', port, 15_000);
   const elapsed = performance.now() - started;
   child.kill('SIGTERM');

@@ -25,8 +25,11 @@ import { databaseConfigFromEnv, databaseEnv, EnvError, logEnv, parseEnv } from '
 import { ensureWebBuild } from './build-web';
 import { seedDemo } from './demo-data';
 import { startDevMailbox } from './dev-mailbox';
-import { startDevServer } from './dev-server';
-import { provisionDevServer } from './provision';
+import { PortInUseError, startDevServer } from './dev-server';
+import { commandLineOf, forgetProcess, reapRecorded, recordProcess, runningRecorded } from './pid-files';
+import { watchParent } from '../platform/children';
+import { createProductionSimulator } from '../simulation/production';
+import { provisionDevServer, provisionTestServer } from './provision';
 
 const startEnv = databaseEnv.extend(logEnv.shape).extend({
   DATA_DIR: z.string().default('.data'),
@@ -47,6 +50,10 @@ async function main() {
   const env = parseEnv(startEnv, process.env);
   mkdirSync(env.DATA_DIR, { recursive: true });
   const step = (line: string) => console.log(`▸ ${line}`);
+  // Until everything runs, exiting is enough: the children die with this process.
+  let onOrphaned: () => void = () => process.exit(1);
+  watchParent(() => onOrphaned());
+  await claimDataDir(env.DATA_DIR, step);
 
   step('provisioning the Temporal dev server');
   const executable = await provisionDevServer((line) => console.log(`  ${line}`));
@@ -57,9 +64,12 @@ async function main() {
     uiPort: env.TEMPORAL_UI_PORT,
     dbFile: join(env.DATA_DIR, 'temporal.db'),
   });
+  if (devServer.process) recordProcess(env.DATA_DIR, 'dev-server', devServer.process);
 
-  step(env.DATABASE_URL ? 'connecting to Postgres' : `opening embedded Postgres (PGlite) in ${env.PGLITE_DIR}`);
-  const database = await connectDatabase(databaseConfigFromEnv(process.env));
+  // Each data directory has its own embedded database (two instances must not share one).
+  const pgliteDir = process.env.PGLITE_DIR ?? join(env.DATA_DIR, 'pglite');
+  step(env.DATABASE_URL ? 'connecting to Postgres' : `opening embedded Postgres (PGlite) in ${pgliteDir}`);
+  const database = await connectDatabase(env.DATABASE_URL ? databaseConfigFromEnv(process.env) : { pgliteDir });
   await migrate(database);
 
   const temporal = await connectTemporal({
@@ -117,7 +127,14 @@ async function main() {
 
   const adminApiKey = env.ADMIN_API_KEY ?? persistentKey(join(env.DATA_DIR, 'admin-key'));
   if (!(await ensureWebBuild(step))) step('console up to date (web/dist)');
+  // Provisioned on the first simulation (a publish's check), not before the API serves.
+  let testServer: ReturnType<typeof provisionTestServer> | undefined;
+  const simulator = createProductionSimulator({
+    db: database.db,
+    testServer: () => (testServer ??= provisionTestServer(() => {})),
+  });
   const app = await buildApp({
+    simulate: simulator,
     db: database.db,
     temporal: client,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
@@ -129,13 +146,20 @@ async function main() {
   await app.listen({ host: '127.0.0.1', port: env.PORT });
 
   step('loading demo data');
-  const seeded = await seedDemo({
+  // The demo is a convenience: whatever a user did to its data since, starting does not depend on it.
+  const demo = await seedDemo({
     db: database.db,
     temporal: client,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     log: (line) => console.log(`  ${line}`),
-  });
-  const demo = `${seeded.customers} customers, ${seeded.journeys.length} library journeys published (GET /v1/library)`;
+  }).then(
+    (seeded) => `${seeded.customers} customers, ${seeded.journeys.length} library journeys published (GET /v1/library)`,
+    (error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      console.error(`  demo data not loaded (starting without it): ${reason}`);
+      return `not loaded (${reason})`;
+    },
+  );
   const stopWatching = watchEnrollments(database.db, (line) => console.log(`▸ ${line}`));
   const writeKey = await persistentWriteKey(database.db, join(env.DATA_DIR, 'write-key'));
 
@@ -158,8 +182,11 @@ Ctrl-C stops everything.`);
     if (stopping) return;
     stopping = true;
     step('shutting down');
+    // Bounded: the children die with this process anyway (platform/children.ts).
+    setTimeout(() => process.exit(1), 15_000).unref();
     stopWatching();
     await app.close();
+    await simulator.close();
     await stopRouter();
     if (worker.getState() === 'RUNNING') worker.shutdown(); // the SDK may already be draining on SIGINT
     await workerRun;
@@ -168,11 +195,37 @@ Ctrl-C stops everything.`);
     await Promise.all([temporal.native.close(), temporal.client.close()]);
     await database.close();
     await devServer.stop();
+    forgetProcess(env.DATA_DIR, 'dev-server');
+    forgetProcess(env.DATA_DIR, 'start');
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
+  onOrphaned = () => void shutdown();
 }
+
+/**
+ * One `npm start` per data directory. A live earlier run is refused (two would share its files);
+ * what a killed one left behind (its dev server, when the kernel did not end it with its parent:
+ * see platform/children.ts) is stopped and replaced, said in one line. Only processes recorded in
+ * this data directory with the command line they were started with are touched (scripts/pid-files.ts).
+ */
+async function claimDataDir(dataDir: string, step: (line: string) => void): Promise<void> {
+  const running = runningRecorded(dataDir, 'start');
+  if (running && running.pid !== process.pid)
+    throw new DataDirInUseError(
+      `another npm start (pid ${running.pid}) runs on ${dataDir}: stop it, or set DATA_DIR (and the ports) for a second one`,
+    );
+  const reaped = await reapRecorded(dataDir, 'dev-server');
+  if (reaped)
+    step(`replacing the Temporal dev server an earlier run on ${dataDir} left running (pid ${reaped}, stopped)`);
+  recordProcess(dataDir, 'start', {
+    pid: process.pid,
+    commandLine: commandLineOf(process.pid) ?? process.argv.join(' '),
+  });
+}
+
+class DataDirInUseError extends Error {}
 
 /**
  * For the first minute: the enrollments by status whenever they change (the live demo events are
@@ -222,7 +275,12 @@ async function persistentWriteKey(db: Db, file: string): Promise<string> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof DependencyError || error instanceof EnvError) {
+  if (
+    error instanceof DependencyError ||
+    error instanceof EnvError ||
+    error instanceof DataDirInUseError ||
+    error instanceof PortInUseError
+  ) {
     console.error(`perennial: ${error.message}`);
     process.exit(2);
   }

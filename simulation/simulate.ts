@@ -5,11 +5,13 @@
  * is delivered, written to the mirror or the ledger. Scripted events arrive as signals at their
  * offsets. A 41-day journey runs in about a second of wall time.
  *
- * Each simulation gets its own server (JVM start ≈ 0.7 s): the server's clock is global and jumps
- * when a result is awaited, so sharing one would skew the dates of the next simulation. With
- * `keepSpare`, the next simulation's server and worker (together 1.5–4 s on a loaded 2-core
- * machine, most of a simulation's wall time) are prepared in the background after each one, so a
- * simulation that finds the spare ready only runs the journey; `close()` stops the spare.
+ * Each simulation gets its own server (JVM start ≈ 0.7 s, ~145 MB): the server's clock is global
+ * and jumps when a result is awaited, so sharing one would skew the dates of the next simulation.
+ * A simulation's server is stopped when it ends. At most `maxConcurrent` simulations run at once;
+ * more wait their turn. With `keepSpare`, ONE next server and worker (together 1.5–4 s on a loaded
+ * 2-core machine, most of a simulation's wall time) are prepared in the background after a
+ * simulation ends, so a simulation that finds the spare ready only runs the journey; `close()`
+ * stops the spare. So a simulator holds at most `maxConcurrent` + 1 servers, and 1 when idle.
  */
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
@@ -33,8 +35,7 @@ import type { JourneyDefinition } from '../domain/journey/definition';
 import { quietHoursEnd, resolveTimeZone } from '../domain/time';
 import { simulatedDepletion } from './depletion';
 import { loadRecommendations, usesRecommendations } from '../services/messaging/recommendations';
-import type { ServerExecutable } from '../scripts/provision';
-import { startTimeSkippingEnvironment } from '../scripts/time-skipping';
+import { startTimeSkippingEnvironment, type ServerExecutable } from './test-server';
 import { registerSearchAttributes } from '../platform/search-attributes';
 import { enrollmentWorkflow } from '../workflows/enrollment';
 import { statusQuery, type EnrollmentInput } from '../workflows/contracts/enrollment';
@@ -115,12 +116,14 @@ export interface SimulationResult {
 
 export interface SimulatorDeps {
   db: Db;
-  /** The time-skipping server to start (see scripts/provision.ts). */
-  testServer: () => Promise<ServerExecutable>;
+  /** The time-skipping server to start (see ./test-server.ts). */
+  testServer: () => ServerExecutable | Promise<ServerExecutable>;
   /** The bundled workflow code (bundle once, reuse). */
   workflowBundle: () => Promise<WorkflowBundleOption>;
   /** After each simulation, start the next one's server and worker in the background (see above). */
   keepSpare?: boolean;
+  /** Simulations running at once, each on its own server; more wait their turn (default 2). */
+  maxConcurrent?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -170,23 +173,42 @@ export function createSimulator(deps: SimulatorDeps): Simulate & { ready(): Prom
   }
 
   function prepareSpare() {
-    if (!deps.keepSpare || closed) return;
+    if (!deps.keepSpare || closed || spare) return;
     // A spare that fails to start is not an error: the next simulation prepares its own.
     spare = prepare().catch(() => undefined);
   }
 
+  // A slot is handed from a finishing simulation to the first waiting one.
+  const maxConcurrent = Math.max(1, deps.maxConcurrent ?? 2);
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  async function acquire(): Promise<void> {
+    if (running < maxConcurrent) running++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+  }
+  function release() {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+
   async function simulate(request: SimulationRequest): Promise<SimulationResult> {
     const wallStart = Date.now();
-    const taken = spare;
-    spare = undefined;
-    const prepared = (await taken) ?? (await prepare());
+    await acquire();
     try {
-      const record = newRecord();
-      prepared.bind(simulationActivities(structuredClone(request.customer), record, deps.db, renderer));
-      const result = await prepared.worker.runUntil(() => run(prepared.env, prepared.taskQueue, request, record));
-      return { ...result, wallMs: Date.now() - wallStart };
+      const taken = spare;
+      spare = undefined;
+      const prepared = (await taken) ?? (await prepare());
+      try {
+        const record = newRecord();
+        prepared.bind(simulationActivities(structuredClone(request.customer), record, deps.db, renderer));
+        const result = await prepared.worker.runUntil(() => run(prepared.env, prepared.taskQueue, request, record));
+        return { ...result, wallMs: Date.now() - wallStart };
+      } finally {
+        await prepared.env.teardown();
+      }
     } finally {
-      await prepared.env.teardown();
+      release();
       prepareSpare();
     }
   }

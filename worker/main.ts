@@ -74,6 +74,15 @@ async function main() {
     { taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, db: database.describe },
     'worker running',
   );
+  // Bounded: the SDK drains on SIGINT/SIGTERM, but a dependency that is gone (Postgres stopped
+  // first) must not keep the process alive.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () =>
+      setTimeout(() => {
+        log.error('shutdown took over 10 s; exiting anyway');
+        process.exit(1);
+      }, 10_000).unref(),
+    );
   await worker.run(); // resolves after SIGINT/SIGTERM: the SDK drains in-flight tasks
   await stopRouter();
   await Promise.all([temporal.native.close(), temporal.client.close(), database.close()]);

@@ -21,7 +21,8 @@ export class LibrarySimulationError extends Error {}
 
 export interface InstallOutcome {
   id: string;
-  journeys: { id: string; version: number; published: boolean; check?: unknown }[];
+  /** `skipped`: why the journey was left as it is (an archived one), instead of installed. */
+  journeys: { id: string; version: number; published: boolean; skipped?: string; check?: unknown }[];
   templates: { id: string; version: number; saved: boolean }[];
 }
 
@@ -93,11 +94,14 @@ export function createLibraryService(deps: {
       if (error instanceof JourneyError && error.code === 'not_found') return undefined;
       throw error;
     });
+    // Someone archived it: their decision stands, and the install says so.
     if (existing?.status === 'archived')
-      throw new JourneyError(
-        'conflict',
-        `journey ${id} is archived: unarchiving is not supported, so the library cannot install it again`,
-      );
+      return {
+        id,
+        version: existing.latestVersion ?? 0,
+        published: false,
+        skipped: `archived: restore it with POST /v1/journeys/${id}/unarchive (perennial journeys unarchive ${id}) to install it again`,
+      };
     if (!existing) await journeys.createDraft(id, definition);
     else if (canonicalJson(existing.draft) !== canonicalJson(definition)) await journeys.updateDraft(id, definition);
     const draft = await journeys.draftDefinition(id);

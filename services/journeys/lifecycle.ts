@@ -1,5 +1,6 @@
 /**
- * Journey lifecycle: draft → published (immutable version N) → paused ⇄ published → archived.
+ * Journey lifecycle: draft → published (immutable version N) → paused ⇄ published → archived
+ * (→ unarchive: paused, or draft if never published).
  * Running enrollments keep the version they entered with; pausing holds their sends and new entries.
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
@@ -166,6 +167,22 @@ export function createJourneyService(deps: {
         .update(journeys)
         .set({ status: 'archived', updatedAt: sql`now()` })
         .where(eq(journeys.id, id));
+    },
+    /**
+     * Restores an archived journey. With a published version it comes back paused: its running
+     * enrollments may have been paused before the archive, and only resume (which tells them)
+     * makes it take new entries again. Never published: a draft.
+     */
+    async unarchive(id: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        const [locked] = await tx.select().from(journeys).where(eq(journeys.id, id)).for('update');
+        if (!locked) throw new JourneyError('not_found', `journey ${id} not found`);
+        if (locked.status !== 'archived') throw new JourneyError('conflict', `journey ${id} is not archived`);
+        await tx
+          .update(journeys)
+          .set({ status: locked.latestVersion ? 'paused' : 'draft', updatedAt: sql`now()` })
+          .where(eq(journeys.id, id));
+      });
     },
     async versions(id: string) {
       return db

@@ -7,7 +7,8 @@
  * Processes that die on their own (a worker booting while Temporal is away exits with code 2) are
  * started again after a second, as a supervisor would; those restarts are counted, not hidden.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnChild } from '../../platform/children';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -185,7 +186,7 @@ function supervised(
 
   function spawnOnce(): Promise<void> {
     const [file, ...args] = command;
-    const proc = spawn(file!, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawnChild(file!, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     const killOnExit = () => proc.kill('SIGKILL');
     onExit.add(killOnExit);

@@ -25,6 +25,7 @@ const accessTable: Record<string, Access> = {
   'POST /v1/journeys/:id/pause': 'admin',
   'POST /v1/journeys/:id/resume': 'admin',
   'POST /v1/journeys/:id/archive': 'admin',
+  'POST /v1/journeys/:id/unarchive': 'admin',
   'POST /v1/journeys/:id/enrollments': 'admin',
   'POST /v1/journeys/:id/simulate': 'admin',
   'GET /v1/categories/associations': 'admin',

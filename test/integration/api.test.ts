@@ -543,6 +543,27 @@ describe('pause, resume and archive', () => {
     expect(await storedJourney(id)).toMatchObject({ name: 'Retired', status: 'archived', latestVersion: 1 });
     expect(await db.db.select().from(journeyVersions).where(eq(journeyVersions.journeyId, id))).toHaveLength(1);
   });
+
+  it('unarchive restores an archived journey paused (resume makes it live), a never-published one as a draft', async () => {
+    const id = await publishedJourney(longWait('Restored'));
+    expect((await call('POST', `/v1/journeys/${id}/unarchive`)).status).toBe(409); // not archived
+    await call('POST', `/v1/journeys/${id}/archive`);
+    expect(await call('POST', `/v1/journeys/${id}/unarchive`)).toEqual({ status: 200, body: { id, status: 'paused' } });
+    expect(await call('POST', `/v1/journeys/${id}/resume`)).toMatchObject({
+      status: 200,
+      body: { status: 'published' },
+    });
+    expect((await call('PUT', `/v1/journeys/${id}`, longWait('Restored, edited'))).status).toBe(200);
+
+    const draft = `draft-${id}`;
+    expect((await call('PUT', `/v1/journeys/${draft}`, longWait('Never published'))).status).toBe(201);
+    await call('POST', `/v1/journeys/${draft}/archive`);
+    expect(await call('POST', `/v1/journeys/${draft}/unarchive`)).toEqual({
+      status: 200,
+      body: { id: draft, status: 'draft' },
+    });
+    expect((await call('POST', '/v1/journeys/no-such-journey/unarchive')).status).toBe(404);
+  });
 });
 
 describe('GET /v1/enrollments', () => {

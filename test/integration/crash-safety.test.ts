@@ -5,10 +5,10 @@
  * that dies mid-batch (its transaction rolled back) re-drives the batch without duplicate
  * enrollments.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnChild } from '../../platform/children';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { eq, inArray, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Analytics } from '@segment/analytics-node';
@@ -24,7 +24,6 @@ import { createEventRouter } from '../../worker/router';
 import { connectDevServer, createTestDatabase, createTestWorker, uniqueTaskQueue } from '../setup/harness';
 
 const ADMIN_KEY = 'crash-test-bootstrap-admin-key-0123';
-const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let temporal: Awaited<ReturnType<typeof connectDevServer>>;
@@ -99,7 +98,8 @@ async function routeAll(router: ReturnType<typeof createEventRouter>) {
 }
 
 async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
-  for (let i = 0; i < 600; i++) {
+  // Generous: a process start on a loaded 2-core CI machine takes seconds just to import.
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
     const value = await read();
     if (ok(value)) return value;
     await new Promise((r) => setTimeout(r, 25));
@@ -121,115 +121,120 @@ async function eventSignals(workflowId: string): Promise<string[]> {
 }
 
 describe('crash safety', () => {
-  it('killing the API right after it acknowledged events loses none: a router started later routes each exactly once', async () => {
-    const writeKey = (await createApiKey(db.db, 'write', 'crash test')).key;
-    const port = await freePort();
-    api = spawn(tsx, ['api/main.ts'], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATABASE_URL: db.url,
-        DATABASE_POOL_MAX: '4',
-        TEMPORAL_ADDRESS: inject('devServerAddress'),
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        ADMIN_API_KEY: ADMIN_KEY,
-        MESSAGING_LINK_SECRET: 'crash-safety-link-secret-0123456789abcdef',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        LOG_LEVEL: 'silent',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    api.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-      api!.once('exit', (code, signal) => resolve(signal ?? code)),
-    );
-    const base = `http://127.0.0.1:${port}`;
-    await until(
-      () =>
-        fetch(`${base}/health`)
-          .then((r) => r.ok)
-          .catch(() => false),
-      (up) => up || api!.exitCode !== null,
-      'the API to listen',
-    );
-    expect(api.exitCode, stderr).toBeNull();
-
-    // Plain HTTP: 6 sign-ups, 3 of which also order; each acknowledged with 200.
-    const acked: string[] = [];
-    const httpUsers = Array.from({ length: 6 }, (_, i) => `http-${i}-${randomUUID().slice(0, 6)}`);
-    const auth = {
-      'content-type': 'application/json',
-      authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
-    };
-    for (const [i, userId] of httpUsers.entries()) {
-      const messages = [{ type: 'track', userId, event: 'signed_up', messageId: `m-${randomUUID()}` }];
-      if (i % 2 === 0) messages.push({ type: 'track', userId, event: 'first_order', messageId: `m-${randomUUID()}` });
-      const response = await fetch(`${base}/v1/batch`, {
-        method: 'POST',
-        headers: auth,
-        body: JSON.stringify({ batch: messages }),
+  it(
+    'killing the API right after it acknowledged events loses none: a router started later routes each exactly once',
+    { timeout: 180_000 },
+    async () => {
+      const writeKey = (await createApiKey(db.db, 'write', 'crash test')).key;
+      const port = await freePort();
+      // One process (no tsx wrapper), killed with this test's process whatever happens.
+      api = spawnChild(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          DATABASE_URL: db.url,
+          DATABASE_POOL_MAX: '4',
+          TEMPORAL_ADDRESS: inject('devServerAddress'),
+          TEMPORAL_TASK_QUEUE: taskQueue,
+          ADMIN_API_KEY: ADMIN_KEY,
+          MESSAGING_LINK_SECRET: 'crash-safety-link-secret-0123456789abcdef',
+          HOST: '127.0.0.1',
+          PORT: String(port),
+          LOG_LEVEL: 'silent',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
       });
-      expect(response.status).toBe(200);
-      const body = (await response.json()) as { results: { status: string; messageId: string }[] };
-      for (const result of body.results) if (result.status === 'accepted') acked.push(result.messageId);
-    }
-    // Segment's client: 6 more sign-ups with an identify each, acknowledged through its callbacks.
-    const analytics = new Analytics({ writeKey, host: base, flushAt: 4, flushInterval: 20, maxRetries: 0 });
-    const segmentUsers = Array.from({ length: 6 }, (_, i) => `sdk-${i}-${randomUUID().slice(0, 6)}`);
-    await Promise.all(
-      segmentUsers.flatMap((userId) =>
-        [
-          { kind: 'identify' as const, messageId: `s-${randomUUID()}` },
-          { kind: 'track' as const, messageId: `s-${randomUUID()}` },
-        ].map(
-          ({ kind, messageId }) =>
-            new Promise<void>((resolve, reject) => {
-              const done = (err?: unknown) => {
-                if (err) reject(new Error(`not acknowledged: ${JSON.stringify(err)}`));
-                else {
-                  acked.push(messageId);
-                  resolve();
-                }
-              };
-              if (kind === 'identify') analytics.identify({ userId, messageId, traits: { plan: 'free' } }, done);
-              else analytics.track({ userId, messageId, event: 'signed_up' }, done);
-            }),
-        ),
-      ),
-    );
-    await analytics.closeAndFlush();
-
-    // Killed at once: no graceful shutdown, and no router has run.
-    api.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
-    expect(acked).toHaveLength(6 + 3 + 12);
-    const stored = await db.db.select().from(events).where(inArray(events.messageId, acked));
-    expect(stored).toHaveLength(acked.length);
-    expect(stored.every((row) => row.routedAt === null && row.customerId !== null)).toBe(true);
-
-    // Later: a worker and a router come up and drain everything.
-    await startWorker();
-    const router = createEventRouter({ db: db.db, temporal: temporal.client, enroller, batchSize: 7 });
-    expect(await routeAll(router)).toBe(acked.length);
-    expect(await router.routeOnce()).toMatchObject({ ran: true, routed: 0 });
-    const routed = await db.db.select().from(events).where(inArray(events.messageId, acked));
-    expect(routed.every((row) => row.routedAt !== null)).toBe(true);
-
-    for (const [i, userId] of [...httpUsers, ...segmentUsers].entries()) {
-      const customerId = await customerOf(userId);
-      const ordered = i < httpUsers.length && i % 2 === 0;
-      const rows = await until(
-        () => db.db.select().from(enrollments).where(eq(enrollments.customerId, customerId)),
-        (r) => r.length === 1 && r[0]!.status === (ordered ? 'converted' : 'active'),
-        `the enrollment of ${userId}`,
+      let stderr = '';
+      api.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+        api!.once('exit', (code, signal) => resolve(signal ?? code)),
       );
-      workflows.add(rows[0]!.workflowId);
-      // One entry signal, plus one for the order: nothing was delivered twice.
-      expect(await eventSignals(rows[0]!.workflowId)).toHaveLength(ordered ? 2 : 1);
-    }
-  });
+      const base = `http://127.0.0.1:${port}`;
+      await until(
+        () =>
+          fetch(`${base}/health`)
+            .then((r) => r.ok)
+            .catch(() => false),
+        (up) => up || api!.exitCode !== null,
+        'the API to listen',
+      );
+      expect(api.exitCode, stderr).toBeNull();
+
+      // Plain HTTP: 6 sign-ups, 3 of which also order; each acknowledged with 200.
+      const acked: string[] = [];
+      const httpUsers = Array.from({ length: 6 }, (_, i) => `http-${i}-${randomUUID().slice(0, 6)}`);
+      const auth = {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
+      };
+      for (const [i, userId] of httpUsers.entries()) {
+        const messages = [{ type: 'track', userId, event: 'signed_up', messageId: `m-${randomUUID()}` }];
+        if (i % 2 === 0) messages.push({ type: 'track', userId, event: 'first_order', messageId: `m-${randomUUID()}` });
+        const response = await fetch(`${base}/v1/batch`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ batch: messages }),
+        });
+        expect(response.status).toBe(200);
+        const body = (await response.json()) as { results: { status: string; messageId: string }[] };
+        for (const result of body.results) if (result.status === 'accepted') acked.push(result.messageId);
+      }
+      // Segment's client: 6 more sign-ups with an identify each, acknowledged through its callbacks.
+      const analytics = new Analytics({ writeKey, host: base, flushAt: 4, flushInterval: 20, maxRetries: 0 });
+      const segmentUsers = Array.from({ length: 6 }, (_, i) => `sdk-${i}-${randomUUID().slice(0, 6)}`);
+      await Promise.all(
+        segmentUsers.flatMap((userId) =>
+          [
+            { kind: 'identify' as const, messageId: `s-${randomUUID()}` },
+            { kind: 'track' as const, messageId: `s-${randomUUID()}` },
+          ].map(
+            ({ kind, messageId }) =>
+              new Promise<void>((resolve, reject) => {
+                const done = (err?: unknown) => {
+                  if (err) reject(new Error(`not acknowledged: ${JSON.stringify(err)}`));
+                  else {
+                    acked.push(messageId);
+                    resolve();
+                  }
+                };
+                if (kind === 'identify') analytics.identify({ userId, messageId, traits: { plan: 'free' } }, done);
+                else analytics.track({ userId, messageId, event: 'signed_up' }, done);
+              }),
+          ),
+        ),
+      );
+      await analytics.closeAndFlush();
+
+      // Killed at once: no graceful shutdown, and no router has run.
+      api.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+      expect(acked).toHaveLength(6 + 3 + 12);
+      const stored = await db.db.select().from(events).where(inArray(events.messageId, acked));
+      expect(stored).toHaveLength(acked.length);
+      expect(stored.every((row) => row.routedAt === null && row.customerId !== null)).toBe(true);
+
+      // Later: a worker and a router come up and drain everything.
+      await startWorker();
+      const router = createEventRouter({ db: db.db, temporal: temporal.client, enroller, batchSize: 7 });
+      expect(await routeAll(router)).toBe(acked.length);
+      expect(await router.routeOnce()).toMatchObject({ ran: true, routed: 0 });
+      const routed = await db.db.select().from(events).where(inArray(events.messageId, acked));
+      expect(routed.every((row) => row.routedAt !== null)).toBe(true);
+
+      for (const [i, userId] of [...httpUsers, ...segmentUsers].entries()) {
+        const customerId = await customerOf(userId);
+        const ordered = i < httpUsers.length && i % 2 === 0;
+        const rows = await until(
+          () => db.db.select().from(enrollments).where(eq(enrollments.customerId, customerId)),
+          (r) => r.length === 1 && r[0]!.status === (ordered ? 'converted' : 'active'),
+          `the enrollment of ${userId}`,
+        );
+        workflows.add(rows[0]!.workflowId);
+        // One entry signal, plus one for the order: nothing was delivered twice.
+        expect(await eventSignals(rows[0]!.workflowId)).toHaveLength(ordered ? 2 : 1);
+      }
+    },
+  );
 
   it('a router that crashes mid-batch (transaction rolled back) re-drives the batch without duplicate enrollments', async () => {
     await startWorker();

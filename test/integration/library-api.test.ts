@@ -126,6 +126,26 @@ describe('journey library API', () => {
     ).toHaveLength(1);
   }, 180_000);
 
+  it('an archived journey is skipped by the install, with why and how to restore it', async () => {
+    const archived = await app.inject({
+      method: 'POST',
+      url: '/v1/journeys/lead-nurture-fridge/archive',
+      headers: AUTH,
+    });
+    expect(archived.statusCode).toBe(200);
+    const response = await install('lead-nurture', { parameters: { categories: ['phone', 'fridge'] } });
+    expect(response.statusCode, response.body).toBe(200);
+    const fridge = response.json<Outcome>().journeys.find((j) => j.id === 'lead-nurture-fridge');
+    expect(fridge).toMatchObject({ published: false, skipped: expect.stringMatching(/^archived: .*unarchive/) });
+    const restored = await app.inject({
+      method: 'POST',
+      url: '/v1/journeys/lead-nurture-fridge/unarchive',
+      headers: AUTH,
+    });
+    expect(restored.json()).toMatchObject({ status: 'paused' });
+    await app.inject({ method: 'POST', url: '/v1/journeys/lead-nurture-fridge/resume', headers: AUTH });
+  }, 180_000);
+
   it('a changed decision window publishes a new version of that category only', async () => {
     const response = await install('lead-nurture', {
       parameters: { categories: ['phone'], decisionWindows: { phone: 30 } },

@@ -9,7 +9,8 @@
  * any payload or failure of the workflows' histories; the rendered message (its subject) is not in
  * the histories either.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnChild } from '../../platform/children';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../scripts/dev-server';
@@ -51,7 +52,7 @@ const taskQueue = uniqueTaskQueue('privacy');
 const journeyId = `privacy-${run}`;
 
 function start(name: string, entry: string, env: Record<string, string>, ready: RegExp): Promise<void> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const proc = spawnChild(process.execPath, ['--import', 'tsx', entry], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -12,6 +12,7 @@ import { define, phoneNurture } from '../fixtures/journeys';
 import { startSmtpSink, type SmtpSink } from '../fixtures/smtp-sink';
 import { connectDevServer, createTestDatabase, uniqueTaskQueue, workflowBundle } from '../setup/harness';
 import { buildApp } from '../../api/app';
+import { descendants, eventually, isTimeSkippingServer } from '../setup/processes';
 
 const DAY = 86_400_000;
 const ZONE = 'Asia/Shanghai';
@@ -356,4 +357,57 @@ describe('a simulator keeping a spare server', () => {
     }
     await warm.ready(); // nothing left starting after close
   }, 180_000);
+});
+
+describe('concurrent simulations through the API', () => {
+  it('share a bounded set of servers and leave at most one spare running afterwards', async () => {
+    const KEY = 'simulation-test-admin-key-000000002';
+    const temporal = await connectDevServer();
+    const simulator = createSimulator({
+      db: db.db,
+      testServer: async () => inject('testServerExecutable'),
+      workflowBundle: async () => workflowBundle(),
+      keepSpare: true,
+      maxConcurrent: 2,
+    });
+    const app = await buildApp({
+      db: db.db,
+      temporal: temporal.client,
+      taskQueue: uniqueTaskQueue('sim-many'),
+      adminApiKey: KEY,
+      simulate: simulator,
+    });
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/v1/journeys/many-nurture',
+      headers: { authorization: `Bearer ${KEY}` },
+      payload: phoneNurture,
+    });
+    expect(put.statusCode).toBe(201);
+    const servers = () => descendants(process.pid).filter(isTimeSkippingServer);
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, servers().length)), 100);
+    try {
+      const responses = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          app.inject({
+            method: 'POST',
+            url: '/v1/journeys/many-nurture/simulate',
+            headers: { authorization: `Bearer ${KEY}` },
+            payload: { entry: { properties: { category: 'phone', model: 'P60' } } },
+          }),
+        ),
+      );
+      expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+      await simulator.ready();
+      expect(servers()).toHaveLength(1); // the spare
+      expect(peak).toBeLessThanOrEqual(3); // two running, one spare starting
+    } finally {
+      clearInterval(sampler);
+      await app.close();
+      await simulator.close();
+      await temporal.close();
+    }
+    expect(await eventually(servers, (left) => left.length === 0)).toEqual([]);
+  }, 240_000);
 });

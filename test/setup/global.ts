@@ -33,14 +33,14 @@ export default async function setup(project: TestProject) {
   const started = Date.now();
   const [devExecutable, testExecutable] = [await provisionDevServer(log), await provisionTestServer(log)];
 
-  const cluster = process.env.TEST_DATABASE_URL ? undefined : startPostgresCluster(await freePort());
+  const cluster = process.env.TEST_DATABASE_URL ? undefined : await startPostgresCluster(await freePort());
   const postgresUrl = process.env.TEST_DATABASE_URL ?? cluster!.url;
   const admin = postgres(postgresUrl, { max: 1, onnotice: () => {} });
   try {
     return await startTheRest();
   } catch (error) {
     await admin.end();
-    cluster?.stop();
+    await cluster?.stop();
     throw error;
   }
 
@@ -76,7 +76,7 @@ export default async function setup(project: TestProject) {
       await devServer.stop();
       await admin.unsafe(`drop database if exists ${TEMPLATE_DATABASE} with (force)`).catch(() => undefined);
       await admin.end();
-      cluster?.stop();
+      await cluster?.stop();
     };
   }
 }

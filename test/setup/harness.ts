@@ -12,7 +12,7 @@ import { createDb, withDatabase, type DbHandle } from '../../drizzle/client';
 import { migrate } from '../../drizzle/migrate';
 import type { Activities } from '../../activities';
 import { registerSearchAttributes } from '../../platform/search-attributes';
-import { startTimeSkippingEnvironment } from '../../scripts/time-skipping';
+import { startTimeSkippingEnvironment } from '../../simulation/test-server';
 
 /** A fresh, migrated database cloned from the template (milliseconds), dropped by `close()`. */
 export async function createTestDatabase(): Promise<DbHandle & { url: string }> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { carriesReconsent, identityHash } from '../../../services/customers/erasure';
-import { safeError, safeUrl, scrubPii } from '../../../platform/logging';
+import pino from 'pino';
+import { privateLoggerOptions, safeError, safeUrl, scrubPii } from '../../../platform/logging';
 
 describe('scrubPii', () => {
   it('masks email addresses, E.164 phones (with separators) and the params drizzle appends to a failed query', () => {
@@ -64,5 +65,29 @@ describe('re-consent and identity hashes', () => {
     expect(
       identityHash('secret-one-0123456789abcdef0123456789', { kind: 'app_user', value: 'ada@example.org' }),
     ).not.toBe(a);
+  });
+});
+
+describe('a real failure through the logger', () => {
+  it('keeps the stack trace readable (node_modules/@scope paths) while the email in the message is redacted', async () => {
+    const { msToNumber } = await import('@temporalio/common/lib/time');
+    let failure: unknown;
+    try {
+      msToNumber('ada@example.org' as never); // throws from inside node_modules/@temporalio/common
+    } catch (error) {
+      failure = error;
+    }
+    expect((failure as Error).stack).toMatch(/node_modules\/@temporalio\/common\//);
+    const lines: string[] = [];
+    const log = pino(privateLoggerOptions('info'), { write: (line: string) => void lines.push(line) });
+    log.error({ err: failure }, 'activity failed');
+    const logged = JSON.parse(lines[0]!) as { err: { message: string; stack: string } };
+    expect(logged.err.message).toBe("Invalid duration string: '[email]'");
+    expect(logged.err.stack).not.toContain('ada@example.org');
+    expect(logged.err.stack).toMatch(/at msToNumber \(.*node_modules\/@temporalio\/common\/\S+:\d+:\d+\)/);
+    expect(logged.err.stack).not.toMatch(/\[email\]:\d/);
+    expect(
+      scrubPii('at x (/app/node_modules/.pnpm/@temporalio+worker@1.11.0/node_modules/@temporalio/worker/lib/a.js:1:2)'),
+    ).toBe('at x (/app/node_modules/.pnpm/@temporalio+worker@1.11.0/node_modules/@temporalio/worker/lib/a.js:1:2)');
   });
 });
