@@ -11,3 +11,12 @@ export {
   countInWindows,
 } from './caps';
 export { type RateLimit, type BucketState, fullBucket, takeToken } from './rate';
+export {
+  type SendDecision,
+  type SendDecisionFacts,
+  type SendDecisionRequest,
+  type CountedSend,
+  decideSend,
+  capCountSince,
+  sendTimeZone,
+} from './decide';
