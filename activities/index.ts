@@ -35,7 +35,7 @@ export interface MessagingConfig {
   /** Across all journeys, per customer, on the customer's calendar. Transactional messages are exempt. */
   caps?: FrequencyCaps;
   /** Local dates (YYYY-MM-DD or MM-DD) without marketing: deferred to the next allowed time. */
-  doNotDisturb?: string[];
+  doNotDisturb?: readonly string[];
   rateLimiter?: RateLimiter;
   /** Rewrite links for click tracking and add an open pixel to HTML email (default true). */
   tracking?: boolean;

@@ -23,7 +23,14 @@ import { customers, messages, type Consent, type MessageStatus, type templates }
 import type { JourneyEvent } from '../domain/journey/conditions';
 import type { Condition } from '../domain/journey/definition';
 import { conditionNeeds, evaluateConditions } from '../domain/journey/conditions';
-import { capCountSince, decideSend, sendTimeZone, type SendDecisionFacts } from '../domain/messaging';
+import {
+  addressKindOf,
+  capCountedStatuses,
+  capCountSince,
+  decideSend,
+  sendTimeZone,
+  type SendDecisionFacts,
+} from '../domain/messaging';
 import type { ActivityDeps } from './index';
 import { isErased } from '../api/erasure';
 import { MAX_CHAIN } from '../api/merge';
@@ -64,14 +71,9 @@ export type SendOutcome =
   | { status: 'uncertain'; reason: string }
   | { status: 'deferred'; until: string; reason: string };
 
-const identityKindFor = { email: 'email', sms: 'phone', push: 'app_user', wechat: 'wechat_openid' } as const;
-
 /** The ledger key as one string: the provider idempotency key, and (as `<key@domain>`) the email Message-ID. */
 export const ledgerKeyString = (r: Pick<SendRequest, 'enrollmentId' | 'stepId' | 'occurrence'>) =>
   `${r.enrollmentId}.${r.stepId}.${r.occurrence}`;
-
-/** Rows that count toward frequency caps: anything that went out or may have. */
-const countedStatuses = ['sending', 'sent', 'uncertain'] as const;
 
 export function createSendActivities(
   deps: Pick<ActivityDeps, 'db' | 'transports' | 'clock' | 'publicUrl' | 'messaging'>,
@@ -233,7 +235,7 @@ export function createSendActivities(
           and(
             eq(messages.customerId, r.customerId),
             eq(messages.kind, 'marketing'),
-            inArray(messages.status, countedStatuses),
+            inArray(messages.status, capCountedStatuses),
             gte(messages.createdAt, since),
           ),
         );
@@ -479,7 +481,7 @@ async function loadSendFacts(db: Db, r: SendRequest): Promise<SendFacts> {
       ),
       survivor as (select id from chain order by depth desc limit 1),
       address as (
-        select i.value from customer_identities i, survivor s where i.customer_id = s.id and i.kind = ${identityKindFor[r.channel]} limit 1
+        select i.value from customer_identities i, survivor s where i.customer_id = s.id and i.kind = ${addressKindOf[r.channel]} limit 1
       ),
       tpl as (select * from templates where id = ${r.template})
       select

@@ -24,7 +24,7 @@ import { checkBeforePublish, simulationRoutes, type PublishCheck } from './simul
 import { associationRoutes } from './associations';
 import { templateRoutes } from './templates';
 import { trackingRoutes, type TrackingOptions } from './tracking';
-import { createSimulator, type Simulate } from '../simulation/simulate';
+import { createSimulator, type SendPolicy, type Simulate } from '../simulation/simulate';
 import { provisionTestServer } from '../scripts/provision';
 import { bundleWorkflows } from '../worker/create';
 import { segmentRoutes } from './segments';
@@ -45,6 +45,8 @@ export interface AppDeps {
   logger?: boolean | { level: string };
   /** Journey simulation; by default a private time-skipping server per run (provisioned on first use). */
   simulate?: Simulate;
+  /** Do-not-disturb dates and frequency caps for the default simulator: the worker's (DO_NOT_DISTURB_DATES, MESSAGING_CAPS). */
+  sendPolicy?: SendPolicy;
   /** Simulate the draft on sample customers before publishing (the processes turn it on; tests mostly do not). */
   checkOnPublish?: boolean;
   /** Public unsubscribe, preference, tracking and provider-webhook routes; omitted: not served. */
@@ -91,7 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? (() => new Date());
   const enroller = createEnroller({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, clock });
   const verifyKey = createKeyVerifier(deps.db, deps.adminApiKey);
-  const simulate = deps.simulate ?? defaultSimulator(deps.db, app);
+  const simulate = deps.simulate ?? defaultSimulator(deps.db, app, deps.sendPolicy);
   const erasureSecret = deps.erasureSecret ?? deps.messaging?.linkSecret ?? deps.adminApiKey;
 
   app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
@@ -261,7 +263,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
  * Provisioning and bundling happen on the first simulation, once per process; after each one the
  * next one's server and worker are prepared (`keepSpare`), stopped when the app closes.
  */
-function defaultSimulator(db: Db, app: FastifyInstance): Simulate {
+function defaultSimulator(db: Db, app: FastifyInstance, sendPolicy: SendPolicy | undefined): Simulate {
   let server: ReturnType<typeof provisionTestServer> | undefined;
   let bundle: ReturnType<typeof bundleWorkflows> | undefined;
   const simulator = createSimulator({
@@ -269,6 +271,7 @@ function defaultSimulator(db: Db, app: FastifyInstance): Simulate {
     testServer: () => (server ??= provisionTestServer(() => {})),
     workflowBundle: () => (bundle ??= bundleWorkflows()),
     keepSpare: true,
+    sendPolicy,
   });
   app.addHook('onClose', () => simulator.close());
   return simulator;

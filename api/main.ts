@@ -2,7 +2,7 @@
 import { Client } from '@temporalio/client';
 import { migrate } from '../drizzle/migrate';
 import { connectDatabase, connectTemporal, DependencyError } from '../worker/connect';
-import { databaseConfigFromEnv, EnvError, parseEnv } from '../worker/env';
+import { databaseConfigFromEnv, EnvError, parseEnv, sendPolicyFromEnv } from '../worker/env';
 import { buildApp } from './app';
 import { apiEnv } from './env';
 
@@ -24,6 +24,7 @@ async function main() {
       topics: env.MESSAGING_TOPICS,
     },
     checkOnPublish: true,
+    sendPolicy: sendPolicyFromEnv(env),
     erasureSecret: env.ERASURE_HASH_SECRET ?? env.MESSAGING_LINK_SECRET,
   });
   await app.listen({ host: env.HOST, port: env.PORT });

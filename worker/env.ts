@@ -59,10 +59,39 @@ const capLimits = z.partialRecord(z.enum(capPeriods), z.number().int().positive(
 const channelKeys = ['all', 'email', 'sms', 'push', 'wechat'] as const;
 const rateLimit = z.object({ ratePerSecond: z.number().positive(), burst: z.number().int().positive() }).strict();
 
+/**
+ * The send guardrails' deployment configuration: the worker sends under it, and the API's simulator
+ * decides under it too (a simulation must not promise what the worker would not send).
+ */
+export const sendPolicyEnv = z.object({
+  /** e.g. {"all":{"day":2,"week":5},"sms":{"week":1}}; default: no caps. */
+  MESSAGING_CAPS: json(z.partialRecord(z.enum(channelKeys), capLimits)).optional(),
+  /** Comma-separated local dates without marketing: 2027-02-06 (one date) or 12-25 (yearly). */
+  DO_NOT_DISTURB_DATES: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((d) => d.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^(\d{4}-)?\d{2}-\d{2}$/, 'YYYY-MM-DD or MM-DD')))
+    .optional(),
+});
+
+/** The policy as the send decision takes it (zod's partial records widen to optional keys). */
+export function sendPolicyFromEnv(env: z.infer<typeof sendPolicyEnv>): {
+  doNotDisturb?: string[];
+  caps?: FrequencyCaps;
+} {
+  return { doNotDisturb: env.DO_NOT_DISTURB_DATES, caps: env.MESSAGING_CAPS as FrequencyCaps | undefined };
+}
+
 export const workerEnv = temporalEnv
   .extend(databaseEnv.shape)
   .extend(logEnv.shape)
   .extend(linkSecretEnv.shape)
+  .extend(sendPolicyEnv.shape)
   .extend({
     SMTP_URL: z.string().optional(),
     MAIL_FROM: z.string().default('Perennial <journeys@perennial.local>'),
@@ -75,28 +104,10 @@ export const workerEnv = temporalEnv
     SMS_WEBHOOK_URL: z.url().optional(),
     PUSH_WEBHOOK_URL: z.url().optional(),
     WECHAT_WEBHOOK_URL: z.url().optional(),
-    /** e.g. {"all":{"day":2,"week":5},"sms":{"week":1}}; default: no caps. */
-    MESSAGING_CAPS: json(z.partialRecord(z.enum(channelKeys), capLimits)).optional(),
-    /** Comma-separated local dates without marketing: 2027-02-06 (one date) or 12-25 (yearly). */
-    DO_NOT_DISTURB_DATES: z
-      .string()
-      .transform((s) =>
-        s
-          .split(',')
-          .map((d) => d.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.string().regex(/^(\d{4}-)?\d{2}-\d{2}$/, 'YYYY-MM-DD or MM-DD')))
-      .optional(),
     /** Per worker, e.g. {"sms":{"ratePerSecond":10,"burst":20}}. */
     PROVIDER_RATE_LIMITS: json(z.partialRecord(z.enum(['email', 'sms', 'push', 'wechat']), rateLimit)).optional(),
   });
 export type WorkerEnv = z.infer<typeof workerEnv>;
-
-/** The caps as the activities take them (zod's partial records widen to optional keys). */
-export function capsFromEnv(env: WorkerEnv): FrequencyCaps | undefined {
-  return env.MESSAGING_CAPS as FrequencyCaps | undefined;
-}
 
 export function temporalConnectionOptions(env: TemporalEnv) {
   const tls =

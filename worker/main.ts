@@ -14,7 +14,7 @@ import { createJourneyWorker } from './create';
 import { createEventRouter } from './router';
 import { ensureSchedules } from './schedules';
 import { privateLoggerOptions, safeError, scrubPii } from './logging';
-import { capsFromEnv, databaseConfigFromEnv, EnvError, parseEnv, workerEnv, type WorkerEnv } from './env';
+import { databaseConfigFromEnv, sendPolicyFromEnv, EnvError, parseEnv, workerEnv, type WorkerEnv } from './env';
 
 async function main() {
   const env = parseEnv(workerEnv, process.env);
@@ -43,8 +43,7 @@ async function main() {
       publicUrl: env.PUBLIC_URL,
       messaging: {
         linkSecret: env.MESSAGING_LINK_SECRET,
-        caps: capsFromEnv(env),
-        doNotDisturb: env.DO_NOT_DISTURB_DATES,
+        ...sendPolicyFromEnv(env),
         rateLimiter: env.PROVIDER_RATE_LIMITS ? createRateLimiter(env.PROVIDER_RATE_LIMITS) : undefined,
       },
       enroller,

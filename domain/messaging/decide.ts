@@ -22,7 +22,13 @@ export interface SendDecisionRequest {
   quietHours?: QuietHours;
 }
 
-/** A message counted toward the frequency caps: anything marketing that went out or may have. */
+/** Ledger statuses counted toward the frequency caps: anything that went out or may have. */
+export const capCountedStatuses = ['sending', 'sent', 'uncertain'] as const;
+
+/** The identity kind that is a customer's address on each channel. */
+export const addressKindOf = { email: 'email', sms: 'phone', push: 'app_user', wechat: 'wechat_openid' } as const;
+
+/** A marketing message counted toward the frequency caps (see `capCountedStatuses`). */
 export interface CountedSend {
   at: Date;
   channel: string;

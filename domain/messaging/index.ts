@@ -16,6 +16,8 @@ export {
   type SendDecisionFacts,
   type SendDecisionRequest,
   type CountedSend,
+  capCountedStatuses,
+  addressKindOf,
   decideSend,
   capCountSince,
   sendTimeZone,
