@@ -25,9 +25,17 @@ export interface ActivityDeps {
   publicUrl: string;
   /** Starts enrollments (date and segment entries); the worker builds it over its Temporal client. */
   enroller?: Enroller;
+  /**
+   * A send found `sending` on retry died during a provider call that cannot deduplicate (SMTP): the
+   * message may or may not have gone out. `resend` (default) sends it again under the same
+   * Message-ID, which mailbox providers collapse; `never` records it `uncertain` and sends nothing.
+   */
+  uncertainSends?: UncertainSendPolicy;
   /** Guardrails and links; without it there are no caps, no DND dates, no unsubscribe or tracking links. */
   messaging?: MessagingConfig;
 }
+
+export type UncertainSendPolicy = 'resend' | 'never';
 
 export interface MessagingConfig {
   /** Signs unsubscribe, preference and tracking links (the API verifies them with the same secret). */

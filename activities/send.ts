@@ -1,6 +1,8 @@
 /**
  * How a journey message leaves: ledger first, then the provider, exactly once per
- * (enrollment, step, occurrence). Business outcomes (no consent, suppressed, capped, quiet hours…)
+ * (enrollment, step, occurrence). A retry that finds the row `sending` (the attempt died during
+ * the provider call) sends again under the same key — the same email Message-ID — unless
+ * `uncertainSends` is `never`, which records it `uncertain` instead. Business outcomes (no consent, suppressed, capped, quiet hours…)
  * are typed results; a missing template is a permanent failure; provider errors are retried (a
  * refusal that proves nothing left frees the ledger key first), except a permanent refusal (SMTP
  * 5xx, HTTP 4xx), which the ledger records as `failed` and the workflow sees as `skipped`.
@@ -24,6 +26,7 @@ import type { JourneyEvent } from '../domain/journey/conditions';
 import type { Condition } from '../domain/journey/definition';
 import { conditionNeeds, evaluateConditions } from '../domain/journey/conditions';
 import {
+  resentReason,
   addressKindOf,
   capCountedStatuses,
   capCountSince,
@@ -76,9 +79,9 @@ export const ledgerKeyString = (r: Pick<SendRequest, 'enrollmentId' | 'stepId' |
   `${r.enrollmentId}.${r.stepId}.${r.occurrence}`;
 
 export function createSendActivities(
-  deps: Pick<ActivityDeps, 'db' | 'transports' | 'clock' | 'publicUrl' | 'messaging'>,
+  deps: Pick<ActivityDeps, 'db' | 'transports' | 'clock' | 'publicUrl' | 'messaging' | 'uncertainSends'>,
 ) {
-  const { db, transports, clock, messaging } = deps;
+  const { db, transports, clock, messaging, uncertainSends = 'resend' } = deps;
   const engine = createTemplateEngine();
   const profiles = createProfileActivities(deps);
   const publicUrl = deps.publicUrl.replace(/\/+$/, '');
@@ -110,7 +113,7 @@ export function createSendActivities(
     if (previous.status === 'skipped') return { status: 'skipped', reason: previous.reason ?? 'skipped' };
     if (previous.status === 'uncertain') return { status: 'uncertain', reason: previous.reason ?? 'crashed mid-send' };
     if (previous.status === 'failed') return { status: 'skipped', reason: previous.reason ?? 'provider-rejected' };
-    if (previous.status === 'sending' && !transports[r.channel]?.idempotent) {
+    if (previous.status === 'sending' && !transports[r.channel]?.idempotent && uncertainSends === 'never') {
       // An earlier attempt died during the provider call: it may have gone out. Never resend.
       await db
         .update(messages)
@@ -257,7 +260,15 @@ export function createSendActivities(
     r: SendRequest,
     transport: Transport,
     message: Omit<Parameters<Transport['send']>[0], 'idempotencyKey'>,
+    resending: boolean,
   ): Promise<SendOutcome> {
+    if (resending && !transport.idempotent) {
+      // Counted before the call: whether or not this attempt survives it, the message was resent.
+      await db
+        .update(messages)
+        .set({ reason: resentReason })
+        .where(and(ledgerKey(r), eq(messages.status, 'sending')));
+    }
     let providerMessageId: string;
     try {
       ({ providerMessageId } = await transport.send({ idempotencyKey: ledgerKeyString(r), ...message }));
@@ -272,8 +283,9 @@ export function createSendActivities(
         return { status: 'skipped', reason };
       }
       // Provably not accepted (connection refused, a 4xx reply): free the ledger key so the retry
-      // sends, instead of finding `sending` and giving the message up as uncertain.
-      if (error instanceof MessageNotAcceptedError) {
+      // sends, instead of finding `sending` and giving the message up as uncertain. A resend keeps
+      // its row (and its count): the retry finds `sending` and resends again.
+      if (error instanceof MessageNotAcceptedError && !resending) {
         await db.delete(messages).where(and(ledgerKey(r), eq(messages.status, 'sending')));
       }
       throw error;
@@ -283,6 +295,25 @@ export function createSendActivities(
       .set({ status: 'sent', providerMessageId, sentAt: sql`now()` })
       .where(ledgerKey(r));
     return { status: 'sent', messageId: providerMessageId };
+  }
+
+  /**
+   * A skip decided on retry of an attempt that died mid-call (its row is `sending`): that attempt
+   * may have gone out, so the row becomes `uncertain` rather than `skipped`.
+   */
+  async function skipAfter(
+    r: SendRequest,
+    previous: SendFacts['previous'],
+    reason: string,
+    extra: { address?: string } = {},
+  ): Promise<SendOutcome> {
+    if (previous?.status !== 'sending') return recordSkip(r, reason, extra);
+    const uncertain = `attempt died during provider call; not resent: ${reason}`.slice(0, 300);
+    await db
+      .update(messages)
+      .set({ status: 'uncertain', reason: uncertain })
+      .where(and(ledgerKey(r), eq(messages.status, 'sending')));
+    return { status: 'uncertain', reason: uncertain };
   }
 
   return {
@@ -310,8 +341,9 @@ export function createSendActivities(
       const decision = decideSend(decide.facts, r, now);
       if (decision.kind === 'skip')
         // A suppression names the address it refused (the ledger shows which address bounced).
-        return recordSkip(
+        return skipAfter(
           r,
+          previous,
           decision.reason,
           decision.reason.startsWith('suppressed:') ? { address: facts.address! } : {},
         );
@@ -335,12 +367,13 @@ export function createSendActivities(
       const rowId = previous?.id ?? randomUUID();
       const timeZone = sendTimeZone(decide.facts, r);
       const message = await renderMessage(r, customer, template, facts.partials, rowId, timeZone);
-      if ('skip' in message) return recordSkip(r, message.skip);
+      if ('skip' in message) return skipAfter(r, previous, message.skip);
       const { rendered, destinations, unsubscribeToken } = message;
       throttle(r.channel);
 
-      // A `sending` row that is still here belongs to an idempotent transport (see `recordedOutcome`):
-      // resend under the same key and let the provider deduplicate.
+      // A `sending` row that is still here is resent under the same key (see `recordedOutcome`): an
+      // idempotent provider deduplicates it, and an email keeps its Message-ID, which mailbox
+      // providers collapse.
       if (previous?.status !== 'sending') {
         const row = {
           ...ledgerColumns(r),
@@ -362,15 +395,20 @@ export function createSendActivities(
         headers['List-Unsubscribe'] = `<${publicUrl}/u/${unsubscribeToken}>`;
         headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
       }
-      return deliver(r, transport, {
-        to: address,
-        subject: rendered.subject,
-        text: rendered.text,
-        html: rendered.html,
-        fields: rendered.fields,
-        providerTemplateId: template.providerTemplateId ?? undefined,
-        ...(Object.keys(headers).length ? { headers } : {}),
-      });
+      return deliver(
+        r,
+        transport,
+        {
+          to: address,
+          subject: rendered.subject,
+          text: rendered.text,
+          html: rendered.html,
+          fields: rendered.fields,
+          providerTemplateId: template.providerTemplateId ?? undefined,
+          ...(Object.keys(headers).length ? { headers } : {}),
+        },
+        previous?.status === 'sending',
+      );
     },
   };
 }

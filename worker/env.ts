@@ -100,6 +100,11 @@ export const workerEnv = temporalEnv
     DKIM_DOMAIN: z.string().optional(),
     DKIM_SELECTOR: z.string().optional(),
     DKIM_PRIVATE_KEY: z.string().optional(),
+    /**
+     * A send whose SMTP attempt died mid-call (it may have gone out): `resend` it under the same
+     * Message-ID, which mailbox providers collapse (nothing lost), or `never` (recorded `uncertain`).
+     */
+    SMTP_UNCERTAIN_POLICY: z.enum(['resend', 'never']).default('resend'),
     /** HTTP provider endpoints; a channel without one has no transport (its sends retry until configured). */
     SMS_WEBHOOK_URL: z.url().optional(),
     PUSH_WEBHOOK_URL: z.url().optional(),

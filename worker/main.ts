@@ -41,6 +41,7 @@ async function main() {
       transports,
       clock: () => new Date(),
       publicUrl: env.PUBLIC_URL,
+      uncertainSends: env.SMTP_UNCERTAIN_POLICY,
       messaging: {
         linkSecret: env.MESSAGING_LINK_SECRET,
         ...sendPolicyFromEnv(env),

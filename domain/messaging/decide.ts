@@ -25,6 +25,12 @@ export interface SendDecisionRequest {
 /** Ledger statuses counted toward the frequency caps: anything that went out or may have. */
 export const capCountedStatuses = ['sending', 'sent', 'uncertain'] as const;
 
+/**
+ * The ledger reason of a message sent again after an attempt died during a provider call that
+ * cannot deduplicate (SMTP), under the same Message-ID. Reports count resent messages by it.
+ */
+export const resentReason = 'resent: an attempt died during the provider call';
+
 /** The identity kind that is a customer's address on each channel. */
 export const addressKindOf = { email: 'email', sms: 'phone', push: 'app_user', wechat: 'wechat_openid' } as const;
 

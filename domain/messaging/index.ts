@@ -17,6 +17,7 @@ export {
   type SendDecisionRequest,
   type CountedSend,
   capCountedStatuses,
+  resentReason,
   addressKindOf,
   decideSend,
   capCountSince,
