@@ -110,9 +110,38 @@ export const workerEnv = temporalEnv
     PUSH_WEBHOOK_URL: z.url().optional(),
     WECHAT_WEBHOOK_URL: z.url().optional(),
     /** Per worker, e.g. {"sms":{"ratePerSecond":10,"burst":20}}. */
+    /** `production` turns the email checks of `emailDeliveryCheck` from warnings into a refusal to start. */
+    NODE_ENV: z.string().optional(),
     PROVIDER_RATE_LIMITS: json(z.partialRecord(z.enum(['email', 'sms', 'push', 'wechat']), rateLimit)).optional(),
   });
 export type WorkerEnv = z.infer<typeof workerEnv>;
+
+/**
+ * RFC 8058 one-click unsubscribe needs an https link in `List-Unsubscribe` and a DKIM signature over
+ * it and `List-Unsubscribe-Post`. With `NODE_ENV=production` (a deployment: `npm start` and the
+ * tests never set it), a worker that sends email without an https `PUBLIC_URL` does not start, and
+ * one without DKIM starts with a loud warning; elsewhere both are warnings.
+ */
+export function emailDeliveryCheck(
+  env: Pick<WorkerEnv, 'SMTP_URL' | 'PUBLIC_URL' | 'DKIM_DOMAIN' | 'DKIM_SELECTOR' | 'DKIM_PRIVATE_KEY' | 'NODE_ENV'>,
+): { errors: string[]; warnings: string[] } {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  if (!env.SMTP_URL) return { errors, warnings };
+  const production = env.NODE_ENV === 'production';
+  if (new URL(env.PUBLIC_URL).protocol !== 'https:') {
+    const problem = `PUBLIC_URL is ${env.PUBLIC_URL}: marketing email needs an https URL for its one-click unsubscribe link (RFC 8058)`;
+    if (production) errors.push(`  PUBLIC_URL: ${problem}; set the https address the API is served at`);
+    else warnings.push(`${problem} (allowed because NODE_ENV is not production)`);
+  }
+  const dkim = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY].filter(Boolean).length;
+  if (dkim > 0 && dkim < 3) errors.push('  DKIM_DOMAIN, DKIM_SELECTOR, DKIM_PRIVATE_KEY: give all three, or none');
+  else if (dkim === 0)
+    warnings.push(
+      `email is sent WITHOUT a DKIM signature: mailbox providers ignore one-click unsubscribe (RFC 8058) and may junk the mail; set DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY${production ? '' : ' before going to production'}`,
+    );
+  return { errors, warnings };
+}
 
 export function temporalConnectionOptions(env: TemporalEnv) {
   const tls =

@@ -14,11 +14,22 @@ import { createJourneyWorker } from './create';
 import { createEventRouter } from './router';
 import { ensureSchedules } from './schedules';
 import { privateLoggerOptions, safeError, scrubPii } from './logging';
-import { databaseConfigFromEnv, sendPolicyFromEnv, EnvError, parseEnv, workerEnv, type WorkerEnv } from './env';
+import {
+  databaseConfigFromEnv,
+  emailDeliveryCheck,
+  sendPolicyFromEnv,
+  EnvError,
+  parseEnv,
+  workerEnv,
+  type WorkerEnv,
+} from './env';
 
 async function main() {
   const env = parseEnv(workerEnv, process.env);
   const log = pino(privateLoggerOptions(env.LOG_LEVEL));
+  const email = emailDeliveryCheck(env);
+  if (email.errors.length) throw new EnvError(`invalid environment:\n${email.errors.join('\n')}`);
+  for (const warning of email.warnings) log.warn(warning);
   // Temporal's own log lines (activity and workflow failures) go through the same scrubbing.
   Runtime.install({ logger: runtimeLogger(log, env.LOG_LEVEL) });
   const database = await connectDatabase(databaseConfigFromEnv(process.env));
