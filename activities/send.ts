@@ -106,6 +106,38 @@ export function createSendActivities(
     return erased ? erasedOutcome : { status: 'skipped', reason };
   }
 
+  /**
+   * A paused journey holds its sends, also for enrollments that missed the pause broadcast (entered
+   * as it was paused): the activity retries, with backoff, until the journey resumes.
+   */
+  function holdIfPaused(r: SendRequest, journeyStatus: string | null) {
+    if (journeyStatus === 'paused')
+      throw ApplicationFailure.create({
+        type: 'JourneyPaused',
+        message: `journey ${r.journeyId} is paused: holding this send until it resumes`,
+      });
+  }
+
+  /** What a send needs besides the customer: a missing transport retries, a missing template fails. */
+  function transportAndTemplate(r: SendRequest, template: SendFacts['template']) {
+    const transport = transports[r.channel];
+    // A deployment problem, not the customer's: retry (with backoff) until the channel is configured.
+    if (!transport) throw new Error(`no ${r.channel} transport is configured on this worker`);
+    if (!template)
+      throw ApplicationFailure.create({
+        type: 'TemplateNotFound',
+        message: `template ${r.template} not found`,
+        nonRetryable: true,
+      });
+    return { transport, template };
+  }
+
+  /** RFC 8058 one-click: mail clients POST `List-Unsubscribe=One-Click` to this URL. */
+  function unsubscribeHeaders(r: SendRequest, token: string | undefined): Record<string, string> | undefined {
+    if (r.channel !== 'email' || r.kind !== 'marketing' || !token) return undefined;
+    return { 'List-Unsubscribe': `<${publicUrl}/u/${token}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+  }
+
   /** A recorded outcome of this ledger key answers a retry; undefined: go on deciding. */
   async function recordedOutcome(r: SendRequest, previous: SendFacts['previous']): Promise<SendOutcome | undefined> {
     if (!previous) return undefined;
@@ -325,14 +357,7 @@ export function createSendActivities(
       const recorded = await recordedOutcome(r, previous);
       if (recorded) return recorded;
 
-      // A paused journey holds its sends, also for enrollments that missed the pause broadcast
-      // (entered as it was paused): the activity retries, with backoff, until the journey resumes.
-      if (facts.journeyStatus === 'paused') {
-        throw ApplicationFailure.create({
-          type: 'JourneyPaused',
-          message: `journey ${r.journeyId} is paused: holding this send until it resumes`,
-        });
-      }
+      holdIfPaused(r, facts.journeyStatus);
       // Erased (not merely deleted): no ledger row may name the customer again.
       if (!facts.customer && (await isErased(db, r.customerId))) return erasedOutcome;
 
@@ -352,16 +377,7 @@ export function createSendActivities(
       const customer = facts.customer!; // a send decision implies the customer exists
       const address = facts.address!; // …and has an address on the channel
 
-      const transport = transports[r.channel];
-      // A deployment problem, not the customer's: retry (with backoff) until the channel is configured.
-      if (!transport) throw new Error(`no ${r.channel} transport is configured on this worker`);
-      const template = facts.template;
-      if (!template)
-        throw ApplicationFailure.create({
-          type: 'TemplateNotFound',
-          message: `template ${r.template} not found`,
-          nonRetryable: true,
-        });
+      const { transport, template } = transportAndTemplate(r, facts.template);
 
       // The row id is known before rendering: links in the message are signed over it.
       const rowId = previous?.id ?? randomUUID();
@@ -389,12 +405,7 @@ export function createSendActivities(
         if (claimed) return { status: 'skipped', reason: claimed };
       }
 
-      const headers: Record<string, string> = {};
-      if (r.channel === 'email' && r.kind === 'marketing' && unsubscribeToken) {
-        // RFC 8058 one-click: mail clients POST `List-Unsubscribe=One-Click` to this URL.
-        headers['List-Unsubscribe'] = `<${publicUrl}/u/${unsubscribeToken}>`;
-        headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
-      }
+      const headers = unsubscribeHeaders(r, unsubscribeToken);
       return deliver(
         r,
         transport,
@@ -405,7 +416,7 @@ export function createSendActivities(
           html: rendered.html,
           fields: rendered.fields,
           providerTemplateId: template.providerTemplateId ?? undefined,
-          ...(Object.keys(headers).length ? { headers } : {}),
+          ...(headers && { headers }),
         },
         previous?.status === 'sending',
       );
