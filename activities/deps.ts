@@ -14,9 +14,17 @@ export interface ActivityDeps {
   publicUrl: string;
   /** Starts enrollments (date and segment entries); the worker builds it over its Temporal client. */
   enroller?: Enroller;
+  /**
+   * A send found `sending` on retry died during a provider call that cannot deduplicate (SMTP): the
+   * message may or may not have gone out. `resend` (default) sends it again under the same
+   * Message-ID, which mailbox providers collapse; `never` records it `uncertain` and sends nothing.
+   */
+  uncertainSends?: UncertainSendPolicy;
   /** Guardrails and links; without it there are no caps, no DND dates, no unsubscribe or tracking links. */
   messaging?: MessagingConfig;
 }
+
+export type UncertainSendPolicy = 'resend' | 'never';
 
 export interface MessagingConfig {
   /** Signs unsubscribe, preference and tracking links (the API verifies them with the same secret). */
@@ -24,7 +32,7 @@ export interface MessagingConfig {
   /** Across all journeys, per customer, on the customer's calendar. Transactional messages are exempt. */
   caps?: FrequencyCaps;
   /** Local dates (YYYY-MM-DD or MM-DD) without marketing: deferred to the next allowed time. */
-  doNotDisturb?: string[];
+  doNotDisturb?: readonly string[];
   rateLimiter?: RateLimiter;
   /** Rewrite links for click tracking and add an open pixel to HTML email (default true). */
   tracking?: boolean;

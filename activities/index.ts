@@ -12,7 +12,7 @@ import { createSendActivities } from './send';
 import { createWebhookActivities } from './webhook';
 import type { ActivityDeps } from './deps';
 
-export type { ActivityDeps, MessagingConfig } from './deps';
+export type { ActivityDeps, MessagingConfig, UncertainSendPolicy } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
   return {

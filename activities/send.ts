@@ -1,15 +1,18 @@
 /**
  * How a journey message leaves: ledger first, then the provider, exactly once per
- * (enrollment, step, occurrence). Business outcomes (no consent, suppressed, capped, quiet hours…)
+ * (enrollment, step, occurrence). A retry that finds the row `sending` (the attempt died during
+ * the provider call) sends again under the same key — the same email Message-ID — unless
+ * `uncertainSends` is `never`, which records it `uncertain` instead. Business outcomes (no consent, suppressed, capped, quiet hours…)
  * are typed results; a missing template is a permanent failure; provider errors are retried (a
  * refusal that proves nothing left frees the ledger key first), except a permanent refusal (SMTP
  * 5xx, HTTP 4xx), which the ledger records as `failed` and the workflow sees as `skipped`.
  *
- * Guardrail order (first match decides): recorded outcome → paused journey (hold) → customer gone →
- * channel consent → topic subscription → address → suppression list → `onlyIf` → quiet hours and
- * do-not-disturb dates (defer; marketing only) → template (render failure skips) → provider rate
- * limit (retry later) → frequency caps (marketing only), decided under a lock on the customer row
- * together with the ledger insert, so two journeys cannot both take a cap's last slot.
+ * Order (first match decides): recorded outcome → paused journey (hold) → the guardrails of
+ * `decideSend` (domain/messaging/decide.ts, shared with the simulator: customer gone, consent,
+ * topic, address, suppression, `onlyIf`, quiet hours and do-not-disturb dates) → template (render
+ * failure skips) → provider rate limit (retry later) → frequency caps (marketing only): `decideSend`
+ * again with the counted sends, under a lock on the customer row together with the ledger insert,
+ * so two journeys cannot both take a cap's last slot.
  *
  * Round trips: everything the guardrails read is one statement (`loadSendFacts`), so a send where no
  * cap applies is three: the facts, the ledger claim (`sending`), the ledger update after the provider.
@@ -22,8 +25,15 @@ import { customers, messages, type Consent, type MessageStatus, type templates }
 import type { JourneyEvent } from '../domain/journey/conditions';
 import type { Condition } from '../domain/journey/definition';
 import { conditionNeeds, evaluateConditions } from '../domain/journey/conditions';
-import { applicableCaps, capExceeded, capWindowStart, countInWindows, nextAllowedSendTime } from '../domain/messaging';
-import { quietHoursEnd, resolveTimeZone } from '../domain/time';
+import {
+  resentReason,
+  addressKindOf,
+  capCountedStatuses,
+  capCountSince,
+  decideSend,
+  sendTimeZone,
+  type SendDecisionFacts,
+} from '../domain/messaging';
 import type { ActivityDeps } from './deps';
 import { isErased } from '../services/customers/erasure';
 import { MAX_CHAIN } from '../services/customers/merge';
@@ -39,7 +49,7 @@ import {
   type TemplateVersionRow,
 } from '../services/messaging/templates';
 import { signLink } from '../services/messaging/tokens';
-import { MessageNotAcceptedError } from './transports';
+import { MessageNotAcceptedError, type Transport } from './transports';
 
 export interface SendRequest {
   enrollmentId: string;
@@ -64,19 +74,14 @@ export type SendOutcome =
   | { status: 'uncertain'; reason: string }
   | { status: 'deferred'; until: string; reason: string };
 
-const identityKindFor = { email: 'email', sms: 'phone', push: 'app_user', wechat: 'wechat_openid' } as const;
-
 /** The ledger key as one string: the provider idempotency key, and (as `<key@domain>`) the email Message-ID. */
 export const ledgerKeyString = (r: Pick<SendRequest, 'enrollmentId' | 'stepId' | 'occurrence'>) =>
   `${r.enrollmentId}.${r.stepId}.${r.occurrence}`;
 
-/** Rows that count toward frequency caps: anything that went out or may have. */
-const countedStatuses = ['sending', 'sent', 'uncertain'] as const;
-
 export function createSendActivities(
-  deps: Pick<ActivityDeps, 'db' | 'transports' | 'clock' | 'publicUrl' | 'messaging'>,
+  deps: Pick<ActivityDeps, 'db' | 'transports' | 'clock' | 'publicUrl' | 'messaging' | 'uncertainSends'>,
 ) {
-  const { db, transports, clock, messaging } = deps;
+  const { db, transports, clock, messaging, uncertainSends = 'resend' } = deps;
   const engine = createTemplateEngine();
   const profiles = createProfileActivities(deps);
   const publicUrl = deps.publicUrl.replace(/\/+$/, '');
@@ -101,236 +106,320 @@ export function createSendActivities(
     return erased ? erasedOutcome : { status: 'skipped', reason };
   }
 
+  /**
+   * A paused journey holds its sends, also for enrollments that missed the pause broadcast (entered
+   * as it was paused): the activity retries, with backoff, until the journey resumes.
+   */
+  function holdIfPaused(r: SendRequest, journeyStatus: string | null) {
+    if (journeyStatus === 'paused')
+      throw ApplicationFailure.create({
+        type: 'JourneyPaused',
+        message: `journey ${r.journeyId} is paused: holding this send until it resumes`,
+      });
+  }
+
+  /** What a send needs besides the customer: a missing transport retries, a missing template fails. */
+  function transportAndTemplate(r: SendRequest, template: SendFacts['template']) {
+    const transport = transports[r.channel];
+    // A deployment problem, not the customer's: retry (with backoff) until the channel is configured.
+    if (!transport) throw new Error(`no ${r.channel} transport is configured on this worker`);
+    if (!template)
+      throw ApplicationFailure.create({
+        type: 'TemplateNotFound',
+        message: `template ${r.template} not found`,
+        nonRetryable: true,
+      });
+    return { transport, template };
+  }
+
+  /** RFC 8058 one-click: mail clients POST `List-Unsubscribe=One-Click` to this URL. */
+  function unsubscribeHeaders(r: SendRequest, token: string | undefined): Record<string, string> | undefined {
+    if (r.channel !== 'email' || r.kind !== 'marketing' || !token) return undefined;
+    return { 'List-Unsubscribe': `<${publicUrl}/u/${token}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+  }
+
+  /** A recorded outcome of this ledger key answers a retry; undefined: go on deciding. */
+  async function recordedOutcome(r: SendRequest, previous: SendFacts['previous']): Promise<SendOutcome | undefined> {
+    if (!previous) return undefined;
+    if (previous.status === 'sent') return { status: 'sent', messageId: previous.providerMessageId ?? previous.id };
+    if (previous.status === 'skipped') return { status: 'skipped', reason: previous.reason ?? 'skipped' };
+    if (previous.status === 'uncertain') return { status: 'uncertain', reason: previous.reason ?? 'crashed mid-send' };
+    if (previous.status === 'failed') return { status: 'skipped', reason: previous.reason ?? 'provider-rejected' };
+    if (previous.status === 'sending' && !transports[r.channel]?.idempotent && uncertainSends === 'never') {
+      // An earlier attempt died during the provider call: it may have gone out. Never resend.
+      await db
+        .update(messages)
+        .set({ status: 'uncertain', reason: 'attempt died during provider call' })
+        .where(ledgerKey(r));
+      return { status: 'uncertain', reason: 'attempt died during provider call' };
+    }
+    return undefined;
+  }
+
+  /** The guardrails' facts for `decideSend`: the loaded row, the deployment's policy, `onlyIf` re-checked. */
+  async function decisionFacts(r: SendRequest, facts: SendFacts): Promise<SendDecisionFacts> {
+    const conditionsHold =
+      !r.onlyIf?.length ||
+      !facts.customer ||
+      evaluateConditions(
+        r.onlyIf,
+        await profiles.loadCustomerFacts({ customerId: r.customerId, ...conditionNeeds(r.onlyIf) }),
+      );
+    return {
+      customer: facts.customer ?? null,
+      address: facts.address,
+      suppressedReason: facts.suppressedReason,
+      conditionsHold,
+      doNotDisturb: messaging?.doNotDisturb,
+      caps: messaging?.caps,
+    };
+  }
+
+  /** Renders the template with signed links (over the ledger row id) and click tracking. */
+  async function renderMessage(
+    r: SendRequest,
+    customer: NonNullable<SendFacts['customer']>,
+    template: NonNullable<SendFacts['template']>,
+    partials: PartialMap,
+    rowId: string,
+    timeZone: string,
+  ): Promise<{ rendered: RenderedMessage; destinations: string[]; unsubscribeToken?: string } | { skip: string }> {
+    const linkToken = (p: 'unsubscribe' | 'preferences') =>
+      messaging ? signLink(messaging.linkSecret, { p, c: r.customerId, m: rowId }) : undefined;
+    const unsubscribeToken = linkToken('unsubscribe');
+    const links = messaging
+      ? {
+          unsubscribe: `${publicUrl}/u/${unsubscribeToken}`,
+          preferences: `${publicUrl}/preferences/${linkToken('preferences')}`,
+        }
+      : {};
+    // Only templates that show recommendations pay for them; with none to show, there is no message.
+    const recommendations = usesRecommendations(template) ? await loadRecommendations(db, customer) : undefined;
+    if (recommendations?.length === 0) return { skip: 'nothing-to-recommend' };
+    const context = {
+      ...renderContext(customer, timeZone, r.entryEvent?.properties ?? {}, links),
+      ...(recommendations && { recommendations }),
+    };
+    let rendered: RenderedMessage;
+    try {
+      rendered = engine.render(template, context, { requestedLocale: customer.locale, timeZone, partials });
+    } catch (error) {
+      return { skip: `render-failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300) };
+    }
+    const destinations = linksIn(rendered).filter((url) => !url.startsWith(`${publicUrl}/`));
+    if (messaging && r.channel === 'email' && rendered.html && messaging.tracking !== false) {
+      rendered.html = addTracking(
+        rendered.html,
+        (url) => `${publicUrl}/c/${signLink(messaging.linkSecret, { p: 'click', c: r.customerId, m: rowId, u: url })}`,
+        `${publicUrl}/o/${signLink(messaging.linkSecret, { p: 'open', c: r.customerId, m: rowId })}`,
+        publicUrl,
+      );
+    }
+    return { rendered, destinations, unsubscribeToken };
+  }
+
+  /** Not skipped: a full bucket frees up within seconds, and Temporal retries at exactly that delay. */
+  function throttle(channel: SendRequest['channel']) {
+    const wait = messaging?.rateLimiter?.take(channel) ?? 0;
+    if (wait > 0)
+      throw ApplicationFailure.create({
+        type: 'RateLimited',
+        message: `${channel} provider rate limit: retry in ${wait} ms`,
+        nextRetryDelay: wait,
+      });
+  }
+
+  /**
+   * The ledger row goes in (`sending`) before the provider call; a concurrent attempt loses the
+   * insert. With a cap, the cap is decided here, in the same transaction as the insert. Returns
+   * null when claimed, ERASED, or the cap's skip reason (recorded as the row).
+   */
+  async function claimLedger(
+    r: SendRequest,
+    row: Omit<typeof messages.$inferInsert, 'status'>,
+    decide: { facts: SendDecisionFacts; now: Date },
+  ): Promise<null | typeof ERASED | string> {
+    const since = capCountSince(decide.facts, r, decide.now);
+    const claim = async (tx: Tx) => {
+      const inserted = await tx
+        .insert(messages)
+        .values({ ...row, status: 'sending' })
+        .onConflictDoNothing()
+        .returning({ id: messages.id });
+      if (inserted.length === 0) throw new Error('another attempt holds this ledger row; retrying to read its outcome');
+    };
+    return db.transaction(async (tx) => {
+      // The customer row is held so an erasure (which deletes it) cannot slip between the read
+      // above and the claim. With a cap, the lock also serialises this customer's send decisions
+      // (the cap count and the insert are one step); without one the row counts toward no cap's
+      // window, and a key-share lock suffices.
+      const [locked] = await tx
+        .select({ id: customers.id })
+        .from(customers)
+        .where(eq(customers.id, r.customerId))
+        .for(since === null ? 'key share' : 'no key update');
+      if (!locked) return ERASED; // erased since it was read above: no ledger row, no send
+      if (since === null) {
+        await claim(tx);
+        return null;
+      }
+      const counted = await tx
+        .select({ at: messages.createdAt, channel: messages.channel })
+        .from(messages)
+        .where(
+          and(
+            eq(messages.customerId, r.customerId),
+            eq(messages.kind, 'marketing'),
+            inArray(messages.status, capCountedStatuses),
+            gte(messages.createdAt, since),
+          ),
+        );
+      const decision = decideSend({ ...decide.facts, counted }, r, decide.now);
+      if (decision.kind === 'skip') {
+        await tx
+          .insert(messages)
+          .values({ ...row, status: 'skipped', reason: decision.reason })
+          .onConflictDoNothing();
+        return decision.reason;
+      }
+      await claim(tx);
+      return null;
+    });
+  }
+
+  /** The provider call, and the ledger update after it (see the header for which errors do what). */
+  async function deliver(
+    r: SendRequest,
+    transport: Transport,
+    message: Omit<Parameters<Transport['send']>[0], 'idempotencyKey'>,
+    resending: boolean,
+  ): Promise<SendOutcome> {
+    if (resending && !transport.idempotent) {
+      // Counted before the call: whether or not this attempt survives it, the message was resent.
+      await db
+        .update(messages)
+        .set({ reason: resentReason })
+        .where(and(ledgerKey(r), eq(messages.status, 'sending')));
+    }
+    let providerMessageId: string;
+    try {
+      ({ providerMessageId } = await transport.send({ idempotencyKey: ledgerKeyString(r), ...message }));
+    } catch (error) {
+      if (error instanceof MessageNotAcceptedError && error.permanent) {
+        // Refused for good (e.g. 550 no such user): retrying is pointless; the journey moves on.
+        const reason = `provider-rejected: ${error.message}`.slice(0, 300);
+        await db
+          .update(messages)
+          .set({ status: 'failed', reason })
+          .where(and(ledgerKey(r), eq(messages.status, 'sending')));
+        return { status: 'skipped', reason };
+      }
+      // Provably not accepted (connection refused, a 4xx reply): free the ledger key so the retry
+      // sends, instead of finding `sending` and giving the message up as uncertain. A resend keeps
+      // its row (and its count): the retry finds `sending` and resends again.
+      if (error instanceof MessageNotAcceptedError && !resending) {
+        await db.delete(messages).where(and(ledgerKey(r), eq(messages.status, 'sending')));
+      }
+      throw error;
+    }
+    await db
+      .update(messages)
+      .set({ status: 'sent', providerMessageId, sentAt: sql`now()` })
+      .where(ledgerKey(r));
+    return { status: 'sent', messageId: providerMessageId };
+  }
+
+  /**
+   * A skip decided on retry of an attempt that died mid-call (its row is `sending`): that attempt
+   * may have gone out, so the row becomes `uncertain` rather than `skipped`.
+   */
+  async function skipAfter(
+    r: SendRequest,
+    previous: SendFacts['previous'],
+    reason: string,
+    extra: { address?: string } = {},
+  ): Promise<SendOutcome> {
+    if (previous?.status !== 'sending') return recordSkip(r, reason, extra);
+    const uncertain = `attempt died during provider call; not resent: ${reason}`.slice(0, 300);
+    await db
+      .update(messages)
+      .set({ status: 'uncertain', reason: uncertain })
+      .where(and(ledgerKey(r), eq(messages.status, 'sending')));
+    return { status: 'uncertain', reason: uncertain };
+  }
+
   return {
     async sendMessage(request: SendRequest): Promise<SendOutcome> {
-      // Everything the guardrails read, in one round trip (see `loadSendFacts`); decided below in order.
+      // Everything the guardrails read, in one round trip (see `loadSendFacts`).
       const facts = await loadSendFacts(db, request);
       const r = { ...request, customerId: facts.customerId }; // the workflow may carry a merged id
       const previous = facts.previous;
-      if (previous) {
-        if (previous.status === 'sent') return { status: 'sent', messageId: previous.providerMessageId ?? previous.id };
-        if (previous.status === 'skipped') return { status: 'skipped', reason: previous.reason ?? 'skipped' };
-        if (previous.status === 'uncertain')
-          return { status: 'uncertain', reason: previous.reason ?? 'crashed mid-send' };
-        if (previous.status === 'failed') return { status: 'skipped', reason: previous.reason ?? 'provider-rejected' };
-        if (previous.status === 'sending' && !transports[r.channel]?.idempotent) {
-          // An earlier attempt died during the provider call: it may have gone out. Never resend.
-          await db
-            .update(messages)
-            .set({ status: 'uncertain', reason: 'attempt died during provider call' })
-            .where(ledgerKey(r));
-          return { status: 'uncertain', reason: 'attempt died during provider call' };
-        }
-      }
+      const recorded = await recordedOutcome(r, previous);
+      if (recorded) return recorded;
 
-      // A paused journey holds its sends, also for enrollments that missed the pause broadcast
-      // (entered as it was paused): the activity retries, with backoff, until the journey resumes.
-      if (facts.journeyStatus === 'paused') {
-        throw ApplicationFailure.create({
-          type: 'JourneyPaused',
-          message: `journey ${r.journeyId} is paused: holding this send until it resumes`,
-        });
-      }
-
-      const customer = facts.customer;
-      if (!customer) return (await isErased(db, r.customerId)) ? erasedOutcome : recordSkip(r, 'customer-deleted');
-      const consentGiven = customer.consent.channels[r.channel];
-      if (r.kind === 'marketing' ? consentGiven !== true : consentGiven === false) return recordSkip(r, 'no-consent');
-      if (r.kind === 'marketing' && r.topic && customer.consent.topics[r.topic] === false)
-        return recordSkip(r, 'unsubscribed-topic');
-
-      const address = facts.address === null ? undefined : { value: facts.address };
-      if (!address) return recordSkip(r, 'no-address');
-      // Suppression holds for transactional messages too: a hard-bounced address does not exist, and a
-      // complaint is a demand to stop that the provider will enforce against our reputation anyway.
-      const suppressed = facts.suppressedReason === null ? undefined : { reason: facts.suppressedReason };
-      if (suppressed) return recordSkip(r, `suppressed:${suppressed.reason}`, { address: address.value });
-
-      if (r.onlyIf?.length) {
-        const facts = await profiles.loadCustomerFacts({ customerId: r.customerId, ...conditionNeeds(r.onlyIf) });
-        if (!evaluateConditions(r.onlyIf, facts)) return recordSkip(r, 'condition-failed');
-      }
+      holdIfPaused(r, facts.journeyStatus);
+      // Erased (not merely deleted): no ledger row may name the customer again.
+      if (!facts.customer && (await isErased(db, r.customerId))) return erasedOutcome;
 
       const now = clock();
-      const timeZone = resolveTimeZone(customer.timeZone, r.brandTimeZone);
-      if (r.kind === 'marketing') {
-        const until = nextAllowedSendTime(
-          now,
-          { quietHours: r.quietHours, doNotDisturb: messaging?.doNotDisturb },
-          timeZone,
+      const decide = { facts: await decisionFacts(r, facts), now };
+      const decision = decideSend(decide.facts, r, now);
+      if (decision.kind === 'skip')
+        // A suppression names the address it refused (the ledger shows which address bounced).
+        return skipAfter(
+          r,
+          previous,
+          decision.reason,
+          decision.reason.startsWith('suppressed:') ? { address: facts.address! } : {},
         );
-        if (until) {
-          const reason = r.quietHours && quietHoursEnd(now, r.quietHours, timeZone) ? 'quiet-hours' : 'do-not-disturb';
-          return { status: 'deferred', until: until.toISOString(), reason };
-        }
-      }
+      if (decision.kind === 'defer')
+        return { status: 'deferred', until: decision.until.toISOString(), reason: decision.reason };
+      const customer = facts.customer!; // a send decision implies the customer exists
+      const address = facts.address!; // …and has an address on the channel
 
-      const transport = transports[r.channel];
-      // A deployment problem, not the customer's: retry (with backoff) until the channel is configured.
-      if (!transport) throw new Error(`no ${r.channel} transport is configured on this worker`);
-      const template = facts.template;
-      if (!template)
-        throw ApplicationFailure.create({
-          type: 'TemplateNotFound',
-          message: `template ${r.template} not found`,
-          nonRetryable: true,
-        });
+      const { transport, template } = transportAndTemplate(r, facts.template);
 
       // The row id is known before rendering: links in the message are signed over it.
       const rowId = previous?.id ?? randomUUID();
-      const linkToken = (p: 'unsubscribe' | 'preferences') =>
-        messaging ? signLink(messaging.linkSecret, { p, c: r.customerId, m: rowId }) : undefined;
-      const unsubscribeToken = linkToken('unsubscribe');
-      const links = messaging
-        ? {
-            unsubscribe: `${publicUrl}/u/${unsubscribeToken}`,
-            preferences: `${publicUrl}/preferences/${linkToken('preferences')}`,
-          }
-        : {};
-      // Only templates that show recommendations pay for them; with none to show, there is no message.
-      const recommendations = usesRecommendations(template) ? await loadRecommendations(db, customer) : undefined;
-      if (recommendations?.length === 0) return recordSkip(r, 'nothing-to-recommend');
-      const context = {
-        ...renderContext(customer, timeZone, r.entryEvent?.properties ?? {}, links),
-        ...(recommendations && { recommendations }),
-      };
-      let rendered: RenderedMessage;
-      try {
-        rendered = engine.render(template, context, {
-          requestedLocale: customer.locale,
-          timeZone,
-          partials: facts.partials,
-        });
-      } catch (error) {
-        return recordSkip(r, `render-failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
-      }
-      const destinations = linksIn(rendered).filter((url) => !url.startsWith(`${publicUrl}/`));
-      if (messaging && r.channel === 'email' && rendered.html && messaging.tracking !== false) {
-        rendered.html = addTracking(
-          rendered.html,
-          (url) =>
-            `${publicUrl}/c/${signLink(messaging.linkSecret, { p: 'click', c: r.customerId, m: rowId, u: url })}`,
-          `${publicUrl}/o/${signLink(messaging.linkSecret, { p: 'open', c: r.customerId, m: rowId })}`,
-          publicUrl,
-        );
-      }
+      const timeZone = sendTimeZone(decide.facts, r);
+      const message = await renderMessage(r, customer, template, facts.partials, rowId, timeZone);
+      if ('skip' in message) return skipAfter(r, previous, message.skip);
+      const { rendered, destinations, unsubscribeToken } = message;
+      throttle(r.channel);
 
-      // Not skipped: a full bucket frees up within seconds, and Temporal retries at exactly that delay.
-      const wait = messaging?.rateLimiter?.take(r.channel) ?? 0;
-      if (wait > 0)
-        throw ApplicationFailure.create({
-          type: 'RateLimited',
-          message: `${r.channel} provider rate limit: retry in ${wait} ms`,
-          nextRetryDelay: wait,
-        });
-
-      // The ledger row goes in before the provider call; a concurrent attempt loses the insert. A
-      // `sending` row that is still here belongs to an idempotent transport (see above): resend
-      // under the same key and let the provider deduplicate.
+      // A `sending` row that is still here is resent under the same key (see `recordedOutcome`): an
+      // idempotent provider deduplicates it, and an email keeps its Message-ID, which mailbox
+      // providers collapse.
       if (previous?.status !== 'sending') {
         const row = {
           ...ledgerColumns(r),
           id: rowId,
-          address: address.value,
+          address,
           locale: rendered.locale,
           templateVersion: template.version,
           links: destinations,
           createdAt: now,
         };
-        const limits = r.kind === 'marketing' && messaging?.caps ? applicableCaps(messaging.caps, r.channel) : [];
-        const claim = async (tx: Tx) => {
-          const inserted = await tx
-            .insert(messages)
-            .values({ ...row, status: 'sending' })
-            .onConflictDoNothing()
-            .returning({ id: messages.id });
-          if (inserted.length === 0)
-            throw new Error('another attempt holds this ledger row; retrying to read its outcome');
-        };
-        const capped = await db.transaction(async (tx) => {
-          // The customer row is held so an erasure (which deletes it) cannot slip between the read
-          // above and the claim. With a cap, the lock also serialises this customer's send decisions
-          // (the cap count and the insert are one step); without one the row counts toward no cap's
-          // window, and a key-share lock suffices.
-          const [locked] = await tx
-            .select({ id: customers.id })
-            .from(customers)
-            .where(eq(customers.id, r.customerId))
-            .for(limits.length === 0 ? 'key share' : 'no key update');
-          if (!locked) return ERASED; // erased since it was read above: no ledger row, no send
-          if (limits.length === 0) {
-            await claim(tx);
-            return null;
-          }
-          const since = new Date(Math.min(...limits.map((l) => capWindowStart(now, l.period, timeZone).getTime())));
-          const sent = await tx
-            .select({ at: messages.createdAt, channel: messages.channel })
-            .from(messages)
-            .where(
-              and(
-                eq(messages.customerId, r.customerId),
-                eq(messages.kind, 'marketing'),
-                inArray(messages.status, countedStatuses),
-                gte(messages.createdAt, since),
-              ),
-            );
-          const over = capExceeded(countInWindows(now, sent, limits, timeZone));
-          if (over) {
-            const reason = `frequency-cap:${over.scope}/${over.period}`;
-            await tx
-              .insert(messages)
-              .values({ ...row, status: 'skipped', reason })
-              .onConflictDoNothing();
-            return reason;
-          }
-          await claim(tx);
-          return null;
-        });
-        if (capped === ERASED) return erasedOutcome;
-        if (capped) return { status: 'skipped', reason: capped };
+        const claimed = await claimLedger(r, row, decide);
+        if (claimed === ERASED) return erasedOutcome;
+        if (claimed) return { status: 'skipped', reason: claimed };
       }
 
-      const idempotencyKey = ledgerKeyString(r);
-      const headers: Record<string, string> = {};
-      if (r.channel === 'email' && r.kind === 'marketing' && unsubscribeToken) {
-        // RFC 8058 one-click: mail clients POST `List-Unsubscribe=One-Click` to this URL.
-        headers['List-Unsubscribe'] = `<${publicUrl}/u/${unsubscribeToken}>`;
-        headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
-      }
-      let providerMessageId: string;
-      try {
-        ({ providerMessageId } = await transport.send({
-          idempotencyKey,
-          to: address.value,
+      const headers = unsubscribeHeaders(r, unsubscribeToken);
+      return deliver(
+        r,
+        transport,
+        {
+          to: address,
           subject: rendered.subject,
           text: rendered.text,
           html: rendered.html,
           fields: rendered.fields,
           providerTemplateId: template.providerTemplateId ?? undefined,
-          ...(Object.keys(headers).length ? { headers } : {}),
-        }));
-      } catch (error) {
-        if (error instanceof MessageNotAcceptedError && error.permanent) {
-          // Refused for good (e.g. 550 no such user): retrying is pointless; the journey moves on.
-          const reason = `provider-rejected: ${error.message}`.slice(0, 300);
-          await db
-            .update(messages)
-            .set({ status: 'failed', reason })
-            .where(and(ledgerKey(r), eq(messages.status, 'sending')));
-          return { status: 'skipped', reason };
-        }
-        // Provably not accepted (connection refused, a 4xx reply): free the ledger key so the retry
-        // sends, instead of finding `sending` and giving the message up as uncertain.
-        if (error instanceof MessageNotAcceptedError) {
-          await db.delete(messages).where(and(ledgerKey(r), eq(messages.status, 'sending')));
-        }
-        throw error;
-      }
-      await db
-        .update(messages)
-        .set({ status: 'sent', providerMessageId, sentAt: sql`now()` })
-        .where(ledgerKey(r));
-      return { status: 'sent', messageId: providerMessageId };
+          ...(headers && { headers }),
+        },
+        previous?.status === 'sending',
+      );
     },
   };
 }
@@ -441,7 +530,7 @@ async function loadSendFacts(db: Db, r: SendRequest): Promise<SendFacts> {
       ),
       survivor as (select id from chain order by depth desc limit 1),
       address as (
-        select i.value from customer_identities i, survivor s where i.customer_id = s.id and i.kind = ${identityKindFor[r.channel]} limit 1
+        select i.value from customer_identities i, survivor s where i.customer_id = s.id and i.kind = ${addressKindOf[r.channel]} limit 1
       ),
       tpl as (select * from templates where id = ${r.template})
       select

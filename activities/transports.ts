@@ -28,7 +28,10 @@ export interface Transport {
    * (sending it again cannot duplicate it); any other rejection means it may have been accepted.
    */
   send(message: OutboundMessage): Promise<{ providerMessageId: string }>;
-  /** Can the provider deduplicate by idempotency key? If not, a crashed send is `uncertain`, never resent. */
+  /**
+   * Can the provider deduplicate by idempotency key? If not, a send whose attempt crashed mid-call is
+   * resent under the same key (email: the same Message-ID), or recorded `uncertain` (`uncertainSends`).
+   */
   readonly idempotent: boolean;
   close?(): void;
 }

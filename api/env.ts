@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { databaseEnv, linkSecretEnv, logEnv, temporalEnv } from '../platform/env';
+import { databaseEnv, linkSecretEnv, logEnv, sendPolicyEnv, temporalEnv } from '../platform/env';
 
 export const apiEnv = temporalEnv
   .extend(databaseEnv.shape)
   .extend(logEnv.shape)
   .extend(linkSecretEnv.shape)
+  .extend(sendPolicyEnv.shape)
   .extend({
     HOST: z.string().default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),

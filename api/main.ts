@@ -2,7 +2,7 @@
 import { Client } from '@temporalio/client';
 import { migrate } from '../drizzle/migrate';
 import { connectDatabase, connectTemporal, DependencyError } from '../platform/connect';
-import { databaseConfigFromEnv, EnvError, parseEnv } from '../platform/env';
+import { databaseConfigFromEnv, EnvError, parseEnv, sendPolicyFromEnv } from '../platform/env';
 import { watchParent } from '../platform/children';
 import { createProductionSimulator } from '../simulation/production';
 import { buildApp } from './app';
@@ -13,7 +13,7 @@ async function main() {
   const database = await connectDatabase(databaseConfigFromEnv(process.env));
   await migrate(database);
   const temporal = await connectTemporal(env);
-  const simulator = createProductionSimulator({ db: database.db });
+  const simulator = createProductionSimulator({ db: database.db, sendPolicy: sendPolicyFromEnv(env) });
   const app = await buildApp({
     simulate: simulator,
     db: database.db,

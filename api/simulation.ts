@@ -8,7 +8,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../drizzle/client';
-import { customers, ownedProducts } from '../drizzle/schema';
+import { customerIdentities, customers, ownedProducts } from '../drizzle/schema';
+import { addressKindOf } from '../domain/messaging';
+import { channels } from '../domain/journey/definition';
 import { durationToMs, isValidTimeZone } from '../domain/time';
 import { SimulationInputError, type SimulatedCustomer, type Simulate } from '../simulation/simulate';
 import { adminSecurity, RequestValidationError } from './http';
@@ -45,6 +47,12 @@ const profile = z
       .max(100)
       .default([]),
     eventCounts: z.record(z.string(), z.number().int().min(0)).default({}),
+    addresses: z
+      .partialRecord(z.enum(channels), z.string().min(1).max(320))
+      .optional()
+      .describe(
+        'addresses per channel (a suppressed one is refused as in production); default: reachable on every channel',
+      ),
   })
   .strict();
 
@@ -137,6 +145,16 @@ async function storedCustomer(db: Db, customerId: string): Promise<SimulatedCust
     .select({ sku: ownedProducts.sku, category: ownedProducts.category })
     .from(ownedProducts)
     .where(and(eq(ownedProducts.customerId, customerId), isNull(ownedProducts.disposedAt)));
+  const identities = await db
+    .select({ kind: customerIdentities.kind, value: customerIdentities.value })
+    .from(customerIdentities)
+    .where(eq(customerIdentities.customerId, customerId));
+  // As a real send reads it: the customer's (first) identity of the channel's kind.
+  const addresses: SimulatedCustomer['addresses'] = {};
+  for (const channel of channels) {
+    const identity = identities.find((i) => i.kind === addressKindOf[channel]);
+    if (identity) addresses[channel] = identity.value;
+  }
   return {
     customerId,
     traits: row.traits,
@@ -147,6 +165,7 @@ async function storedCustomer(db: Db, customerId: string): Promise<SimulatedCust
     consent: row.consent,
     ownedProducts: products,
     eventCounts: {},
+    addresses,
   };
 }
 

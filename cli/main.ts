@@ -622,8 +622,8 @@ function renderVersion(journeyId: string, v: VersionStats): string {
     parts.push(
       'Messages',
       table(
-        ['channel', 'status', 'count'],
-        v.messages.map((m) => [m.channel, m.status, m.count]),
+        ['channel', 'status', 'count', 'resent'],
+        v.messages.map((m) => [m.channel, m.status, m.count, m.resent]),
       ),
     );
   for (const split of v.splits) {

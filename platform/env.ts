@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { DbConfig } from '../drizzle/client';
+import { capPeriods, type FrequencyCaps } from '../domain/messaging';
 
 export const temporalEnv = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'), // the dev server's default port
@@ -66,4 +67,47 @@ export function parseEnv<T extends z.ZodType>(schema: T, raw: NodeJS.ProcessEnv)
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
   throw new EnvError(`invalid environment:\n${lines.join('\n')}`);
+}
+
+export const json = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+const capLimits = z.partialRecord(z.enum(capPeriods), z.number().int().positive()).optional();
+const channelKeys = ['all', 'email', 'sms', 'push', 'wechat'] as const;
+
+/**
+ * The send guardrails' deployment configuration: the worker sends under it, and the API's simulator
+ * decides under it too (a simulation must not promise what the worker would not send).
+ */
+export const sendPolicyEnv = z.object({
+  /** e.g. {"all":{"day":2,"week":5},"sms":{"week":1}}; default: no caps. */
+  MESSAGING_CAPS: json(z.partialRecord(z.enum(channelKeys), capLimits)).optional(),
+  /** Comma-separated local dates without marketing: 2027-02-06 (one date) or 12-25 (yearly). */
+  DO_NOT_DISTURB_DATES: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((d) => d.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^(\d{4}-)?\d{2}-\d{2}$/, 'YYYY-MM-DD or MM-DD')))
+    .optional(),
+});
+
+/** The policy as the send decision takes it (zod's partial records widen to optional keys). */
+export function sendPolicyFromEnv(env: z.infer<typeof sendPolicyEnv>): {
+  doNotDisturb?: string[];
+  caps?: FrequencyCaps;
+} {
+  return { doNotDisturb: env.DO_NOT_DISTURB_DATES, caps: env.MESSAGING_CAPS as FrequencyCaps | undefined };
 }

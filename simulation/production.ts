@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Db } from '../drizzle/client';
-import { createSimulator } from './simulate';
+import { createSimulator, type SendPolicy } from './simulate';
 import { locateTestServer, type ServerExecutable } from './test-server';
 
 const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -15,6 +15,8 @@ export function createProductionSimulator(options: {
   db: Db;
   /** Default: TEMPORAL_TEST_SERVER_PATH or the provisioned launcher (see ./test-server.ts). */
   testServer?: () => ServerExecutable | Promise<ServerExecutable>;
+  /** The deployment's do-not-disturb dates and frequency caps: the ones the worker sends under. */
+  sendPolicy?: SendPolicy;
 }): ReturnType<typeof createSimulator> {
   let bundle: Promise<WorkflowBundleOption> | undefined;
   return createSimulator({
@@ -22,6 +24,7 @@ export function createProductionSimulator(options: {
     testServer: options.testServer ?? locateTestServer,
     workflowBundle: () => (bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger })),
     keepSpare: true,
+    sendPolicy: options.sendPolicy,
   });
 }
 

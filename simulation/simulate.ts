@@ -29,10 +29,18 @@ import {
   type TemplateEngine,
 } from '../services/messaging/templates';
 import type { Db } from '../drizzle/client';
-import type { Consent } from '../drizzle/schema';
+import { messages, suppressions, type Consent } from '../drizzle/schema';
+import { and, eq, gte, inArray } from 'drizzle-orm';
 import { eventCountKey, evaluateConditions, type CustomerFacts, type JourneyEvent } from '../domain/journey/conditions';
 import type { JourneyDefinition } from '../domain/journey/definition';
-import { quietHoursEnd, resolveTimeZone } from '../domain/time';
+import {
+  capCountedStatuses,
+  capCountSince,
+  decideSend,
+  sendTimeZone,
+  type CountedSend,
+  type SendDecisionFacts,
+} from '../domain/messaging';
 import { simulatedDepletion } from './depletion';
 import { loadRecommendations, usesRecommendations } from '../services/messaging/recommendations';
 import { startTimeSkippingEnvironment, type ServerExecutable } from './test-server';
@@ -52,6 +60,12 @@ export interface SimulatedCustomer {
   ownedProducts: { sku: string; category: string }[];
   /** Counts for `eventCount` conditions, keyed like `CustomerFacts.eventCounts` (`30d:app_opened`). */
   eventCounts: Record<string, number>;
+  /**
+   * The customer's address per channel (a stored customer's identities); a missing channel has no
+   * address, as in production. Undefined: a made-up customer, reachable on every channel.
+   * Addresses on the suppression list are refused as they would be in production.
+   */
+  addresses?: Partial<Record<SendRequest['channel'], string>>;
 }
 
 export interface ScriptedEvent {
@@ -124,7 +138,12 @@ export interface SimulatorDeps {
   keepSpare?: boolean;
   /** Simulations running at once, each on its own server; more wait their turn (default 2). */
   maxConcurrent?: number;
+  /** The deployment's do-not-disturb dates and frequency caps: the same configuration the worker sends under. */
+  sendPolicy?: SendPolicy;
 }
+
+/** The guardrail configuration a send reads besides the customer (see `MessagingConfig`). */
+export type SendPolicy = Pick<SendDecisionFacts, 'doNotDisturb' | 'caps'>;
 
 const DAY_MS = 86_400_000;
 
@@ -201,7 +220,11 @@ export function createSimulator(deps: SimulatorDeps): Simulate & { ready(): Prom
       const prepared = (await taken) ?? (await prepare());
       try {
         const record = newRecord();
-        prepared.bind(simulationActivities(structuredClone(request.customer), record, deps.db, renderer));
+        prepared.bind(
+          simulationActivities(structuredClone(request.customer), record, deps.db, renderer, {
+            policy: deps.sendPolicy,
+          }),
+        );
         const result = await prepared.worker.runUntil(() => run(prepared.env, prepared.taskQueue, request, record));
         return { ...result, wallMs: Date.now() - wallStart };
       } finally {
@@ -244,17 +267,19 @@ const placeholderCustomer: SimulatedCustomer = {
   eventCounts: {},
 };
 
-interface Recording {
+export interface Recording {
   progress: EnrollmentProgress[];
   messages: SimulatedMessage[];
+  /** Marketing messages the simulation would have sent: they count toward the frequency caps. */
+  counted: CountedSend[];
   updates: SimulationResult['updates'];
   webhooks: SimulationResult['webhooks'];
   /** The entry event and the scripted events delivered so far (consumable predictions read them). */
   entry?: JourneyEvent;
   delivered: JourneyEvent[];
 }
-function newRecord(): Recording {
-  return { progress: [], messages: [], updates: [], webhooks: [], delivered: [] };
+export function newRecord(): Recording {
+  return { progress: [], messages: [], counted: [], updates: [], webhooks: [], delivered: [] };
 }
 
 async function run(
@@ -357,14 +382,75 @@ async function untilResting(handle: WorkflowHandle<typeof enrollmentWorkflow>) {
   }
 }
 
+/**
+ * What the send guardrails read, for a simulated customer: consent, time zone and `onlyIf` facts from
+ * the simulated profile; the address from it and its suppression from the stored suppression list;
+ * for the caps, the stored ledger's counted messages (a stored customer's real sends) and the ones
+ * this simulation would have sent.
+ */
+async function simulatedSendFacts(
+  db: Db,
+  customer: SimulatedCustomer,
+  record: Recording,
+  policy: SendPolicy,
+  r: SendRequest,
+  now: Date,
+): Promise<SendDecisionFacts> {
+  const address = customer.addresses
+    ? (customer.addresses[r.channel] ?? null)
+    : `simulated-${customer.customerId}@${r.channel}.invalid`;
+  const [suppression] =
+    address === null
+      ? []
+      : await db
+          .select({ reason: suppressions.reason })
+          .from(suppressions)
+          .where(and(eq(suppressions.channel, r.channel), eq(suppressions.address, address)));
+  const facts: SendDecisionFacts = {
+    customer: { timeZone: customer.timeZone, consent: customer.consent },
+    address,
+    suppressedReason: suppression?.reason ?? null,
+    conditionsHold:
+      !r.onlyIf?.length ||
+      evaluateConditions(r.onlyIf, {
+        traits: customer.traits,
+        tags: customer.tags,
+        aiplStage: customer.aiplStage,
+        timeZone: customer.timeZone,
+        ownedProducts: customer.ownedProducts,
+        eventCounts: customer.eventCounts,
+      }),
+    ...policy,
+  };
+  const since = capCountSince(facts, r, now);
+  if (since === null) return facts;
+  const stored = await db
+    .select({ at: messages.createdAt, channel: messages.channel })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.customerId, customer.customerId),
+        eq(messages.kind, 'marketing'),
+        inArray(messages.status, capCountedStatuses),
+        gte(messages.createdAt, since),
+      ),
+    );
+  return { ...facts, counted: [...stored, ...record.counted] };
+}
+
 /** The simulated server's clock for this activity (skipped time, not wall time). */
 const simulatedNow = () => new Date(Context.current().info.currentAttemptScheduledTimestampMs);
 
-function simulationActivities(
+/**
+ * The activities of one simulation. Exported for the guardrail-parity test, which calls
+ * `sendMessage` with a pinned `clock` next to the real send activity.
+ */
+export function simulationActivities(
   customer: SimulatedCustomer,
   record: Recording,
   db: Db,
   renderer: TemplateEngine,
+  { policy = {}, clock = simulatedNow }: { policy?: SendPolicy; clock?: () => Date } = {},
 ): Partial<Activities> {
   const facts = (): CustomerFacts => ({
     traits: customer.traits,
@@ -408,7 +494,7 @@ function simulationActivities(
       return { status: 200 };
     },
     async sendMessage(r: SendRequest): Promise<SendOutcome> {
-      const now = simulatedNow();
+      const now = clock();
       const base = {
         at: now.toISOString(),
         step: r.stepId,
@@ -420,19 +506,16 @@ function simulationActivities(
         record.messages.push({ ...base, status: 'skipped', reason });
         return { status: 'skipped', reason };
       };
-      const consentGiven = customer.consent.channels[r.channel];
-      if (r.kind === 'marketing' ? consentGiven !== true : consentGiven === false) return skip('no-consent');
-      if (r.kind === 'marketing' && r.topic && customer.consent.topics[r.topic] === false)
-        return skip('unsubscribed-topic');
-      if (r.onlyIf?.length && !evaluateConditions(r.onlyIf, facts())) return skip('condition-failed');
-      const timeZone = resolveTimeZone(customer.timeZone, r.brandTimeZone);
-      if (r.kind === 'marketing' && r.quietHours) {
-        const until = quietHoursEnd(now, r.quietHours, timeZone);
-        if (until) {
-          record.messages.push({ ...base, status: 'deferred', reason: 'quiet-hours', until: until.toISOString() });
-          return { status: 'deferred', until: until.toISOString(), reason: 'quiet-hours' };
-        }
+      // The production guardrails, on the facts of the simulated customer (see `simulatedSendFacts`).
+      const decisionFacts = await simulatedSendFacts(db, customer, record, policy, r, now);
+      const decision = decideSend(decisionFacts, r, now);
+      if (decision.kind === 'skip') return skip(decision.reason);
+      if (decision.kind === 'defer') {
+        const until = decision.until.toISOString();
+        record.messages.push({ ...base, status: 'deferred', reason: decision.reason, until });
+        return { status: 'deferred', until, reason: decision.reason };
       }
+      const timeZone = sendTimeZone(decisionFacts, r);
       // The same versioned, localized rendering as a real send (latest version, partials, layout).
       const template = await loadTemplate(db, r.template);
       if (!template) return skip('template-not-found');
@@ -464,6 +547,7 @@ function simulationActivities(
           text: rendered.text,
           html: rendered.html,
         });
+        if (r.kind === 'marketing') record.counted.push({ at: now, channel: r.channel });
       } catch (error) {
         return skip(`render-failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
       }

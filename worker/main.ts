@@ -14,12 +14,15 @@ import { createJourneyWorker } from './create';
 import { createEventRouter } from './router';
 import { ensureSchedules } from './schedules';
 import { privateLoggerOptions, safeError, scrubPii } from '../platform/logging';
-import { databaseConfigFromEnv, EnvError, parseEnv } from '../platform/env';
-import { capsFromEnv, workerEnv, type WorkerEnv } from './env';
+import { databaseConfigFromEnv, EnvError, parseEnv, sendPolicyFromEnv } from '../platform/env';
+import { emailDeliveryCheck, workerEnv, type WorkerEnv } from './env';
 
 async function main() {
   const env = parseEnv(workerEnv, process.env);
   const log = pino(privateLoggerOptions(env.LOG_LEVEL));
+  const email = emailDeliveryCheck(env);
+  if (email.errors.length) throw new EnvError(`invalid environment:\n${email.errors.join('\n')}`);
+  for (const warning of email.warnings) log.warn(warning);
   // Temporal's own log lines (activity and workflow failures) go through the same scrubbing.
   Runtime.install({ logger: runtimeLogger(log, env.LOG_LEVEL) });
   const database = await connectDatabase(databaseConfigFromEnv(process.env));
@@ -42,10 +45,10 @@ async function main() {
       transports,
       clock: () => new Date(),
       publicUrl: env.PUBLIC_URL,
+      uncertainSends: env.SMTP_UNCERTAIN_POLICY,
       messaging: {
         linkSecret: env.MESSAGING_LINK_SECRET,
-        caps: capsFromEnv(env),
-        doNotDisturb: env.DO_NOT_DISTURB_DATES,
+        ...sendPolicyFromEnv(env),
         rateLimiter: env.PROVIDER_RATE_LIMITS ? createRateLimiter(env.PROVIDER_RATE_LIMITS) : undefined,
       },
       enroller,

@@ -11,3 +11,15 @@ export {
   countInWindows,
 } from './caps';
 export { type RateLimit, type BucketState, fullBucket, takeToken } from './rate';
+export {
+  type SendDecision,
+  type SendDecisionFacts,
+  type SendDecisionRequest,
+  type CountedSend,
+  capCountedStatuses,
+  resentReason,
+  addressKindOf,
+  decideSend,
+  capCountSince,
+  sendTimeZone,
+} from './decide';

@@ -12,6 +12,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { compareToHoldout, parseArmOutcome, splitSteps, type Interval } from '../../domain/analytics';
+import { resentReason } from '../../domain/messaging';
 import type { JourneyDuration } from '../../domain/journey/definition';
 import type { Db } from '../../drizzle/client';
 import { rowsOf } from '../../drizzle/client';
@@ -39,7 +40,11 @@ export interface VersionStats {
   /** Per step: enrollments that reached it, passed it (noted in their path) and wait there now. */
   steps: StepStats[];
   exits: { status: string; reason: string | null; count: number }[];
-  messages: { channel: string; status: string; count: number }[];
+  /**
+   * Ledger rows per channel and status (`uncertain`: an attempt died mid-call and was not resent);
+   * `resent`: how many of them were sent again under the same Message-ID after such an attempt.
+   */
+  messages: { channel: string; status: string; count: number; resent: number }[];
   conversions: number;
   conversionRate: number | null;
   revenue: { orders: number; cents: number };
@@ -114,9 +119,10 @@ export async function journeyVersionStats(
       sql`${scoped} select status, exit_reason as reason, count(*)::int as count from scoped where status <> 'active' group by 1, 2 order by 3 desc, 1, 2`,
     ),
   );
-  const sent = rowsOf<{ channel: string; status: string; count: number }>(
+  const sent = rowsOf<{ channel: string; status: string; count: number; resent: number }>(
     await db.execute(
-      sql`${scoped} select m.channel, m.status, count(*)::int as count from scoped join messages m on m.enrollment_id = scoped.id group by 1, 2 order by 1, 2`,
+      sql`${scoped} select m.channel, m.status, count(*)::int as count, (count(*) filter (where m.reason = ${resentReason}))::int as resent
+            from scoped join messages m on m.enrollment_id = scoped.id group by 1, 2 order by 1, 2`,
     ),
   );
 
@@ -173,7 +179,7 @@ export async function journeyVersionStats(
     activeByStep: byStep.map((r) => ({ step: r.step, count: n(r.count) })),
     steps,
     exits: exits.map((r) => ({ status: r.status, reason: r.reason, count: n(r.count) })),
-    messages: sent.map((r) => ({ channel: r.channel, status: r.status, count: n(r.count) })),
+    messages: sent.map((r) => ({ channel: r.channel, status: r.status, count: n(r.count), resent: n(r.resent) })),
     conversions,
     conversionRate: entered ? conversions / entered : null,
     revenue: { orders: n(summary?.orders), cents: n(summary?.revenue) },

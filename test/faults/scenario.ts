@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FaultHarness, FaultKind } from './harness';
+import { resentReason } from '../../domain/messaging';
 
 export interface FaultPlan {
   customers: number;
@@ -34,8 +35,15 @@ export interface FaultReport {
     /** Ledger rows by status. */
     ledger: Record<string, number>;
     received: number;
-    /** Message-IDs that arrived more than once (extra copies). */
-    duplicates: number;
+    /**
+     * Extra copies of a Message-ID that already arrived: resends after an attempt died mid-call
+     * (mailbox providers collapse them; each must come from a ledger row counted as resent).
+     */
+    sameIdCopies: number;
+    /** Ledger rows resent after an attempt died during the SMTP call. */
+    resent: number;
+    /** The same (customer, step) sent under more than one ledger key, i.e. different Message-IDs. */
+    differentIdDuplicates: number;
     /** Ledger says sent (or nothing at all) but the sink has no copy. */
     lost: number;
     /** Ledger `uncertain`: a crash between the provider's acceptance and the ledger update. */
@@ -330,9 +338,17 @@ async function count(
   const perCustomer = new Map<string, number>();
   for (const e of enrollmentRows) perCustomer.set(e.customer_id, (perCustomer.get(e.customer_id) ?? 0) + 1);
   const ledgerRows = await h.sql<
-    { status: string; provider_message_id: string | null; enrollment_id: string; step_id: string; occurrence: number }[]
+    {
+      status: string;
+      reason: string | null;
+      provider_message_id: string | null;
+      customer_id: string;
+      enrollment_id: string;
+      step_id: string;
+      occurrence: number;
+    }[]
   >`
-    select status, provider_message_id, enrollment_id, step_id, occurrence from messages where journey_id = ${FAULT_JOURNEY_ID} and customer_id in (${runCustomers()})`;
+    select status, reason, provider_message_id, customer_id, enrollment_id, step_id, occurrence from messages where journey_id = ${FAULT_JOURNEY_ID} and customer_id in (${runCustomers()})`;
 
   const arrivals = new Map<string, number>();
   const arrived = h.sink.messages.slice(arrivalsBefore);
@@ -347,9 +363,14 @@ async function count(
   let lost = 0;
   let uncertain = 0;
   let uncertainDelivered = 0;
+  let resent = 0;
   const accounted = new Set<string>();
+  const keysPerStep = new Map<string, number>();
   for (const row of ledgerRows) {
     ledger[row.status] = (ledger[row.status] ?? 0) + 1;
+    if (row.reason === resentReason) resent++;
+    const step = `${row.customer_id}/${row.step_id}`;
+    keysPerStep.set(step, (keysPerStep.get(step) ?? 0) + 1);
     const id = row.provider_message_id ?? expectedId(row);
     accounted.add(id);
     const arrived = arrivals.get(id) ?? 0;
@@ -360,10 +381,10 @@ async function count(
   }
   const expected = customers * SENDS_PER_CUSTOMER;
   lost += Math.max(0, expected - ledgerRows.length); // sends that never reached the ledger
-  let duplicates = 0;
+  let sameIdCopies = 0;
   let unaccounted = 0;
   for (const [id, n] of arrivals) {
-    duplicates += n - 1;
+    sameIdCopies += n - 1;
     if (!accounted.has(id)) unaccounted += n;
   }
   return {
@@ -384,7 +405,9 @@ async function count(
       expected,
       ledger,
       received: arrived.length,
-      duplicates,
+      sameIdCopies,
+      resent,
+      differentIdDuplicates: [...keysPerStep.values()].reduce((sum, n) => sum + n - 1, 0),
       lost,
       uncertain,
       uncertainDelivered,
@@ -402,6 +425,6 @@ export function summaryLine(r: FaultReport): string {
     `faults: customers=${r.customers} ${faults} unexpected-exits(worker=${r.unexpectedExits.worker} api=${r.unexpectedExits.api}) ` +
     `batches=${r.batches.sent} retried=${r.batches.retried} | events acknowledged=${r.events.acknowledged} stored=${r.events.stored} unrouted=${r.events.unrouted} | ` +
     `enrollments=${r.enrollments.total} completed=${r.enrollments.completed} | messages expected=${m.expected} received=${m.received} ` +
-    `duplicates=${m.duplicates} lost=${m.lost} uncertain=${m.uncertain} (delivered ${m.uncertainDelivered}) unaccounted=${m.unaccounted} | ${r.seconds} s (publish ${r.phases.publish}, ingest ${r.phases.ingest}, settle ${r.phases.settle})`
+    `same-id-copies=${m.sameIdCopies} resent=${m.resent} different-id-duplicates=${m.differentIdDuplicates} lost=${m.lost} uncertain=${m.uncertain} (delivered ${m.uncertainDelivered}) unaccounted=${m.unaccounted} | ${r.seconds} s (publish ${r.phases.publish}, ingest ${r.phases.ingest}, settle ${r.phases.settle})`
   );
 }

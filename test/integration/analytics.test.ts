@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
 import type { JourneySummary, VersionStats } from '../../services/analytics/journeys';
 import { aiplHistory, customers, enrollments, journeys, journeyVersions, messages, orders } from '../../drizzle/schema';
+import { resentReason } from '../../domain/messaging';
 import { define } from '../fixtures/journeys';
 import { connectDevServer, createTestDatabase, uniqueTaskQueue } from '../setup/harness';
 
@@ -85,6 +86,8 @@ interface Seeded {
 }
 const seeded: Seeded[] = [];
 const seededMessages: { enrollmentId: string; channel: string; status: string }[] = [];
+/** Every third sent message went out again after an attempt died mid-call (see `resentReason`). */
+const resentAt = (i: number, m: { status: string }) => m.status === 'sent' && i % 3 === 0;
 const seededOrders: { customerId: string; at: number; cents: number; status: string }[] = [];
 const seededAipl: { customerId: string; from: string | null; to: string; at: number }[] = [];
 const stageOf = new Map<string, string | null>();
@@ -214,6 +217,7 @@ async function seed() {
       channel: m.channel,
       templateId: 't',
       status: m.status as 'sent',
+      reason: resentAt(i, m) ? resentReason : null,
     })),
   );
   await db.db.insert(orders).values(
@@ -321,6 +325,14 @@ describe('journey analytics per version', () => {
     expect(Object.fromEntries(v1.messages.map((m) => [`${m.channel}|${m.status}`, m.count]))).toEqual(
       Object.fromEntries(expected),
     );
+    const resent = countBy(
+      seededMessages.filter((m, i) => resentAt(i, m)),
+      (m) => m.channel,
+    );
+    expect(resent.get('email')).toBeGreaterThan(0);
+    for (const channel of ['email', 'sms'])
+      expect(v1.messages.find((m) => m.channel === channel && m.status === 'sent')?.resent).toBe(resent.get(channel));
+    expect(v1.messages.filter((m) => m.status !== 'sent').every((m) => m.resent === 0)).toBe(true);
     expect(v2.messages).toEqual([]);
   });
 

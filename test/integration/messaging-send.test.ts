@@ -31,6 +31,8 @@ import {
 } from '../../drizzle/schema';
 import { startHttpProvider, type HttpProvider } from '../fixtures/http-provider';
 import { startSmtpSink, type SmtpSink } from '../fixtures/smtp-sink';
+import { dkimVerify } from 'mailauth/lib/dkim/verify';
+import { resentReason } from '../../domain/messaging';
 import { createTestDatabase } from '../setup/harness';
 
 /** Wed 2027-03-10 12:00 in Asia/Shanghai. */
@@ -126,13 +128,21 @@ async function saveTemplate(
   });
 }
 
-function activities(options: { clock?: Date; transports?: Transports; messaging?: Partial<MessagingConfig> } = {}) {
+function activities(
+  options: {
+    clock?: Date;
+    transports?: Transports;
+    messaging?: Partial<MessagingConfig>;
+    uncertainSends?: 'resend' | 'never';
+  } = {},
+) {
   const clock = options.clock ?? NOON_SHANGHAI;
   return createSendActivities({
     db: db.db,
     transports: options.transports ?? { email, ...webhooks },
     clock: () => clock,
     publicUrl: PUBLIC_URL,
+    uncertainSends: options.uncertainSends,
     messaging: { linkSecret: SECRET, ...options.messaging },
   });
 }
@@ -285,8 +295,8 @@ describe('email: localized templates into real MIME', () => {
     );
   });
 
-  it('signs mail with DKIM when configured (d= domain, s= selector, the headers that matter)', async () => {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  it('signs mail with DKIM that a verifier accepts, covering List-Unsubscribe and List-Unsubscribe-Post (RFC 8058)', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const dkimEmail = createSmtpTransport({
       url: sink.url,
       from: FROM,
@@ -296,16 +306,33 @@ describe('email: localized templates into real MIME', () => {
         privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       },
     });
+    // The DNS the verifier asks: the selector's TXT record holding the public key.
+    const keyRecord = `v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`;
+    const resolver = async (name: string, type: string) => {
+      if (name === 'perennial._domainkey.brand.example' && type === 'TXT') return [[keyRecord]];
+      throw Object.assign(new Error(`no ${type} record for ${name}`), { code: 'ENOTFOUND' });
+    };
     try {
       const customer = await createCustomer({ locale: 'en' });
       expect(await activities({ transports: { email: dkimEmail } }).sendMessage(request(customer.id))).toMatchObject({
         status: 'sent',
       });
-      const raw = mailTo(customer.address)[0]!.raw.replace(/\r?\n[ \t]+/g, ' ');
-      const signature = /^DKIM-Signature: (.*)$/m.exec(raw)?.[1] ?? '';
-      expect(signature).toMatch(/\bd=brand\.example;/);
-      expect(signature).toMatch(/\bs=perennial;/);
-      expect(signature).toMatch(/\bh=[^;]*List-Unsubscribe/i);
+      const mail = mailTo(customer.address)[0]!;
+      const unfolded = mail.raw.replace(/\r?\n[ \t]+/g, ' ');
+      const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(unfolded)?.[1];
+      expect(header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+
+      const verified = await dkimVerify(Buffer.from(mail.raw), { resolver });
+
+      expect(verified.results).toHaveLength(1);
+      const [signature] = verified.results;
+      expect(signature!.status.result).toBe('pass');
+      expect(signature!.signingDomain).toBe('brand.example');
+      expect(signature!.selector).toBe('perennial');
+      const signed = signature!.signingHeaders!.keys.toLowerCase().split(': ');
+      expect(signed).toEqual(expect.arrayContaining(['from', 'subject', 'list-unsubscribe', 'list-unsubscribe-post']));
+      // The one-click link it signs is https.
+      expect(header('List-Unsubscribe')).toMatch(/^<https:\/\/go\.brand\.example\/u\//);
     } finally {
       dkimEmail.close?.();
     }
@@ -514,7 +541,7 @@ describe('exactly once', () => {
     },
   });
 
-  it('SMTP: a retry after the server accepted does not send again (uncertain, one mail with the ledger Message-ID)', async () => {
+  it('SMTP: a retry after the server accepted resends under the same ledger Message-ID (collapsed by mailbox providers), counted as resent', async () => {
     const customer = await createCustomer({ locale: 'en' });
     const r = request(customer.id);
     await expect(activities({ transports: { email: crashAfterAccept(email) } }).sendMessage(r)).rejects.toThrow(
@@ -522,6 +549,20 @@ describe('exactly once', () => {
     );
 
     const retried = await activities().sendMessage(r);
+
+    expect(retried).toEqual({ status: 'sent', messageId: messageIdOf(r) });
+    expect(mailTo(customer.address).map((m) => m.parsed.messageId)).toEqual([messageIdOf(r), messageIdOf(r)]);
+    expect((await ledger(r))[0]).toMatchObject({ status: 'sent', reason: resentReason });
+  });
+
+  it('SMTP with the never-resend policy: a retry after the server accepted does not send again (uncertain, one mail)', async () => {
+    const customer = await createCustomer({ locale: 'en' });
+    const r = request(customer.id);
+    await expect(activities({ transports: { email: crashAfterAccept(email) } }).sendMessage(r)).rejects.toThrow(
+      /worker lost/,
+    );
+
+    const retried = await activities({ uncertainSends: 'never' }).sendMessage(r);
 
     expect(retried).toEqual({ status: 'uncertain', reason: 'attempt died during provider call' });
     expect(mailTo(customer.address).map((m) => m.parsed.messageId)).toEqual([messageIdOf(r)]);

@@ -54,6 +54,21 @@ describe('process start-up errors', () => {
     );
   });
 
+  it('a production worker (NODE_ENV=production) that sends email refuses to start without an https PUBLIC_URL', () => {
+    const { status, lines } = runProcess('worker/main.ts', {
+      DATABASE_URL: db.url,
+      MESSAGING_LINK_SECRET: LINK_SECRET,
+      NODE_ENV: 'production',
+      SMTP_URL: 'smtp://127.0.0.1:2525',
+      PUBLIC_URL: 'http://journeys.brand.example',
+    });
+    expect(status).toBe(2);
+    expect(lines).toEqual([
+      'perennial worker: invalid environment:',
+      '  PUBLIC_URL: PUBLIC_URL is http://journeys.brand.example: marketing email needs an https URL for its one-click unsubscribe link (RFC 8058); set the https address the API is served at',
+    ]);
+  });
+
   it('the API lists each missing or invalid setting', () => {
     const { status, lines } = runProcess('api/main.ts', {
       PGLITE_DIR: mkdtempSync(join(tmpdir(), 'pgl-')),

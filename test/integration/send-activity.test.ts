@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { createSendActivities, type SendOutcome, type SendRequest } from '../../activities/send';
 import { createSmtpTransport, MessageNotAcceptedError, type Transport } from '../../activities/transports';
+import { resentReason } from '../../domain/messaging';
 import {
   customerIdentities,
   customers,
@@ -67,13 +68,14 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
     return transport;
   }
 
-  function activities(options: { clock?: Date; transport?: Transport } = {}) {
+  function activities(options: { clock?: Date; transport?: Transport; uncertainSends?: 'resend' | 'never' } = {}) {
     const clock = options.clock ?? NOON_SHANGHAI;
     return createSendActivities({
       db: db.db,
       transports: { email: options.transport ?? email },
       clock: () => clock,
       publicUrl: 'http://127.0.0.1',
+      uncertainSends: options.uncertainSends,
     });
   }
 
@@ -202,8 +204,90 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
     });
   });
 
-  describe('an attempt that may have reached the provider is never repeated', () => {
-    it('marks a ledger row left in sending (an attempt that died mid-call) as uncertain and sends nothing', async () => {
+  describe('an attempt that may have reached the provider is resent under the same Message-ID, or (policy never) recorded uncertain', () => {
+    const sendingRow = (r: SendRequest) => ({
+      enrollmentId: r.enrollmentId,
+      stepId: r.stepId,
+      occurrence: r.occurrence,
+      journeyId: r.journeyId,
+      customerId: r.customerId,
+      channel: r.channel,
+      templateId: r.template,
+      kind: r.kind,
+      status: 'sending' as const,
+    });
+
+    it("resends a ledger row left in sending (an attempt that died mid-call) with the ledger key's Message-ID, counted as resent", async () => {
+      const customer = await createCustomer();
+      const r = request(customer.id);
+      await db.db.insert(messages).values(sendingRow(r));
+
+      const outcome = await activities().sendMessage(r);
+      const retried = await activities().sendMessage(r);
+
+      expect(outcome).toEqual({ status: 'sent', messageId: messageIdOf(r) });
+      expect(retried).toEqual(outcome);
+      expect(deliveredTo(sink, customer.address).map((m) => m.parsed.messageId)).toEqual([messageIdOf(r)]);
+      expect(await ledger(r)).toMatchObject([
+        { status: 'sent', reason: resentReason, providerMessageId: messageIdOf(r) },
+      ]);
+    });
+
+    it('a send interrupted after the server took it but before the ledger says sent is resent with the identical Message-ID', async () => {
+      const customer = await createCustomer();
+      const r = request(customer.id);
+      flaky.mode = { kind: 'hang-up-after-data' };
+      try {
+        await expect(activities({ transport: flakyEmail }).sendMessage(r)).rejects.toThrow(
+          /Connection closed unexpectedly/,
+        );
+      } finally {
+        flaky.mode = { kind: 'accept' };
+      }
+      expect((await ledger(r))[0]?.status).toBe('sending');
+
+      const retried = await activities({ transport: flakyEmail }).sendMessage(r);
+
+      expect(retried).toEqual({ status: 'sent', messageId: messageIdOf(r) });
+      // Both copies carry one Message-ID: the mailbox provider keeps one. Nothing is lost.
+      const received = deliveredTo(flaky, customer.address);
+      expect(received.map((m) => m.parsed.messageId)).toEqual([messageIdOf(r), messageIdOf(r)]);
+      expect(received[1]!.parsed.subject).toBe(received[0]!.parsed.subject);
+      expect(await ledger(r)).toMatchObject([{ status: 'sent', reason: resentReason }]);
+    });
+
+    it('a resend that the server refuses (connection refused) keeps its row and resends on the next retry', async () => {
+      const customer = await createCustomer();
+      const r = request(customer.id);
+      await db.db.insert(messages).values(sendingRow(r));
+      const probe = await startSmtpSink();
+      const port = probe.port;
+      await probe.close();
+      const downEmail = track(createSmtpTransport({ url: `smtp://127.0.0.1:${port}`, from: FROM }));
+      await expect(activities({ transport: downEmail }).sendMessage(r)).rejects.toBeInstanceOf(MessageNotAcceptedError);
+      expect(await ledger(r)).toMatchObject([{ status: 'sending', reason: resentReason }]);
+
+      expect(await activities({ transport: flakyEmail }).sendMessage(r)).toEqual({
+        status: 'sent',
+        messageId: messageIdOf(r),
+      });
+      expect(deliveredTo(flaky, customer.address).map((m) => m.parsed.messageId)).toEqual([messageIdOf(r)]);
+    });
+
+    it('a retry whose guardrails now refuse (consent withdrawn) records the died attempt uncertain, not skipped', async () => {
+      const customer = await createCustomer({ consent: { channels: { email: false }, topics: {} } });
+      const r = request(customer.id);
+      await db.db.insert(messages).values(sendingRow(r));
+
+      const outcome = await activities().sendMessage(r);
+
+      const reason = 'attempt died during provider call; not resent: no-consent';
+      expect(outcome).toEqual({ status: 'uncertain', reason });
+      expect(await ledger(r)).toMatchObject([{ status: 'uncertain', reason }]);
+      expect(deliveredTo(sink, customer.address)).toHaveLength(0);
+    });
+
+    it('with SMTP_UNCERTAIN_POLICY=never, marks a ledger row left in sending (an attempt that died mid-call) as uncertain and sends nothing', async () => {
       const customer = await createCustomer();
       const r = request(customer.id);
       await db.db.insert(messages).values({
@@ -217,8 +301,8 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
         status: 'sending',
       });
 
-      const outcome = await activities().sendMessage(r);
-      const retried = await activities().sendMessage(r);
+      const outcome = await activities({ uncertainSends: 'never' }).sendMessage(r);
+      const retried = await activities({ uncertainSends: 'never' }).sendMessage(r);
 
       expect(outcome).toEqual({ status: 'uncertain', reason: 'attempt died during provider call' });
       expect(retried).toEqual(outcome);
@@ -233,12 +317,12 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
       expect(deliveredTo(sink, customer.address)).toHaveLength(0);
     });
 
-    it('a message the server took in full but never acknowledged throws, and its retry is uncertain rather than a duplicate', async () => {
+    it('with SMTP_UNCERTAIN_POLICY=never, a message the server took in full but never acknowledged throws, and its retry is uncertain rather than a duplicate', async () => {
       const customer = await createCustomer();
       const r = request(customer.id);
       flaky.mode = { kind: 'hang-up-after-data' };
       try {
-        await expect(activities({ transport: flakyEmail }).sendMessage(r)).rejects.toThrow(
+        await expect(activities({ transport: flakyEmail, uncertainSends: 'never' }).sendMessage(r)).rejects.toThrow(
           /Connection closed unexpectedly/,
         );
       } finally {
@@ -246,7 +330,7 @@ describe('sendMessage: real Postgres ledger, real SMTP', () => {
       }
       expect((await ledger(r))[0]?.status).toBe('sending');
 
-      const retried = await activities({ transport: flakyEmail }).sendMessage(r);
+      const retried = await activities({ transport: flakyEmail, uncertainSends: 'never' }).sendMessage(r);
 
       expect(retried).toEqual({ status: 'uncertain', reason: 'attempt died during provider call' });
       expect(deliveredTo(flaky, customer.address).map((m) => m.parsed.messageId)).toEqual([messageIdOf(r)]);

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrollments, messages, templates } from '../../drizzle/schema';
+import { enrollments, messages, suppressions, templates } from '../../drizzle/schema';
 import { fromLocal, addCivilDays, toLocal } from '../../domain/time';
 import { createSimulator, SimulationInputError, type SimulatedCustomer } from '../../simulation/simulate';
 import { define, phoneNurture } from '../fixtures/journeys';
@@ -172,6 +172,56 @@ describe('simulating the 41-day phone nurture', () => {
       ['reviews', 'skipped', 'template-not-found'],
       ['offer', 'skipped', 'no-consent'],
     ]);
+  });
+
+  it('the production guardrails apply: a suppressed address is skipped and a do-not-disturb date defers, as the worker would', async () => {
+    // Noon in Shanghai, two days from now: the deployment's do-not-disturb date.
+    const noon = fromLocal(
+      { ...addCivilDays(toLocal(new Date(), ZONE), 2), hour: 12, minute: 0, second: 0, millisecond: 0 },
+      ZONE,
+    );
+    const l = toLocal(noon, ZONE);
+    const dndDate = `${l.year}-${String(l.month).padStart(2, '0')}-${String(l.day).padStart(2, '0')}`;
+    const nextMidnight = fromLocal({ ...addCivilDays(l, 1), hour: 0, minute: 0, second: 0, millisecond: 0 }, ZONE);
+    const address = `bounced.${randomUUID().slice(0, 8)}@example.com`;
+    await db.db.insert(suppressions).values({ channel: 'email', address, reason: 'hard-bounce' });
+    const withPolicy = createSimulator({
+      db: db.db,
+      testServer: async () => inject('testServerExecutable'),
+      workflowBundle: async () => workflowBundle(),
+      sendPolicy: { doNotDisturb: [dndDate] },
+    });
+    try {
+      const suppressed = await withPolicy({
+        journey: { id: 'phone-nurture', version: 1, definition: phoneNurture },
+        customer: customer({ addresses: { email: address, sms: '+8613800000000' } }),
+        entryProperties: { category: 'phone', model: 'MX7' },
+        events: [],
+        startAt: new Date(nextMidnight.getTime() + 10 * 3_600_000).toISOString(), // 10:00 the day after
+      });
+      expect(suppressed.messages.map((m) => [m.step, m.status, m.reason ?? null])).toEqual([
+        ['welcome', 'skipped', 'suppressed:hard-bounce'],
+        ['compare', 'skipped', 'suppressed:hard-bounce'],
+        ['reviews', 'skipped', 'suppressed:hard-bounce'],
+        ['offer', 'would-send', null],
+      ]);
+
+      const onDnd = await withPolicy({
+        journey: { id: 'phone-nurture', version: 1, definition: phoneNurture },
+        customer: customer(),
+        entryProperties: { category: 'phone', model: 'MX7' },
+        events: [],
+        startAt: noon.toISOString(),
+        horizonDays: 2,
+      });
+      expect(onDnd.messages.map((m) => [m.step, m.status, m.reason ?? null, m.until ?? null])).toEqual([
+        ['welcome', 'deferred', 'do-not-disturb', nextMidnight.toISOString()],
+        ['welcome', 'would-send', null, null],
+      ]);
+      expect(seconds(onDnd.messages[1]!.at)).toBeCloseTo(seconds(nextMidnight.toISOString()), -1);
+    } finally {
+      await withPolicy.close();
+    }
   });
 
   it('stops at the horizon when the journey is still running, and refuses a start in the past', async () => {

@@ -12,10 +12,18 @@ export const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 const MAX_PATH = 200;
 
 // Activities retry transient failures forever with backoff; permanent ones are non-retryable.
-const activities = proxyActivities<Activities>({
+const allActivities = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', maximumInterval: '10 minutes' },
 });
+// A send waiting out a provider outage (SMTP down) goes out within about 30 s of its return, not up
+// to 10 minutes later. Retry options are not part of replay's determinism check (it compares the
+// activity's type and id), so saved histories replay unchanged without a `patched()` guard.
+const { sendMessage } = proxyActivities<Pick<Activities, 'sendMessage'>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds' },
+});
+const activities: Activities = Object.assign(Object.create(allActivities) as Activities, { sendMessage });
 // The mirror row is cheap and frequent: local activities add one marker, not three events.
 const localActivities = proxyLocalActivities<Pick<Activities, 'recordEnrollmentProgress'>>({
   startToCloseTimeout: '30 seconds',
