@@ -24,9 +24,9 @@ export type JsonTextResult = { ok: true; value: unknown } | { ok: false; problem
 /** More problems than this in one document are not worth listing (nor their cost). */
 const MAX_PROBLEMS = 20;
 
+/** What was expected where the scanner stopped reading. */
 const expectations: Partial<Record<string, string>> = {
   InvalidSymbol: 'not a JSON value',
-  InvalidNumberFormat: 'not a JSON number',
   PropertyNameExpected: 'expected a property name in double quotes',
   ValueExpected: 'expected a value',
   ColonExpected: "expected ':'",
@@ -34,17 +34,24 @@ const expectations: Partial<Record<string, string>> = {
   CloseBraceExpected: "expected '}'",
   CloseBracketExpected: "expected ']'",
   EndOfFileExpected: 'expected the end of the document',
+};
+
+/** Problems inside one token (a string, a number, a comment): the position is where that token starts. */
+const tokenProblems: Partial<Record<string, string>> = {
+  UnexpectedEndOfString: 'unterminated string (it starts here)',
+  InvalidCharacter: 'a control character inside the string that starts here (escape it)',
+  InvalidEscapeCharacter: 'an invalid escape inside the string that starts here',
+  InvalidUnicode: 'an invalid \\u escape inside the string that starts here',
+  UnexpectedEndOfNumber: 'an incomplete number',
+  InvalidNumberFormat: 'not a JSON number',
   InvalidCommentToken: 'comments are not JSON',
   UnexpectedEndOfComment: 'comments are not JSON',
-  UnexpectedEndOfString: 'unterminated string',
-  UnexpectedEndOfNumber: 'incomplete number',
-  InvalidUnicode: 'invalid \\u escape',
-  InvalidEscapeCharacter: 'invalid escape',
-  InvalidCharacter: 'control character in a string',
 };
 
 function describeSyntaxError(text: string, code: ParseErrorCode, offset: number): string {
   const name = printParseErrorCode(code);
+  const inToken = tokenProblems[name];
+  if (inToken !== undefined) return inToken;
   const found = offset >= text.length ? 'unexpected end of input' : `unexpected character '${text[offset]}'`;
   const expected = expectations[name];
   return expected === undefined ? found : `${found} (${expected})`;
@@ -86,6 +93,7 @@ export function parseJsonText(text: string): JsonTextResult {
         if (syntaxError) return;
         syntaxError = true;
         const path = getLocation(text, offset).path;
+        if (path.at(-1) === '') path.pop(); // a property name was expected: the object is the place
         problems.length = 0;
         problems.push({
           path,
