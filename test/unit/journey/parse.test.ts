@@ -6,6 +6,7 @@ import {
   parseJourneyText,
   validateJourney,
 } from '../../../domain/journey/validate';
+import { parseJsonText } from '../../../domain/json/text';
 import { phoneNurture } from './fixtures';
 
 function parseError(text: string, format: 'json' | 'yaml'): JourneyParseError {
@@ -125,5 +126,17 @@ describe('parseJourneyText', () => {
   it('reports a YAML indentation error with its line', () => {
     const e = parseError('name: a\nentry:\n  type: api\n    event: x\n', 'yaml');
     expect(e.message).toMatch(/line [34]/);
+  });
+});
+
+describe('parseJsonText', () => {
+  it('reports a document nested too deeply to read at its deepest point, never throwing', () => {
+    const result = parseJsonText(`{"a": ${'['.repeat(50_000)}`);
+    expect(result).toEqual({
+      ok: false,
+      problems: [
+        expect.objectContaining({ line: 1, column: 50_006, message: 'nested 50001 levels deep: too deep to read' }),
+      ],
+    });
   });
 });
