@@ -16,6 +16,8 @@ import { analyticsRoutes } from './analytics';
 import { registerConsole } from './console';
 import { createEnroller } from '../services/journeys/enroll';
 import { adminSecurity, registerHttpConventions, RequestValidationError } from './http';
+import { bodyTooLarge, registerJsonBody } from './json-body';
+import { journeyWarnings } from './journey-warnings';
 import { ingestRoutes } from './ingest';
 import { createLibraryService } from '../services/journeys/library';
 import { libraryRoutes } from './library';
@@ -67,6 +69,9 @@ const journeyBody = z
   .unknown()
   .describe('a journey definition (see docs/design.md); validated with JSON paths of every issue');
 
+/** Far above a 500-step journey written out in full (domain/journey/validate.ts bounds the steps). */
+export const JOURNEY_BODY_LIMIT_BYTES = 512 * 1024;
+
 /** The dev server's Web UI (`npm start`, `temporal server start-dev`). */
 export const DEFAULT_TEMPORAL_UI_URL = 'http://127.0.0.1:8233';
 
@@ -91,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(500).send({ error: 'internal', message: 'internal error' });
   });
   await registerHttpConventions(app);
+  registerJsonBody(app, { refuseDuplicateKeys: false });
   const journeys = createJourneyService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
   const clock = deps.clock ?? (() => new Date());
   const enroller = createEnroller({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, clock });
@@ -106,6 +112,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(async (scope) => {
     const admin = scope.withTypeProvider<ZodTypeProvider>();
+    // Documents people write by hand: a repeated key is refused, not silently dropped.
+    registerJsonBody(scope, { refuseDuplicateKeys: true });
     admin.addHook('onRequest', async (request, reply) => {
       const header = request.headers.authorization ?? '';
       const token = header.startsWith('Bearer ') ? header.slice(7) : '';
@@ -151,6 +159,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     admin.put(
       '/v1/journeys/:id',
       {
+        bodyLimit: JOURNEY_BODY_LIMIT_BYTES,
+        errorHandler: bodyTooLarge('a journey definition', JOURNEY_BODY_LIMIT_BYTES),
         schema: {
           tags,
           security,
@@ -165,7 +175,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         const journey = existing
           ? await journeys.updateDraft(id, request.body)
           : await journeys.createDraft(id, request.body);
-        return reply.code(existing ? 200 : 201).send({ journey });
+        const warnings = await journeyWarnings(deps.db, await journeys.draftDefinition(id));
+        return reply.code(existing ? 200 : 201).send({ journey, ...(warnings.length > 0 ? { warnings } : {}) });
       },
     );
     admin.post(
@@ -192,8 +203,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             });
           }
         }
-        const { version } = await journeys.publish(id);
-        return { id, version, ...(check ? { check } : {}) };
+        const { version, definition } = await journeys.publish(id);
+        const warnings = await journeyWarnings(deps.db, definition);
+        return { id, version, ...(check ? { check } : {}), ...(warnings.length > 0 ? { warnings } : {}) };
       },
     );
     for (const action of ['pause', 'resume', 'archive', 'unarchive'] as const) {

@@ -68,6 +68,7 @@ export const trackingRoutes: FastifyPluginAsyncZod<TrackingOptions> = async (app
     for (const [k, v] of new URLSearchParams(body as string)) (form[k] ??= []).push(v);
     done(null, form);
   });
+  app.removeContentTypeParser('application/json'); // the app's own (api/json-body.ts): these need the text
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   // RFC 8058 allows multipart/form-data for the one-click POST; its content does not matter.
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));

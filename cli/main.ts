@@ -135,6 +135,13 @@ async function collectPages<T>(
 
 // ---- journeys --------------------------------------------------------------------------------
 
+/** A journey the API accepted with a remark (e.g. an event never seen): `warnings` of PUT and publish. */
+interface JourneyWarning {
+  path: string;
+  message: string;
+}
+const describeWarning = (w: JourneyWarning) => `warning: ${w.path}: ${w.message}`;
+
 const journeys = program
   .command('journeys')
   .description('list, validate, publish, pause, resume and unarchive journeys');
@@ -163,7 +170,7 @@ journeys
       issues = result.ok ? [] : result.issues;
     } catch (error) {
       if (!(error instanceof JourneyParseError)) throw error;
-      issues = [{ path: '$', message: error.message }];
+      issues = [{ path: error.path, message: error.message }];
     }
     emit({ file, valid: issues.length === 0, issues }, () =>
       issues.length === 0
@@ -183,13 +190,23 @@ journeys
   .action(async (id: string, options: { file?: string }) => {
     if (options.file) {
       const format = ['.yaml', '.yml'].includes(extname(options.file).toLowerCase()) ? 'yaml' : 'json';
-      await api().put(
-        `/v1/journeys/${encodeURIComponent(id)}`,
-        parseJourneyText(readFileSync(options.file, 'utf8'), format),
-      );
+      let definition: unknown;
+      try {
+        definition = parseJourneyText(readFileSync(options.file, 'utf8'), format);
+      } catch (error) {
+        if (!(error instanceof JourneyParseError)) throw error;
+        process.stderr.write(`perennial: ${options.file}: ${error.path}: ${error.message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      await api().put(`/v1/journeys/${encodeURIComponent(id)}`, definition);
     }
-    const body = await api().post<{ id: string; version: number }>(`/v1/journeys/${encodeURIComponent(id)}/publish`);
-    emit(body, () => `published ${body.id} version ${body.version}`);
+    const body = await api().post<{ id: string; version: number; warnings?: JourneyWarning[] }>(
+      `/v1/journeys/${encodeURIComponent(id)}/publish`,
+    );
+    emit(body, () =>
+      [`published ${body.id} version ${body.version}`, ...(body.warnings ?? []).map(describeWarning)].join('\n'),
+    );
   });
 
 journeys

@@ -79,7 +79,14 @@ export const conditionSchema = z.union([ownsConditionSchema, eventCountCondition
 export type Condition = z.infer<typeof conditionSchema>;
 export type AttributeCondition = z.infer<typeof attributeConditionSchema>;
 /** Event filters look only at the event itself: attribute conditions over `name`, `properties.*`. */
-export const eventFilterSchema = z.array(attributeConditionSchema);
+/**
+ * Conditions of one list are checked pairwise for contradictions (domain/journey/condition-checks.ts): the
+ * bound keeps that linear in the size of a definition. Real filters have a handful.
+ */
+export const MAX_CONDITIONS_PER_LIST = 100;
+const conditionList = <T extends z.ZodType>(condition: T) =>
+  z.array(condition).max(MAX_CONDITIONS_PER_LIST, `at most ${MAX_CONDITIONS_PER_LIST} conditions in one list`);
+export const eventFilterSchema = conditionList(attributeConditionSchema);
 
 export const aiplStages = ['awareness', 'interest', 'purchase', 'loyalty'] as const;
 export type AiplStage = (typeof aiplStages)[number];
@@ -206,7 +213,7 @@ const branchStep = z
   .object({
     type: z.literal('branch'),
     /** Ranked: the first branch whose conditions all hold wins. */
-    branches: z.array(z.object({ id, when: z.array(conditionSchema).min(1), next }).strict()).min(1),
+    branches: z.array(z.object({ id, when: conditionList(conditionSchema).min(1), next }).strict()).min(1),
     else: next,
   })
   .strict();
@@ -228,7 +235,7 @@ const sendStep = z
     kind: z.enum(['marketing', 'transactional']).default('marketing'),
     topic: z.string().optional(),
     /** Checked again right before sending; the send is skipped (reason recorded) when they fail. */
-    onlyIf: z.array(conditionSchema).optional(),
+    onlyIf: conditionList(conditionSchema).optional(),
     next,
   })
   .strict();

@@ -2,3 +2,4 @@ export * from './definition';
 export * from './validate';
 export * from './conditions';
 export * from './split';
+export * from './event-names';

@@ -305,16 +305,72 @@ describe('PUT /v1/journeys/:id validates the definition and stores nothing it re
   });
 
   it.each([
-    ['truncated JSON', '{"name": "Half', 'application/json', 400],
-    ['a trailing comma', '{"name": "x",}', 'application/json', 400],
-    ['an empty JSON body', '', 'application/json', 400],
-    ['a content type the API does not read', '<journey/>', 'application/xml', 415],
-  ])('answers %s with a 4xx and stores nothing, never a 500', async (_what, payload, contentType, status) => {
+    ['truncated JSON', '{"name": "Half', { path: '$.body.name', message: 'line 1, column 10: unterminated string' }],
+    ['a trailing comma', '{"name": "x",}', { path: '$.body', message: "line 1, column 14: unexpected character '}'" }],
+    [
+      'a second line that breaks',
+      '{\n  "name": "x"\n  "start": "a"\n}',
+      { path: '$.body.start', message: 'line 3, column 3' },
+    ],
+    ['an empty JSON body', '', { path: '$.body', message: 'the body is empty' }],
+  ])('answers %s with a 400 at its line and column and stores nothing', async (_what, payload, issue) => {
     const id = newJourneyId();
-    const sent = await callRaw<ErrorBody>('PUT', `/v1/journeys/${id}`, payload, contentType);
-    expect(sent.status).toBe(status);
-    expect(sent.body.error).toBeTypeOf('string');
+    const sent = await callRaw<ErrorBody>('PUT', `/v1/journeys/${id}`, payload, 'application/json');
+    expect(sent.status).toBe(400);
+    expect(sent.body.error).toBe('invalid_request');
+    expect(sent.body.issues).toEqual([{ path: issue.path, message: expect.stringContaining(issue.message) }]);
+    expect(await storedJourney(id)).toBeUndefined();
+  });
+
+  it('answers a content type the API does not read with 415 and stores nothing', async () => {
+    const id = newJourneyId();
+    const sent = await callRaw<ErrorBody>('PUT', `/v1/journeys/${id}`, '<journey/>', 'application/xml');
+    expect(sent.status).toBe(415);
     expect(sent.body.message).toBeTypeOf('string');
+    expect(await storedJourney(id)).toBeUndefined();
+  });
+
+  it('refuses a duplicated key (two steps named "done") with its path, line and column', async () => {
+    const id = newJourneyId();
+    const text = JSON.stringify(longWait('Twice'), null, 2).replace(
+      '"done": {',
+      '"done": { "type": "exit", "reason": "first" },\n    "done": {',
+    );
+    const sent = await callRaw<ErrorBody>('PUT', `/v1/journeys/${id}`, text, 'application/json');
+    expect(sent.status).toBe(400);
+    expect(sent.body.issues).toEqual([
+      {
+        path: '$.body.steps.done',
+        message: expect.stringMatching(/^line 16, column 5: duplicate key "done" \(first at line 15, column 5\)/),
+      },
+    ]);
+    expect(await storedJourney(id)).toBeUndefined();
+  });
+
+  it('refuses a duplicated key on every admin route, and reads ingest bodies as before', async () => {
+    const sent = await callRaw<ErrorBody>(
+      'PUT',
+      '/v1/templates/dup',
+      '{"channel": "email", "channel": "sms"}',
+      'application/json',
+    );
+    expect(sent.status).toBe(400);
+    expect(sent.body.issues).toEqual([{ path: '$.body.channel', message: expect.stringContaining('duplicate key') }]);
+  });
+
+  it('refuses more than 500 steps with a 400 at $.steps, and a body over 512 KB with a 413', async () => {
+    const id = newJourneyId();
+    const steps: Record<string, unknown> = {};
+    for (let i = 0; i < 501; i++) steps[`s${i}`] = { type: 'wait', duration: { days: 1 }, next: `s${i + 1}` };
+    const many = await call<ErrorBody>('PUT', `/v1/journeys/${id}`, { ...longWait('Many'), start: 's0', steps });
+    expect(many.status).toBe(400);
+    expect(many.body.issues).toEqual([{ path: '$.steps', message: expect.stringContaining('at most 500') }]);
+    const huge = await call<ErrorBody>('PUT', `/v1/journeys/${id}`, {
+      ...longWait('Huge'),
+      description: 'x'.repeat(600_000),
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.body.message).toContain('a journey definition may be at most 512 KB');
     expect(await storedJourney(id)).toBeUndefined();
   });
 
@@ -324,6 +380,31 @@ describe('PUT /v1/journeys/:id validates the definition and stores nothing it re
     expect(sent.status).toBe(400);
     expect(sent.body.issues).toEqual([{ path: '$', message: expect.stringContaining('expected object') }]);
     expect(await storedJourney(id)).toBeUndefined();
+  });
+});
+
+describe('warnings about events never seen', () => {
+  it('saves and publishes a journey entering on an unseen event, warning with the closest known names', async () => {
+    const id = newJourneyId();
+    const definition = { ...longWait('Typo'), entry: { type: 'event', event: 'lead_capturd' } };
+    const warning = {
+      path: '$.entry.event',
+      message: 'no "lead_capturd" event has been received yet; closest known: "lead_captured"',
+    };
+    const saved = await call<{ warnings?: unknown }>('PUT', `/v1/journeys/${id}`, definition);
+    expect(saved.status).toBe(201);
+    expect(saved.body.warnings).toEqual([warning]);
+    const published = await call<{ version: number; warnings?: unknown }>('POST', `/v1/journeys/${id}/publish`);
+    expect(published.status).toBe(200);
+    expect(published.body).toMatchObject({ version: 1, warnings: [warning] });
+  });
+
+  it('says nothing about events that have been received', async () => {
+    const id = newJourneyId();
+    const definition = { ...longWait('Known'), entry: { type: 'event', event: 'Order Completed' } };
+    const saved = await call<{ warnings?: unknown }>('PUT', `/v1/journeys/${id}`, definition);
+    expect(saved.status).toBe(201);
+    expect(saved.body.warnings).toBeUndefined();
   });
 });
 

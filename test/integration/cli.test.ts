@@ -167,6 +167,23 @@ describe('perennial --json: stable shapes', () => {
     });
   });
 
+  it('journeys validate refuses a duplicated key with its path, line and column', async () => {
+    const file = join(dir, 'twice.json');
+    writeFileSync(file, '{\n  "name": "Twice",\n  "name": "Again"\n}\n');
+    const result = await cli(['journeys', 'validate', file, '--json']);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toEqual({
+      file,
+      valid: false,
+      issues: [
+        {
+          path: '$.name',
+          message: expect.stringContaining('line 3, column 3: duplicate key "name" (first at line 2, column 3)'),
+        },
+      ],
+    });
+  });
+
   it('journeys simulate: the dated schedule as JSON, with a scripted event, and as a table', async () => {
     const events = join(dir, 'events.json');
     writeFileSync(events, JSON.stringify([{ after: { days: 3 }, name: 'noise', properties: {} }]));

@@ -566,7 +566,7 @@ describe('validating single calls', () => {
     expect(sent.body.issues).toEqual([{ path: '$.traits', message: 'must be a JSON object' }]);
   });
 
-  it('answers malformed JSON with 400', async () => {
+  it('answers malformed JSON with 400 at its line and column', async () => {
     const response = await app.inject({
       method: 'POST',
       url: '/v1/track',
@@ -574,7 +574,10 @@ describe('validating single calls', () => {
       payload: '{"event":',
     });
     expect(response.statusCode).toBe(400);
-    expect(response.json<ErrorBody>().error).toBe('bad_request');
+    expect(response.json<ErrorBody>()).toEqual({
+      error: 'invalid_request',
+      issues: [{ path: '$.body.event', message: 'line 1, column 10: unexpected end of input (expected a value)' }],
+    });
   });
 });
 

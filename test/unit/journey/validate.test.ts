@@ -669,4 +669,25 @@ describe('validateJourney', () => {
   it('does not report unreachable steps when start itself is missing', () => {
     expect(issuesOf(edited([['start', 'nope']]))).toEqual([{ path: '$.start', message: 'start "nope" is not a step' }]);
   });
+
+  it('names a long loop without a wait by its first and last steps', () => {
+    const steps: Record<string, unknown> = {};
+    for (let i = 0; i < 12; i++)
+      steps[`s${i}`] = { type: 'send', channel: 'email', template: 't', next: i < 11 ? `s${i + 1}` : 's0' };
+    expect(issuesOf({ ...phoneNurture(), start: 's0', steps })).toEqual([
+      {
+        path: '$.steps.s11.next',
+        message: expect.stringContaining(
+          '"s0" → "s1" → "s2" → "s3" → … 5 more … → "s9" → "s10" → "s11" → "s0" repeats',
+        ),
+      },
+    ]);
+  });
+
+  it('bounds the conditions of one list', () => {
+    const filter = Array.from({ length: 101 }, (_, i) => ({ path: 'properties.n', op: 'neq', value: i }));
+    expect(issuesOf(edited([['entry.filter', filter]]))).toEqual([
+      { path: '$.entry.filter', message: expect.stringContaining('at most 100 conditions') },
+    ]);
+  });
 });
