@@ -14,6 +14,8 @@ import { createHmac } from 'node:crypto';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { adminErrors, errors } from './schemas/common';
+import { erasure as erasureSchema, mergedAway } from './schemas/customers';
 import { z } from 'zod';
 import { rowsOf, type Db } from '../drizzle/client';
 import { customerErasures, customerIdentities, customers, erasedIdentities } from '../drizzle/schema';
@@ -300,6 +302,11 @@ export const erasureRoutes: FastifyPluginAsyncZod<ErasureRouteDeps> = async (app
           'Erase a customer: delete everything held about them, cancel their enrollments, keep only hashes of their identities (re-import refused without re-consent). Repeating it answers the same erasure.',
         params: z.object({ id: z.uuid('must be a customer id (uuid)') }),
         body: z.object({ reason: reasonSchema }),
+        response: {
+          200: erasureSchema,
+          ...adminErrors,
+          404: z.union([mergedAway, errors[404]]).describe('not found, or merged into another customer'),
+        },
       },
     },
     async (request, reply) => {

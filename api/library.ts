@@ -8,6 +8,9 @@
  */
 import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { adminErrors, errors } from './schemas/common';
+import { libraryInstall, libraryListing } from './schemas/library';
+import type { PublishCheck } from './schemas/journeys';
 import { z } from 'zod';
 import { createTemplateEngine, loadPartials, loadTemplate } from '../activities/templates';
 import type { Db } from '../drizzle/client';
@@ -22,7 +25,7 @@ export class LibrarySimulationError extends Error {}
 
 export interface InstallOutcome {
   id: string;
-  journeys: { id: string; version: number; published: boolean; check?: unknown }[];
+  journeys: { id: string; version: number; published: boolean; check?: PublishCheck }[];
   templates: { id: string; version: number; saved: boolean }[];
 }
 
@@ -67,7 +70,7 @@ export function createLibraryService(deps: {
   check?: (journey: {
     id: string;
     definition: Awaited<ReturnType<JourneyService['draftDefinition']>>;
-  }) => Promise<unknown>;
+  }) => Promise<PublishCheck>;
 }) {
   const { db, journeys } = deps;
   const engine = createTemplateEngine();
@@ -107,7 +110,7 @@ export function createLibraryService(deps: {
       if (canonicalJson(latest.definition) === canonicalJson(draft))
         return { id, version: latest.version, published: false };
     }
-    let check: unknown;
+    let check: PublishCheck | undefined;
     if (deps.check) {
       try {
         check = await deps.check({ id, definition: draft });
@@ -189,6 +192,7 @@ export const libraryRoutes: FastifyPluginAsyncZod<{ library: LibraryService }> =
         tags,
         security,
         summary: 'The journey library: proven journeys to install, with titles and summaries in en and zh-CN',
+        response: { 200: libraryListing, ...adminErrors },
       },
     },
     async () => ({ library: service.list() }),
@@ -202,6 +206,7 @@ export const libraryRoutes: FastifyPluginAsyncZod<{ library: LibraryService }> =
         summary: 'Install a library journey: save its templates, write and publish its journeys (idempotent)',
         params: idParams,
         body: installBody,
+        response: { 200: libraryInstall, ...adminErrors, 404: errors[404], 409: errors[409] },
       },
     },
     async (request, reply) => {

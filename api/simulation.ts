@@ -14,12 +14,24 @@ import { SimulationInputError, type SimulatedCustomer, type Simulate } from '../
 import { adminSecurity, RequestValidationError } from './http';
 import type { createJourneyService } from './journeys';
 import type { JourneyDefinition } from '../domain/journey/definition';
+import { adminErrors, errors, INT4_MAX } from './schemas/common';
+import type { PublishCheck } from './schemas/journeys';
+import { simulation } from './schemas/simulation';
 
 const duration = z
   .object({
-    days: z.number().min(0).optional(),
-    hours: z.number().min(0).optional(),
-    minutes: z.number().min(0).optional(),
+    // Bounded by the longest horizon (800 days): a script past it could never run.
+    days: z.number().min(0).max(800).optional(),
+    hours: z
+      .number()
+      .min(0)
+      .max(800 * 24)
+      .optional(),
+    minutes: z
+      .number()
+      .min(0)
+      .max(800 * 24 * 60)
+      .optional(),
   })
   .strict()
   .refine(
@@ -44,14 +56,14 @@ const profile = z
       .array(z.object({ sku: z.string(), category: z.string() }).strict())
       .max(100)
       .default([]),
-    eventCounts: z.record(z.string(), z.number().int().min(0)).default({}),
+    eventCounts: z.record(z.string(), z.number().int().min(0).max(INT4_MAX)).default({}),
   })
   .strict();
 
 export const simulationBody = z
   .object({
     version: z
-      .union([z.number().int().min(1), z.literal('draft')])
+      .union([z.number().int().min(1).max(INT4_MAX), z.literal('draft')])
       .optional()
       .describe('a published version, or "draft"; default: the draft'),
     customerId: z.uuid().optional().describe('a stored customer: their profile is read, nothing is written'),
@@ -93,6 +105,7 @@ export const simulationRoutes: FastifyPluginAsyncZod<{
           'Simulate a journey on a time-skipping server: the dated schedule of steps and messages, nothing delivered',
         params: z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-"') }),
         body: simulationBody,
+        response: { 200: simulation, ...adminErrors, 404: errors[404] },
       },
     },
     async (request, reply) => {
@@ -150,9 +163,7 @@ async function storedCustomer(db: Db, customerId: string): Promise<SimulatedCust
   };
 }
 
-export interface PublishCheck {
-  samples: { customer: string; outcome: string; messages: number; problems: { step: string; reason: string }[] }[];
-}
+export type { PublishCheck };
 
 /**
  * Before publishing: the draft simulated for the most recently active stored customer (when there

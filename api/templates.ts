@@ -27,46 +27,36 @@ import {
   templateVersions,
   type TemplateParts,
 } from '../drizzle/schema';
-import { channels } from '../domain/journey/definition';
 import { isValidTimeZone } from '../domain/time';
 import { adminSecurity, issuesOf, RequestValidationError } from './http';
+import { adminErrors, errors, INT4_MAX } from './schemas/common';
+import {
+  draftPreviews,
+  localeTag,
+  partialList,
+  partialSaved,
+  renderedPreview,
+  source,
+  templateBody,
+  templateDeleted,
+  templateDetail,
+  templateList,
+  templateSaved,
+  templateVersion,
+  templateVersions as versionList,
+  type TemplateBody,
+} from './schemas/templates';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'letters, digits, "-" or "_" (max 64)');
-const localeTag = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 tag such as en or zh-CN');
-const source = (max: number) => z.string().max(max, `at most ${max} characters`);
-const partsSchema = z
-  .object({
-    subject: source(998).min(1).optional(),
-    text: source(100_000).min(1, 'must not be empty'),
-    html: source(500_000).min(1).optional(),
-    fields: z
-      .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a field name (letters, digits, _)'), source(2_000))
-      .optional(),
-  })
-  .strict();
-const fieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a property name (letters, digits, _)');
-
-export const templateBody = z
-  .object({
-    channel: z.enum(channels),
-    defaultLocale: localeTag,
-    locales: z.record(localeTag, partsSchema).refine((l) => Object.keys(l).length > 0, 'give at least one locale'),
-    layout: slug.nullish(),
-    providerTemplateId: z.string().min(1).max(128).nullish(),
-    /** Traits and event properties the template may use (checked at save time). */
-    variables: z
-      .object({ traits: z.array(fieldName).default([]), event: z.array(fieldName).default([]) })
-      .strict()
-      .default({ traits: [], event: [] }),
-  })
-  .strict();
-export type TemplateBody = z.infer<typeof templateBody>;
+export { templateBody, type TemplateBody };
 
 const idParams = z.object({ id: slug });
-const versionParams = z.object({ id: slug, version: z.coerce.number().int().positive() });
+const versionParams = z.object({ id: slug, version: z.coerce.number().int().positive().max(INT4_MAX) });
 const partialBody = z
   .object({ kind: z.enum(['partial', 'layout']), source: source(200_000).min(1, 'must not be empty') })
   .strict();
+/** The refinement below, in the document's terms. */
+const exactlyOneOfCustomerAndSample = { oneOf: [{ required: ['customerId'] }, { required: ['sample'] }] };
 const sampleProfile = z
   .object({
     traits: z.record(z.string(), z.unknown()).default({}),
@@ -78,7 +68,7 @@ const sampleProfile = z
   .strict();
 const previewBody = z
   .object({
-    version: z.number().int().positive().optional(),
+    version: z.number().int().positive().max(INT4_MAX).optional(),
     /** A stored customer, or a sample profile. */
     customerId: z.uuid().optional(),
     sample: sampleProfile.optional(),
@@ -89,7 +79,8 @@ const previewBody = z
   .strict()
   .refine((b) => (b.customerId === undefined) !== (b.sample === undefined), {
     message: 'give exactly one of customerId and sample',
-  });
+  })
+  .meta(exactlyOneOfCustomerAndSample);
 
 /** A template being edited: checked and rendered in every locale, saved nowhere. */
 const draftPreviewBody = z
@@ -108,7 +99,8 @@ const draftPreviewBody = z
   })
   .refine((b) => (b.customerId === undefined) !== (b.sample === undefined), {
     message: 'give exactly one of customerId and sample',
-  });
+  })
+  .meta({ ...exactlyOneOfCustomerAndSample, required: ['template'] });
 
 /** Every problem of a template body against the stored partials: JSON paths under `$.body`. */
 export function validateTemplate(
@@ -220,14 +212,24 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
       .where(eq(templateVersions.templateId, id))
       .orderBy(desc(templateVersions.version));
 
-  app.get('/v1/templates', { schema: { tags, security, summary: 'List templates' } }, async () => ({
-    templates: await db.select().from(templates).orderBy(templates.id),
-  }));
+  app.get(
+    '/v1/templates',
+    { schema: { tags, security, summary: 'List templates', response: { 200: templateList, ...adminErrors } } },
+    async () => ({
+      templates: await db.select().from(templates).orderBy(templates.id),
+    }),
+  );
 
   app.get(
     '/v1/templates/:id',
     {
-      schema: { tags, security, summary: 'A template: its latest version and the list of versions', params: idParams },
+      schema: {
+        tags,
+        security,
+        summary: 'A template: its latest version and the list of versions',
+        params: idParams,
+        response: { 200: templateDetail, ...adminErrors, 404: errors[404] },
+      },
     },
     async (request, reply) => {
       const { id } = request.params;
@@ -239,7 +241,15 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
 
   app.get(
     '/v1/templates/:id/versions',
-    { schema: { tags, security, summary: 'Versions of a template, newest first', params: idParams } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Versions of a template, newest first',
+        params: idParams,
+        response: { 200: versionList, ...adminErrors, 404: errors[404] },
+      },
+    },
     async (request, reply) => {
       const { id } = request.params;
       const [template] = await db.select({ id: templates.id }).from(templates).where(eq(templates.id, id));
@@ -250,7 +260,15 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
 
   app.get(
     '/v1/templates/:id/versions/:version',
-    { schema: { tags, security, summary: 'One version of a template', params: versionParams } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'One version of a template',
+        params: versionParams,
+        response: { 200: templateVersion, ...adminErrors, 404: errors[404] },
+      },
+    },
     async (request, reply) => {
       const { id, version } = request.params;
       const content = await loadTemplate(db, id, version);
@@ -266,6 +284,7 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
     summary: 'Validate and save a new version (created on first save)',
     params: idParams,
     body: templateBody,
+    response: { 200: templateSaved, 201: templateSaved.describe('the first version'), ...adminErrors },
   };
   app.put('/v1/templates/:id', { schema: saveSchema }, async (request, reply) => {
     const { id } = request.params;
@@ -275,12 +294,20 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
     const saved = await saveTemplateVersion(db, id, body);
     return reply
       .code(saved.created ? 201 : 200)
-      .send({ id, version: saved.version, template: await loadTemplate(db, id) });
+      .send({ id, version: saved.version, template: (await loadTemplate(db, id))! });
   });
 
   app.delete(
     '/v1/templates/:id',
-    { schema: { tags, security, summary: 'Delete a template no published journey sends', params: idParams } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a template no published journey sends',
+        params: idParams,
+        response: { 200: templateDeleted, ...adminErrors, 404: errors[404], 409: errors[409] },
+      },
+    },
     async (request, reply) => {
       const { id } = request.params;
       // A published journey that sends this template would fail at its next send: refuse.
@@ -301,13 +328,19 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
           .send({ error: 'conflict', message: `template ${id} is used by journeys ${users.join(', ')}` });
       const deleted = await db.delete(templates).where(eq(templates.id, id)).returning({ id: templates.id });
       if (!deleted.length) return reply.code(404).send({ error: 'not_found', message: `template ${id} not found` });
-      return { id, deleted: true };
+      return { id, deleted: true as const };
     },
   );
 
-  app.get('/v1/template-partials', { schema: { tags, security, summary: 'List partials and layouts' } }, async () => ({
-    partials: await db.select().from(templatePartials).orderBy(templatePartials.id),
-  }));
+  app.get(
+    '/v1/template-partials',
+    {
+      schema: { tags, security, summary: 'List partials and layouts', response: { 200: partialList, ...adminErrors } },
+    },
+    async () => ({
+      partials: await db.select().from(templatePartials).orderBy(templatePartials.id),
+    }),
+  );
 
   app.put(
     '/v1/template-partials/:id',
@@ -318,6 +351,7 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
         summary: 'Create or replace a partial ({{> id}}) or layout ({{{body}}})',
         params: idParams,
         body: partialBody,
+        response: { 200: partialSaved, 201: partialSaved.describe('the new partial'), ...adminErrors },
       },
     },
     async (request, reply) => {
@@ -378,6 +412,7 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
         summary: 'Render a version for a stored or sample customer',
         params: idParams,
         body: previewBody,
+        response: { 200: renderedPreview, ...adminErrors, 404: errors[404] },
       },
     },
     async (request, reply) => {
@@ -423,6 +458,7 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
         summary:
           'Check an unsaved template body and render each of its locales for a stored or sample customer (saves nothing)',
         body: draftPreviewBody,
+        response: { 200: draftPreviews, ...adminErrors, 404: errors[404] },
       },
     },
     async (request, reply) => {

@@ -1,0 +1,130 @@
+/** Message templates and partials (api/templates.ts): the body a save takes, and every answer. */
+import { z } from 'zod';
+import { channels } from '../../domain/journey/definition';
+import { issue, timestamp } from './common';
+
+const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'letters, digits, "-" or "_" (max 64)');
+export const localeTag = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 tag such as en or zh-CN');
+export const source = (max: number) => z.string().max(max, `at most ${max} characters`);
+const partsSchema = z
+  .object({
+    subject: source(998).min(1).optional(),
+    text: source(100_000).min(1, 'must not be empty'),
+    html: source(500_000).min(1).optional(),
+    fields: z
+      .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a field name (letters, digits, _)'), source(2_000))
+      .optional(),
+  })
+  .strict();
+const fieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a property name (letters, digits, _)');
+
+/** What PUT /v1/templates/:id takes. */
+export const templateBody = z
+  .object({
+    channel: z.enum(channels),
+    defaultLocale: localeTag,
+    locales: z
+      .record(localeTag, partsSchema)
+      .refine((l) => Object.keys(l).length > 0, 'give at least one locale')
+      .meta({ minProperties: 1 }),
+    layout: slug.nullish(),
+    providerTemplateId: z.string().min(1).max(128).nullish(),
+    /** Traits and event properties the template may use (checked at save time). */
+    variables: z
+      .object({ traits: z.array(fieldName).default([]), event: z.array(fieldName).default([]) })
+      .strict()
+      .default({ traits: [], event: [] }),
+  })
+  .strict();
+export type TemplateBody = z.infer<typeof templateBody>;
+/** A template body as a client writes it (defaults not applied yet). */
+export type TemplateBodyInput = z.input<typeof templateBody>;
+
+const parts = z.strictObject({
+  subject: z.string().optional(),
+  text: z.string(),
+  html: z.string().optional(),
+  fields: z.record(z.string(), z.string()).optional(),
+});
+
+export const templateRow = z.strictObject({
+  id: z.string(),
+  channel: z.enum(channels),
+  subject: z.string().nullable().describe('the default locale of the latest version'),
+  text: z.string(),
+  html: z.string().nullable(),
+  latestVersion: z.number().int().nullable(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+export type TemplateRow = z.input<typeof templateRow>;
+
+export const templateContent = z.strictObject({
+  templateId: z.string(),
+  channel: z.enum(channels),
+  version: z.number().int().nullable().describe('null for a template saved before versioning'),
+  defaultLocale: z.string(),
+  locales: z.record(z.string(), parts),
+  layout: z.string().nullable(),
+  providerTemplateId: z.string().nullable(),
+  variables: z.strictObject({ traits: z.array(z.string()), event: z.array(z.string()) }),
+});
+export type TemplateContent = z.input<typeof templateContent>;
+
+export const templateVersionRow = z.strictObject({
+  version: z.number().int(),
+  defaultLocale: z.string(),
+  createdAt: timestamp,
+});
+
+export const templateList = z.strictObject({ templates: z.array(templateRow) }).describe('every template, by id');
+export const templateDetail = z
+  .strictObject({ template: templateContent, versions: z.array(templateVersionRow) })
+  .describe('the latest version and the list of versions, newest first');
+export type TemplateDetail = z.input<typeof templateDetail>;
+export const templateVersions = z
+  .strictObject({ versions: z.array(templateVersionRow) })
+  .describe('versions, newest first');
+export const templateVersion = z.strictObject({ template: templateContent }).describe('the version');
+export const templateSaved = z
+  .strictObject({ id: z.string(), version: z.number().int(), template: templateContent })
+  .describe('the saved version');
+export type TemplateSaved = z.input<typeof templateSaved>;
+export const templateDeleted = z.strictObject({ id: z.string(), deleted: z.literal(true) }).describe('deleted');
+
+export const partialKind = z.enum(['partial', 'layout']);
+export const partial = z.strictObject({
+  id: z.string(),
+  kind: partialKind,
+  source: z.string(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+export const partialList = z.strictObject({ partials: z.array(partial) }).describe('partials and layouts, by id');
+export const partialSaved = z
+  .strictObject({ id: z.string(), kind: partialKind, source: z.string() })
+  .describe('the saved partial');
+
+/** One locale rendered. */
+export const renderedParts = z.strictObject({
+  locale: z.string(),
+  subject: z.string().optional(),
+  text: z.string(),
+  html: z.string().optional(),
+  fields: z.record(z.string(), z.string()).optional(),
+});
+export type RenderedParts = z.input<typeof renderedParts>;
+
+export const renderedPreview = renderedParts
+  .extend({ templateId: z.string(), version: z.number().int().nullable() })
+  .describe('the rendered message');
+export type RenderedPreview = z.input<typeof renderedPreview>;
+
+/** One locale of a live preview: rendered, or why it could not be. */
+export const draftPreview = z.union([renderedParts, z.strictObject({ locale: z.string(), error: z.string() })]);
+export type DraftPreview = z.input<typeof draftPreview>;
+
+export const draftPreviews = z
+  .strictObject({ issues: z.array(issue), previews: z.array(draftPreview) })
+  .describe('the problems of the body (paths under `$.body.template`), and each locale rendered');
+export type DraftPreviews = z.input<typeof draftPreviews>;
