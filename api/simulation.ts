@@ -9,86 +9,14 @@ import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../drizzle/client';
 import { customers, ownedProducts } from '../drizzle/schema';
-import { durationToMs, isValidTimeZone } from '../domain/time';
+import { durationToMs } from '../domain/time';
 import { SimulationInputError, type SimulatedCustomer, type Simulate } from '../simulation/simulate';
 import { adminSecurity, RequestValidationError } from './http';
 import type { createJourneyService } from './journeys';
 import type { JourneyDefinition } from '../domain/journey/definition';
-import { adminErrors, errors, INT4_MAX } from './schemas/common';
+import { adminErrors, errors } from './schemas/common';
 import type { PublishCheck } from './schemas/journeys';
-import { simulation } from './schemas/simulation';
-
-const duration = z
-  .object({
-    // Bounded by the longest horizon (800 days): a script past it could never run.
-    days: z.number().min(0).max(800).optional(),
-    hours: z
-      .number()
-      .min(0)
-      .max(800 * 24)
-      .optional(),
-    minutes: z
-      .number()
-      .min(0)
-      .max(800 * 24 * 60)
-      .optional(),
-  })
-  .strict()
-  .refine(
-    (d) => d.days !== undefined || d.hours !== undefined || d.minutes !== undefined,
-    'give days, hours or minutes',
-  );
-
-const profile = z
-  .object({
-    traits: z.record(z.string(), z.unknown()).default({}),
-    tags: z.array(z.string().max(100)).max(200).default([]),
-    aiplStage: z.enum(['awareness', 'interest', 'purchase', 'loyalty']).nullable().default('interest'),
-    timeZone: z.string().refine(isValidTimeZone, 'not an IANA time zone').nullable().default(null),
-    locale: z.string().max(35).nullable().default(null),
-    consent: z
-      .object({
-        channels: z.partialRecord(z.enum(['email', 'sms', 'push', 'wechat']), z.boolean()).default({}),
-        topics: z.record(z.string(), z.boolean()).default({}),
-      })
-      .default({ channels: { email: true, sms: true, push: true, wechat: true }, topics: {} }),
-    ownedProducts: z
-      .array(z.object({ sku: z.string(), category: z.string() }).strict())
-      .max(100)
-      .default([]),
-    eventCounts: z.record(z.string(), z.number().int().min(0).max(INT4_MAX)).default({}),
-  })
-  .strict();
-
-export const simulationBody = z
-  .object({
-    version: z
-      .union([z.number().int().min(1).max(INT4_MAX), z.literal('draft')])
-      .optional()
-      .describe('a published version, or "draft"; default: the draft'),
-    customerId: z.uuid().optional().describe('a stored customer: their profile is read, nothing is written'),
-    profile: profile.optional().describe('a made-up customer (used when no customerId is given)'),
-    entry: z
-      .object({ properties: z.record(z.string(), z.unknown()).default({}) })
-      .strict()
-      .default({ properties: {} }),
-    events: z
-      .array(
-        z
-          .object({
-            after: duration,
-            name: z.string().min(1).max(255),
-            properties: z.record(z.string(), z.unknown()).default({}),
-          })
-          .strict(),
-      )
-      .max(200)
-      .default([]),
-    horizonDays: z.number().int().min(1).max(800).default(400),
-    startAt: z.iso.datetime({ offset: true }).optional(),
-  })
-  .strict()
-  .refine((b) => !(b.customerId && b.profile), { message: 'give customerId or profile, not both', path: ['profile'] });
+import { simulatedProfile as profile, simulation, simulationBody } from './schemas/simulation';
 
 export const simulationRoutes: FastifyPluginAsyncZod<{
   db: Db;

@@ -36,6 +36,7 @@ import {
   partialList,
   partialSaved,
   renderedPreview,
+  sampleProfile,
   source,
   templateBody,
   templateDeleted,
@@ -57,15 +58,6 @@ const partialBody = z
   .strict();
 /** The refinement below, in the document's terms. */
 const exactlyOneOfCustomerAndSample = { oneOf: [{ required: ['customerId'] }, { required: ['sample'] }] };
-const sampleProfile = z
-  .object({
-    traits: z.record(z.string(), z.unknown()).default({}),
-    locale: localeTag.nullish(),
-    timeZone: z.string().refine(isValidTimeZone, 'an IANA time zone').optional(),
-    tags: z.array(z.string()).default([]),
-    aiplStage: z.string().nullish(),
-  })
-  .strict();
 const previewBody = z
   .object({
     version: z.number().int().positive().max(INT4_MAX).optional(),

@@ -143,3 +143,4 @@ export const erasure = z
   })
   .describe('the erasure (the same one when repeated)');
 export type Erasure = z.input<typeof erasure>;
+export type CustomerOne = z.input<typeof customerOne>;

@@ -61,3 +61,6 @@ export const entryRejected = z
     reason: z.enum(['journey-not-live', 'already-enrolled', 'cooldown', 'missing-key']),
   })
   .describe('not entered, with the reason');
+export type JourneyList = z.input<typeof journeyList>;
+export type JourneyDetail = z.input<typeof journeyDetail>;
+export type JourneySaved = z.input<typeof journeySaved>;

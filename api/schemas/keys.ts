@@ -15,3 +15,5 @@ export const apiKeyCreated = z
   .strictObject({ apiKey: createdApiKey, message: z.string() })
   .describe('the new key, with its plaintext (shown once)');
 export const apiKeyRevoked = z.strictObject({ id: z.uuid(), revoked: z.literal(true) }).describe('revoked');
+export type ApiKeyCreated = z.input<typeof apiKeyCreated>;
+export type ApiKeyRevoked = z.input<typeof apiKeyRevoked>;

@@ -1,5 +1,83 @@
-/** Journey simulation (api/simulation.ts): the dated schedule of a run on a time-skipping server. */
+/** Journey simulation (api/simulation.ts): what a run takes, and its dated schedule on a time-skipping server. */
 import { z } from 'zod';
+import { isValidTimeZone } from '../../domain/time';
+import { INT4_MAX } from './common';
+
+const duration = z
+  .object({
+    // Bounded by the longest horizon (800 days): a script past it could never run.
+    days: z.number().min(0).max(800).optional(),
+    hours: z
+      .number()
+      .min(0)
+      .max(800 * 24)
+      .optional(),
+    minutes: z
+      .number()
+      .min(0)
+      .max(800 * 24 * 60)
+      .optional(),
+  })
+  .strict()
+  .refine(
+    (d) => d.days !== undefined || d.hours !== undefined || d.minutes !== undefined,
+    'give days, hours or minutes',
+  );
+
+export const simulatedProfile = z
+  .object({
+    traits: z.record(z.string(), z.unknown()).default({}),
+    tags: z.array(z.string().max(100)).max(200).default([]),
+    aiplStage: z.enum(['awareness', 'interest', 'purchase', 'loyalty']).nullable().default('interest'),
+    timeZone: z.string().refine(isValidTimeZone, 'not an IANA time zone').nullable().default(null),
+    locale: z.string().max(35).nullable().default(null),
+    consent: z
+      .object({
+        channels: z.partialRecord(z.enum(['email', 'sms', 'push', 'wechat']), z.boolean()).default({}),
+        topics: z.record(z.string(), z.boolean()).default({}),
+      })
+      .default({ channels: { email: true, sms: true, push: true, wechat: true }, topics: {} }),
+    ownedProducts: z
+      .array(z.object({ sku: z.string(), category: z.string() }).strict())
+      .max(100)
+      .default([]),
+    eventCounts: z.record(z.string(), z.number().int().min(0).max(INT4_MAX)).default({}),
+  })
+  .strict();
+
+const scriptedEvent = z
+  .object({
+    after: duration,
+    name: z.string().min(1).max(255),
+    properties: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+/** What POST /v1/journeys/:id/simulate takes. */
+export const simulationBody = z
+  .object({
+    version: z
+      .union([z.number().int().min(1).max(INT4_MAX), z.literal('draft')])
+      .optional()
+      .describe('a published version, or "draft"; default: the draft'),
+    customerId: z.uuid().optional().describe('a stored customer: their profile is read, nothing is written'),
+    profile: simulatedProfile.optional().describe('a made-up customer (used when no customerId is given)'),
+    entry: z
+      .object({ properties: z.record(z.string(), z.unknown()).default({}) })
+      .strict()
+      .default({ properties: {} }),
+    events: z.array(scriptedEvent).max(200).default([]),
+    horizonDays: z.number().int().min(1).max(800).default(400),
+    startAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .refine((b) => !(b.customerId && b.profile), { message: 'give customerId or profile, not both', path: ['profile'] })
+  // The refinement above, in the document's terms.
+  .meta({ not: { required: ['customerId', 'profile'] } });
+
+export type SimulationRequest = z.input<typeof simulationBody>;
+export type SimulationProfile = z.input<typeof simulatedProfile>;
+export type ScriptedEvent = z.input<typeof scriptedEvent>;
 
 export const simulatedMessage = z.strictObject({
   at: z.string(),
@@ -40,3 +118,4 @@ export const simulationResult = z.strictObject({
 export type SimulationResult = z.input<typeof simulationResult>;
 
 export const simulation = z.strictObject({ simulation: simulationResult }).describe('the simulated schedule');
+export type Simulation = z.input<typeof simulation>;

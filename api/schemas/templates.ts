@@ -1,6 +1,7 @@
 /** Message templates and partials (api/templates.ts): the body a save takes, and every answer. */
 import { z } from 'zod';
 import { channels } from '../../domain/journey/definition';
+import { isValidTimeZone } from '../../domain/time';
 import { issue, timestamp } from './common';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'letters, digits, "-" or "_" (max 64)');
@@ -39,6 +40,19 @@ export const templateBody = z
 export type TemplateBody = z.infer<typeof templateBody>;
 /** A template body as a client writes it (defaults not applied yet). */
 export type TemplateBodyInput = z.input<typeof templateBody>;
+
+/** A made-up customer to render a preview for. */
+export const sampleProfile = z
+  .object({
+    traits: z.record(z.string(), z.unknown()).default({}),
+    locale: localeTag.nullish(),
+    timeZone: z.string().refine(isValidTimeZone, 'an IANA time zone').optional(),
+    tags: z.array(z.string()).default([]),
+    aiplStage: z.string().nullish(),
+  })
+  .strict();
+/** Whom a preview renders for: a stored customer or a sample (exactly one). */
+export type PreviewCustomer = { customerId?: string; sample?: z.input<typeof sampleProfile> };
 
 const parts = z.strictObject({
   subject: z.string().optional(),
@@ -128,3 +142,6 @@ export const draftPreviews = z
   .strictObject({ issues: z.array(issue), previews: z.array(draftPreview) })
   .describe('the problems of the body (paths under `$.body.template`), and each locale rendered');
 export type DraftPreviews = z.input<typeof draftPreviews>;
+export type TemplateList = z.input<typeof templateList>;
+export type TemplateParts = z.input<typeof parts>;
+export type Channel = (typeof channels)[number];
