@@ -9,10 +9,12 @@
 import { randomUUID } from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signLink, signWebhook, webhookHeaders } from '../../activities/tokens';
 import { customers, messages } from '../../drizzle/schema';
+import { registerHttpConventions } from '../../api/http';
 import { startApiStack, type ApiStack } from '../setup/api-stack';
 import { eventually } from '../setup/harness';
 
@@ -132,6 +134,27 @@ describe('the OpenAPI document', () => {
       requestBody: { content: { 'application/json': { schema: { minProperties?: number } } } };
     };
     expect(patch.requestBody.content['application/json'].schema.minProperties).toBe(1);
+  });
+});
+
+describe('the response serializer', () => {
+  it('answers 500 instead of sending a body outside its schema (a missing, extra or mistyped field)', async () => {
+    const probe = Fastify();
+    await registerHttpConventions(probe);
+    const shape = z.strictObject({ id: z.string(), at: z.string() });
+    const answers: Record<string, unknown> = {
+      '/ok': { id: 'a', at: 'now' },
+      '/missing': { id: 'a' },
+      '/extra': { id: 'a', at: 'now', secret: 'x' },
+      '/mistyped': { id: 1, at: 'now' },
+    };
+    for (const [url, body] of Object.entries(answers))
+      probe.get(url, { schema: { response: { 200: shape } } }, async () => body);
+    const statuses = await Promise.all(
+      Object.keys(answers).map(async (url) => (await probe.inject({ method: 'GET', url })).statusCode),
+    );
+    expect(statuses).toEqual([200, 500, 500, 500]);
+    await probe.close();
   });
 });
 
