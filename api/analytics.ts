@@ -1,5 +1,7 @@
 /** Journey analytics over HTTP (the queries: services/analytics/journeys.ts). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { adminErrors, errors, INT4_MAX } from './schemas/common';
+import { funnel, journeyStats, journeySummaries as summariesSchema } from './schemas/analytics';
 import { z } from 'zod';
 import { asc, eq, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../drizzle/client';
@@ -28,7 +30,8 @@ export const analyticsRoutes: FastifyPluginAsyncZod<{ db: Db; clock?: () => Date
         summary:
           'Per version: entered, active by step, exits by reason, messages, conversions, revenue, split arms with uplift against the holdout',
         params: z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-"') }),
-        querystring: z.object({ version: z.coerce.number().int().min(1).optional() }),
+        querystring: z.object({ version: z.coerce.number().int().min(1).max(INT4_MAX).optional() }),
+        response: { 200: journeyStats, ...adminErrors, 404: errors[404] },
       },
     },
     async (request, reply) => {
@@ -66,6 +69,7 @@ export const analyticsRoutes: FastifyPluginAsyncZod<{ db: Db; clock?: () => Date
             .max(366, 'at most 366')
             .default(7),
         }),
+        response: { 200: summariesSchema, ...adminErrors },
       },
     },
     async (request) => {
@@ -92,6 +96,7 @@ export const analyticsRoutes: FastifyPluginAsyncZod<{ db: Db; clock?: () => Date
             if (q.from && q.to && Date.parse(q.from) >= Date.parse(q.to))
               ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before `to`' });
           }),
+        response: { 200: funnel, ...adminErrors },
       },
     },
     async (request) => {

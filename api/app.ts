@@ -33,6 +33,16 @@ import { mergeRoutes } from './merges';
 import { opsRoutes } from './ops';
 import { erasureRoutes } from './erasure';
 import { privateLoggerOptions } from '../platform/logging';
+import { adminErrors, errors } from './schemas/common';
+import {
+  entryRejected,
+  entryStarted,
+  journeyDetail,
+  journeyList,
+  journeySaved,
+  journeyTransition,
+  published,
+} from './schemas/journeys';
 
 export interface AppDeps {
   db: Db;
@@ -145,12 +155,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const tags = ['journeys'];
     const security = adminSecurity;
 
-    admin.get('/v1/journeys', { schema: { tags, security, summary: 'List journeys' } }, async () => ({
-      journeys: await journeys.list(),
-    }));
+    admin.get(
+      '/v1/journeys',
+      { schema: { tags, security, summary: 'List journeys', response: { 200: journeyList, ...adminErrors } } },
+      async () => ({
+        journeys: await journeys.list(),
+      }),
+    );
     admin.get(
       '/v1/journeys/:id',
-      { schema: { tags, security, summary: 'A journey with its versions', params: journeyIdParam } },
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'A journey with its versions',
+          params: journeyIdParam,
+          response: { 200: journeyDetail, ...adminErrors, 404: errors[404] },
+        },
+      },
       async (request) => {
         const { id } = request.params;
         return { journey: await journeys.get(id), versions: await journeys.versions(id) };
@@ -167,6 +189,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           summary: 'Create or replace a journey draft',
           params: journeyIdParam,
           body: journeyBody,
+          response: {
+            200: journeySaved,
+            201: journeySaved.describe('the draft of a new journey'),
+            ...adminErrors,
+            409: errors[409],
+            413: errors[413],
+          },
         },
       },
       async (request, reply) => {
@@ -187,6 +216,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           security,
           summary: 'Publish the draft as a new version (after simulating it on sample customers, when enabled)',
           params: journeyIdParam,
+          response: { 200: published, ...adminErrors, 404: errors[404], 409: errors[409] },
         },
       },
       async (request, reply) => {
@@ -217,6 +247,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             security,
             summary: `${action[0]!.toUpperCase()}${action.slice(1)} a journey`,
             params: journeyIdParam,
+            response: { 200: journeyTransition, ...adminErrors, 404: errors[404], 409: errors[409] },
           },
         },
         async (request) => {
@@ -234,6 +265,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           summary: 'Enter a customer into a journey (API entry)',
           params: journeyIdParam,
           body: z.object({ customerId: z.uuid(), properties: z.record(z.string(), z.unknown()).default({}) }),
+          response: {
+            202: entryStarted,
+            ...adminErrors,
+            404: errors[404],
+            409: z.union([entryRejected, errors[409]]).describe('not entered: the reason, or the journey is not live'),
+          },
         },
       },
       async (request, reply) => {

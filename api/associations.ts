@@ -4,6 +4,8 @@
  */
 import { and, desc, eq, gte, isNull } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { adminErrors, errors } from './schemas/common';
+import { associationRules, associationsRefresh, recommendations } from './schemas/analytics';
 import { z } from 'zod';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Db } from '../drizzle/client';
@@ -33,6 +35,7 @@ export const associationRoutes: FastifyPluginAsyncZod<{ db: Db; temporal: Client
           minLift: z.coerce.number().min(0).default(0),
           limit: z.coerce.number().int().min(1).max(1000).default(100),
         }),
+        response: { 200: associationRules, ...adminErrors },
       },
     },
     async (request) => {
@@ -60,6 +63,7 @@ export const associationRoutes: FastifyPluginAsyncZod<{ db: Db; temporal: Client
       schema: {
         ...schema,
         summary: 'Start mining the associations now (it also runs daily on a Temporal Schedule); 202',
+        response: { 202: associationsRefresh, ...adminErrors },
       },
     },
     async (_request, reply) => {
@@ -87,6 +91,7 @@ export const associationRoutes: FastifyPluginAsyncZod<{ db: Db; temporal: Client
         summary: 'Categories to recommend: most associated with what the customer owns, not owned yet',
         params: z.object({ id: z.uuid() }),
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(20).default(3) }),
+        response: { 200: recommendations, ...adminErrors, 404: errors[404] },
       },
     },
     async (request, reply) => {

@@ -9,6 +9,8 @@ import { z } from 'zod';
 import type { Db } from '../drizzle/client';
 import { consumableCompatibility, productCategories, products } from '../drizzle/schema';
 import { adminSecurity, RequestValidationError, type Issue } from './http';
+import { adminErrors, errors, noContent } from './schemas/common';
+import { categoryList, categoryOne, consumableList, productList, productOne } from './schemas/catalog';
 
 export const categoryIdParam = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-", at most 64'),
@@ -122,12 +124,24 @@ export const catalogRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
   const tags = ['catalog'];
   const security = adminSecurity;
 
-  app.get('/v1/categories', { schema: { tags, security, summary: 'List product categories' } }, async () => ({
-    categories: await db.select().from(productCategories).orderBy(asc(productCategories.id)),
-  }));
+  app.get(
+    '/v1/categories',
+    { schema: { tags, security, summary: 'List product categories', response: { 200: categoryList, ...adminErrors } } },
+    async () => ({
+      categories: await db.select().from(productCategories).orderBy(asc(productCategories.id)),
+    }),
+  );
   app.get(
     '/v1/categories/:id',
-    { schema: { tags, security, summary: 'One category', params: categoryIdParam } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'One category',
+        params: categoryIdParam,
+        response: { 200: categoryOne, ...adminErrors, 404: errors[404] },
+      },
+    },
     async (request, reply) => {
       const [category] = await db.select().from(productCategories).where(eq(productCategories.id, request.params.id));
       if (!category)
@@ -138,7 +152,14 @@ export const catalogRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
   app.put(
     '/v1/categories/:id',
     {
-      schema: { tags, security, summary: 'Create or replace a category', params: categoryIdParam, body: categoryBody },
+      schema: {
+        tags,
+        security,
+        summary: 'Create or replace a category',
+        params: categoryIdParam,
+        body: categoryBody,
+        response: { 200: categoryOne, 201: categoryOne.describe('the new category'), ...adminErrors },
+      },
     },
     async (request, reply) => {
       const { id } = request.params;
@@ -152,7 +173,7 @@ export const catalogRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
         .values({ id, ...values })
         .onConflictDoUpdate({ target: productCategories.id, set: values })
         .returning();
-      return reply.code(existing ? 200 : 201).send({ category });
+      return reply.code(existing ? 200 : 201).send({ category: category! });
     },
   );
 
@@ -167,6 +188,7 @@ export const catalogRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
           category: z.string().optional(),
           kind: z.enum(productKinds, { error: 'one of "device", "consumable", "service"' }).optional(),
         }),
+        response: { 200: productList, ...adminErrors },
       },
     },
     async (request) => {
@@ -183,17 +205,34 @@ export const catalogRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
   );
   app.get(
     '/v1/products/:sku',
-    { schema: { tags, security, summary: 'One product (consumables with the devices they fit)', params: skuParam } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'One product (consumables with the devices they fit)',
+        params: skuParam,
+        response: { 200: productOne, ...adminErrors, 404: errors[404] },
+      },
+    },
     async (request, reply) => {
       const [row] = await db.select().from(products).where(eq(products.sku, request.params.sku));
       if (!row) return reply.code(404).send({ error: 'not_found', message: `product ${request.params.sku} not found` });
       const [product] = await withCompatibility(db, [row]);
-      return { product };
+      return { product: product! };
     },
   );
   app.put(
     '/v1/products/:sku',
-    { schema: { tags, security, summary: 'Create or replace a product', params: skuParam, body: productBody } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Create or replace a product',
+        params: skuParam,
+        body: productBody,
+        response: { 200: productOne, 201: productOne.describe('the new product'), ...adminErrors },
+      },
+    },
     async (request, reply) => {
       const { sku } = request.params;
       const { compatibleWith, ...body } = request.body;
@@ -260,7 +299,7 @@ export const catalogRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
         return { product: row!, created: !existing };
       });
       const [withLinks] = await withCompatibility(db, [product]);
-      return reply.code(created ? 201 : 200).send({ product: withLinks });
+      return reply.code(created ? 201 : 200).send({ product: withLinks! });
     },
   );
   app.delete(
@@ -271,6 +310,7 @@ export const catalogRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
         security,
         summary: 'Delete a product (owned products and order lines keep its SKU)',
         params: skuParam,
+        response: { 204: noContent, ...adminErrors, 404: errors[404] },
       },
     },
     async (request, reply) => {
@@ -285,7 +325,15 @@ export const catalogRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
   );
   app.get(
     '/v1/products/:sku/consumables',
-    { schema: { tags, security, summary: 'Consumables that fit a device', params: skuParam } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Consumables that fit a device',
+        params: skuParam,
+        response: { 200: consumableList, ...adminErrors, 404: errors[404] },
+      },
+    },
     async (request, reply) => {
       const { sku } = request.params;
       const [device] = await db

@@ -32,6 +32,8 @@ import {
   tagsField,
   timeZoneField,
 } from '../services/customers/profile-schemas';
+import { adminErrors, errors } from './schemas/common';
+import { customerEvents, customerOne } from './schemas/customers';
 
 /** `kind:value`, normalised as ingest does (emails lower-cased, phones to E.164); null when malformed. */
 export function parseIdentity(raw: string): { kind: IdentityKind; value: string } | { problem: string } {
@@ -201,7 +203,12 @@ const patchBody = z
     (b) => Object.keys(b).length > 0,
     'nothing to change: give tags, addTags, removeTags, consent, timeZone, locale or aiplStage',
   )
-  .refine((b) => !(b.tags && (b.addTags || b.removeTags)), 'give tags (replace) or addTags/removeTags, not both');
+  .refine((b) => !(b.tags && (b.addTags || b.removeTags)), 'give tags (replace) or addTags/removeTags, not both')
+  // The two refinements above, in the document's terms: what it publishes, the server accepts.
+  .meta({
+    minProperties: 1,
+    not: { required: ['tags'], anyOf: [{ required: ['addTags'] }, { required: ['removeTags'] }] },
+  });
 
 /** An opaque cursor for `/events`: the last row's time and id. */
 const encodeCursor = (at: Date, id: string) => Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
@@ -234,6 +241,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ db: Db; clock: () => Date }
             return parsed;
           }),
         }),
+        response: { 200: customerOne, ...adminErrors, 404: errors[404] },
       },
     },
     async (request, reply) => {
@@ -251,7 +259,15 @@ export const customerRoutes: FastifyPluginAsyncZod<{ db: Db; clock: () => Date }
 
   app.get(
     '/v1/customers/:id',
-    { schema: { tags, security, summary: 'A customer profile', params: customerIdParam } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'A customer profile',
+        params: customerIdParam,
+        response: { 200: customerOne, ...adminErrors, 404: errors[404] },
+      },
+    },
     async (request, reply) => {
       const customer = await loadProfile(db, request.params.id, clock());
       if (!customer) return reply.code(404).send(notFound(request.params.id));
@@ -268,6 +284,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ db: Db; clock: () => Date }
         summary: 'Change tags, consent, time zone, locale or AIPL stage',
         params: customerIdParam,
         body: patchBody,
+        response: { 200: customerOne.describe('the profile after the change'), ...adminErrors, 404: errors[404] },
       },
     },
     async (request, reply) => {
@@ -295,8 +312,9 @@ export const customerRoutes: FastifyPluginAsyncZod<{ db: Db; clock: () => Date }
         if (body.aiplStage) await moveAiplStage(tx, id, customer.aiplStage, body.aiplStage, clock(), 'api');
         return true;
       });
-      if (!found) return reply.code(404).send(notFound(id));
-      return { customer: await loadProfile(db, id, clock()) };
+      const customer = found ? await loadProfile(db, id, clock()) : null;
+      if (!customer) return reply.code(404).send(notFound(id));
+      return { customer };
     },
   );
 
@@ -318,6 +336,8 @@ export const customerRoutes: FastifyPluginAsyncZod<{ db: Db; clock: () => Date }
           cursor: z
             .string()
             .transform((raw, ctx) => {
+              // Empty (`cursor=`) is the first page.
+              if (raw === '') return undefined;
               const cursor = decodeCursor(raw);
               if (!cursor) {
                 ctx.addIssue({ code: 'custom', message: 'not a cursor from a previous page (nextCursor)' });
@@ -328,6 +348,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ db: Db; clock: () => Date }
             .optional(),
           name: z.string().min(1).optional(),
         }),
+        response: { 200: customerEvents, ...adminErrors, 404: errors[404] },
       },
     },
     async (request, reply) => {

@@ -1,6 +1,8 @@
 /** `POST /v1/customers/:id/erase`: the HTTP edge of erasure (services/customers/erasure.ts). */
 import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { adminErrors, errors } from './schemas/common';
+import { erasure as erasureSchema, mergedAway } from './schemas/customers';
 import { z } from 'zod';
 import type { Db } from '../drizzle/client';
 import { driveErasureCancels, eraseCustomer } from '../services/customers/erasure';
@@ -35,6 +37,11 @@ export const erasureRoutes: FastifyPluginAsyncZod<ErasureRouteDeps> = async (app
           'Erase a customer: delete everything held about them, cancel their enrollments, keep only hashes of their identities (re-import refused without re-consent). Repeating it answers the same erasure.',
         params: z.object({ id: z.uuid('must be a customer id (uuid)') }),
         body: z.object({ reason: reasonSchema }),
+        response: {
+          200: erasureSchema,
+          ...adminErrors,
+          404: z.union([mergedAway, errors[404]]).describe('not found, or merged into another customer'),
+        },
       },
     },
     async (request, reply) => {

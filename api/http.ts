@@ -7,8 +7,9 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
-import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { createJsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
+import { isTimestamp } from './schemas/common';
 
 import { issuesOf, RequestValidationError } from '../services/issues';
 
@@ -47,9 +48,35 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Zod → JSON Schema for the document, with fastify-type-provider-zod's own overrides kept (empty
+ * union branches dropped, dates as `date-time` strings, no body as `null`) and timestamps (a Date or an ISO
+ * string in the handler) shown as what the wire carries: a `date-time` string.
+ */
+const jsonSchemaTransform = createJsonSchemaTransform({
+  zodToJsonConfig: {
+    override: (ctx) => {
+      const json = ctx.jsonSchema as Record<string, unknown>;
+      const type = (ctx.zodSchema as { _zod: { def: { type: string } } })._zod.def.type;
+      if (isTimestamp(ctx.zodSchema)) {
+        for (const key of Object.keys(json)) if (key !== 'description') delete json[key];
+        Object.assign(json, { type: 'string', format: 'date-time' });
+      } else if (type === 'union' && Array.isArray(json.anyOf)) {
+        json.anyOf = (json.anyOf as object[]).filter((branch) => Object.keys(branch).length > 0);
+      } else if (type === 'date') {
+        Object.assign(json, { type: 'string', format: 'date-time' });
+      } else if (type === 'undefined') {
+        json.type = 'null';
+      }
+    },
+  },
+});
+
 /** Zod validation on every route and the OpenAPI document; call before registering routes. */
 export async function registerHttpConventions(app: FastifyInstance): Promise<void> {
   app.setValidatorCompiler(validatorCompiler);
+  // Every answer is encoded by its status's response schema: one outside it is a 500, never sent.
+  app.setSerializerCompiler(serializerCompiler);
   const routeList: RouteEntry[] = [];
   app.decorate('routeList', routeList);
   app.addHook('onRoute', (route) => {

@@ -6,6 +6,8 @@
  */
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { errors } from './schemas/common';
+import { batchResults, erasedIdentity, ingested, tooLarge } from './schemas/ingest';
 import { z } from 'zod';
 import type { Db } from '../drizzle/client';
 import type { ApiKeyKind } from '../drizzle/schema';
@@ -82,6 +84,7 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestOptions> = async (
       security: writeSecurity,
       summary: `Segment ${type} call`,
       body: documentOnly(schemas[type]),
+      response: { 200: ingested, 400: errors[400], 401: errors[401], 409: erasedIdentity, 413: tooLarge },
     };
     app.post(`/v1/${type}`, { bodyLimit: MESSAGE_LIMIT_BYTES, schema }, async (request, reply) => {
       const parsed = parseMessage(type, request.body ?? {}, ['$'], clock());
@@ -100,6 +103,7 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestOptions> = async (
     security: writeSecurity,
     summary: 'Segment batch: each item validated and stored on its own',
     body: documentOnly(batchDoc),
+    response: { 200: batchResults, 400: errors[400], 401: errors[401], 413: tooLarge },
   };
   app.post('/v1/batch', { bodyLimit: BATCH_LIMIT_BYTES, schema: batchSchema }, async (request, reply) => {
     const body = batchBody.safeParse(request.body ?? {});

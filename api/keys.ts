@@ -6,6 +6,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { adminErrors, errors } from './schemas/common';
+import { apiKeyCreated, apiKeyRevoked } from './schemas/keys';
 import { z } from 'zod';
 import type { Db } from '../drizzle/client';
 import { apiKeyKinds, apiKeys, type ApiKeyKind } from '../drizzle/schema';
@@ -88,7 +90,14 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
   const schema = { tags: ['api keys'], security: adminSecurity };
   app.post(
     '/v1/api-keys',
-    { schema: { ...schema, summary: 'Create a key (its plaintext is returned once)', body: newKeyBody } },
+    {
+      schema: {
+        ...schema,
+        summary: 'Create a key (its plaintext is returned once)',
+        body: newKeyBody,
+        response: { 201: apiKeyCreated, ...adminErrors },
+      },
+    },
     async (request, reply) => {
       const created = await createApiKey(db, request.body.kind, request.body.name);
       return reply.code(201).send({ apiKey: created, message: 'store the key now: it is not shown again' });
@@ -97,12 +106,19 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
 
   app.post(
     '/v1/api-keys/:id/revoke',
-    { schema: { ...schema, summary: 'Revoke a key at once', params: z.object({ id: z.uuid() }) } },
+    {
+      schema: {
+        ...schema,
+        summary: 'Revoke a key at once',
+        params: z.object({ id: z.uuid() }),
+        response: { 200: apiKeyRevoked, ...adminErrors, 404: errors[404] },
+      },
+    },
     async (request, reply) => {
       const { id } = request.params;
       if (!(await revokeApiKey(db, id)))
         return reply.code(404).send({ error: 'not_found', message: `no active api key ${id}` });
-      return { id, revoked: true };
+      return { id, revoked: true as const };
     },
   );
 };

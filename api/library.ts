@@ -3,6 +3,9 @@
  * zh-CN); `POST /v1/library/:id/install` installs one with optional parameters (services/journeys/library.ts).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { adminErrors, errors } from './schemas/common';
+import { libraryInstall, libraryListing } from './schemas/library';
+import type { PublishCheck } from './schemas/journeys';
 import { z } from 'zod';
 import { LibrarySimulationError, type LibraryService } from '../services/journeys/library';
 import { adminSecurity } from './http';
@@ -17,7 +20,10 @@ const installBody = z
   })
   .strict();
 
-export const libraryRoutes: FastifyPluginAsyncZod<{ library: LibraryService }> = async (app, { library: service }) => {
+export const libraryRoutes: FastifyPluginAsyncZod<{ library: LibraryService<PublishCheck> }> = async (
+  app,
+  { library: service },
+) => {
   const tags = ['library'];
   const security = adminSecurity;
   app.get(
@@ -27,6 +33,7 @@ export const libraryRoutes: FastifyPluginAsyncZod<{ library: LibraryService }> =
         tags,
         security,
         summary: 'The journey library: proven journeys to install, with titles and summaries in en and zh-CN',
+        response: { 200: libraryListing, ...adminErrors },
       },
     },
     async () => ({ library: service.list() }),
@@ -40,6 +47,7 @@ export const libraryRoutes: FastifyPluginAsyncZod<{ library: LibraryService }> =
         summary: 'Install a library journey: save its templates, write and publish its journeys (idempotent)',
         params: idParams,
         body: installBody,
+        response: { 200: libraryInstall, ...adminErrors, 404: errors[404], 409: errors[409] },
       },
     },
     async (request, reply) => {

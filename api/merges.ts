@@ -11,6 +11,8 @@ import type { Db } from '../drizzle/client';
 import { customerMerges, customers } from '../drizzle/schema';
 import { adminSecurity } from './http';
 import { survivorOf } from '../services/customers/merge';
+import { adminErrors, errors } from './schemas/common';
+import { customerMerges as customerMergesSchema, mergedAway } from './schemas/customers';
 
 const MAX_DEPTH = 64;
 
@@ -45,6 +47,11 @@ export const mergeRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }
         security: adminSecurity,
         summary: 'Merge history: customers merged into this one (One ID)',
         params: z.object({ id: z.uuid('must be a customer id (uuid)') }),
+        response: {
+          200: customerMergesSchema,
+          ...adminErrors,
+          404: z.union([mergedAway, errors[404]]).describe('not found, or merged into another customer'),
+        },
       },
     },
     async (request, reply) => {

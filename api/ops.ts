@@ -15,6 +15,15 @@ import { describeItem, type TimelineItem } from '../services/ops/customer-timeli
 import { adminSecurity } from './http';
 import { decodeCursor, encodeCursor, iso } from './sql-rows';
 import { rowsOf } from '../drizzle/client';
+import { adminErrors, errors, INT4_MAX } from './schemas/common';
+import {
+  cancelling,
+  customerTimeline,
+  enrollmentDetail,
+  enrollmentHistory,
+  enrollmentPage,
+  type CustomerTimelineItem,
+} from './schemas/enrollments';
 
 export interface OpsDeps {
   db: Db;
@@ -25,9 +34,13 @@ export interface OpsDeps {
 
 const security = adminSecurity;
 const enrollmentIdParam = z.object({ id: z.uuid() });
+// Empty (`cursor=`) is the first page, as a client building the query string from an unset value expects.
 const cursorSchema = z
   .string()
-  .refine((value) => decodeCursor(value) !== null, 'not a cursor from a previous page (use nextCursor as given)');
+  .refine(
+    (value) => value === '' || decodeCursor(value) !== null,
+    'not a cursor from a previous page (use nextCursor as given)',
+  );
 
 export function temporalUiLink(base: string, namespace: string, workflowId: string): string {
   return `${base.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
@@ -52,13 +65,14 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsDeps> = async (app, deps) => {
         summary: 'List enrollments, newest first (filters combine; page with cursor)',
         querystring: z.object({
           journeyId: z.string().min(1).optional(),
-          version: z.coerce.number().int().min(1).optional().describe('journey version (with journeyId)'),
+          version: z.coerce.number().int().min(1).max(INT4_MAX).optional().describe('journey version (with journeyId)'),
           customerId: z.uuid().optional(),
           step: z.string().min(1).optional().describe('current step id (active enrollments)'),
           status: z.enum(enrollmentStatuses).optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),
           cursor: cursorSchema.optional().describe('nextCursor of the previous page'),
         }),
+        response: { 200: enrollmentPage, ...adminErrors },
       },
     },
     async (request) => {
@@ -97,6 +111,7 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsDeps> = async (app, deps) => {
         security,
         summary: 'One enrollment: mirror row, live state, path, messages sent or skipped',
         params: enrollmentIdParam,
+        response: { 200: enrollmentDetail, ...adminErrors, 404: errors[404] },
       },
     },
     async (request, reply) => {
@@ -134,6 +149,7 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsDeps> = async (app, deps) => {
         security,
         summary: "The enrollment's workflow history as a timeline in journey terms",
         params: enrollmentIdParam,
+        response: { 200: enrollmentHistory, ...adminErrors, 404: errors[404] },
       },
     },
     async (request, reply) => {
@@ -169,6 +185,7 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsDeps> = async (app, deps) => {
         summary: 'End an active enrollment now, with a reason (status becomes cancelled)',
         params: enrollmentIdParam,
         body: z.object({ reason: z.string().trim().min(1).max(200) }),
+        response: { 202: cancelling, ...adminErrors, 404: errors[404], 409: errors[409] },
       },
     },
     async (request, reply) => {
@@ -204,6 +221,7 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsDeps> = async (app, deps) => {
           limit: z.coerce.number().int().min(1).max(500).default(50),
           cursor: cursorSchema.optional().describe('nextCursor of the previous page'),
         }),
+        response: { 200: customerTimeline, ...adminErrors, 404: errors[404] },
       },
     },
     async (request, reply) => {

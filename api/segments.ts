@@ -13,6 +13,14 @@ import type { Db } from '../drizzle/client';
 import { journeys, journeyVersions, segmentMembers, segments } from '../drizzle/schema';
 import { isCheapRule, segmentIdSchema, segmentRuleSchema } from '../domain/segments/rule';
 import { adminSecurity } from './http';
+import { adminErrors, errors, noContent } from './schemas/common';
+import {
+  segmentList,
+  segmentMembers as membersPage,
+  segmentOne,
+  segmentPreview,
+  segmentRefresh,
+} from './schemas/segments';
 
 export interface SegmentRoutesOptions {
   db: Db;
@@ -35,14 +43,30 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (sc
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const membership = createSegmentMembership({ db, enroller, clock });
 
-  app.get('/v1/segments', { schema: { tags, security, summary: 'List segments' } }, async () => ({
-    segments: await db.select().from(segments).orderBy(asc(segments.id)),
-  }));
+  app.get(
+    '/v1/segments',
+    { schema: { tags, security, summary: 'List segments', response: { 200: segmentList, ...adminErrors } } },
+    async () => ({
+      segments: await db.select().from(segments).orderBy(asc(segments.id)),
+    }),
+  );
 
-  app.get('/v1/segments/:id', { schema: { tags, security, summary: 'A segment', params } }, async (request, reply) => {
-    const [row] = await db.select().from(segments).where(eq(segments.id, request.params.id));
-    return row ? { segment: row } : reply.code(404).send(notFound(request.params.id));
-  });
+  app.get(
+    '/v1/segments/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'A segment',
+        params,
+        response: { 200: segmentOne, ...adminErrors, 404: errors[404] },
+      },
+    },
+    async (request, reply) => {
+      const [row] = await db.select().from(segments).where(eq(segments.id, request.params.id));
+      return row ? { segment: row } : reply.code(404).send(notFound(request.params.id));
+    },
+  );
 
   app.put(
     '/v1/segments/:id',
@@ -62,6 +86,7 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (sc
             rule,
           })
           .strict(),
+        response: { 200: segmentOne, 201: segmentOne.describe('the new segment'), ...adminErrors },
       },
     },
     async (request, reply) => {
@@ -74,13 +99,21 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (sc
         .values({ id, ...values })
         .onConflictDoUpdate({ target: segments.id, set: { ...values, updatedAt: sql`now()` } })
         .returning();
-      return reply.code(existing ? 200 : 201).send({ segment });
+      return reply.code(existing ? 200 : 201).send({ segment: segment! });
     },
   );
 
   app.delete(
     '/v1/segments/:id',
-    { schema: { tags, security, summary: 'Delete a segment (refused while a live journey enters on it)', params } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a segment (refused while a live journey enters on it)',
+        params,
+        response: { 204: noContent, ...adminErrors, 404: errors[404], 409: errors[409] },
+      },
+    },
     async (request, reply) => {
       const { id } = request.params;
       const users = await db
@@ -114,6 +147,7 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (sc
         security,
         summary: 'Count the customers a rule selects now, with a sample',
         body: z.object({ rule, limit: z.number().int().min(0).max(100).default(10) }).strict(),
+        response: { 200: segmentPreview, ...adminErrors },
       },
     },
     async (request) => membership.preview(request.body.rule, request.body.limit),
@@ -122,12 +156,19 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (sc
   app.post(
     '/v1/segments/:id/refresh',
     {
-      schema: { tags, security, summary: 'Recompute the members now; newcomers enter segment-entry journeys', params },
+      schema: {
+        tags,
+        security,
+        summary: 'Recompute the members now; newcomers enter segment-entry journeys',
+        params,
+        response: { 200: segmentRefresh, ...adminErrors, 404: errors[404], 409: errors[409] },
+      },
     },
     async (request, reply) => {
       try {
         const result = await membership.refresh(request.params.id);
-        return result.status === 'missing' ? reply.code(404).send(notFound(request.params.id)) : result;
+        if (result.status === 'missing') return reply.code(404).send(notFound(request.params.id));
+        return { ...result, status: result.status };
       } catch (error) {
         if (error instanceof InvalidStoredRuleError)
           return reply.code(409).send({ error: 'conflict', message: error.message });
@@ -148,6 +189,7 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (sc
           limit: z.coerce.number().int().min(1).max(1000).default(100),
           after: z.uuid().optional(),
         }),
+        response: { 200: membersPage, ...adminErrors, 404: errors[404] },
       },
     },
     async (request, reply) => {

@@ -11,80 +11,14 @@ import type { Db } from '../drizzle/client';
 import { customerIdentities, customers, ownedProducts } from '../drizzle/schema';
 import { addressKindOf } from '../domain/messaging';
 import { channels } from '../domain/journey/definition';
-import { durationToMs, isValidTimeZone } from '../domain/time';
+import { durationToMs } from '../domain/time';
 import { SimulationInputError, type SimulatedCustomer, type Simulate } from '../simulation/simulate';
 import { adminSecurity, RequestValidationError } from './http';
 import type { createJourneyService } from '../services/journeys/lifecycle';
 import type { JourneyDefinition } from '../domain/journey/definition';
-
-const duration = z
-  .object({
-    days: z.number().min(0).optional(),
-    hours: z.number().min(0).optional(),
-    minutes: z.number().min(0).optional(),
-  })
-  .strict()
-  .refine(
-    (d) => d.days !== undefined || d.hours !== undefined || d.minutes !== undefined,
-    'give days, hours or minutes',
-  );
-
-const profile = z
-  .object({
-    traits: z.record(z.string(), z.unknown()).default({}),
-    tags: z.array(z.string().max(100)).max(200).default([]),
-    aiplStage: z.enum(['awareness', 'interest', 'purchase', 'loyalty']).nullable().default('interest'),
-    timeZone: z.string().refine(isValidTimeZone, 'not an IANA time zone').nullable().default(null),
-    locale: z.string().max(35).nullable().default(null),
-    consent: z
-      .object({
-        channels: z.partialRecord(z.enum(['email', 'sms', 'push', 'wechat']), z.boolean()).default({}),
-        topics: z.record(z.string(), z.boolean()).default({}),
-      })
-      .default({ channels: { email: true, sms: true, push: true, wechat: true }, topics: {} }),
-    ownedProducts: z
-      .array(z.object({ sku: z.string(), category: z.string() }).strict())
-      .max(100)
-      .default([]),
-    eventCounts: z.record(z.string(), z.number().int().min(0)).default({}),
-    addresses: z
-      .partialRecord(z.enum(channels), z.string().min(1).max(320))
-      .optional()
-      .describe(
-        'addresses per channel (a suppressed one is refused as in production); default: reachable on every channel',
-      ),
-  })
-  .strict();
-
-export const simulationBody = z
-  .object({
-    version: z
-      .union([z.number().int().min(1), z.literal('draft')])
-      .optional()
-      .describe('a published version, or "draft"; default: the draft'),
-    customerId: z.uuid().optional().describe('a stored customer: their profile is read, nothing is written'),
-    profile: profile.optional().describe('a made-up customer (used when no customerId is given)'),
-    entry: z
-      .object({ properties: z.record(z.string(), z.unknown()).default({}) })
-      .strict()
-      .default({ properties: {} }),
-    events: z
-      .array(
-        z
-          .object({
-            after: duration,
-            name: z.string().min(1).max(255),
-            properties: z.record(z.string(), z.unknown()).default({}),
-          })
-          .strict(),
-      )
-      .max(200)
-      .default([]),
-    horizonDays: z.number().int().min(1).max(800).default(400),
-    startAt: z.iso.datetime({ offset: true }).optional(),
-  })
-  .strict()
-  .refine((b) => !(b.customerId && b.profile), { message: 'give customerId or profile, not both', path: ['profile'] });
+import { adminErrors, errors } from './schemas/common';
+import type { PublishCheck } from './schemas/journeys';
+import { simulatedProfile as profile, simulation, simulationBody } from './schemas/simulation';
 
 export const simulationRoutes: FastifyPluginAsyncZod<{
   db: Db;
@@ -101,6 +35,7 @@ export const simulationRoutes: FastifyPluginAsyncZod<{
           'Simulate a journey on a time-skipping server: the dated schedule of steps and messages, nothing delivered',
         params: z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-"') }),
         body: simulationBody,
+        response: { 200: simulation, ...adminErrors, 404: errors[404] },
       },
     },
     async (request, reply) => {
@@ -169,9 +104,7 @@ async function storedCustomer(db: Db, customerId: string): Promise<SimulatedCust
   };
 }
 
-export interface PublishCheck {
-  samples: { customer: string; outcome: string; messages: number; problems: { step: string; reason: string }[] }[];
-}
+export type { PublishCheck };
 
 /**
  * Before publishing: the draft simulated for the most recently active stored customer (when there

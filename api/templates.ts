@@ -16,29 +16,47 @@ import {
   type TemplateVersionContent,
 } from '../services/messaging/templates';
 import type { Db } from '../drizzle/client';
-import { customers, journeys, journeyVersions, templatePartials, templates, templateVersions } from '../drizzle/schema';
+import {
+  customers,
+  journeys,
+  journeyVersions,
+  templatePartials,
+  templates,
+  templateVersions,
+  type TemplateParts,
+} from '../drizzle/schema';
 import { isValidTimeZone } from '../domain/time';
 import { adminSecurity, issuesOf, RequestValidationError } from './http';
 import { saveTemplateVersion, validateTemplate } from '../services/messaging/template-versions';
-import { localeTag, slug, source, templateBody } from '../domain/messaging/template-body';
+import { adminErrors, errors, INT4_MAX } from './schemas/common';
+import {
+  draftPreviews,
+  localeTag,
+  partialList,
+  partialSaved,
+  renderedPreview,
+  sampleProfile,
+  slug,
+  source,
+  templateBody,
+  templateDeleted,
+  templateDetail,
+  templateList,
+  templateSaved,
+  templateVersion,
+  templateVersions as versionList,
+} from './schemas/templates';
 
 const idParams = z.object({ id: slug });
-const versionParams = z.object({ id: slug, version: z.coerce.number().int().positive() });
+const versionParams = z.object({ id: slug, version: z.coerce.number().int().positive().max(INT4_MAX) });
 const partialBody = z
   .object({ kind: z.enum(['partial', 'layout']), source: source(200_000).min(1, 'must not be empty') })
   .strict();
-const sampleProfile = z
-  .object({
-    traits: z.record(z.string(), z.unknown()).default({}),
-    locale: localeTag.nullish(),
-    timeZone: z.string().refine(isValidTimeZone, 'an IANA time zone').optional(),
-    tags: z.array(z.string()).default([]),
-    aiplStage: z.string().nullish(),
-  })
-  .strict();
+/** The refinement below, in the document's terms. */
+const exactlyOneOfCustomerAndSample = { oneOf: [{ required: ['customerId'] }, { required: ['sample'] }] };
 const previewBody = z
   .object({
-    version: z.number().int().positive().optional(),
+    version: z.number().int().positive().max(INT4_MAX).optional(),
     /** A stored customer, or a sample profile. */
     customerId: z.uuid().optional(),
     sample: sampleProfile.optional(),
@@ -49,7 +67,8 @@ const previewBody = z
   .strict()
   .refine((b) => (b.customerId === undefined) !== (b.sample === undefined), {
     message: 'give exactly one of customerId and sample',
-  });
+  })
+  .meta(exactlyOneOfCustomerAndSample);
 
 /** A template being edited: checked and rendered in every locale, saved nowhere. */
 const draftPreviewBody = z
@@ -68,7 +87,8 @@ const draftPreviewBody = z
   })
   .refine((b) => (b.customerId === undefined) !== (b.sample === undefined), {
     message: 'give exactly one of customerId and sample',
-  });
+  })
+  .meta({ ...exactlyOneOfCustomerAndSample, required: ['template'] });
 
 export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const engine = createTemplateEngine();
@@ -86,14 +106,24 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
       .where(eq(templateVersions.templateId, id))
       .orderBy(desc(templateVersions.version));
 
-  app.get('/v1/templates', { schema: { tags, security, summary: 'List templates' } }, async () => ({
-    templates: await db.select().from(templates).orderBy(templates.id),
-  }));
+  app.get(
+    '/v1/templates',
+    { schema: { tags, security, summary: 'List templates', response: { 200: templateList, ...adminErrors } } },
+    async () => ({
+      templates: await db.select().from(templates).orderBy(templates.id),
+    }),
+  );
 
   app.get(
     '/v1/templates/:id',
     {
-      schema: { tags, security, summary: 'A template: its latest version and the list of versions', params: idParams },
+      schema: {
+        tags,
+        security,
+        summary: 'A template: its latest version and the list of versions',
+        params: idParams,
+        response: { 200: templateDetail, ...adminErrors, 404: errors[404] },
+      },
     },
     async (request, reply) => {
       const { id } = request.params;
@@ -105,7 +135,15 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
 
   app.get(
     '/v1/templates/:id/versions',
-    { schema: { tags, security, summary: 'Versions of a template, newest first', params: idParams } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Versions of a template, newest first',
+        params: idParams,
+        response: { 200: versionList, ...adminErrors, 404: errors[404] },
+      },
+    },
     async (request, reply) => {
       const { id } = request.params;
       const [template] = await db.select({ id: templates.id }).from(templates).where(eq(templates.id, id));
@@ -116,7 +154,15 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
 
   app.get(
     '/v1/templates/:id/versions/:version',
-    { schema: { tags, security, summary: 'One version of a template', params: versionParams } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'One version of a template',
+        params: versionParams,
+        response: { 200: templateVersion, ...adminErrors, 404: errors[404] },
+      },
+    },
     async (request, reply) => {
       const { id, version } = request.params;
       const content = await loadTemplate(db, id, version);
@@ -132,6 +178,7 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
     summary: 'Validate and save a new version (created on first save)',
     params: idParams,
     body: templateBody,
+    response: { 200: templateSaved, 201: templateSaved.describe('the first version'), ...adminErrors },
   };
   app.put('/v1/templates/:id', { schema: saveSchema }, async (request, reply) => {
     const { id } = request.params;
@@ -141,12 +188,20 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
     const saved = await saveTemplateVersion(db, id, body);
     return reply
       .code(saved.created ? 201 : 200)
-      .send({ id, version: saved.version, template: await loadTemplate(db, id) });
+      .send({ id, version: saved.version, template: (await loadTemplate(db, id))! });
   });
 
   app.delete(
     '/v1/templates/:id',
-    { schema: { tags, security, summary: 'Delete a template no published journey sends', params: idParams } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a template no published journey sends',
+        params: idParams,
+        response: { 200: templateDeleted, ...adminErrors, 404: errors[404], 409: errors[409] },
+      },
+    },
     async (request, reply) => {
       const { id } = request.params;
       // A published journey that sends this template would fail at its next send: refuse.
@@ -167,13 +222,19 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
           .send({ error: 'conflict', message: `template ${id} is used by journeys ${users.join(', ')}` });
       const deleted = await db.delete(templates).where(eq(templates.id, id)).returning({ id: templates.id });
       if (!deleted.length) return reply.code(404).send({ error: 'not_found', message: `template ${id} not found` });
-      return { id, deleted: true };
+      return { id, deleted: true as const };
     },
   );
 
-  app.get('/v1/template-partials', { schema: { tags, security, summary: 'List partials and layouts' } }, async () => ({
-    partials: await db.select().from(templatePartials).orderBy(templatePartials.id),
-  }));
+  app.get(
+    '/v1/template-partials',
+    {
+      schema: { tags, security, summary: 'List partials and layouts', response: { 200: partialList, ...adminErrors } },
+    },
+    async () => ({
+      partials: await db.select().from(templatePartials).orderBy(templatePartials.id),
+    }),
+  );
 
   app.put(
     '/v1/template-partials/:id',
@@ -184,6 +245,7 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
         summary: 'Create or replace a partial ({{> id}}) or layout ({{{body}}})',
         params: idParams,
         body: partialBody,
+        response: { 200: partialSaved, 201: partialSaved.describe('the new partial'), ...adminErrors },
       },
     },
     async (request, reply) => {
@@ -244,6 +306,7 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
         summary: 'Render a version for a stored or sample customer',
         params: idParams,
         body: previewBody,
+        response: { 200: renderedPreview, ...adminErrors, 404: errors[404] },
       },
     },
     async (request, reply) => {
@@ -289,6 +352,7 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
         summary:
           'Check an unsaved template body and render each of its locales for a stored or sample customer (saves nothing)',
         body: draftPreviewBody,
+        response: { 200: draftPreviews, ...adminErrors, 404: errors[404] },
       },
     },
     async (request, reply) => {

@@ -24,6 +24,8 @@ import type { Db } from '../drizzle/client';
 import { customers, events, messages, suppressions, type Consent } from '../drizzle/schema';
 import { channels } from '../domain/journey/definition';
 import { documentOnly, parseOr400 } from './http';
+import { errors } from './schemas/common';
+import { linkNotValid, page as pageResponse, pixel, providerEventAccepted, redirect } from './schemas/tracking';
 
 export interface TrackingOptions {
   db: Db;
@@ -135,6 +137,11 @@ export const trackingRoutes: FastifyPluginAsyncZod<TrackingOptions> = async (app
         tags,
         params,
         summary: 'Unsubscribe confirmation page (a GET never unsubscribes: link scanners follow GETs)',
+        response: {
+          200: pageResponse('asks to confirm (a form that posts one-click)'),
+          400: errors[400],
+          404: linkNotValid,
+        },
       },
     },
     async (request, reply) => {
@@ -156,7 +163,12 @@ export const trackingRoutes: FastifyPluginAsyncZod<TrackingOptions> = async (app
   app.post(
     '/u/:token',
     {
-      schema: { tags, params, summary: 'One-click unsubscribe (RFC 8058): the topic of the message, else its channel' },
+      schema: {
+        tags,
+        params,
+        summary: 'One-click unsubscribe (RFC 8058): the topic of the message, else its channel',
+        response: { 200: pageResponse('unsubscribed'), 400: errors[400], 404: linkNotValid },
+      },
     },
     async (request, reply) => {
       const { token } = request.params;
@@ -192,7 +204,14 @@ export const trackingRoutes: FastifyPluginAsyncZod<TrackingOptions> = async (app
 
   app.get(
     '/preferences/:token',
-    { schema: { tags, params, summary: 'Preference page: topics and marketing email' } },
+    {
+      schema: {
+        tags,
+        params,
+        summary: 'Preference page: topics and marketing email',
+        response: { 200: pageResponse('the preference form'), 400: errors[400], 404: linkNotValid },
+      },
+    },
     async (request, reply) => {
       const { token } = request.params;
       const found = await resolve(token, 'preferences', request, reply);
@@ -203,7 +222,14 @@ export const trackingRoutes: FastifyPluginAsyncZod<TrackingOptions> = async (app
 
   app.post(
     '/preferences/:token',
-    { schema: { tags, params, summary: 'Save preferences (form: topic=<id>…, email=on)' } },
+    {
+      schema: {
+        tags,
+        params,
+        summary: 'Save preferences (form: topic=<id>…, email=on)',
+        response: { 200: pageResponse('saved: the preference form again'), 400: errors[400], 404: linkNotValid },
+      },
+    },
     async (request, reply) => {
       const { token } = request.params;
       const found = await resolve(token, 'preferences', request, reply);
@@ -236,24 +262,38 @@ export const trackingRoutes: FastifyPluginAsyncZod<TrackingOptions> = async (app
     },
   );
 
-  app.get('/o/:token', { schema: { tags, params, summary: 'Open pixel' } }, async (request, reply) => {
-    const { token } = request.params;
-    const payload = verifyLink(linkSecret, token, 'open');
-    // Always a pixel (a broken image helps no one), but only a valid token counts as an open.
-    if (payload) {
-      const [row] = await db
-        .select({ id: messages.id, customerId: messages.customerId, journeyId: messages.journeyId })
-        .from(messages)
-        .where(eq(messages.id, payload.m));
-      if (row && row.customerId === payload.c)
-        await recordEvent(payload.c, `open:${row.id}`, 'email_opened', { ledgerId: row.id, journeyId: row.journeyId });
-    }
-    return reply.header('cache-control', 'no-store').type('image/gif').send(PIXEL);
-  });
+  app.get(
+    '/o/:token',
+    { schema: { tags, params, summary: 'Open pixel', response: { 200: pixel, 400: errors[400] } } },
+    async (request, reply) => {
+      const { token } = request.params;
+      const payload = verifyLink(linkSecret, token, 'open');
+      // Always a pixel (a broken image helps no one), but only a valid token counts as an open.
+      if (payload) {
+        const [row] = await db
+          .select({ id: messages.id, customerId: messages.customerId, journeyId: messages.journeyId })
+          .from(messages)
+          .where(eq(messages.id, payload.m));
+        if (row && row.customerId === payload.c)
+          await recordEvent(payload.c, `open:${row.id}`, 'email_opened', {
+            ledgerId: row.id,
+            journeyId: row.journeyId,
+          });
+      }
+      return reply.header('cache-control', 'no-store').type('image/gif').send(PIXEL);
+    },
+  );
 
   app.get(
     '/c/:token',
-    { schema: { tags, params, summary: 'Click redirect, only to a URL the message contained' } },
+    {
+      schema: {
+        tags,
+        params,
+        summary: 'Click redirect, only to a URL the message contained',
+        response: { 302: redirect, 400: errors[400], 404: linkNotValid },
+      },
+    },
     async (request, reply) => {
       const { token } = request.params;
       const found = await resolve(token, 'click', request, reply);
@@ -280,6 +320,12 @@ export const trackingRoutes: FastifyPluginAsyncZod<TrackingOptions> = async (app
     params: z.object({ channel: z.enum(channels) }),
     // Verified over the raw bytes first, then parsed by the handler.
     body: documentOnly(providerEvent),
+    response: {
+      202: providerEventAccepted,
+      400: errors[400],
+      401: errors[401].describe('the body is not signed with the provider secret'),
+      404: errors[404].describe('no message of the channel with that id'),
+    },
   };
   app.post('/v1/providers/:channel/events', { schema: providerSchema }, async (request, reply) => {
     const { channel } = request.params;

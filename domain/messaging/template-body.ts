@@ -21,7 +21,10 @@ export const templateBody = z
   .object({
     channel: z.enum(channels),
     defaultLocale: localeTag,
-    locales: z.record(localeTag, partsSchema).refine((l) => Object.keys(l).length > 0, 'give at least one locale'),
+    locales: z
+      .record(localeTag, partsSchema)
+      .refine((l) => Object.keys(l).length > 0, 'give at least one locale')
+      .meta({ minProperties: 1 }),
     layout: slug.nullish(),
     providerTemplateId: z.string().min(1).max(128).nullish(),
     /** Traits and event properties the template may use (checked at save time). */

@@ -19,10 +19,11 @@ import { JourneyError, type JourneyService } from './lifecycle';
 /** The publish-time check failed to run (not a journey problem): the install stops there. */
 export class LibrarySimulationError extends Error {}
 
-export interface InstallOutcome {
+/** `Check`: what the app's publish-time check answers (a simulation summary), reported per journey. */
+export interface InstallOutcome<Check = unknown> {
   id: string;
   /** `skipped`: why the journey was left as it is (an archived one), instead of installed. */
-  journeys: { id: string; version: number; published: boolean; skipped?: string; check?: unknown }[];
+  journeys: { id: string; version: number; published: boolean; skipped?: string; check?: Check }[];
   templates: { id: string; version: number; saved: boolean }[];
 }
 
@@ -60,14 +61,14 @@ export async function installContext(db: Db): Promise<InstallContext> {
   return { categories, deviceCategories: devices.map((d) => d.category).sort() };
 }
 
-export function createLibraryService(deps: {
+export function createLibraryService<Check = unknown>(deps: {
   db: Db;
   journeys: JourneyService;
   /** Runs before each publish (the app's simulation check); its result is reported, a throw stops the install. */
   check?: (journey: {
     id: string;
     definition: Awaited<ReturnType<JourneyService['draftDefinition']>>;
-  }) => Promise<unknown>;
+  }) => Promise<Check>;
 }) {
   const { db, journeys } = deps;
   const engine = createTemplateEngine();
@@ -110,7 +111,7 @@ export function createLibraryService(deps: {
       if (canonicalJson(latest.definition) === canonicalJson(draft))
         return { id, version: latest.version, published: false };
     }
-    let check: unknown;
+    let check: Check | undefined;
     if (deps.check) {
       try {
         check = await deps.check({ id, definition: draft });
@@ -137,7 +138,7 @@ export function createLibraryService(deps: {
       }));
     },
     /** Installs entry `id`; `null` when there is no such entry. Bad parameters: RequestValidationError with paths under `$.body.parameters`. */
-    async install(id: string, parameters: Record<string, unknown> | undefined): Promise<InstallOutcome | null> {
+    async install(id: string, parameters: Record<string, unknown> | undefined): Promise<InstallOutcome<Check> | null> {
       const entry = libraryEntry(id);
       if (!entry) return null;
       const at = ['$', 'body', 'parameters'];
@@ -170,4 +171,4 @@ export function createLibraryService(deps: {
     },
   };
 }
-export type LibraryService = ReturnType<typeof createLibraryService>;
+export type LibraryService<Check = unknown> = ReturnType<typeof createLibraryService<Check>>;

@@ -12,6 +12,7 @@ import {
   templatesApi,
   type DraftPreview,
   type Issue,
+  type Channel,
   type PreviewCustomer,
   type TemplateBody,
   type TemplateContent,
@@ -125,7 +126,7 @@ export function relativePath(path: string): string {
 
 /** The form's locales as the API takes them. */
 function toBody(
-  channel: string,
+  channel: Channel,
   defaultLocale: string,
   locales: LocaleDraft[],
   traits: string,
@@ -184,7 +185,7 @@ function TemplateForm({ id, template }: { id: string | undefined; template: Temp
     parts,
   });
   const [templateId, setTemplateId] = useState(id ?? '');
-  const [channel, setChannel] = useState(template?.channel ?? 'email');
+  const [channel, setChannel] = useState<Channel>(template?.channel ?? 'email');
   const [locales, setLocales] = useState<LocaleDraft[]>(() =>
     template
       ? Object.entries(template.locales).map(([tag, parts]) => draftOf(tag, parts))
@@ -307,7 +308,7 @@ function TemplateForm({ id, template }: { id: string | undefined; template: Temp
           <select
             id="template-channel"
             value={channel}
-            onChange={(e) => setChannel(e.target.value)}
+            onChange={(e) => setChannel(e.target.value as Channel)}
             {...described(issuesAt('channel'), 'template-channel')}
           >
             {channelList.map((c) => (
