@@ -21,7 +21,7 @@ export interface LookalikeOptions {
   share?: number;
   /** L2 penalty of the logistic model. Default 1. */
   l2?: number;
-  /** Negatives sampled from the rest to fit on (every `stride`-th row: deterministic). Default 20,000. */
+  /** Negatives sampled from the rest to fit on (every `stride`-th row: deterministic). Default 10,000. */
   maxNegatives?: number;
 }
 
@@ -44,7 +44,7 @@ export function fitLookalike(
   seed: ReadonlySet<number>,
   options: LookalikeOptions = {},
 ): LookalikeModel {
-  const { method = 'logistic', l2 = 1, maxNegatives = 20_000 } = options;
+  const { method = 'logistic', l2 = 1, maxNegatives = 10_000 } = options;
   const { dims, values } = matrix;
   const n = matrix.ids.length;
   if (method === 'centroid') {

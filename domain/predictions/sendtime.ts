@@ -6,6 +6,7 @@
  * events the brand's best hour comes out; each event moves it toward the customer's. Pure.
  */
 import { tzOffset } from '@date-fns/tz';
+import { toLocal } from '../time';
 import { engagementOf, type CustomerHistory } from './history';
 
 export interface SendTimeOptions {
@@ -46,6 +47,11 @@ export function localHourLookup(fallbackZone: string): (at: number, timeZone: st
     }
     return Math.floor(((((at + offset) % 86_400_000) + 86_400_000) % 86_400_000) / 3_600_000);
   };
+}
+
+/** The same hours with domain/time's `toLocal` (an Intl look-up) on every call: the benchmark's baseline. */
+export function toLocalHourUncached(fallbackZone: string): (at: number, timeZone: string | null) => number {
+  return (at, timeZone) => toLocal(new Date(at), timeZone ?? fallbackZone).hour;
 }
 
 /** Adds one event at `hour` to 24 counts: 1 to the hour, ½ to each neighbour. */
