@@ -5,6 +5,10 @@
  * warranties, purifier telemetry, leads and AIPL stages. Sizes from 100 to 1,000,000 customers;
  * written in batches with progress callbacks. Used by `npm start` (small) and benchmarks (large).
  *
+ * Over that unstructured history lies planted audience structure (demo/planted.ts: hidden affinity
+ * segments, replacement cycles, send hours, a co-branded product's fans) for the audience models to
+ * recover; `generateDemoRows` gives the rows in memory.
+ *
  * Same seed and `now` → the same rows, ids included.
  */
 import type { Db } from '../drizzle/client';

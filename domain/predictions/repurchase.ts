@@ -25,6 +25,7 @@ export const repurchaseFeatureNames = [
   'views30d',
   'viewed30d',
   'owns×viewed30d',
+  'age/cycle×viewed30d',
   'bought-before',
 ] as const;
 export const REPURCHASE_DIMS = repurchaseFeatureNames.length;
@@ -85,7 +86,9 @@ export function repurchaseFeatures(
   out[offset + 9] = views > 0 ? 1 : 0;
   // Interest from an owner is an upgrade in the making; from a non-owner, as often idle browsing.
   out[offset + 10] = owns * out[offset + 9]!;
-  out[offset + 11] = Math.log1p(Math.max(0, owned - 1));
+  // … and the more due the device, the more the interest means.
+  out[offset + 11] = ratio * out[offset + 9]!;
+  out[offset + 12] = Math.log1p(Math.max(0, owned - 1));
 }
 
 /** Column of the `owns` flag in a row of features. */

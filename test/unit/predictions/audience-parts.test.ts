@@ -10,6 +10,7 @@ import {
   localHourLookup,
   predictRepurchase,
   rankingQuality,
+  repurchaseFeatureNames,
   reliability,
   rocAuc,
   toLocalHourUncached,
@@ -233,9 +234,14 @@ describe('evaluation measures', () => {
 describe('predictRepurchase', () => {
   it('explains its evidence: ownership age against the cycle, recent views', () => {
     // A hand-set model: due devices and recent views raise the odds.
+    const handSet: Record<string, number> = { 'age/cycle': 1, 'age/cycle>0.9': 2, viewed30d: 1, 'owns×viewed30d': 1 };
     const model: RepurchaseModel = {
       windowDays: 60,
-      logistic: { weights: Float64Array.from([0, 1, 0, 2, 0, 0, 0, 0, 0, 1, 1, 0]), intercept: -4, iterations: 0 },
+      logistic: {
+        weights: Float64Array.from(repurchaseFeatureNames, (name) => handSet[name] ?? 0),
+        intercept: -4,
+        iterations: 0,
+      },
     };
     const history = customer({
       devices: [{ sku: 'PH', category: 'phone', purchasedAt: NOW - 660 * DAY }],
