@@ -9,6 +9,7 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { audienceModels } from './audience-models';
 import { startBenchEnv, type Benchmark, type Row } from './env';
 import { emailSend } from './email-send';
 import { enrollmentStart } from './enrollment-start';
@@ -18,7 +19,16 @@ import { scale } from './scale';
 import { simulation } from './simulation';
 import { templateRender } from './template-render';
 
-const benchmarks: Benchmark[] = [templateRender, simulation, history, ingest, enrollmentStart, emailSend, scale];
+const benchmarks: Benchmark[] = [
+  templateRender,
+  simulation,
+  history,
+  ingest,
+  enrollmentStart,
+  emailSend,
+  scale,
+  audienceModels,
+];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -5,6 +5,10 @@
  * warranties, purifier telemetry, leads and AIPL stages. Sizes from 100 to 1,000,000 customers;
  * written in batches with progress callbacks. Used by `npm start` (small) and benchmarks (large).
  *
+ * Over that unstructured history lies planted audience structure (demo/planted.ts: hidden affinity
+ * segments, replacement cycles, send hours, a co-branded product's fans) for the audience models to
+ * recover; `generateDemoRows` gives the rows in memory.
+ *
  * Same seed and `now` → the same rows, ids included.
  */
 import type { Db } from '../drizzle/client';
@@ -23,6 +27,16 @@ import {
   type AiplStage,
   type IdentityKind,
 } from '../drizzle/schema';
+import type { CustomerHistory } from '../domain/predictions';
+import {
+  addPlantedHistory,
+  basketCompanions,
+  plantedProducts,
+  rng,
+  streamSeed,
+  type PlantedCustomer,
+  type Rng,
+} from './planted';
 
 export interface GenerateOptions {
   db: Db;
@@ -65,7 +79,8 @@ export const demoCategories = [
 ] as const;
 
 type Product = typeof products.$inferInsert;
-export const demoProducts: Product[] = [
+/** The catalog the unstructured order history draws from (kept apart so its rows stay as they were). */
+const baseProducts: Product[] = [
   {
     sku: 'PH-X1',
     name: 'Perennial X1 phone',
@@ -190,30 +205,13 @@ export const demoProducts: Product[] = [
     ratedLifeDays: 60,
   },
 ];
+/** The catalog: the base products, and the tier × style variants the planted history buys (demo/planted.ts). */
+export const demoProducts: Product[] = [...baseProducts, ...plantedProducts];
 export const demoCompatibility = [
   { consumableSku: 'PF-200', deviceSku: 'WP-500' },
   { consumableSku: 'DB-7', deviceSku: 'VC-S7' },
 ];
 
-/** What a first purchase of a category tends to bring along (basket structure for association mining). */
-const companions: Record<string, [string, number][]> = {
-  phone: [
-    ['earbuds', 0.45],
-    ['watch', 0.25],
-  ],
-  tv: [['washer', 0.1]],
-  fridge: [
-    ['water-purifier', 0.4],
-    ['washer', 0.2],
-  ],
-  washer: [['fridge', 0.15]],
-  'air-conditioner': [['range-hood', 0.1]],
-  'range-hood': [['water-purifier', 0.2]],
-  'water-purifier': [],
-  vacuum: [],
-  earbuds: [],
-  watch: [],
-};
 const anchors: [string, number][] = [
   ['phone', 0.35],
   ['tv', 0.1],
@@ -224,7 +222,7 @@ const anchors: [string, number][] = [
   ['water-purifier', 0.08],
   ['vacuum', 0.1],
 ];
-const skusOf = (category: string) => demoProducts.filter((p) => p.category === category && p.kind === 'device');
+const skusOf = (category: string) => baseProducts.filter((p) => p.category === category && p.kind === 'device');
 const connected = new Set(['water-purifier', 'air-conditioner', 'vacuum']);
 
 const firstNames = [
@@ -255,37 +253,8 @@ const zones = [
 ] as const;
 const sources = ['tmall', 'jd', 'app', 'store'];
 
-/** mulberry32: small, fast, good enough for synthetic data; deterministic per seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  return {
-    next,
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
-    chance: (p: number) => next() < p,
-    weighted: <T>(items: readonly (readonly [T, number])[]): T => {
-      let r = next() * items.reduce((s, [, w]) => s + w, 0);
-      for (const [item, w] of items) if ((r -= w) < 0) return item;
-      return items[items.length - 1]![0];
-    },
-    uuid: () => {
-      const hex = Array.from({ length: 32 }, () => Math.floor(next() * 16).toString(16));
-      hex[12] = '4';
-      hex[16] = '89ab'[Math.floor(next() * 4)]!;
-      const s = hex.join('');
-      return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
-    },
-  };
-}
-
-interface Rows {
+/** One customer's rows (or a batch of customers'), in insert order per table. */
+export interface DemoRows {
   customers: (typeof customers.$inferInsert)[];
   identities: (typeof customerIdentities.$inferInsert)[];
   orders: (typeof orders.$inferInsert)[];
@@ -295,7 +264,7 @@ interface Rows {
   events: (typeof events.$inferInsert)[];
   aipl: (typeof aiplHistory.$inferInsert)[];
 }
-const emptyRows = (): Rows => ({
+const emptyRows = (): DemoRows => ({
   customers: [],
   identities: [],
   orders: [],
@@ -311,7 +280,6 @@ export async function generateDemoData(options: GenerateOptions): Promise<Genera
   const seed = options.seed ?? 42;
   const now = (options.now ?? new Date()).getTime();
   const batch = options.batchSize ?? 1_000;
-  const r = rng(seed);
   const summary: GenerateSummary = {
     customers: 0,
     identities: 0,
@@ -356,11 +324,13 @@ export async function generateDemoData(options: GenerateOptions): Promise<Genera
     rows = emptyRows();
   };
 
-  for (let i = 0; i < options.customers; i++) {
-    addCustomer(i, r, now, seed, rows);
+  let i = 0;
+  for (const one of generateDemoRows({ customers: options.customers, seed, now })) {
+    for (const table of Object.keys(rows) as (keyof DemoRows)[]) (rows[table] as object[]).push(...one[table]);
+    i++;
     if (rows.customers.length >= batch) {
       await flush();
-      options.onProgress?.({ phase: 'customers', done: i + 1, total: options.customers });
+      options.onProgress?.({ phase: 'customers', done: i, total: options.customers });
     }
   }
   if (rows.customers.length > 0) {
@@ -370,7 +340,20 @@ export async function generateDemoData(options: GenerateOptions): Promise<Genera
   return summary;
 }
 
-function addCustomer(index: number, r: ReturnType<typeof rng>, now: number, seed: number, rows: Rows): void {
+/**
+ * The rows of customers 0 … n-1, one customer at a time, without a database: what
+ * `generateDemoData` writes, and what the audience models' tests and benchmark read in memory.
+ */
+export function* generateDemoRows(options: { customers: number; seed: number; now: number }): Generator<DemoRows> {
+  const r = rng(options.seed);
+  for (let i = 0; i < options.customers; i++) {
+    const rows = emptyRows();
+    addCustomer(i, r, options.now, options.seed, rows);
+    yield rows;
+  }
+}
+
+function addCustomer(index: number, r: Rng, now: number, seed: number, rows: DemoRows): void {
   const id = r.uuid();
   const createdAt = new Date(now - r.int(30, 900) * DAY);
   const timeZone = r.weighted(zones);
@@ -419,7 +402,7 @@ function addCustomer(index: number, r: ReturnType<typeof rng>, now: number, seed
   for (let o = 0; o < orderCount; o++) {
     const orderedAt = createdAt.getTime() + r.next() * (now - createdAt.getTime());
     const anchor = r.weighted(anchors);
-    const categories = [anchor, ...(companions[anchor] ?? []).filter(([, p]) => r.chance(p)).map(([c]) => c)];
+    const categories = [anchor, ...(basketCompanions[anchor] ?? []).filter(([, p]) => r.chance(p)).map(([c]) => c)];
     const orderId = r.uuid();
     let total = 0;
     categories.forEach((category, lineNo) => {
@@ -509,6 +492,7 @@ function addCustomer(index: number, r: ReturnType<typeof rng>, now: number, seed
       at: new Date(Math.max(at, createdAt.getTime())),
       source,
     });
+  stage = addPlanted(index, seed, now, { id, key, timeZone, createdAt }, stage, history, bought, rows);
   if (tags.includes('app-user')) {
     for (let s = r.int(0, 6); s > 0; s--) {
       const at = now - r.int(0, 29) * DAY;
@@ -537,8 +521,48 @@ function addCustomer(index: number, r: ReturnType<typeof rng>, now: number, seed
   });
 }
 
+const stageOrder: AiplStage[] = ['awareness', 'interest', 'purchase', 'loyalty'];
+
+/**
+ * The planted history (demo/planted.ts) on its own random streams, and the AIPL steps it adds on
+ * top of the unstructured history's: a planted purchase moves the customer to purchase, a second
+ * category to loyalty. Returns the final stage.
+ */
+function addPlanted(
+  index: number,
+  seed: number,
+  now: number,
+  customer: PlantedCustomer,
+  stage: AiplStage,
+  history: [AiplStage | null, AiplStage, number, string][],
+  bought: Map<string, number>,
+  rows: DemoRows,
+): AiplStage {
+  const planted = addPlantedHistory(seed, index, now, customer, rows);
+  if (planted.size === 0) return stage;
+  const all = new Map([...planted, ...bought].sort(([, a], [, b]) => a - b));
+  const times = [...all.values()];
+  const target: AiplStage = all.size > 1 ? 'loyalty' : 'purchase';
+  const r = rng(streamSeed(seed, index, 3));
+  let last = Math.max(customer.createdAt.getTime(), ...history.map(([, , at]) => at));
+  for (let s = stageOrder.indexOf(stage) + 1; s <= stageOrder.indexOf(target); s++) {
+    const to = stageOrder[s]!;
+    const at = to === 'interest' ? times[0]! - DAY : to === 'purchase' ? times[0]! : times[1]!;
+    last = Math.max(last, at);
+    rows.aipl.push({
+      id: r.uuid(),
+      customerId: customer.id,
+      fromStage: stageOrder[s - 1]!,
+      toStage: to,
+      at: new Date(last),
+      source: to === 'interest' ? 'lead' : 'order',
+    });
+  }
+  return stageOrder.indexOf(target) > stageOrder.indexOf(stage) ? target : stage;
+}
+
 /** Daily `litres_filtered` readings (cumulative) for the last ≤ 60 days, with the occasional gap. */
-function addTelemetry(device: string, installedAt: number, now: number, r: ReturnType<typeof rng>, rows: Rows): void {
+function addTelemetry(device: string, installedAt: number, now: number, r: Rng, rows: DemoRows): void {
   const perDay = r.int(5, 25);
   const start = Math.max(installedAt, now - 60 * DAY);
   let total = Math.round(((start - installedAt) / DAY) * perDay);
@@ -553,4 +577,32 @@ function addTelemetry(device: string, installedAt: number, now: number, r: Retur
       readAt: new Date(at),
     });
   }
+}
+
+/**
+ * The generated customers as the audience models read them (domain/predictions' `CustomerHistory`),
+ * in memory: for their tests, benchmark and evaluation. Customer `i` is `histories[i]`; its planted
+ * truth is `plantedTruth(seed, i)`.
+ */
+export function generateDemoHistories(options: { customers: number; seed: number; now: number }): CustomerHistory[] {
+  const histories: CustomerHistory[] = [];
+  for (const rows of generateDemoRows(options)) {
+    const customer = rows.customers[0]!;
+    const orderedAt = new Map(rows.orders.map((o) => [o.id!, o.orderedAt.getTime()]));
+    histories.push({
+      id: customer.id!,
+      timeZone: customer.timeZone ?? null,
+      city: typeof customer.traits?.city === 'string' ? customer.traits.city : null,
+      aiplStage: customer.aiplStage ?? null,
+      lines: rows.orderLines.map((l) => ({
+        sku: l.sku,
+        category: l.category,
+        unitPriceCents: l.unitPriceCents ?? null,
+        orderedAt: orderedAt.get(l.orderId)!,
+      })),
+      devices: rows.devices.map((d) => ({ sku: d.sku, category: d.category, purchasedAt: d.purchasedAt!.getTime() })),
+      events: rows.events.map((e) => ({ name: e.name, at: e.occurredAt.getTime(), properties: e.properties ?? {} })),
+    });
+  }
+  return histories;
 }

@@ -8,3 +8,11 @@ export {
   mineAssociations,
   recommendCategories,
 } from './associations';
+export * from './history';
+export * from './evaluation';
+export * from './logistic';
+export * from './tags';
+export * from './features';
+export * from './lookalike';
+export * from './repurchase';
+export * from './sendtime';
