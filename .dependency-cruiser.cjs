@@ -138,12 +138,22 @@ module.exports = {
       from: { path: '^simulation/' },
       to: { path: '^(api|worker|cli|bench|scripts)/' },
     },
-    never(
-      'cli-uses-services-or-the-api-client',
-      'cli',
-      ['api', 'bench'],
-      'cli/ talks to the API over HTTP (cli/api.ts) or uses services/; never api/ route files.',
-    ),
+    {
+      name: 'cli-uses-the-api-contract',
+      comment:
+        'cli/ talks to the API over HTTP (cli/api.ts) with the types of its contract (api/schemas/), or uses services/; never api/ route files.',
+      severity: 'error',
+      from: { path: '^cli/' },
+      to: { path: '^(api|bench)/', pathNot: '^api/schemas/' },
+    },
+    {
+      name: 'the-api-contract-is-pure',
+      comment:
+        'api/schemas/ is the contract the API, the console and the CLI share: zod over domain/ only, no server code.',
+      severity: 'error',
+      from: { path: '^api/schemas/' },
+      to: { path: '^(?!domain/|api/schemas/)[a-z]+/' },
+    },
     never('scripts-never-import-bench', 'scripts', ['bench'], 'bench/ drives scripts/, not the other way.'),
     {
       name: 'no-cycle-between-folders',

@@ -22,7 +22,6 @@ import {
   enrollmentDetail,
   enrollmentHistory,
   enrollmentPage,
-  type CustomerTimelineItem,
 } from './schemas/enrollments';
 
 export interface OpsDeps {

@@ -16,15 +16,7 @@ import {
   type TemplateVersionContent,
 } from '../services/messaging/templates';
 import type { Db } from '../drizzle/client';
-import {
-  customers,
-  journeys,
-  journeyVersions,
-  templatePartials,
-  templates,
-  templateVersions,
-  type TemplateParts,
-} from '../drizzle/schema';
+import { customers, journeys, journeyVersions, templatePartials, templates, templateVersions } from '../drizzle/schema';
 import { isValidTimeZone } from '../domain/time';
 import { adminSecurity, issuesOf, RequestValidationError } from './http';
 import { saveTemplateVersion, validateTemplate } from '../services/messaging/template-versions';

@@ -6,7 +6,7 @@ import { issue, timestamp } from './common';
 
 // The body a save takes is the domain's (library/ and services/ validate it too); answers are below.
 export { localeTag, slug, source, templateBody, type TemplateBody } from '../../domain/messaging/template-body';
-import { localeTag, templateBody } from '../../domain/messaging/template-body';
+import { localeTag, type templateBody } from '../../domain/messaging/template-body';
 
 /** A template body as a client writes it (defaults not applied yet). */
 export type TemplateBodyInput = z.input<typeof templateBody>;
