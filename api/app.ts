@@ -17,7 +17,7 @@ import { registerConsole } from './console';
 import { createEnroller } from '../services/journeys/enroll';
 import { adminSecurity, registerHttpConventions, RequestValidationError } from './http';
 import { bodyTooLarge, registerJsonBody } from './json-body';
-import { journeyWarnings } from './journey-warnings';
+import { createJourneyWarnings } from '../services/journeys/event-names';
 import { ingestRoutes } from './ingest';
 import { createLibraryService } from '../services/journeys/library';
 import { libraryRoutes } from './library';
@@ -111,6 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? (() => new Date());
   const enroller = createEnroller({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, clock });
   const verifyKey = createKeyVerifier(deps.db, deps.adminApiKey);
+  const journeyWarnings = createJourneyWarnings({ db: deps.db, clock });
   const simulate = deps.simulate ?? noSimulator;
   const erasureSecret = deps.erasureSecret ?? deps.messaging?.linkSecret ?? deps.adminApiKey;
 
@@ -204,7 +205,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         const journey = existing
           ? await journeys.updateDraft(id, request.body)
           : await journeys.createDraft(id, request.body);
-        const warnings = await journeyWarnings(deps.db, await journeys.draftDefinition(id));
+        const warnings = await journeyWarnings.of(await journeys.draftDefinition(id));
         return reply.code(existing ? 200 : 201).send({ journey, ...(warnings.length > 0 ? { warnings } : {}) });
       },
     );
@@ -234,7 +235,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           }
         }
         const { version, definition } = await journeys.publish(id);
-        const warnings = await journeyWarnings(deps.db, definition);
+        const warnings = await journeyWarnings.of(definition);
         return { id, version, ...(check ? { check } : {}), ...(warnings.length > 0 ? { warnings } : {}) };
       },
     );

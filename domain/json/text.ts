@@ -110,9 +110,14 @@ export function parseJsonText(text: string): JsonTextResult {
   try {
     read();
   } catch (error) {
-    // jsonc-parser reads nested values recursively: thousands of levels exhaust the stack.
+    // jsonc-parser reads nested values recursively: thousands of levels exhaust the stack. JSON.parse
+    // reads them, and the route's schema then names the path where the nesting goes too deep.
     if (!(error instanceof RangeError)) throw error;
-    return { ok: false, problems: [deepestPoint(text)] };
+    try {
+      return { ok: true, value: JSON.parse(text) as unknown };
+    } catch {
+      return { ok: false, problems: [deepestPoint(text)] };
+    }
   }
   if (problems.length > 0) return { ok: false, problems };
   try {

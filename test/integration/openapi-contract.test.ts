@@ -261,6 +261,8 @@ describe('answers match the document', () => {
     expect((await call('GET', '/v1/analytics/journeys/:id', { params: { id: journeyId } })).status).toBe(200);
     expect((await call('GET', '/v1/analytics/funnel')).status).toBe(200);
     expect((await call('POST', '/v1/journeys/:id/archive', { params: { id: journeyId } })).status).toBe(200);
+    expect((await call('POST', '/v1/journeys/:id/unarchive', { params: { id: journeyId } })).status).toBe(200);
+    expect((await call('POST', '/v1/journeys/:id/unarchive', { params: { id: journeyId } })).status).toBe(409);
 
     // ---- catalog and predictions ----
     expect(

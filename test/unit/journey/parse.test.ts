@@ -139,4 +139,12 @@ describe('parseJsonText', () => {
       ],
     });
   });
+
+  it('reads a valid document too deep for the positioned reader, so the schema can name where it goes too deep', () => {
+    const result = parseJsonText(`{"rule":${'{"any":['.repeat(10_000)}1${']}'.repeat(10_000)}}`);
+    expect(result.ok).toBe(true);
+    let level = (result as { value: { rule: unknown } }).value.rule;
+    for (let i = 0; i < 10_000; i++) level = (level as { any: unknown[] }).any[0];
+    expect(level).toBe(1);
+  });
 });
