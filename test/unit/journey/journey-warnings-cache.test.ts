@@ -18,6 +18,7 @@ const entering = (event: string) =>
   ({
     name: 'J',
     entry: { type: 'event', event },
+    goals: [],
     start: 'done',
     steps: { done: { type: 'exit' } },
     settings: {},
