@@ -243,10 +243,14 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
     async (request, reply) => {
       const { id } = request.params;
       const body = request.body;
-      // Partials render inside many templates: only syntax is checked here, variables where they are used.
+      // Partials render inside many templates: syntax and unescaped output are checked here, variables where they are used.
       const syntax = engine
-        .check(body.source, '$.body.source', { variables: { traits: [], event: [] }, partials: new Set() })
-        .filter((i) => /error at line/.test(i.message));
+        .check(body.source, '$.body.source', {
+          variables: { traits: [], event: [] },
+          partials: new Set(),
+          html: { layout: body.kind === 'layout' },
+        })
+        .filter((i) => /error at line|^unescaped output/.test(i.message));
       if (body.kind === 'layout' && !/\{\{\{\s*body\s*\}\}\}/.test(body.source))
         syntax.push({ path: '$.body.source', message: 'a layout places the message with {{{body}}}' });
       if (syntax.length) throw new RequestValidationError(syntax);

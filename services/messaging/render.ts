@@ -13,7 +13,10 @@ import Handlebars from 'handlebars';
 export type RenderContext = Record<string, unknown>;
 
 export interface RenderOptions {
-  /** HTML-escape `{{values}}` (default true). `{{{triple}}}` is never escaped. */
+  /**
+   * HTML-escape `{{values}}` (default true). When true, `{{{triple}}}` and `{{&x}}` output is escaped too,
+   * except a layout's `{{{body}}}` and `{{{links.*}}}`, which the product builds (see `unescapedOutputs`).
+   */
   escapeHtml?: boolean;
   locale?: string;
   timeZone?: string;
@@ -105,6 +108,63 @@ function isPlainLookup(hbs: typeof Handlebars, source: string): boolean {
   });
 }
 
+/** One `{{{…}}}` / `{{&…}}` in a source, with its 1-based position. */
+export interface UnescapedOutput {
+  node: hbs.AST.MustacheStatement;
+  line: number;
+  column: number;
+}
+
+/**
+ * The unescaped outputs (`{{{x}}}`, `{{&x}}`) of a parsed source that the product does not build
+ * itself. Allowed: `{{{body}}}` (a layout's rendered message, a SafeString; only where `allowBody`)
+ * and `{{{links.unsubscribe}}}`-style links (signed URLs the send activity makes). Everything else
+ * (customer traits, event properties, recommendations, helper calls over them, `this` in an each)
+ * can carry markup a customer or an event set, through write keys that ship in public apps.
+ */
+export function unescapedOutputs(ast: hbs.AST.Program, options: { allowBody: boolean }): UnescapedOutput[] {
+  const found: UnescapedOutput[] = [];
+  const productBuilt = (m: hbs.AST.MustacheStatement) => {
+    if (m.params.length > 0 || (m.hash?.pairs.length ?? 0) > 0 || m.path.type !== 'PathExpression') return false;
+    const p = m.path as hbs.AST.PathExpression;
+    if (p.data || p.depth > 0 || p.original.startsWith('this')) return false;
+    if (options.allowBody && p.original === 'body') return true;
+    return p.parts.length === 2 && p.parts[0] === 'links';
+  };
+  const visit = (program: hbs.AST.Program | undefined) => {
+    for (const s of program?.body ?? []) {
+      if (s.type === 'MustacheStatement') {
+        const m = s as hbs.AST.MustacheStatement;
+        if (!m.escaped && !productBuilt(m))
+          found.push({ node: m, line: m.loc.start.line, column: m.loc.start.column + 1 });
+      } else if (s.type === 'BlockStatement' || s.type === 'PartialBlockStatement') {
+        const block = s as hbs.AST.BlockStatement;
+        visit(block.program);
+        visit(block.inverse);
+      }
+    }
+  };
+  visit(ast);
+  return found;
+}
+
+/**
+ * The source to compile for HTML: a version saved before save-time refused unescaped customer and
+ * event data still renders, with that output escaped (the data prints as text, never as markup).
+ */
+function escapedForHtml(hbs: typeof Handlebars, source: string): string | hbs.AST.Program {
+  let ast: hbs.AST.Program;
+  try {
+    ast = hbs.parse(source);
+  } catch {
+    return source; // compiling reports the error
+  }
+  const raw = unescapedOutputs(ast, { allowBody: true });
+  if (raw.length === 0) return source;
+  for (const { node } of raw) node.escaped = true;
+  return ast;
+}
+
 export function createRenderer() {
   const hbs = Handlebars.create();
   registerHelpers(hbs);
@@ -117,7 +177,7 @@ export function createRenderer() {
     if (!compiled) {
       const needsRuntime = !isPlainLookup(hbs, source);
       compiled = {
-        template: (needsRuntime ? hbs : plain).compile(source, {
+        template: (needsRuntime ? hbs : plain).compile(escapeHtml ? escapedForHtml(hbs, source) : source, {
           strict: true,
           noEscape: !escapeHtml,
           data: needsRuntime,

@@ -45,10 +45,12 @@ export function validateTemplate(
       issues.push({ path: `${at}.subject`, message: 'an email needs a subject' });
     if (body.channel === 'wechat' && !parts.fields)
       issues.push({ path: `${at}.fields`, message: 'a WeChat template message needs its fields (first, keyword1, …)' });
-    for (const part of ['subject', 'text', 'html'] as const) {
+    for (const part of ['subject', 'text'] as const) {
       const src = parts[part];
       if (src !== undefined) issues.push(...engine.check(src, `${at}.${part}`, known));
     }
+    if (parts.html !== undefined)
+      issues.push(...engine.check(parts.html, `${at}.html`, { ...known, html: { layout: false } }));
     for (const [name, src] of Object.entries(parts.fields ?? {}))
       issues.push(...engine.check(src, `${at}.fields.${name}`, known));
   }
