@@ -20,6 +20,7 @@ import { customers, journeys, journeyVersions, templatePartials, templates, temp
 import { isValidTimeZone } from '../domain/time';
 import { adminSecurity, issuesOf, RequestValidationError } from './http';
 import { saveTemplateVersion, validateTemplate } from '../services/messaging/template-versions';
+import { LAYOUT_OUTPUTS, PARTIAL_OUTPUTS } from '../services/messaging/render';
 import { adminErrors, errors, INT4_MAX } from './schemas/common';
 import {
   draftPreviews,
@@ -248,7 +249,7 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
         .check(body.source, '$.body.source', {
           variables: { traits: [], event: [] },
           partials: new Set(),
-          html: { layout: body.kind === 'layout' },
+          html: body.kind === 'layout' ? LAYOUT_OUTPUTS : PARTIAL_OUTPUTS,
         })
         .filter((i) => /error at line|^unescaped output/.test(i.message));
       if (body.kind === 'layout' && !/\{\{\{\s*body\s*\}\}\}/.test(body.source))

@@ -7,6 +7,7 @@ import type { Db } from '../../drizzle/client';
 import { templates, templateVersions, type TemplateParts } from '../../drizzle/schema';
 import type { TemplateBody } from '../../domain/messaging/template-body';
 import { RequestValidationError } from '../issues';
+import { TEMPLATE_OUTPUTS } from './render';
 import type { createTemplateEngine, Issue, PartialMap } from './templates';
 
 /** Every problem of a template body against the stored partials: JSON paths under `$.body`. */
@@ -50,7 +51,7 @@ export function validateTemplate(
       if (src !== undefined) issues.push(...engine.check(src, `${at}.${part}`, known));
     }
     if (parts.html !== undefined)
-      issues.push(...engine.check(parts.html, `${at}.html`, { ...known, html: { layout: false } }));
+      issues.push(...engine.check(parts.html, `${at}.html`, { ...known, html: TEMPLATE_OUTPUTS }));
     for (const [name, src] of Object.entries(parts.fields ?? {}))
       issues.push(...engine.check(src, `${at}.fields.${name}`, known));
   }

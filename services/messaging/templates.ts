@@ -18,6 +18,7 @@ import {
   createRenderer,
   formattingHelpers,
   unescapedOutputs,
+  type ProductOutputs,
   type RenderContext,
   type UnescapedOutput,
 } from './render';
@@ -196,7 +197,8 @@ export function createTemplateEngine() {
      * helpers and partials, and variables outside the known schema (`customer.<profile field or
      * declared trait>`, `event.<declared property>`, `links.<unsubscribe|preferences>`).
      * With `html`, a source rendered as HTML: unescaped output (`{{{x}}}`, `{{&x}}`) of anything the
-     * product does not build itself is refused (`unescapedOutputs`; `{{{body}}}` only in a layout).
+     * product does not build itself is refused (`unescapedOutputs`: `{{{body}}}` only in a layout,
+     * `{{{links.*}}}` not in a partial).
      * `path` is the JSON path reported with each issue.
      */
     check(
@@ -206,7 +208,8 @@ export function createTemplateEngine() {
         variables: TemplateVariables;
         partials: ReadonlySet<string>;
         extraRoots?: readonly string[];
-        html?: { layout: boolean };
+        /** Unescaped product output this HTML source may print (TEMPLATE_, LAYOUT_, PARTIAL_OUTPUTS). */
+        html?: ProductOutputs;
       },
     ): Issue[] {
       let ast: hbs.AST.Program;
@@ -298,7 +301,7 @@ export function createTemplateEngine() {
       };
       visit(ast, false);
       if (known.html)
-        for (const raw of unescapedOutputs(ast, { allowBody: known.html.layout }))
+        for (const raw of unescapedOutputs(ast, known.html))
           issues.push({ path, message: describeUnescapedOutput(source, raw) });
       return issues;
     },

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createTemplateEngine } from '../../../services/messaging/templates';
-import { createRenderer } from '../../../services/messaging/render';
+import { createRenderer, LAYOUT_OUTPUTS, PARTIAL_OUTPUTS, TEMPLATE_OUTPUTS } from '../../../services/messaging/render';
 
 const engine = createTemplateEngine();
 const known = {
   variables: { traits: ['firstName', 'bio'], event: ['orderId', 'note'] },
   partials: new Set(['footer']),
 };
-const asHtml = { ...known, html: { layout: false } };
-const asLayout = { ...known, extraRoots: ['body'], html: { layout: true } };
+const asHtml = { ...known, html: TEMPLATE_OUTPUTS };
+const asPartial = { ...known, html: PARTIAL_OUTPUTS };
+const asLayout = { ...known, extraRoots: ['body'], html: LAYOUT_OUTPUTS };
 const path = '$.body.locales.en.html';
 
 describe('save-time check of unescaped output', () => {
@@ -55,6 +56,23 @@ describe('save-time check of unescaped output', () => {
     expect(messages).toContainEqual(expect.stringMatching(/^unescaped output \{\{\{body\}\}\} at line 1, column 1:/));
   });
 
+  it('refuses links and body inside each/with or other blocks (an item’s field) and in partials', () => {
+    const source =
+      '{{#each customer.items}}{{{links.unsubscribe}}}{{else}}{{{links.preferences}}}{{/each}}' +
+      '{{#with event}}{{{body}}}{{/with}}{{#if customer.firstName}}{{{body}}}{{/if}}';
+    const messages = engine
+      .check(source, '$.body.source', { ...asLayout, variables: { traits: ['items', 'firstName'], event: [] } })
+      .filter((i) => i.message.startsWith('unescaped output'))
+      .map((i) => i.message.split(':')[0]);
+    expect(messages).toEqual([
+      'unescaped output {{{links.unsubscribe}}} at line 1, column 25',
+      'unescaped output {{{body}}} at line 1, column 103',
+    ]);
+    expect(engine.check('{{{links.unsubscribe}}}', '$.body.source', asPartial)[0]?.message).toMatch(
+      /^unescaped output \{\{\{links\.unsubscribe\}\}\}/,
+    );
+  });
+
   it('leaves plain-text parts alone (they are never HTML-escaped)', () => {
     expect(engine.check('Hi {{{customer.firstName}}}', '$.body.locales.en.text', known)).toEqual([]);
   });
@@ -63,7 +81,13 @@ describe('save-time check of unescaped output', () => {
 describe('rendering a version saved before the check', () => {
   const customer = { firstName: '<script>x()</script>' };
 
-  it('escapes customer data written unescaped, in the source and in partials', () => {
+  it('escapes customer data written unescaped, in the source and in partials, and an item’s fields named like ours', () => {
+    const items = [{ body: '<i>b</i>', links: { unsubscribe: '<i>u</i>' } }];
+    expect(
+      createRenderer().render('{{#each customer.items}}{{{body}}}{{{links.unsubscribe}}}{{/each}}', {
+        customer: { items },
+      }),
+    ).toBe('&lt;i&gt;b&lt;/i&gt;&lt;i&gt;u&lt;/i&gt;');
     const renderer = createRenderer();
     expect(renderer.render('Hi {{{customer.firstName}}} {{&customer.firstName}}', { customer })).toBe(
       'Hi &lt;script&gt;x()&lt;/script&gt; &lt;script&gt;x()&lt;/script&gt;',
