@@ -20,6 +20,7 @@ import { customers, journeys, journeyVersions, templatePartials, templates, temp
 import { isValidTimeZone } from '../domain/time';
 import { adminSecurity, issuesOf, RequestValidationError } from './http';
 import { saveTemplateVersion, validateTemplate } from '../services/messaging/template-versions';
+import { LAYOUT_OUTPUTS, PARTIAL_OUTPUTS } from '../services/messaging/render';
 import { adminErrors, errors, INT4_MAX } from './schemas/common';
 import {
   draftPreviews,
@@ -243,10 +244,14 @@ export const templateRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
     async (request, reply) => {
       const { id } = request.params;
       const body = request.body;
-      // Partials render inside many templates: only syntax is checked here, variables where they are used.
+      // Partials render inside many templates: syntax and unescaped output are checked here, variables where they are used.
       const syntax = engine
-        .check(body.source, '$.body.source', { variables: { traits: [], event: [] }, partials: new Set() })
-        .filter((i) => /error at line/.test(i.message));
+        .check(body.source, '$.body.source', {
+          variables: { traits: [], event: [] },
+          partials: new Set(),
+          html: body.kind === 'layout' ? LAYOUT_OUTPUTS : PARTIAL_OUTPUTS,
+        })
+        .filter((i) => /error at line|^unescaped output/.test(i.message));
       if (body.kind === 'layout' && !/\{\{\{\s*body\s*\}\}\}/.test(body.source))
         syntax.push({ path: '$.body.source', message: 'a layout places the message with {{{body}}}' });
       if (syntax.length) throw new RequestValidationError(syntax);

@@ -13,7 +13,10 @@ import Handlebars from 'handlebars';
 export type RenderContext = Record<string, unknown>;
 
 export interface RenderOptions {
-  /** HTML-escape `{{values}}` (default true). `{{{triple}}}` is never escaped. */
+  /**
+   * HTML-escape `{{values}}` (default true). When true, `{{{triple}}}` and `{{&x}}` output is escaped too,
+   * except a layout's `{{{body}}}` and `{{{links.*}}}`, which the product builds (see `unescapedOutputs`).
+   */
   escapeHtml?: boolean;
   locale?: string;
   timeZone?: string;
@@ -105,21 +108,107 @@ function isPlainLookup(hbs: typeof Handlebars, source: string): boolean {
   });
 }
 
+/** One `{{{…}}}` / `{{&…}}` in a source, with its 1-based position. */
+export interface UnescapedOutput {
+  node: hbs.AST.MustacheStatement;
+  line: number;
+  column: number;
+}
+
+/** Which product-built values a source may print unescaped (partials: none). */
+export interface ProductOutputs {
+  /** `{{{body}}}`: a layout's rendered message (a SafeString). */
+  body: boolean;
+  /** `{{{links.<name>}}}`: signed URLs the send activity builds. */
+  links: boolean;
+}
+export const TEMPLATE_OUTPUTS: ProductOutputs = Object.freeze({ body: false, links: true });
+export const LAYOUT_OUTPUTS: ProductOutputs = Object.freeze({ body: true, links: true });
+export const PARTIAL_OUTPUTS: ProductOutputs = Object.freeze({ body: false, links: false });
+
+/**
+ * The unescaped outputs (`{{{x}}}`, `{{&x}}`) of a parsed source that the product does not build
+ * itself. Allowed only in the template's own context (outside `#each`/`#with` and other block
+ * helpers, where `body` or `links` would be a field of a customer's or event's item) and only as
+ * the bare path: `{{{body}}}` and `{{{links.<name>}}}` where `allowed` says. A partial gets no
+ * allowance: it may be called inside an `#each` or with any context. Everything else (traits, event
+ * properties, recommendations, helper calls over them, `this`) can carry markup a customer or an
+ * event set, through write keys that ship in public apps.
+ */
+export function unescapedOutputs(ast: hbs.AST.Program, allowed: ProductOutputs): UnescapedOutput[] {
+  const found: UnescapedOutput[] = [];
+  const productBuilt = (m: hbs.AST.MustacheStatement) => {
+    if (m.params.length > 0 || (m.hash?.pairs.length ?? 0) > 0 || m.path.type !== 'PathExpression') return false;
+    const p = m.path as hbs.AST.PathExpression;
+    if (p.data || p.depth > 0 || p.original.startsWith('this')) return false;
+    if (p.original === 'body') return allowed.body;
+    return allowed.links && p.parts.length === 2 && p.parts[0] === 'links';
+  };
+  const visit = (program: hbs.AST.Program | undefined, scoped: boolean) => {
+    for (const s of program?.body ?? []) {
+      if (s.type === 'MustacheStatement') {
+        const m = s as hbs.AST.MustacheStatement;
+        if (!m.escaped && (scoped || !productBuilt(m)))
+          found.push({ node: m, line: m.loc.start.line, column: m.loc.start.column + 1 });
+      } else if (s.type === 'BlockStatement' || s.type === 'PartialBlockStatement') {
+        const block = s as hbs.AST.BlockStatement;
+        // A partial block ({{#> footer}}…) has a `name`, not a `path`: its content renders in the partial's context.
+        const name =
+          s.type === 'BlockStatement' && block.path.type === 'PathExpression'
+            ? (block.path as hbs.AST.PathExpression).original
+            : '';
+        const keepsContext = s.type === 'BlockStatement' && (name === 'if' || name === 'unless');
+        const builtIn = keepsContext || name === 'each' || name === 'with';
+        visit(block.program, scoped || !keepsContext);
+        // The {{else}} of if/unless/each/with runs in the outer context; of anything else, unknown.
+        visit(block.inverse, scoped || !builtIn);
+      }
+    }
+  };
+  visit(ast, false);
+  return found;
+}
+
+/**
+ * What to compile for HTML: a version saved before save-time refused unescaped customer and event
+ * data still renders, with that output escaped (the data prints as text, never as markup).
+ */
+function escapedForHtml(hbs: typeof Handlebars, source: string, allowed: ProductOutputs): string | hbs.AST.Program {
+  let ast: hbs.AST.Program;
+  try {
+    ast = hbs.parse(source);
+  } catch {
+    return source; // compiling reports the error
+  }
+  const raw = unescapedOutputs(ast, allowed);
+  if (raw.length === 0) return source;
+  for (const { node } of raw) node.escaped = true;
+  return ast;
+}
+
 export function createRenderer() {
   const hbs = Handlebars.create();
   registerHelpers(hbs);
   // Handlebars wraps every registered helper at every call: plain lookups run in an instance without ours.
   const plain = Handlebars.create();
-  const caches = { html: new Map<string, Compiled>(), text: new Map<string, Compiled>() };
-  const compile = (source: string, escapeHtml: boolean): Compiled => {
-    const cache = escapeHtml ? caches.html : caches.text;
+  // HTML partials compile apart from HTML templates: they get no unescaped allowance (`unescapedOutputs`).
+  const caches = {
+    html: new Map<string, Compiled>(),
+    htmlPartial: new Map<string, Compiled>(),
+    text: new Map<string, Compiled>(),
+  };
+  const compile = (source: string, mode: keyof typeof caches): Compiled => {
+    const cache = caches[mode];
     let compiled = cache.get(source);
     if (!compiled) {
       const needsRuntime = !isPlainLookup(hbs, source);
+      // A template here may be a layout (`{{{body}}}`); elsewhere `body` is not in the context.
+      const input =
+        mode === 'text' ? source : escapedForHtml(hbs, source, mode === 'html' ? LAYOUT_OUTPUTS : PARTIAL_OUTPUTS);
       compiled = {
-        template: (needsRuntime ? hbs : plain).compile(source, {
+        template: (needsRuntime ? hbs : plain).compile(input, {
           strict: true,
-          noEscape: !escapeHtml,
+          noEscape: mode === 'text',
           data: needsRuntime,
         }),
         needsRuntime,
@@ -132,13 +221,14 @@ export function createRenderer() {
   return {
     render(source: string, context: RenderContext, options?: RenderOptions): string {
       const escapeHtml = options?.escapeHtml ?? true;
-      const { template, needsRuntime } = compile(source, escapeHtml);
+      const { template, needsRuntime } = compile(source, escapeHtml ? 'html' : 'text');
       // Prototype access stays off (Handlebars' default since 4.6): traits cannot reach Object.prototype.
       if (!needsRuntime) return template(context, PLAIN_RUNTIME_OPTIONS);
       const given = options?.partials ?? NO_PARTIALS;
       const partials: Record<string, HandlebarsTemplateDelegate> = {};
       for (const name in given)
-        if (Object.hasOwn(given, name)) partials[name] = compile(given[name]!, escapeHtml).template;
+        if (Object.hasOwn(given, name))
+          partials[name] = compile(given[name]!, escapeHtml ? 'htmlPartial' : 'text').template;
       return template(context, {
         ...PLAIN_RUNTIME_OPTIONS,
         partials,

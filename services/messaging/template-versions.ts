@@ -7,6 +7,7 @@ import type { Db } from '../../drizzle/client';
 import { templates, templateVersions, type TemplateParts } from '../../drizzle/schema';
 import type { TemplateBody } from '../../domain/messaging/template-body';
 import { RequestValidationError } from '../issues';
+import { TEMPLATE_OUTPUTS } from './render';
 import type { createTemplateEngine, Issue, PartialMap } from './templates';
 
 /** Every problem of a template body against the stored partials: JSON paths under `$.body`. */
@@ -45,10 +46,12 @@ export function validateTemplate(
       issues.push({ path: `${at}.subject`, message: 'an email needs a subject' });
     if (body.channel === 'wechat' && !parts.fields)
       issues.push({ path: `${at}.fields`, message: 'a WeChat template message needs its fields (first, keyword1, …)' });
-    for (const part of ['subject', 'text', 'html'] as const) {
+    for (const part of ['subject', 'text'] as const) {
       const src = parts[part];
       if (src !== undefined) issues.push(...engine.check(src, `${at}.${part}`, known));
     }
+    if (parts.html !== undefined)
+      issues.push(...engine.check(parts.html, `${at}.html`, { ...known, html: TEMPLATE_OUTPUTS }));
     for (const [name, src] of Object.entries(parts.fields ?? {}))
       issues.push(...engine.check(src, `${at}.fields.${name}`, known));
   }

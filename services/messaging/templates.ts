@@ -13,7 +13,15 @@ import {
   type TemplateParts,
   type TemplateVariables,
 } from '../../drizzle/schema';
-import { builtInHelpers, createRenderer, formattingHelpers, type RenderContext } from './render';
+import {
+  builtInHelpers,
+  createRenderer,
+  formattingHelpers,
+  unescapedOutputs,
+  type ProductOutputs,
+  type RenderContext,
+  type UnescapedOutput,
+} from './render';
 
 /** What a send renders: one version, all its locales. */
 export interface TemplateVersionContent {
@@ -188,12 +196,21 @@ export function createTemplateEngine() {
      * Save-time checks of one Handlebars source: parse errors with line and column, unknown
      * helpers and partials, and variables outside the known schema (`customer.<profile field or
      * declared trait>`, `event.<declared property>`, `links.<unsubscribe|preferences>`).
+     * With `html`, a source rendered as HTML: unescaped output (`{{{x}}}`, `{{&x}}`) of anything the
+     * product does not build itself is refused (`unescapedOutputs`: `{{{body}}}` only in a layout,
+     * `{{{links.*}}}` not in a partial).
      * `path` is the JSON path reported with each issue.
      */
     check(
       source: string,
       path: string,
-      known: { variables: TemplateVariables; partials: ReadonlySet<string>; extraRoots?: readonly string[] },
+      known: {
+        variables: TemplateVariables;
+        partials: ReadonlySet<string>;
+        extraRoots?: readonly string[];
+        /** Unescaped product output this HTML source may print (TEMPLATE_, LAYOUT_, PARTIAL_OUTPUTS). */
+        html?: ProductOutputs;
+      },
     ): Issue[] {
       let ast: hbs.AST.Program;
       try {
@@ -283,6 +300,9 @@ export function createTemplateEngine() {
         }
       };
       visit(ast, false);
+      if (known.html)
+        for (const raw of unescapedOutputs(ast, known.html))
+          issues.push({ path, message: describeUnescapedOutput(source, raw) });
       return issues;
     },
   };
@@ -307,6 +327,21 @@ function parseWithLocation(hbs: typeof Handlebars, source: string): hbs.AST.Prog
   parser.parse(source);
   // The derived parser found no error; the real one builds the AST with whitespace control applied.
   return hbs.parse(source);
+}
+
+/** The message of a refused `{{{…}}}`: the expression as written, its position, and the fix. */
+function describeUnescapedOutput(source: string, raw: UnescapedOutput): string {
+  const { start, end } = raw.node.loc;
+  const lines = source.split('\n');
+  const written =
+    start.line === end.line
+      ? (lines[start.line - 1] ?? '').slice(start.column, end.column)
+      : `${(lines[start.line - 1] ?? '').slice(start.column)}…`;
+  return (
+    `unescaped output ${written} at line ${raw.line}, column ${raw.column}: customer and event data ` +
+    `(traits, properties, recommendations) may carry markup, so they print escaped ({{…}}); only a ` +
+    `layout's {{{body}}} and links.* are printed unescaped`
+  );
 }
 
 function describeParseError(error: unknown): string {

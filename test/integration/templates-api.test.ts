@@ -200,6 +200,67 @@ describe('validation at save time', () => {
     expect(res.statusCode).toBe(201);
   });
 
+  it('refuses unescaped output of customer and event data (400 with the path and position) and stores nothing', async () => {
+    const res = await put('raw-html', {
+      ...welcome,
+      locales: { ...welcome.locales, en: { ...welcome.locales.en, html: '<p>Hi {{{customer.firstName}}}</p>' } },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(issuesOf(res)).toEqual([
+      {
+        path: '$.body.locales.en.html',
+        message: expect.stringMatching(/^unescaped output \{\{\{customer\.firstName\}\}\} at line 1, column 7:/),
+      },
+    ]);
+    expect((await app.inject({ url: '/v1/templates/raw-html', headers: AUTH })).statusCode).toBe(404);
+
+    const partial = await app.inject({
+      method: 'PUT',
+      url: '/v1/template-partials/raw-sig',
+      headers: AUTH,
+      payload: { kind: 'partial', source: '<p>{{&event.total}}</p>' },
+    });
+    expect(partial.statusCode).toBe(400);
+    expect(issuesOf(partial)).toEqual([
+      {
+        path: '$.body.source',
+        message: expect.stringMatching(/^unescaped output \{\{&event\.total\}\} at line 1, column 4/),
+      },
+    ]);
+    const layout = await app.inject({
+      method: 'PUT',
+      url: '/v1/template-partials/raw-layout',
+      headers: AUTH,
+      payload: { kind: 'layout', source: '<div>{{{body}}}</div><p>{{{customer.firstName}}}</p>' },
+    });
+    expect(layout.statusCode).toBe(400);
+    expect(issuesOf(layout).map((i) => i.message.split(':')[0])).toEqual([
+      'unescaped output {{{customer.firstName}}} at line 1, column 25',
+    ]);
+    const partials = (await app.inject({ url: '/v1/template-partials', headers: AUTH })).json<{
+      partials: { id: string }[];
+    }>().partials;
+    expect(partials.map((p) => p.id)).not.toContain('raw-sig');
+    expect(partials.map((p) => p.id)).not.toContain('raw-layout');
+
+    const draft = await app.inject({
+      method: 'POST',
+      url: '/v1/template-previews',
+      headers: AUTH,
+      payload: {
+        template: { ...welcome, locales: { en: { ...welcome.locales.en, html: '{{&customer.model}}' } } },
+        sample: { traits: { firstName: 'Ann', model: '<b>X</b>' } },
+        event: { total: 5 },
+      },
+    });
+    expect(draft.json<{ issues: Issue[] }>().issues).toEqual([
+      {
+        path: '$.body.template.locales.en.html',
+        message: expect.stringMatching(/^unescaped output \{\{&customer\.model\}\} at line 1, column 1/),
+      },
+    ]);
+  });
+
   it('answers every malformed body with 400 and JSON paths, never 500', async () => {
     const cases: [unknown, string][] = [
       [{ ...welcome, locales: { en: { subject: 's' } } }, '$.body.locales.en.text'],

@@ -4,14 +4,14 @@ import { createRenderer } from '../../../services/messaging/render';
 const customer = { firstName: 'Tom & <Jerry>', model: 'Mate X7' };
 
 describe('the renderer', () => {
-  it('renders plain lookups escaped for HTML and unescaped for text, from one cache per escaping', () => {
+  it('renders plain lookups escaped for HTML (triple-stash of customer data too) and unescaped for text, from one cache per escaping', () => {
     const renderer = createRenderer();
     const source = 'Hi {{customer.firstName}}, {{{customer.firstName}}} — {{customer.model}}';
-    expect(renderer.render(source, { customer })).toBe('Hi Tom &amp; &lt;Jerry&gt;, Tom & <Jerry> — Mate X7');
+    expect(renderer.render(source, { customer })).toBe('Hi Tom &amp; &lt;Jerry&gt;, Tom &amp; &lt;Jerry&gt; — Mate X7');
     expect(renderer.render(source, { customer }, { escapeHtml: false })).toBe(
       'Hi Tom & <Jerry>, Tom & <Jerry> — Mate X7',
     );
-    expect(renderer.render(source, { customer })).toBe('Hi Tom &amp; &lt;Jerry&gt;, Tom & <Jerry> — Mate X7');
+    expect(renderer.render(source, { customer })).toBe('Hi Tom &amp; &lt;Jerry&gt;, Tom &amp; &lt;Jerry&gt; — Mate X7');
   });
 
   it('throws on a missing variable (strict) in plain and in helper templates alike', () => {
