@@ -88,5 +88,5 @@ export function storableInstant(iso: string): boolean {
 /** An ISO 8601 date-time with a zone that `timestamptz` can store. */
 export const storableTimestamp = (error: string) =>
   z.iso
-    .datetime({ offset: true, error })
+    .datetime({ offset: true, error, abort: true })
     .refine(storableInstant, 'must be a real date between the years 0001 and 9999 (UTC)');
