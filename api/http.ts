@@ -2,7 +2,8 @@
  * What every route shares: zod schemas declared on the route (`schema: { params, querystring,
  * body }`) validate the request and document it in the OpenAPI 3.1 spec served at `/docs`
  * (`/docs/json`); a rejection is a 400 naming the JSON path of each problem
- * (`$.body.steps.a.next`, `$.query.limit`, `$.params.id`).
+ * (`$.body.steps.a.next`, `$.query.limit`, `$.params.id`), also for a string Postgres cannot store
+ * (api/schemas/storable.ts) anywhere in a body, query or path parameter.
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -11,7 +12,8 @@ import { createJsonSchemaTransform, serializerCompiler } from 'fastify-type-prov
 import type { z } from 'zod';
 import { isTimestamp } from './schemas/common';
 
-import { issuesOf, RequestValidationError } from '../services/issues';
+import { issuesOf, jsonPath, RequestValidationError } from '../services/issues';
+import { unstorableParts } from './schemas/storable';
 
 export { issuesOf, jsonPath, parseOr400, RequestValidationError, type Issue } from '../services/issues';
 
@@ -27,9 +29,20 @@ const partNames: Record<string, string> = { body: 'body', querystring: 'query', 
 const validatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema, httpPart }) => {
   if (documentedOnly.has(schema)) return (data) => ({ value: data });
   const at = ['$', partNames[httpPart ?? 'body'] ?? httpPart ?? 'body'];
+  const stored = httpPart !== 'headers';
   return (data) => {
     const result = schema.safeParse(data ?? (httpPart === 'body' ? {} : data));
-    return result.success ? { value: result.data } : { error: new RequestValidationError(issuesOf(result.error, at)) };
+    if (!result.success) return { error: new RequestValidationError(issuesOf(result.error, at)) };
+    // Whatever a route does with a body, query or path parameter, a string Postgres cannot store
+    // (NUL, a lone surrogate) would be a 500 at the first query that carries it: a 400 at its path.
+    const unstorable = stored ? unstorableParts(data) : [];
+    if (unstorable.length > 0)
+      return {
+        error: new RequestValidationError(
+          unstorable.map((part) => ({ path: jsonPath([...at, ...part.path]), message: part.message })),
+        ),
+      };
+    return { value: result.data };
   };
 };
 

@@ -15,6 +15,7 @@ import {
 } from '../services/customers/identity';
 import { carriesReconsent } from '../services/customers/erasure';
 import { jsonPath, type Issue } from './http';
+import { storable, storableString, storableTimestamp } from './schemas/storable';
 import { profileIssues } from '../services/customers/profile-schemas';
 import type { IngestMessage, MessageType } from '../services/customers/ingest';
 
@@ -22,31 +23,27 @@ import type { IngestMessage, MessageType } from '../services/customers/ingest';
 export const MESSAGE_LIMIT_BYTES = 32 * 1024;
 export const BATCH_LIMIT_BYTES = 500 * 1024;
 
-const jsonObject = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
-const identifier = z
-  .string({ error: 'must be a string' })
-  .min(1, 'must not be empty')
-  .max(255, 'at most 255 characters')
-  .nullish();
+// Every string a message carries is one Postgres can store, and its date one `timestamptz` can hold
+// (api/schemas/storable.ts): a batch item holding one that is not is refused on its own, before
+// anything of the batch is stored.
+const jsonObject = storable(z.record(z.string(), z.unknown(), { error: 'must be a JSON object' }));
+const identifier = storableString().min(1, 'must not be empty').max(255, 'at most 255 characters').nullish();
 
 const common = {
   userId: identifier,
   anonymousId: identifier,
   messageId: identifier,
-  timestamp: z.iso
-    .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a zone, like 2024-05-01T09:30:00Z' })
-    .nullish(),
+  timestamp: storableTimestamp('must be an ISO 8601 date-time with a zone, like 2024-05-01T09:30:00Z').nullish(),
   context: jsonObject.nullish(),
 };
 export const schemas = {
   track: z.object({
     ...common,
     type: z.literal('track', { error: 'must be "track"' }).nullish(),
-    event: z
-      .string({
-        error: (issue) =>
-          issue.input === undefined || issue.input === null ? 'required: the event name' : 'must be a string',
-      })
+    event: storableString({
+      error: (issue) =>
+        issue.input === undefined || issue.input === null ? 'required: the event name' : 'must be a string',
+    })
       .min(1, 'must not be empty')
       .max(255, 'at most 255 characters')
       .refine((name) => name !== 'identify', '"identify" is reserved for identify calls'),
