@@ -18,7 +18,7 @@
  * cap applies is three: the facts, the ledger claim (`sending`), the ledger update after the provider.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq, gte, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/activity';
 import { rowsOf, type Db } from '../drizzle/client';
 import { customers, messages, type Consent, type MessageStatus, type templates } from '../drizzle/schema';
@@ -28,7 +28,6 @@ import { conditionNeeds, evaluateConditions } from '../domain/journey/conditions
 import {
   resentReason,
   addressKindOf,
-  capCountedStatuses,
   capCountSince,
   decideSend,
   sendTimeZone,
@@ -49,6 +48,7 @@ import {
   type TemplateVersionRow,
 } from '../services/messaging/templates';
 import { signLink } from '../services/messaging/tokens';
+import { capCountedSends } from '../services/messaging/cap-counts';
 import { MessageNotAcceptedError, type Transport } from './transports';
 
 export interface SendRequest {
@@ -263,17 +263,7 @@ export function createSendActivities(
         await claim(tx);
         return null;
       }
-      const counted = await tx
-        .select({ at: messages.createdAt, channel: messages.channel })
-        .from(messages)
-        .where(
-          and(
-            eq(messages.customerId, r.customerId),
-            eq(messages.kind, 'marketing'),
-            inArray(messages.status, capCountedStatuses),
-            gte(messages.createdAt, since),
-          ),
-        );
+      const counted = await capCountedSends(tx, r.customerId, since);
       const decision = decideSend({ ...decide.facts, counted }, r, decide.now);
       if (decision.kind === 'skip') {
         await tx

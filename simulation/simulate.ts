@@ -29,20 +29,14 @@ import {
   type TemplateEngine,
 } from '../services/messaging/templates';
 import type { Db } from '../drizzle/client';
-import { messages, suppressions, type Consent } from '../drizzle/schema';
-import { and, eq, gte, inArray } from 'drizzle-orm';
+import { suppressions, type Consent } from '../drizzle/schema';
+import { and, eq } from 'drizzle-orm';
 import { eventCountKey, evaluateConditions, type CustomerFacts, type JourneyEvent } from '../domain/journey/conditions';
 import type { JourneyDefinition } from '../domain/journey/definition';
-import {
-  capCountedStatuses,
-  capCountSince,
-  decideSend,
-  sendTimeZone,
-  type CountedSend,
-  type SendDecisionFacts,
-} from '../domain/messaging';
+import { capCountSince, decideSend, sendTimeZone, type CountedSend, type SendDecisionFacts } from '../domain/messaging';
 import { simulatedDepletion } from './depletion';
 import { loadRecommendations, usesRecommendations } from '../services/messaging/recommendations';
+import { capCountedSends } from '../services/messaging/cap-counts';
 import { startTimeSkippingEnvironment, type ServerExecutable } from './test-server';
 import { registerSearchAttributes } from '../platform/search-attributes';
 import { enrollmentWorkflow } from '../workflows/enrollment';
@@ -424,17 +418,7 @@ async function simulatedSendFacts(
   };
   const since = capCountSince(facts, r, now);
   if (since === null) return facts;
-  const stored = await db
-    .select({ at: messages.createdAt, channel: messages.channel })
-    .from(messages)
-    .where(
-      and(
-        eq(messages.customerId, customer.customerId),
-        eq(messages.kind, 'marketing'),
-        inArray(messages.status, capCountedStatuses),
-        gte(messages.createdAt, since),
-      ),
-    );
+  const stored = await capCountedSends(db, customer.customerId, since);
   return { ...facts, counted: [...stored, ...record.counted] };
 }
 
